@@ -1,0 +1,78 @@
+// Reading JSON documents (config, catalog, API requests) while collecting *every* problem with
+// its JSON Pointer path and what was expected, instead of stopping at the first one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace silta::json_check {
+
+struct Issue {
+  std::string path;     // JSON Pointer (RFC 6901) into the document, "" = the whole document
+  std::string message;  // what was expected, e.g. "expected an integer from 1 to 65535"
+};
+
+class Issues {
+ public:
+  void add(std::string path, std::string message);
+  bool empty() const { return list_.empty(); }
+  const std::vector<Issue>& list() const { return list_; }
+  // One line per issue: "<prefix><path>: <message>"; prefix is e.g. a file name and ": ".
+  std::string format(std::string_view prefix = "") const;
+
+ private:
+  std::vector<Issue> list_;
+};
+
+// JSON Pointer of `token` below `parent` (escapes '~' and '/').
+std::string child_pointer(std::string_view parent, std::string_view token);
+std::string child_pointer(std::string_view parent, std::size_t index);
+
+enum class Need { kOptional, kRequired };
+
+// A view of one JSON object that records which keys were read, so that unknown keys (usually
+// typos) can be reported by no_other_keys().
+class Object {
+ public:
+  Object(Issues& issues, const nlohmann::json& value, std::string path);
+
+  bool valid() const { return value_ != nullptr; }
+  const std::string& path() const { return path_; }
+  std::string path_of(std::string_view key) const { return child_pointer(path_, key); }
+  Issues& issues() { return *issues_; }
+
+  bool has(std::string_view key) const;
+  const nlohmann::json* any(std::string_view key, Need need = Need::kOptional);
+  std::optional<std::string> string(std::string_view key, Need need = Need::kOptional);
+  std::string string_or(std::string_view key, std::string fallback);
+  std::optional<std::int64_t> integer(std::string_view key, Need need, std::int64_t min,
+                                      std::int64_t max);
+  std::int64_t integer_or(std::string_view key, std::int64_t fallback, std::int64_t min,
+                          std::int64_t max);
+  std::optional<bool> boolean(std::string_view key, Need need = Need::kOptional);
+  bool boolean_or(std::string_view key, bool fallback);
+  // An array of strings; each element that is not a string is reported.
+  std::optional<std::vector<std::string>> strings(std::string_view key,
+                                                  Need need = Need::kOptional);
+  const nlohmann::json* array(std::string_view key, Need need = Need::kOptional);
+  std::optional<Object> object(std::string_view key, Need need = Need::kOptional);
+
+  // Reports every key of the object that none of the accessors above asked for.
+  void no_other_keys();
+
+ private:
+  const nlohmann::json* lookup(std::string_view key, Need need, const char* expected);
+
+  Issues* issues_;
+  const nlohmann::json* value_;
+  std::string path_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+}  // namespace silta::json_check

@@ -1,0 +1,17 @@
+// `silta` subcommands. Each module's commands are registered by one function here so that
+// main.cc stays a list.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace silta::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;    // the command ran and found a problem (e.g. verify failed)
+inline constexpr int kBadInput = 2;  // invalid arguments, config or files
+
+void add_serve_command(CLI::App& app);
+void add_config_commands(CLI::App& app);
+
+}  // namespace silta::cli

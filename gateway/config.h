@@ -1,0 +1,81 @@
+// The gateway's configuration: one JSON file, validated completely before anything is built
+// from it (docs/configuration.md documents every key and its default).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_check.h"
+#include "gateway/registry.h"
+
+namespace silta::gateway {
+
+using Millis = std::chrono::milliseconds;
+
+struct ListenerConfig {
+  std::string address;
+  std::uint16_t port = 0;  // 0 = any free port (tests); the bound port goes to --ready-file
+};
+
+struct AdminConfig : ListenerConfig {
+  bool allow_remote = false;  // off: the address must be a loopback address
+};
+
+struct TlsConfig {
+  std::filesystem::path certificate;         // PEM chain: leaf first, then intermediates
+  std::filesystem::path private_key;         // PEM, mode 0600
+  std::filesystem::path client_ca;           // PEM trust anchors for agency certificates
+  std::optional<std::filesystem::path> crl;  // PEM CRL(s) of the issuing CA
+  bool allow_tls12 = false;                  // TLS 1.2 with ECDHE + AEAD suites only
+};
+
+struct Limits {
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_connections = 10000;
+};
+
+struct Timeouts {
+  Millis handshake{10'000};
+  Millis read{30'000};
+  Millis idle{60'000};
+  Millis write{30'000};
+  Millis shutdown_grace{10'000};
+};
+
+struct LogConfig {
+  bool json = false;           // JSON lines instead of the human format
+  std::string level = "info";  // trace, debug, info, warn, error
+  bool access_log = true;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this came from
+  ListenerConfig listen{"0.0.0.0", 8443};
+  AdminConfig admin{{"127.0.0.1", 9090}, false};
+  TlsConfig tls;
+  Limits limits;
+  Timeouts timeouts;
+  unsigned threads = 0;  // 0 = one per core
+  std::filesystem::path registry_file;
+  Registry registry;
+  std::filesystem::path data_dir;
+  LogConfig log;
+};
+
+// Parses and validates a config document. Relative paths are resolved against `base_dir`
+// (the directory of the config file). Every problem is added to `issues`; files referenced by
+// the config (registry, TLS files) are read and checked too.
+Config parse_config(const nlohmann::json& doc, const std::filesystem::path& base_dir,
+                    json_check::Issues& issues);
+
+// Reads `file` and parses it; problems in the registry file are reported with its name.
+// Returns std::nullopt when there is any problem; `report` receives one line per problem.
+std::optional<Config> load_config(const std::filesystem::path& file, std::string& report);
+
+}  // namespace silta::gateway

@@ -1,0 +1,36 @@
+// RFC 9457 problem details: the only shape an error leaves the gateway in. Every error response
+// is produced here, and ErrorCode → HTTP status is mapped here and nowhere else.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_check.h"
+#include "common/result.h"
+
+namespace silta::gateway {
+
+struct Problem {
+  unsigned status = 500;
+  std::string type;    // a slug; rendered as "urn:silta:problem:<slug>" (docs/problems.md)
+  std::string title;   // short, the same for every occurrence of this type
+  std::string detail;  // this occurrence
+  std::vector<json_check::Issue> errors;  // validation problems: JSON Pointer + message
+  nlohmann::json extensions = nlohmann::json::object();  // extra members
+
+  nlohmann::json to_json() const;
+  std::string body() const { return to_json().dump(); }
+};
+
+inline constexpr const char* kProblemContentType = "application/problem+json";
+
+Problem problem(unsigned status, std::string type, std::string title, std::string detail = "");
+Problem validation_problem(const json_check::Issues& issues,
+                           std::string detail = "The request has invalid fields.");
+// Maps a library Error to a problem (status by ErrorCode).
+Problem problem_from_error(const Error& error);
+unsigned http_status_for(ErrorCode code);
+
+}  // namespace silta::gateway

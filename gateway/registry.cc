@@ -1,0 +1,147 @@
+#include "gateway/registry.h"
+
+#include "common/codec.h"
+
+namespace silta::gateway {
+
+using json_check::Need;
+
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::kAgency:
+      return "agency";
+    case Role::kPrivacyOfficer:
+      return "privacy_officer";
+    case Role::kOperator:
+      return "operator";
+  }
+  return "agency";
+}
+
+const std::vector<std::string>& known_agency_kinds() {
+  static const std::vector<std::string> kinds = {
+      "child_welfare", "mental_health", "substance_services", "school", "student_welfare",
+      "school_health", "police",        "youth_services"};
+  return kinds;
+}
+
+bool valid_business_id(std::string_view id) {
+  if (id.size() != 9 || id[7] != '-') return false;
+  static constexpr int kWeights[7] = {7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 7; ++i) {
+    if (id[i] < '0' || id[i] > '9') return false;
+    sum += (id[i] - '0') * kWeights[i];
+  }
+  if (id[8] < '0' || id[8] > '9') return false;
+  int r = sum % 11;
+  if (r == 1) return false;  // such numbers are never issued
+  int check = r == 0 ? 0 : 11 - r;
+  return id[8] - '0' == check;
+}
+
+Registry::Registry(std::vector<Agency> agencies) : agencies_(std::move(agencies)) {
+  for (std::size_t i = 0; i < agencies_.size(); ++i) {
+    by_id_.emplace(agencies_[i].id, i);
+    for (const auto& pin : agencies_[i].spki_sha256) by_pin_.emplace(pin, i);
+  }
+}
+
+const Agency* Registry::find_by_pin(std::string_view pin) const {
+  auto it = by_pin_.find(std::string(pin));
+  return it == by_pin_.end() ? nullptr : &agencies_[it->second];
+}
+
+const Agency* Registry::find(std::string_view id) const {
+  auto it = by_id_.find(std::string(id));
+  return it == by_id_.end() ? nullptr : &agencies_[it->second];
+}
+
+namespace {
+
+bool valid_agency_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
+  json_check::Object root(issues, doc, "");
+  std::vector<Agency> agencies;
+  std::set<std::string> ids, pins;
+  if (const auto* list = root.array("agencies", Need::kRequired)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      json_check::Object o(issues, (*list)[i], json_check::child_pointer("/agencies", i));
+      if (!o.valid()) continue;
+      Agency a;
+      a.id = o.string("id", Need::kRequired).value_or("");
+      if (o.has("id") && !valid_agency_id(a.id)) {
+        issues.add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
+      } else if (!a.id.empty() && !ids.insert(a.id).second) {
+        issues.add(o.path_of("id"), "duplicate agency id \"" + a.id + "\"");
+      }
+      a.name = o.string("name", Need::kRequired).value_or("");
+      a.authority = o.boolean("authority", Need::kRequired).value_or(false);
+      a.enabled = o.boolean_or("enabled", true);
+      a.business_id = o.string("business_id", Need::kRequired).value_or("");
+      if (o.has("business_id") && !valid_business_id(a.business_id)) {
+        issues.add(o.path_of("business_id"),
+                   "expected a Finnish business id (Y-tunnus) like 1234567-1 with a valid check "
+                   "digit");
+      }
+      if (auto roles = o.strings("roles", Need::kRequired)) {
+        if (roles->empty()) issues.add(o.path_of("roles"), "expected at least one role");
+        for (std::size_t r = 0; r < roles->size(); ++r) {
+          const auto& name = (*roles)[r];
+          if (name == "agency") {
+            a.roles.insert(Role::kAgency);
+          } else if (name == "privacy_officer") {
+            a.roles.insert(Role::kPrivacyOfficer);
+          } else if (name == "operator") {
+            a.roles.insert(Role::kOperator);
+          } else {
+            issues.add(json_check::child_pointer(o.path_of("roles"), r),
+                       "expected one of agency, privacy_officer, operator");
+          }
+        }
+      }
+      auto kind = o.string("kind");
+      if (kind) {
+        const auto& kinds = known_agency_kinds();
+        if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
+          std::string list;
+          for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+          issues.add(o.path_of("kind"), "expected an agency kind: one of " + list);
+        }
+        a.kind = *kind;
+      } else if (a.has_role(Role::kAgency)) {
+        issues.add(o.path_of("kind"), "required for an agency: an agency kind");
+      }
+      if (auto list_pins = o.strings("spki_sha256", Need::kRequired)) {
+        if (list_pins->empty()) issues.add(o.path_of("spki_sha256"), "expected at least one pin");
+        for (std::size_t p = 0; p < list_pins->size(); ++p) {
+          const auto& pin = (*list_pins)[p];
+          auto path = json_check::child_pointer(o.path_of("spki_sha256"), p);
+          auto raw = from_base64(pin);
+          if (!raw || raw->size() != 32) {
+            issues.add(path, "expected the base64 SHA-256 of a SubjectPublicKeyInfo (44 chars)");
+          } else if (!pins.insert(pin).second) {
+            issues.add(path, "this pin is already used by another agency");
+          }
+        }
+        a.spki_sha256 = *list_pins;
+      }
+      o.no_other_keys();
+      agencies.push_back(std::move(a));
+    }
+  }
+  root.no_other_keys();
+  return Registry(std::move(agencies));
+}
+
+}  // namespace silta::gateway

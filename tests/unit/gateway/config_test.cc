@@ -1,0 +1,113 @@
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "gateway/config.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace silta;
+using namespace silta::gateway;
+using nlohmann::json;
+
+namespace {
+std::map<std::string, std::string> issues_by_path(const json& doc) {
+  json_check::Issues issues;
+  parse_config(doc, "/", issues);
+  std::map<std::string, std::string> by_path;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  return by_path;
+}
+}  // namespace
+
+TEST_CASE("the test config is valid and gets the documented defaults", "[config]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  json_check::Issues issues;
+  Config c = parse_config(doc, dir.path(), issues);
+  INFO(issues.format());
+  REQUIRE(issues.empty());
+  CHECK(c.limits.max_header_bytes == 8192);
+  CHECK(c.limits.max_body_bytes == 1048576);
+  CHECK(c.timeouts.handshake == Millis(10000));
+  CHECK(c.timeouts.read == Millis(30000));
+  CHECK(c.timeouts.idle == Millis(60000));
+  CHECK_FALSE(c.tls.allow_tls12);
+  CHECK(c.registry.find("soite-lastensuojelu") != nullptr);
+}
+
+TEST_CASE("config check reports every kind of error with its path", "[config]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  doc["listen"]["port"] = 70000;
+  doc["listen"]["address"] = "not-an-ip";
+  doc["admin"]["address"] = "0.0.0.0";
+  doc["tls"]["certificate"] = (dir / "missing.pem").string();
+  doc["tls"].erase("client_ca");
+  doc["limits"] = {{"max_body_bytes", "big"}};
+  doc["timeouts"] = {{"idle_ms", 0}};
+  doc["log"] = {{"format", "xml"}, {"level", "loud"}};
+  doc["threads"] = -1;
+  doc["unknown_section"] = {};
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/listen/port"] == "expected an integer from 0 to 65535");
+  CHECK(by_path["/listen/address"] == "expected an IPv4 or IPv6 address");
+  CHECK(by_path["/admin/address"].find("loopback") != std::string::npos);
+  CHECK(by_path["/tls/certificate"].find("missing.pem does not exist") != std::string::npos);
+  CHECK(by_path["/tls/client_ca"] == "required: a string");
+  CHECK(by_path["/limits/max_body_bytes"] == "expected an integer from 0 to 67108864");
+  CHECK(by_path["/timeouts/idle_ms"] == "expected an integer from 1 to 86400000");
+  CHECK(by_path["/log/format"] == "expected \"text\" or \"json\"");
+  CHECK(by_path["/log/level"] == "expected one of trace, debug, info, warn, error");
+  CHECK(by_path["/threads"] == "expected an integer from 0 to 256");
+  CHECK(by_path["/unknown_section"] == "unknown key");
+  CHECK(by_path.size() == 11);
+}
+
+TEST_CASE("missing required sections are each reported", "[config]") {
+  auto by_path = issues_by_path(json::object());
+  CHECK(by_path["/tls"] == "required: an object");
+  CHECK(by_path["/registry"] == "required: a string");
+  CHECK(by_path["/data_dir"] == "required: a string");
+}
+
+TEST_CASE("a non-loopback admin address is allowed only deliberately", "[config]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  doc["admin"] = {{"address", "0.0.0.0"}, {"port", 0}, {"allow_remote", true}};
+  CHECK(issues_by_path(doc).empty());
+}
+
+TEST_CASE("a private key readable by others is refused", "[config]") {
+  test::TempDir dir;
+  auto key = dir / "key.pem";
+  std::filesystem::copy_file(test::certs_dir() / "gateway.key", key);
+  ::chmod(key.c_str(), 0644);
+  json doc = test::gateway_test_config(dir.path());
+  doc["tls"]["private_key"] = key.string();
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/tls/private_key"].find("mode 0644") != std::string::npos);
+}
+
+TEST_CASE("registry problems are reported with the registry file's name", "[config]") {
+  test::TempDir dir;
+  std::ofstream(dir / "registry.json") << R"({"agencies": [{"id": "x"}]})";
+  json doc = test::gateway_test_config(dir.path());
+  doc["registry"] = "registry.json";  // relative to the config's directory
+  json_check::Issues issues;
+  parse_config(doc, dir.path(), issues);
+  REQUIRE_FALSE(issues.empty());
+  for (const auto& i : issues.list()) {
+    CHECK(i.path == "/registry");
+    CHECK(i.message.rfind("registry.json /agencies/0/", 0) == 0);
+  }
+}
+
+TEST_CASE("load_config names the file and refuses invalid JSON", "[config]") {
+  test::TempDir dir;
+  std::ofstream(dir / "bad.json") << "{ not json";
+  std::string report;
+  CHECK_FALSE(load_config(dir / "bad.json", report).has_value());
+  CHECK(report.find("bad.json: not valid JSON") != std::string::npos);
+}

@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include "gateway/registry.h"
+
+using namespace silta::gateway;
+using nlohmann::json;
+
+namespace {
+const std::string kPin1 = "nA2cy6x/ZHqZ3e6aGzNsHnmZBHPxfNb0NDFVADzEEBo=";
+const std::string kPin2 = "RDJXQ99UnkCQGHMn+SjeGliG1+EmzuOsn+/93D3XRyU=";
+const std::string kPin3 = "xSKJ3Qfj42Jab3G6FgjqflT3MTPcMzoyP6otbzmEWgU=";
+
+json agency(std::string id, std::vector<std::string> pins) {
+  return {{"id", id},           {"name", "Test " + id},       {"kind", "child_welfare"},
+          {"authority", true},  {"business_id", "3221308-6"}, {"roles", {"agency"}},
+          {"spki_sha256", pins}};
+}
+}  // namespace
+
+TEST_CASE("Y-tunnus check digits", "[registry]") {
+  CHECK(valid_business_id("3221308-6"));
+  CHECK(valid_business_id("0179377-8"));
+  CHECK(valid_business_id("1234567-1"));
+  CHECK_FALSE(valid_business_id("1234567-2"));  // wrong check digit
+  CHECK_FALSE(valid_business_id("0245978-0"));  // remainder 1: never issued
+  CHECK_FALSE(valid_business_id("1234567"));
+  CHECK_FALSE(valid_business_id("123456a-1"));
+  CHECK_FALSE(valid_business_id("1234567+1"));
+}
+
+TEST_CASE("registry finds agencies by any of their pins and by id", "[registry]") {
+  json doc = {{"agencies", {agency("a", {kPin1, kPin2}), agency("b", {kPin3})}}};
+  silta::json_check::Issues issues;
+  Registry r = parse_registry(doc, issues);
+  REQUIRE(issues.empty());
+  REQUIRE(r.find_by_pin(kPin1) != nullptr);
+  CHECK(r.find_by_pin(kPin1)->id == "a");
+  CHECK(r.find_by_pin(kPin2)->id == "a");  // key rollover: both pins are the same agency
+  CHECK(r.find_by_pin(kPin3)->id == "b");
+  CHECK(r.find_by_pin("AAAA") == nullptr);
+  CHECK(r.find("b") != nullptr);
+  CHECK(r.find("c") == nullptr);
+}
+
+TEST_CASE("registry reports every bad entry with its path", "[registry]") {
+  json bad = agency("Bad Id!", {"not-base64", kPin1});
+  bad["business_id"] = "1234567-2";
+  bad["kind"] = "hospital";
+  bad["roles"] = {"agency", "admin"};
+  bad["colour"] = "blue";
+  json dup = agency("dup", {kPin1});
+  json dup2 = agency("dup", {kPin2});
+  dup2.erase("authority");
+  json doc = {{"agencies", {bad, dup, dup2}}};
+  silta::json_check::Issues issues;
+  parse_registry(doc, issues);
+  std::map<std::string, std::string> by_path;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  CHECK(by_path.count("/agencies/0/id"));
+  CHECK(by_path.count("/agencies/0/business_id"));
+  CHECK(by_path.count("/agencies/0/kind"));
+  CHECK(by_path.count("/agencies/0/roles/1"));
+  CHECK(by_path.count("/agencies/0/spki_sha256/0"));
+  CHECK(by_path["/agencies/0/colour"] == "unknown key");
+  CHECK(by_path["/agencies/1/spki_sha256/0"] == "this pin is already used by another agency");
+  CHECK(by_path["/agencies/2/id"] == "duplicate agency id \"dup\"");
+  CHECK(by_path["/agencies/2/authority"] == "required: true or false");
+}
+
+TEST_CASE("an agency needs a kind, a privacy officer does not", "[registry]") {
+  json officer = agency("po", {kPin1});
+  officer.erase("kind");
+  officer["roles"] = {"privacy_officer"};
+  json nokind = agency("x", {kPin2});
+  nokind.erase("kind");
+  silta::json_check::Issues issues;
+  parse_registry({{"agencies", {officer, nokind}}}, issues);
+  REQUIRE(issues.list().size() == 1);
+  CHECK(issues.list()[0].path == "/agencies/1/kind");
+}
