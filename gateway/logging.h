@@ -16,6 +16,15 @@ void shutdown();
 void event(spdlog::level::level_enum level, std::string_view name,
            const nlohmann::json& fields = nlohmann::json::object());
 
+// One access-log line (the hot path: formatted without building a JSON object).
+struct AccessLine {
+  std::string_view agency, method, route;
+  unsigned status;
+  double ms;
+  std::string_view request_id;
+};
+void access(const AccessLine& line);
+
 inline void info(std::string_view name, const nlohmann::json& fields = nlohmann::json::object()) {
   event(spdlog::level::info, name, fields);
 }

@@ -51,11 +51,8 @@ Metrics::Metrics() {
   describe("silta_http_requests_total", "counter", "HTTP requests by route and status.");
   describe("silta_http_request_duration_seconds", "histogram",
            "Time from a complete request to the response being written, by route.",
-           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+           {RouteStats::kBuckets.begin(), RouteStats::kBuckets.end()});
   describe("silta_active_connections", "gauge", "Open connections on the agency listener.");
-  describe("silta_requests_in_flight", "gauge",
-           "Requests read but not yet answered on the agency listener.");
-  set("silta_requests_in_flight", {}, 0);
   describe("silta_tls_handshakes_total", "counter",
            "TLS handshakes on the agency listener by result (ok or the failure reason).");
   set("silta_active_connections", {}, 0);
@@ -85,11 +82,15 @@ void Metrics::set(std::string_view family, const Labels& labels, double value) {
 }
 
 void Metrics::observe(std::string_view family, const Labels& labels, double value) {
+  auto rendered = render_labels(labels);
   std::lock_guard lock(mu_);
   auto it = families_.find(family);
   if (it == families_.end()) return;
-  auto& f = it->second;
-  auto& h = f.histograms[render_labels(labels)];
+  observe_locked(it->second, rendered, value);
+}
+
+void Metrics::observe_locked(Family& f, const std::string& labels, double value) {
+  auto& h = f.histograms[labels];
   if (h.counts.empty()) h.counts.resize(f.buckets.size());
   auto b = std::lower_bound(f.buckets.begin(), f.buckets.end(), value);
   if (b != f.buckets.end()) ++h.counts[static_cast<std::size_t>(b - f.buckets.begin())];
@@ -111,6 +112,7 @@ std::string Metrics::render() {
   for (auto& c : collectors) c(*this);
 
   std::lock_guard lock(mu_);
+  collect_routes();
   std::string out;
   for (const auto& [name, f] : families_) {
     out += "# HELP " + name + " " + f.help + "\n";
@@ -131,10 +133,45 @@ std::string Metrics::render() {
   return out;
 }
 
-void Metrics::request(std::string_view route, unsigned status, double seconds) {
-  std::string r(route);
-  add("silta_http_requests_total", {{"route", r}, {"status", std::to_string(status)}});
-  observe("silta_http_request_duration_seconds", {{"route", r}}, seconds);
+void RouteStats::record(unsigned status, double seconds) {
+  by_status_[status < by_status_.size() ? status : 0].fetch_add(1, std::memory_order_relaxed);
+  auto b = std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds);
+  if (b != kBuckets.end()) {
+    buckets_[static_cast<std::size_t>(b - kBuckets.begin())].fetch_add(1,
+                                                                       std::memory_order_relaxed);
+  }
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+RouteStats& Metrics::route(const std::string& label) {
+  std::lock_guard lock(mu_);
+  auto& stats = routes_[label];
+  if (!stats) stats = std::make_unique<RouteStats>();
+  return *stats;
+}
+
+// Copies the lock-free route stats into the families, under mu_.
+void Metrics::collect_routes() {
+  auto& requests = families_.find("silta_http_requests_total")->second;
+  auto& durations = families_.find("silta_http_request_duration_seconds")->second;
+  for (const auto& [route, stats] : routes_) {
+    for (std::size_t status = 0; status < stats->by_status_.size(); ++status) {
+      auto n = stats->by_status_[status].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      requests.values[render_labels({{"route", route}, {"status", std::to_string(status)}})] =
+          static_cast<double>(n);
+    }
+    auto count = stats->count_.load(std::memory_order_relaxed);
+    if (count == 0) continue;
+    auto& h = durations.histograms[render_labels({{"route", route}})];
+    h.counts.resize(RouteStats::kBuckets.size());
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+      h.counts[i] = stats->buckets_[i].load(std::memory_order_relaxed);
+    }
+    h.sum = static_cast<double>(stats->sum_ns_.load(std::memory_order_relaxed)) / 1e9;
+    h.count = count;
+  }
 }
 
 void Metrics::handshake(std::string_view result) {

@@ -2,8 +2,12 @@
 // text exposition format for the admin listener's /metrics.
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -13,6 +17,22 @@
 namespace silta::gateway {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// Request counters by status and the latency histogram of one route, updated without locks on
+// the request path. Created once per route (Metrics::route) and never destroyed before Metrics.
+class RouteStats {
+ public:
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  void record(unsigned status, double seconds);
+
+ private:
+  friend class Metrics;
+  std::array<std::atomic<std::uint64_t>, 600> by_status_{};
+  std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets_{};  // not cumulative
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_ns_{0};
+};
 
 class Metrics {
  public:
@@ -32,8 +52,8 @@ class Metrics {
   std::string render();
 
   // The gateway's own families, declared in the constructor.
-  void request(std::string_view route, unsigned status, double seconds);
-  void handshake(std::string_view result);  // "ok" or a failure reason
+  RouteStats& route(const std::string& label);  // silta_http_requests_total, ..._duration_seconds
+  void handshake(std::string_view result);      // "ok" or a failure reason
 
  private:
   struct Histogram {
@@ -49,9 +69,13 @@ class Metrics {
     std::map<std::string, Histogram> histograms;  // rendered labels → histogram
   };
 
+  void observe_locked(Family& f, const std::string& labels, double value);
+  void collect_routes();
+
   std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
   std::vector<std::function<void(Metrics&)>> collectors_;
+  std::map<std::string, std::unique_ptr<RouteStats>, std::less<>> routes_;
 };
 
 }  // namespace silta::gateway

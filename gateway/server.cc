@@ -8,7 +8,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -46,14 +45,14 @@ std::string subject_of(X509* cert) {
   return buf;
 }
 
-http::response<http::string_body> to_beast(const Response& r, unsigned version, bool keep_alive,
+http::response<http::string_body> to_beast(Response&& r, unsigned version, bool keep_alive,
                                            const std::string& request_id) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::content_type, r.content_type);
   res.set(http::field::cache_control, "no-store");
   if (!request_id.empty()) res.set("X-Request-Id", request_id);
   for (const auto& [k, v] : r.headers) res.set(k, v);
-  res.body() = r.body;
+  res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;
@@ -111,9 +110,9 @@ bool is_json_media_type(std::string_view ct) {
 }  // namespace
 
 struct Server::Connection {
-  asio::any_io_executor executor;  // the connection's strand
+  asio::any_io_executor executor;  // the connection's io_context
   beast::tcp_stream* stream = nullptr;
-  bool in_request = false;  // these three are touched only on the strand
+  bool in_request = false;  // these three are touched only on that executor
   bool closed = false;
 };
 
@@ -121,9 +120,23 @@ Server::Server(const Config& config, Router router, std::shared_ptr<Metrics> met
     : config_(config),
       router_(std::move(router)),
       metrics_(std::move(metrics)),
+      contexts_([&] {
+        unsigned n = config.threads != 0 ? config.threads
+                                         : std::max(1u, std::thread::hardware_concurrency());
+        std::vector<std::unique_ptr<asio::io_context>> v;
+        for (unsigned i = 0; i < n; ++i) v.push_back(std::make_unique<asio::io_context>(1));
+        return v;
+      }()),
       tls_(make_server_tls_context(config.tls)),
-      acceptor_(ioc_),
-      admin_acceptor_(ioc_) {
+      acceptor_(*contexts_.front()),
+      admin_acceptor_(*contexts_.front()) {
+  for (const auto& r : router_.routes()) route_stats_.push_back(&metrics_->route(r.pattern));
+  unmatched_stats_ = &metrics_->route("-");
+  metrics_->describe("silta_requests_in_flight", "gauge",
+                     "Requests read but not yet answered on the agency listener.");
+  metrics_->add_collector([this](Metrics& m) {
+    m.set("silta_requests_in_flight", {}, static_cast<double>(requests_in_flight_.load()));
+  });
   unsigned char tag[4];
   RAND_bytes(tag, sizeof tag);
   instance_tag_ = to_hex(tag);
@@ -150,19 +163,27 @@ void Server::bind() {
 }
 
 void Server::run() {
-  asio::co_spawn(ioc_, accept_loop(), asio::detached);
-  asio::co_spawn(ioc_, admin_accept_loop(), asio::detached);
-  unsigned n =
-      config_.threads != 0 ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::co_spawn(io_context(), accept_loop(), asio::detached);
+  asio::co_spawn(io_context(), admin_accept_loop(), asio::detached);
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  for (std::size_t i = 1; i < contexts_.size(); ++i) {
+    threads.emplace_back([this, i] { contexts_[i]->run(); });
+  }
+  contexts_.front()->run();
   for (auto& t : threads) t.join();
+}
+
+asio::io_context& Server::next_context() { return *contexts_[next_context_++ % contexts_.size()]; }
+
+void Server::stop_all() {
+  for (auto& c : contexts_) c->stop();
 }
 
 void Server::shutdown() {
   if (draining_.exchange(true)) return;
-  asio::post(ioc_, [this] {
+  asio::post(io_context(), [this] {
     logging::info("shutdown_started", {{"open_connections", active_connections_.load()},
                                        {"grace_ms", config_.timeouts.shutdown_grace.count()}});
     boost::system::error_code ec;
@@ -178,13 +199,14 @@ void Server::shutdown() {
       });
     }
     if (active_connections_.load() == 0) {
-      ioc_.stop();
+      stop_all();
       return;
     }
-    auto timer = std::make_shared<asio::steady_timer>(ioc_, config_.timeouts.shutdown_grace);
+    auto timer =
+        std::make_shared<asio::steady_timer>(io_context(), config_.timeouts.shutdown_grace);
     timer->async_wait([this, timer](boost::system::error_code) {
       logging::warn("shutdown_grace_expired", {{"open_connections", active_connections_.load()}});
-      ioc_.stop();
+      stop_all();
     });
   });
 }
@@ -192,12 +214,12 @@ void Server::shutdown() {
 void Server::connection_closed() {
   auto left = --active_connections_;
   metrics_->set("silta_active_connections", {}, static_cast<double>(left));
-  if (left == 0 && draining_.load()) asio::post(ioc_, [this] { ioc_.stop(); });
+  if (left == 0 && draining_.load()) asio::post(io_context(), [this] { stop_all(); });
 }
 
 asio::awaitable<void> Server::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    auto [ec, socket] = co_await acceptor_.async_accept(next_context(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       logging::warn("accept_failed", {{"error", ec.message()}});
@@ -286,7 +308,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     const auto start = Clock::now();
 
     const bool in_flight = !ec;
-    if (in_flight) metrics_->add("silta_requests_in_flight", {}, 1);
+    if (in_flight) ++requests_in_flight_;
     std::optional<Problem> early;
     if (ec == http::error::header_limit) {
       early = problem(431, "header-too-large", "Request header fields too large",
@@ -315,7 +337,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                         "The request body exceeds " +
                             std::to_string(config_.limits.max_body_bytes) + " bytes.");
       } else if (bec == beast::error::timeout || bec == asio::error::operation_aborted) {
-        metrics_->add("silta_requests_in_flight", {}, -1);
+        --requests_in_flight_;
         break;
       } else if (bec) {
         early =
@@ -328,7 +350,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
 
     const std::string request_id = instance_tag_ + "-" + std::to_string(++next_request_);
     Response response;
-    std::string route_label = "-";
+    const Route* route = nullptr;
     unsigned version = 11;
     bool keep_alive = false;
     std::string method = "-";
@@ -340,23 +362,23 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
       version = req.version();
       keep_alive = req.keep_alive();
       method = std::string(req.method_string());
-      response = co_await dispatch(req, agency, peer, request_id, route_label);
+      response = co_await dispatch(req, agency, peer, request_id, route);
     }
     keep_alive = keep_alive && !draining_.load();
 
-    auto res = to_beast(response, version, keep_alive, request_id);
+    const unsigned status = response.status;
+    auto res = to_beast(std::move(response), version, keep_alive, request_id);
     stream.next_layer().expires_after(config_.timeouts.write);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (in_flight) metrics_->add("silta_requests_in_flight", {}, -1);
-    metrics_->request(route_label, response.status, seconds);
+    if (in_flight) --requests_in_flight_;
+    (route != nullptr ? *route_stats_[static_cast<std::size_t>(route - router_.routes().data())]
+                      : *unmatched_stats_)
+        .record(status, seconds);
+    const std::string_view route_label = route != nullptr ? route->pattern : "-";
     if (config_.log.access_log) {
-      logging::info("access", {{"agency", agency != nullptr ? agency->id : "-"},
-                               {"method", method},
-                               {"route", route_label},
-                               {"status", response.status},
-                               {"ms", std::round(seconds * 1e6) / 1e3},
-                               {"request_id", request_id}});
+      logging::access({agency != nullptr ? std::string_view(agency->id) : "-", method, route_label,
+                       status, seconds * 1e3, request_id});
     }
     if (wec || !keep_alive) break;
   }
@@ -372,7 +394,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
 
 asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* agency,
                                            const std::string& peer, const std::string& request_id,
-                                           std::string& route_label) {
+                                           const Route*& matched) {
   if (agency == nullptr) {
     co_return Response::from_problem(
         problem(403, "unregistered-client", "The client certificate is not registered",
@@ -401,7 +423,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
     co_return Response::from_problem(
         problem(404, "not-found", "Not found", "No route matches this path."));
   }
-  route_label = match.route->pattern;
+  matched = match.route;
   if (!match.route->allows(*agency)) {
     std::string needed;
     for (Role r : match.route->roles)
@@ -437,7 +459,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
   try {
     response = co_await match.route->handler(ctx);
   } catch (const std::exception& e) {
-    logging::error("handler_failed", {{"route", route_label}, {"error", e.what()}});
+    logging::error("handler_failed", {{"route", matched->pattern}, {"error", e.what()}});
   }
   if (!response) {
     co_return Response::from_problem(problem_from_error(make_error(ErrorCode::kInternal, "")));
@@ -447,7 +469,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
 
 asio::awaitable<void> Server::admin_accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await admin_acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    auto [ec, socket] = co_await admin_acceptor_.async_accept(next_context(), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !admin_acceptor_.is_open()) co_return;
       continue;
@@ -474,9 +496,8 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (ec) break;
     Request req = parser.release();
-    Response r = admin_response(req);
     bool keep = req.keep_alive();
-    auto res = to_beast(r, req.version(), keep, "");
+    auto res = to_beast(admin_response(req), req.version(), keep, "");
     stream.expires_after(config_.timeouts.write);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     if (wec || !keep) break;

@@ -1,5 +1,9 @@
 // The HTTPS server: the mTLS agency listener and the loopback admin listener, with one session
-// coroutine per connection on its own strand, limits, timeouts and graceful shutdown.
+// coroutine per connection, limits, timeouts and graceful shutdown.
+//
+// Threading: one io_context per I/O thread. A connection lives on one io_context for its whole
+// life, so its handlers never run concurrently and need no strand; work from other threads
+// (store, audit completions, shutdown) is posted to the connection's executor.
 #pragma once
 
 #include <atomic>
@@ -49,7 +53,8 @@ class Server {
   // closes idle connections, then makes run() return.
   void shutdown();
 
-  boost::asio::io_context& io_context() { return ioc_; }
+  // The first I/O thread's context: for signals and other process-wide work.
+  boost::asio::io_context& io_context() { return *contexts_.front(); }
   Metrics& metrics() { return *metrics_; }
 
   // Extra readiness condition for /ready (e.g. the audit log accepts appends).
@@ -67,14 +72,19 @@ class Server {
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<Response> dispatch(const Request& req, const Agency* agency,
                                             const std::string& peer, const std::string& request_id,
-                                            std::string& route_label);
+                                            const Route*& matched);
   Response admin_response(const Request& req);
   void connection_closed();
+  boost::asio::io_context& next_context();
+  void stop_all();
 
   Config config_;
   Router router_;
   std::shared_ptr<Metrics> metrics_;
-  boost::asio::io_context ioc_;
+  std::vector<RouteStats*> route_stats_;  // by index of the route in router_.routes()
+  RouteStats* unmatched_stats_ = nullptr;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::atomic<std::size_t> next_context_{0};
   std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::ip::tcp::acceptor admin_acceptor_;
@@ -85,6 +95,7 @@ class Server {
 
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> active_connections_{0};
+  std::atomic<std::int64_t> requests_in_flight_{0};
   std::atomic<std::uint64_t> next_request_{0};
   std::string instance_tag_;
   std::mutex connections_mu_;

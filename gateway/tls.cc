@@ -48,9 +48,10 @@ void load_crls(SSL_CTX* ctx, const std::filesystem::path& file) {
   ERR_clear_error();  // the loop ends on a "no start line" error
   BIO_free(bio);
   if (loaded == 0) throw std::runtime_error("no CRL found in " + file.string());
-  // Check the leaf against its issuer's CRL. A CRL that is missing or past its nextUpdate
-  // fails every handshake: fail closed, refresh the CRL before it expires.
-  X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  // Check every certificate of the chain against its issuer's CRL, so a revoked intermediate is
+  // refused too. A CRL that is missing or past its nextUpdate fails every handshake: fail
+  // closed, refresh the CRLs before they expire.
+  X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ nlohmann::json gateway_test_config(const fs::path& dir) {
        {{"certificate", (certs / "gateway.pem").string()},
         {"private_key", (certs / "gateway.key").string()},
         {"client_ca", (certs / "root-ca.pem").string()},
-        {"crl", (certs / "issuing-ca.crl").string()}}},
+        {"crl", (certs / "crl.pem").string()}}},
       {"threads", 2},
       {"registry", (certs / "registry.json").string()},
       {"data_dir", (dir / "data").string()},
