@@ -168,12 +168,17 @@ int main(int argc, char** argv) {
     auto i = static_cast<std::size_t>(p * static_cast<double>(all.size() - 1));
     return all[i];
   };
-  nlohmann::json out = {
-      {"requests", all.size()},      {"errors", s.errors.load()},
-      {"non_2xx", s.non_2xx.load()}, {"connections", opt.connections},
-      {"seconds", opt.duration},     {"rps", static_cast<double>(all.size()) / opt.duration},
-      {"p50_us", pct(0.50)},         {"p90_us", pct(0.90)},
-      {"p99_us", pct(0.99)},         {"max_us", all.empty() ? 0 : all.back()}};
+  nlohmann::json out = {{"completed_with_warmup", s.completed.load()},
+                        {"requests", all.size()},
+                        {"errors", s.errors.load()},
+                        {"non_2xx", s.non_2xx.load()},
+                        {"connections", opt.connections},
+                        {"seconds", opt.duration},
+                        {"rps", static_cast<double>(all.size()) / opt.duration},
+                        {"p50_us", pct(0.50)},
+                        {"p90_us", pct(0.90)},
+                        {"p99_us", pct(0.99)},
+                        {"max_us", all.empty() ? 0 : all.back()}};
   std::cout << out.dump() << "\n";
   return all.empty() ? 1 : 0;
 }

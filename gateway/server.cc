@@ -375,7 +375,8 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     (route != nullptr ? *route_stats_[static_cast<std::size_t>(route - router_.routes().data())]
                       : *unmatched_stats_)
         .record(status, seconds);
-    const std::string_view route_label = route != nullptr ? route->pattern : "-";
+    const std::string_view route_label =
+        route != nullptr ? std::string_view(route->pattern) : std::string_view("-");
     if (config_.log.access_log) {
       logging::access({agency != nullptr ? std::string_view(agency->id) : "-", method, route_label,
                        status, seconds * 1e3, request_id});

@@ -6,6 +6,7 @@
 #include <boost/asio/ssl.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/gateway_process.h"
@@ -261,4 +262,75 @@ TEST_CASE("the admin listener serves health, readiness and metrics on loopback o
   boost::system::error_code ec;
   s.connect({boost::asio::ip::make_address(*other), gw.admin_port()}, ec);
   CHECK(ec == boost::asio::error::connection_refused);
+}
+
+TEST_CASE("TLS session resumption keeps the agency's identity", "[gateway][tls]") {
+  GatewayProcess gw;
+  namespace asio = boost::asio;
+  namespace ssl = asio::ssl;
+  asio::io_context ioc;
+  ssl::context ctx(ssl::context::tls_client);
+  auto cert = cert_of("pohjanmaa-poliisi");
+  ctx.load_verify_file((certs_dir() / "root-ca.pem").string());
+  ctx.set_verify_mode(ssl::verify_peer);
+  ctx.use_certificate_chain_file(cert.cert.string());
+  ctx.use_private_key_file(cert.key.string(), ssl::context::pem);
+  SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_CLIENT);
+
+  // whoami on a fresh stream; `session` to resume, or nullptr. Returns the agency id seen.
+  auto whoami = [&](SSL_SESSION* session, bool& reused) {
+    ssl::stream<asio::ip::tcp::socket> s(ioc, ctx);
+    s.next_layer().connect({asio::ip::make_address("127.0.0.1"), gw.port()});
+    if (session != nullptr) SSL_set_session(s.native_handle(), session);
+    s.handshake(ssl::stream_base::client);
+    std::string req = "GET /v1/whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    asio::write(s, asio::buffer(req));
+    std::string response;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+      auto n = s.read_some(asio::buffer(buf), ec);
+      response.append(buf, n);
+      if (ec) break;
+    }
+    reused = SSL_session_reused(s.native_handle()) == 1;
+    SSL_SESSION* ticket = SSL_get1_session(s.native_handle());
+    s.shutdown(ec);  // OpenSSL marks the sessions of connections freed without it not resumable
+    auto body = response.substr(response.find("\r\n\r\n") + 4);
+    return std::make_pair(json::parse(body)["agency_id"].get<std::string>(), ticket);
+  };
+  bool reused = true;
+  auto [first, ticket] = whoami(nullptr, reused);
+  CHECK(first == "pohjanmaa-poliisi");
+  CHECK_FALSE(reused);
+  REQUIRE(ticket != nullptr);
+  auto [second, ticket2] = whoami(ticket, reused);
+  CHECK(reused);
+  CHECK(second == "pohjanmaa-poliisi");
+  SSL_SESSION_free(ticket);
+  SSL_SESSION_free(ticket2);
+}
+
+TEST_CASE("JSON log lines on request, without bodies", "[gateway][logging]") {
+  GatewayProcess gw(json{{"log", {{"format", "json"}}}});
+  auto client = gw.client("kokkola-perusopetus");
+  REQUIRE(client.get("/v1/whoami").status == 200);
+  REQUIRE(gw.stop() == 0);
+  std::istringstream lines(gw.process().log());
+  std::string line;
+  bool access = false;
+  while (std::getline(lines, line)) {
+    auto j = json::parse(line);  // every line is one JSON object
+    CHECK(j.contains("time"));
+    CHECK(j.contains("level"));
+    if (j["event"] == "access") {
+      access = true;
+      CHECK(j["agency"] == "kokkola-perusopetus");
+      CHECK(j["route"] == "/v1/whoami");
+      CHECK(j["status"] == 200);
+      CHECK(j["method"] == "GET");
+      CHECK_FALSE(j.contains("body"));
+    }
+  }
+  CHECK(access);
 }
