@@ -347,7 +347,10 @@ Result<BreakGlassReview> SqlStore::review_from_row(const Row& row) const {
   r.target_agency = row.text(5);
   r.subject_pseudonym = row.text(6);
   r.basis = row.text(7);
-  r.categories = json::parse(row.text(8), nullptr, false).get<std::vector<std::string>>();
+  auto categories = json::parse(row.text(8), nullptr, false);
+  if (!categories.is_array()) return make_error(ErrorCode::kDataLoss, "review item unreadable");
+  for (const auto& c : categories)
+    r.categories.push_back(c.is_string() ? c.get<std::string>() : "");
   auto justification = open(row.blob(9), justification_context(r.id));
   if (!justification) return justification.error();
   r.justification = std::move(*justification);

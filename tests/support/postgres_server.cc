@@ -144,6 +144,12 @@ void PostgresServer::run(const std::vector<std::string>& argv, bool as_server_us
   }
 }
 
+void PostgresServer::restart() {
+  run({std::string(kBinDir) + "/pg_ctl", "restart", "-w", "-t", "60", "-m", "fast", "-D",
+       data_.string(), "-l", (dir_ / "server.log").string()},
+      true);
+}
+
 std::string PostgresServer::conninfo(const std::string& database) const {
   return "host=" + dir_.string() + " port=" + std::to_string(port_) +
          " user=silta dbname=" + database;

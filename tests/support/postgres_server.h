@@ -33,6 +33,9 @@ class PostgresServer {
   // Runs SQL as the superuser in `database`; returns the first column of each row.
   std::vector<std::string> query(const std::string& database, const std::string& sql) const;
 
+  // Restarts the server (fast shutdown: open connections are cut).
+  void restart();
+
   const std::filesystem::path& data_dir() const { return data_; }
   std::uint16_t port() const { return port_; }
 
