@@ -18,11 +18,6 @@ const Bytes& Row::blob(std::size_t i) const {
   return v.index() == 3 ? std::get<3>(v) : empty;
 }
 
-std::optional<std::int64_t> Row::opt_i64(std::size_t i) const {
-  if (is_null(i)) return std::nullopt;
-  return i64(i);
-}
-
 std::optional<SysTime> Row::opt_time(std::size_t i) const {
   if (is_null(i)) return std::nullopt;
   return time(i);

@@ -32,7 +32,6 @@ struct Row {
   std::int64_t i64(std::size_t i) const;  // NULL → 0
   std::string text(std::size_t i) const;  // NULL → ""
   const Bytes& blob(std::size_t i) const;
-  std::optional<std::int64_t> opt_i64(std::size_t i) const;
   SysTime time(std::size_t i) const { return SysTime(std::chrono::microseconds(i64(i))); }
   std::optional<SysTime> opt_time(std::size_t i) const;
 };
@@ -48,7 +47,6 @@ inline Value val(std::string_view v) { return std::string(v); }
 inline Value val(const char* v) { return std::string(v); }
 inline Value val(Bytes v) { return v; }
 inline Value val(SysTime t) { return std::int64_t{t.time_since_epoch().count()}; }
-inline Value val(std::nullopt_t) { return std::monostate{}; }
 template <typename T>
 Value val(const std::optional<T>& v) {
   return v ? val(*v) : Value{};
