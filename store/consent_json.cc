@@ -10,6 +10,12 @@ using policy::Capacity;
 using policy::ConsentForm;
 using policy::ConsentKind;
 
+// A field added to these structs must be stored too: map it below, then update the sizes.
+static_assert(sizeof(policy::ConsentRecord) == 560 && sizeof(policy::ConsentGrantor) == 96 &&
+                  sizeof(policy::ConsentRevocation) == 144,
+              "policy/consent.h changed: map the new field in consent_to_json and "
+              "consent_from_json, then update these sizes");
+
 namespace {
 
 template <typename E, std::size_t N>
