@@ -111,6 +111,9 @@ TEST_CASE("sqlite: the database files hold no identity code", "[store][cipher]")
     struct stat st {};
     REQUIRE(::stat(db.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
+    // The fresh data directory was made for the file, owner only.
+    REQUIRE(::stat(db.parent_path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
   }
   // Closing the last connection checkpoints the WAL into the main file.
   auto db = fs::path(f.config.url.substr(7));
