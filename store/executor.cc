@@ -17,7 +17,7 @@ StoreExecutor::~StoreExecutor() {
   for (auto& t : threads_) t.join();
 }
 
-bool StoreExecutor::post(std::function<void()> task) {
+bool StoreExecutor::post(std::unique_ptr<Task>& task) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= max_queued_) return false;
@@ -34,7 +34,7 @@ std::size_t StoreExecutor::queued() const {
 
 void StoreExecutor::loop() {
   for (;;) {
-    std::function<void()> task;
+    std::unique_ptr<Task> task;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -42,7 +42,7 @@ void StoreExecutor::loop() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
+    (*task)();
   }
 }
 

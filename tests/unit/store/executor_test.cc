@@ -69,3 +69,13 @@ TEST_CASE("the store executor refuses work beyond its queue at once and drains o
   CHECK(refused == std::vector<ErrorCode>{ErrorCode::kUnavailable});
   CHECK(ran == 3);
 }
+
+TEST_CASE("the store executor takes move-only work and completions", "[store][executor]") {
+  StoreExecutor ex(1);
+  std::promise<int> done;
+  auto result = done.get_future();
+  auto value = std::make_unique<int>(7);
+  ex.run([v = std::move(value)]() -> Result<int> { return *v * 6; },
+         [p = std::move(done)](Result<int> r) mutable { p.set_value(r.ok() ? *r : -1); });
+  CHECK(result.get() == 42);
+}
