@@ -1,0 +1,199 @@
+// Schema and consents, on both backends.
+#include <catch2/catch.hpp>
+
+#include "store/cipher.h"
+#include "tests/unit/store/store_fixture.h"
+
+using namespace silta;
+using namespace silta::test;
+using namespace std::chrono;
+using store::ConsentStatus;
+
+TEMPLATE_TEST_CASE("a fresh store migrates to the latest schema once", "[store]", Sqlite,
+                   Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  auto opened = store::open_store(f.config);
+  REQUIRE(opened);
+  auto& s = **opened;
+  auto before = s.schema_status();
+  REQUIRE(before);
+  CHECK(before->current_version == 0);
+  CHECK(before->latest_version >= 1);
+  CHECK(before->pending.size() == static_cast<std::size_t>(before->latest_version));
+  REQUIRE(s.migrate());
+  REQUIRE(s.migrate());  // nothing left to do
+  auto after = s.schema_status();
+  REQUIRE(after);
+  CHECK(after->current_version == after->latest_version);
+  CHECK(after->pending.empty());
+  CHECK(after->backend ==
+        (TestType::kBackend == store::Backend::kSqlite ? "sqlite" : "postgresql"));
+}
+
+TEMPLATE_TEST_CASE("the store refuses a key file that is not this database's", "[store]", Sqlite,
+                   Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  f.open();
+  auto other = f.config;
+  other.key_file = f.dir / "other.key";
+  REQUIRE(store::FieldCipher::generate_key_file(other.key_file));
+  auto s = store::open_store(other);
+  REQUIRE(s);
+  auto m = (*s)->migrate();
+  REQUIRE_FALSE(m);
+  CHECK(m.error().code == ErrorCode::kFailedPrecondition);
+  CHECK(m.error().message.find("does not match") != std::string::npos);
+}
+
+TEMPLATE_TEST_CASE("without its key the store refuses encrypted data but reports its schema",
+                   "[store]", Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  f.open()->create_consent(make_consent("c-1", "p-child")).ok();
+  auto cfg = f.config;
+  cfg.key_file.clear();
+  auto s = store::open_store(cfg);
+  REQUIRE(s);
+  CHECK((*s)->schema_status());
+  auto got = (*s)->get_consent("c-1");
+  REQUIRE_FALSE(got);
+  CHECK(got.error().code == ErrorCode::kFailedPrecondition);
+}
+
+TEMPLATE_TEST_CASE("consents: create and read back every field", "[store][consent]", Sqlite,
+                   Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  auto s = f.open();
+  auto c = make_consent("c-1", "p-child");
+  REQUIRE(s->create_consent(c));
+  auto got = s->get_consent("c-1");
+  REQUIRE(got);
+  const auto& r = got->record;
+  CHECK(r.id == "c-1");
+  CHECK(r.subject_pseudonym == "p-child");
+  CHECK(r.kind == policy::ConsentKind::kSuostumus);
+  REQUIRE(r.granted_by.size() == 2);
+  CHECK(r.granted_by[0].capacity == policy::Capacity::kSelf);
+  CHECK(r.granted_by[0].minor_capable);
+  CHECK(r.granted_by[0].assessed_by == "mh-nurse-7");
+  CHECK(r.granted_by[0].assessed_at == t0() - hours(1));
+  CHECK(r.granted_by[1].capacity == policy::Capacity::kGuardian);
+  CHECK_FALSE(r.granted_by[1].assessed_at);
+  CHECK(r.from_kinds == std::vector<std::string>{"mental_health"});
+  CHECK(r.from_agencies.empty());
+  CHECK(r.to_agencies == std::vector<std::string>{"kokkola-koulu"});
+  CHECK(r.categories == std::vector<std::string>{"mh_diagnosis"});
+  CHECK(r.purposes == std::vector<std::string>{"teaching_arrangement"});
+  CHECK(r.data_recorded_from == t0() - days(365));
+  CHECK_FALSE(r.data_recorded_until);
+  CHECK(r.valid_from == t0());
+  CHECK(r.valid_until == t0() + days(180));
+  CHECK(r.form == policy::ConsentForm::kElectronic);
+  CHECK(r.informed_text_hash == std::string(64, 'a'));
+  CHECK(r.recorded_by_agency == "soite-mielenterveys");
+  CHECK(r.recorded_by_actor == "nurse-7");
+  CHECK(r.recorded_at == t0());
+  CHECK_FALSE(r.revoked);
+  CHECK(got->subject_identity_code == kChildHetu);
+  CHECK(got->grantor_identity_codes == std::vector<std::string>{kChildHetu, kGuardianHetu});
+  CHECK(got->receipt == "receipt-of-c-1");
+  CHECK(got->status == ConsentStatus::kActive);
+}
+
+TEMPLATE_TEST_CASE("consents: the bad paths", "[store][consent]", Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  auto s = f.open();
+  REQUIRE(s->create_consent(make_consent("c-1", "p-child")));
+
+  auto dup = s->create_consent(make_consent("c-1", "p-other"));
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().code == ErrorCode::kAlreadyExists);
+
+  auto missing_grantor = make_consent("c-2", "p-child");
+  missing_grantor.grantor_identity_codes.pop_back();
+  auto bad = s->create_consent(missing_grantor);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == ErrorCode::kInvalidArgument);
+  CHECK(s->get_consent("c-2").error().code == ErrorCode::kNotFound);
+
+  auto none = s->get_consent("c-nope");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == ErrorCode::kNotFound);
+  // An error message names the consent, never the person.
+  CHECK(none.error().message.find(kChildHetu) == std::string::npos);
+
+  policy::ConsentRevocation rev{at_minutes(10),          "soite-mielenterveys", "nurse-7",
+                                policy::Capacity::kSelf, "in_person",           "changed mind"};
+  auto missing = s->revoke_consent("c-nope", rev, "rr");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+}
+
+TEMPLATE_TEST_CASE("consents: list by subject (active or all) then revoke and expire",
+                   "[store][consent]", Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  auto s = f.open();
+  auto current = make_consent("c-current", "p-child");
+  auto future = make_consent("c-future", "p-child");
+  future.record.valid_from = t0() + days(10);
+  auto open_ended = make_consent("c-open", "p-child");
+  open_ended.record.valid_until.reset();
+  auto short_lived = make_consent("c-short", "p-child");
+  short_lived.record.valid_until = t0() + days(1);
+  auto other = make_consent("c-other", "p-other");
+  for (const auto& c : {current, future, open_ended, short_lived, other}) {
+    REQUIRE(s->create_consent(c));
+  }
+  auto ids = [](const std::vector<store::StoredConsent>& list) {
+    std::set<std::string> out;
+    for (const auto& c : list) out.insert(c.record.id);
+    return out;
+  };
+  auto all = s->list_consents({"p-child", std::nullopt});
+  REQUIRE(all);
+  CHECK(ids(*all) == std::set<std::string>{"c-current", "c-future", "c-open", "c-short"});
+  auto active = s->list_consents({"p-child", t0() + hours(1)});
+  REQUIRE(active);
+  CHECK(ids(*active) == std::set<std::string>{"c-current", "c-open", "c-short"});
+  auto later = s->list_consents({"p-child", t0() + days(2)});
+  REQUIRE(later);
+  CHECK(ids(*later) == std::set<std::string>{"c-current", "c-open"});
+  CHECK(s->list_consents({"p-nobody", std::nullopt})->empty());
+
+  // Revoke: takes effect for every later lookup, and only once.
+  policy::ConsentRevocation rev{at_minutes(30),          "soite-mielenterveys", "nurse-7",
+                                policy::Capacity::kSelf, "in_person",           "changed mind"};
+  auto revoked = s->revoke_consent("c-current", rev, "revocation-receipt");
+  REQUIRE(revoked);
+  CHECK(revoked->status == ConsentStatus::kRevoked);
+  REQUIRE(revoked->record.revoked);
+  CHECK(revoked->record.revoked->at == at_minutes(30));
+  CHECK(revoked->record.revoked->reason == "changed mind");
+  auto again = s->revoke_consent("c-current", rev, "revocation-receipt-2");
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == ErrorCode::kFailedPrecondition);
+  auto reread = s->get_consent("c-current");
+  REQUIRE(reread);
+  CHECK(reread->status == ConsentStatus::kRevoked);
+  CHECK(reread->revocation_receipt == "revocation-receipt");
+  CHECK(reread->record.revoked->channel == "in_person");
+  CHECK(reread->subject_identity_code == kChildHetu);
+  CHECK(ids(*s->list_consents({"p-child", t0() + hours(1)})) ==
+        std::set<std::string>{"c-open", "c-short"});
+
+  // Expire: those past valid_until, once each, reported for auditing.
+  auto expired = s->expire_consents(t0() + days(2));
+  REQUIRE(expired);
+  CHECK(*expired == std::vector<std::string>{"c-short"});
+  CHECK(s->expire_consents(t0() + days(2))->empty());
+  CHECK(s->get_consent("c-short")->status == ConsentStatus::kExpired);
+  CHECK(s->get_consent("c-open")->status == ConsentStatus::kActive);
+  auto much_later = s->expire_consents(t0() + days(400));
+  REQUIRE(much_later);
+  CHECK(*much_later == std::vector<std::string>{"c-future", "c-other"});
+}
