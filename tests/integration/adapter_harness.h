@@ -49,8 +49,8 @@ class AdapterHarness {
   }
   std::size_t count(const std::string& name) {
     std::lock_guard lock(mu_);
-    return static_cast<std::size_t>(std::count_if(
-        events_.begin(), events_.end(), [&](const auto& e) { return e.name == name; }));
+    return static_cast<std::size_t>(std::count_if(events_.begin(), events_.end(),
+                                                  [&](const auto& e) { return e.name == name; }));
   }
   // Every recorded event, as text: for "no identity code anywhere" checks.
   std::string events_text() {

@@ -57,10 +57,9 @@ TEST_CASE("the fhir adapter maps categories to searches and follows next links",
   AdapterHarness h;
   FhirAdapter adapter(h.endpoint(fhir.base_url(), {}, "soite-mielenterveys"), mapping());
 
-  auto r = h.run(adapter.fetch(
-      ella({"mh_diagnosis", "mh_treatment_contacts", "mh_therapy_notes", "identity_contact",
-            "grades"}),
-      soon()));
+  auto r = h.run(adapter.fetch(ella({"mh_diagnosis", "mh_treatment_contacts", "mh_therapy_notes",
+                                     "identity_contact", "grades"}),
+                               soon()));
   INFO((r.ok() ? "" : r.error().message));
   REQUIRE(r.ok());
   CHECK(r->subject_known);
@@ -82,8 +81,8 @@ TEST_CASE("the fhir adapter maps categories to searches and follows next links",
     CHECK(req.target.find("140311A9265") == std::string::npos);
     CHECK(req.header("accept") == "application/fhir+json");
     if (req.target == "/fhir/Patient/_search") {
-      searched_by_post = req.method == "POST" &&
-                         req.body == "identifier=urn%3Aoid%3A1.2.246.21%7C140311A9265";
+      searched_by_post =
+          req.method == "POST" && req.body == "identifier=urn%3Aoid%3A1.2.246.21%7C140311A9265";
     }
   }
   CHECK(searched_by_post);
@@ -116,8 +115,7 @@ TEST_CASE("OperationOutcome answers become clear errors without identity codes",
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == ErrorCode::kUnavailable);
     CHECK(r.error().message.find("refused the Observation search: HTTP 400: error/processing: "
-                                 "Invalid request: unknown search parameter") !=
-          std::string::npos);
+                                 "Invalid request: unknown search parameter") != std::string::npos);
     CHECK(r.error().message.find("[identity code]") != std::string::npos);
     CHECK_FALSE(std::regex_search(r.error().message, identity_code_pattern()));
   }

@@ -282,8 +282,7 @@ TEST_CASE("5xx answers are retried within bounds", "[adapters][http]") {
   }
 }
 
-TEST_CASE("a pooled connection the system dropped is replaced transparently",
-          "[adapters][http]") {
+TEST_CASE("a pooled connection the system dropped is replaced transparently", "[adapters][http]") {
   HttpsTestServer server([](const TestRequest&) {
     auto r = attendance_answer();
     r.drop_connection = true;  // closes after answering, without saying so
@@ -308,8 +307,8 @@ TEST_CASE("extra categories in an answer are dropped and logged", "[adapters][ht
   });
   AdapterHarness h;
   // An empty config builds a set that reports to the harness; the adapter is added by hand.
-  auto built = AdapterSet::build(AdaptersConfig{}, BuildOptions{h.executor(), {}, {}, {}, h.sink(),
-                                                                nullptr});
+  auto built = AdapterSet::build(AdaptersConfig{},
+                                 BuildOptions{h.executor(), {}, {}, {}, h.sink(), nullptr});
   built.add("kokkola-perusopetus", std::make_shared<HttpAdapter>(h.endpoint(server.url())));
   auto r = h.run(built.fetch(veeti_request(), in(Millis(10'000))));
   REQUIRE(r.ok());
@@ -357,8 +356,7 @@ TEST_CASE("answers out of contract are clear errors", "[adapters][http]") {
     return r.error().message;
   };
   CHECK(fetch(0).find("out of contract (fetch): the body is not valid JSON") != std::string::npos);
-  CHECK(fetch(1).find("the requested category school_attendance is missing") !=
-        std::string::npos);
+  CHECK(fetch(1).find("the requested category school_attendance is missing") != std::string::npos);
   CHECK(fetch(2).find("/categories/school_attendance: expected an array") != std::string::npos);
   auto refused = fetch(3);
   CHECK(refused.find("refused the fetch request: HTTP 400 unknown-category") != std::string::npos);

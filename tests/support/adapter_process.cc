@@ -15,12 +15,11 @@ AdapterServiceProcess::AdapterServiceProcess(const std::string& cert_name) {
   auto certs = certs_dir();
   auto ready = dir_ / "ready.json";
   process_ = std::make_unique<Process>(
-      std::vector<std::string>{silta_binary().string(), "adapter", "serve-demo", "--port", "0",
-                               "--cert", (certs / (cert_name + ".pem")).string(), "--key",
-                               (certs / (cert_name + ".key")).string(), "--ca",
-                               (certs / "root-ca.pem").string(), "--crl",
-                               (certs / "issuing-ca.crl").string(), "--client-cert",
-                               (certs / "gateway.pem").string(), "--ready-file", ready.string()},
+      std::vector<std::string>{
+          silta_binary().string(), "adapter", "serve-demo", "--port", "0", "--cert",
+          (certs / (cert_name + ".pem")).string(), "--key", (certs / (cert_name + ".key")).string(),
+          "--ca", (certs / "root-ca.pem").string(), "--crl", (certs / "issuing-ca.crl").string(),
+          "--client-cert", (certs / "gateway.pem").string(), "--ready-file", ready.string()},
       dir_ / "adapter.log");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(ready)) {

@@ -72,8 +72,8 @@ TestResponse FhirFixtureServer::file(unsigned status, const std::string& name) c
   ss << in.rdbuf();
   std::string text = ss.str();
   const std::string base = base_url();
-  const std::string pages = mode_ == Mode::kForeignNextLink ? "https://fhir.elsewhere.example/fhir"
-                                                            : base;
+  const std::string pages =
+      mode_ == Mode::kForeignNextLink ? "https://fhir.elsewhere.example/fhir" : base;
   replace_all(text, "{{NEXT1}}", pages + "?_getpages=cond-ella&_getpagesoffset=2&_count=2");
   replace_all(text, "{{NEXT2}}", base + "?_getpages=cond-ella&_getpagesoffset=4&_count=2");
   replace_all(text, "{{BASE}}", base);
@@ -89,7 +89,8 @@ TestResponse FhirFixtureServer::handle(const TestRequest& req) {
   const bool for_ella = query.find("patient=Patient%2Fella-1") != std::string::npos &&
                         query.find("_count=") != std::string::npos;
 
-  if (req.method == "GET" && path == "/fhir/metadata") return file(200, "capability-statement.json");
+  if (req.method == "GET" && path == "/fhir/metadata")
+    return file(200, "capability-statement.json");
   if (req.method == "POST" && path == "/fhir/Patient/_search") {
     if (req.header("content-type").rfind("application/x-www-form-urlencoded", 0) != 0) {
       return outcome(415, "not-supported", "expected a form body");
@@ -104,7 +105,8 @@ TestResponse FhirFixtureServer::handle(const TestRequest& req) {
   }
   if (req.method == "GET" && (path == "/fhir/Condition" || path == "/fhir/Encounter" ||
                               path == "/fhir/EpisodeOfCare" || path == "/fhir/DocumentReference")) {
-    if (!for_ella) return outcome(400, "required", "the patient and _count parameters are required");
+    if (!for_ella)
+      return outcome(400, "required", "the patient and _count parameters are required");
     if (path == "/fhir/Condition") return file(200, "condition-page1.json");
     if (path == "/fhir/Encounter") return file(200, "encounter.json");
     if (path == "/fhir/EpisodeOfCare") return file(200, "episodeofcare.json");
@@ -143,8 +145,8 @@ TestResponse FhirFixtureServer::handle(const TestRequest& req) {
     resource["meta"] = {{"versionId", "1"}, {"lastUpdated", "2026-11-23T10:15:30.000+02:00"}};
     communications_[id] = resource;
     auto r = fhir(201, resource.dump());
-    r.headers.push_back({"Location", base_url() + "/Communication/" + resource["id"].get<std::string>() +
-                                         "/_history/1"});
+    r.headers.push_back({"Location", base_url() + "/Communication/" +
+                                         resource["id"].get<std::string>() + "/_history/1"});
     return r;
   }
   return outcome(404, "not-found", "no such resource type or operation");

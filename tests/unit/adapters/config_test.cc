@@ -56,8 +56,7 @@ TEST_CASE("a config with demo, http and fhir adapters parses", "[adapters][confi
         {"mapping",
          {{"mh_diagnosis",
            {{{"resource", "Condition"}, {"params", {{"category", "encounter-diagnosis"}}}}}},
-          {"mh_treatment_contacts",
-           {{{"resource", "Encounter"}}, {{"resource", "EpisodeOfCare"}}}},
+          {"mh_treatment_contacts", {{{"resource", "Encounter"}}, {{"resource", "EpisodeOfCare"}}}},
           {"identity_contact", {{{"resource", "Patient"}}}}}}}}};
   json_check::Issues issues;
   auto c = parse_adapters_config(doc, f.dir.path(), "/adapters", kAgencies, issues);
@@ -89,31 +88,30 @@ TEST_CASE("a config with demo, http and fhir adapters parses", "[adapters][confi
 
 TEST_CASE("every problem in an adapter config is reported with its path", "[adapters][config]") {
   Files f;
-  json doc = {
-      {"unknown-agency", {{"type", "demo"}}},
-      {"soite-lastensuojelu", {{"type", "carrier-pigeon"}, {"url", "whatever"}}},
-      {"kokkola-perusopetus",
-       {{"type", "http"},
-        {"url", "http://school.example"},
-        {"tls", {{"certificate", "client.pem"}, {"ca", "missing.pem"}}},
-        {"timeout_ms", 0},
-        {"retry", {{"max_attempts", 50}}},
-        {"circuit_breaker", {{"open_sec", 5}}},
-        {"typo", true}}},
-      {"pohjanmaa-poliisi",
-       {{"type", "http"},
-        {"url", "https://police.example:8444"},
-        {"tls", {{"certificate", "client.pem"}, {"private_key", "open.key"}}},
-        {"timeout_ms", 1000},
-        {"connect_timeout_ms", 2000}}},
-      {"soite-mielenterveys",
-       {{"type", "fhir"},
-        {"url", "https://fhir.example/r4?x=1"},
-        {"mapping",
-         {{"no_such_category", {{{"resource", "Condition"}}}},
-          {"mh_diagnosis",
-           {{{"resource", "Spaceship"}, {"params", {{"_count", "5"}, {"bad name", "x"}}}}}},
-          {"mh_therapy_notes", json::array()}}}}}};
+  json doc = {{"unknown-agency", {{"type", "demo"}}},
+              {"soite-lastensuojelu", {{"type", "carrier-pigeon"}, {"url", "whatever"}}},
+              {"kokkola-perusopetus",
+               {{"type", "http"},
+                {"url", "http://school.example"},
+                {"tls", {{"certificate", "client.pem"}, {"ca", "missing.pem"}}},
+                {"timeout_ms", 0},
+                {"retry", {{"max_attempts", 50}}},
+                {"circuit_breaker", {{"open_sec", 5}}},
+                {"typo", true}}},
+              {"pohjanmaa-poliisi",
+               {{"type", "http"},
+                {"url", "https://police.example:8444"},
+                {"tls", {{"certificate", "client.pem"}, {"private_key", "open.key"}}},
+                {"timeout_ms", 1000},
+                {"connect_timeout_ms", 2000}}},
+              {"soite-mielenterveys",
+               {{"type", "fhir"},
+                {"url", "https://fhir.example/r4?x=1"},
+                {"mapping",
+                 {{"no_such_category", {{{"resource", "Condition"}}}},
+                  {"mh_diagnosis",
+                   {{{"resource", "Spaceship"}, {"params", {{"_count", "5"}, {"bad name", "x"}}}}}},
+                  {"mh_therapy_notes", json::array()}}}}}};
   json_check::Issues issues;
   parse_adapters_config(doc, f.dir.path(), "/adapters", kAgencies, issues);
   auto p = by_path(issues);
@@ -122,8 +120,7 @@ TEST_CASE("every problem in an adapter config is reported with its path", "[adap
   CHECK(p["/adapters/soite-lastensuojelu/type"] == "expected one of demo, http, fhir");
   CHECK(p.count("/adapters/soite-lastensuojelu/url") == 0);  // not judged without a type
   CHECK(p["/adapters/kokkola-perusopetus/url"].find("https://") != std::string::npos);
-  CHECK(p["/adapters/kokkola-perusopetus/tls"] ==
-        "expected certificate and private_key together");
+  CHECK(p["/adapters/kokkola-perusopetus/tls"] == "expected certificate and private_key together");
   CHECK(p["/adapters/kokkola-perusopetus/tls/ca"].find("does not exist") != std::string::npos);
   CHECK(p.count("/adapters/kokkola-perusopetus/timeout_ms"));
   CHECK(p.count("/adapters/kokkola-perusopetus/retry/max_attempts"));

@@ -60,8 +60,7 @@ const std::regex kIdentityCode("[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]");
 
 }  // namespace
 
-TEST_CASE("the independent identity code check agrees with domain.md's worked examples",
-          "[demo]") {
+TEST_CASE("the independent identity code check agrees with domain.md's worked examples", "[demo]") {
   CHECK(valid_temporary_identity_code("150317A901J"));
   CHECK(valid_temporary_identity_code("010180+950R"));
   CHECK(valid_temporary_identity_code("311299Y944N"));
@@ -159,8 +158,7 @@ TEST_CASE("an address under turvakielto is never forwarded", "[demo]") {
   }
 }
 
-TEST_CASE("only the requested categories come back, and unknown subjects carry no data",
-          "[demo]") {
+TEST_CASE("only the requested categories come back, and unknown subjects carry no data", "[demo]") {
   auto demo = DemoAdapter::builtin();
   auto r = demo->fetch_now(request("kokkola-perusopetus", "110213A913H", {"grades"}));
   REQUIRE(r.ok());
@@ -188,8 +186,8 @@ TEST_CASE("errors name no identity code", "[demo]") {
   auto bad_agency = demo->fetch_now(request("no-such-agency", "110213A913H", {"grades"}));
   REQUIRE_FALSE(bad_agency.ok());
   CHECK(bad_agency.error().code == ErrorCode::kNotFound);
-  auto bad_category = demo->fetch_now(request("kokkola-perusopetus", "110213A913H",
-                                              {"grades", "110213A913H"}));
+  auto bad_category =
+      demo->fetch_now(request("kokkola-perusopetus", "110213A913H", {"grades", "110213A913H"}));
   REQUIRE_FALSE(bad_category.ok());
   CHECK(bad_category.error().code == ErrorCode::kInvalidArgument);
   for (const auto* e : {&bad_agency.error(), &bad_category.error()}) {
