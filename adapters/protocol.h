@@ -1,4 +1,4 @@
-// The adapter protocol, version 1 (docs/adapter-protocol.md, docs/adapter-protocol.yaml): the
+// The adapter protocol, version 1 (docs/adapter-protocol.md and .openapi.yaml): the
 // JSON documents exchanged between the gateway and an adapter service, encoded and checked
 // here for both sides. Readers collect every problem with its JSON Pointer path and never echo
 // a value (a value may be an identity code).

@@ -5,10 +5,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "adapters/demo_adapter.h"
 #include "adapters/protocol.h"
 #include "adapters/protocol_service.h"
+#include "common/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace silta;
 using namespace silta::adapters;
@@ -213,4 +217,21 @@ TEST_CASE("the protocol service answers as documented", "[protocol][service]") {
   for (const auto* r : {&unknown, &invalid, &agency, &conflict, &mismatch}) {
     CHECK_FALSE(std::regex_search(r->body, kIdentityCode));
   }
+}
+
+TEST_CASE("the OpenAPI description names exactly the protocol's paths", "[protocol][docs]") {
+  auto text = read_file(test::source_dir() / "docs/adapter-protocol.openapi.yaml");
+  REQUIRE(text.ok());
+  std::set<std::string> documented;
+  std::regex path_line("^  (/silta-adapter[^ :]*):$");
+  std::stringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, path_line)) documented.insert(m[1]);
+  }
+  CHECK(documented == std::set<std::string>{std::string(protocol::kVersionsPath),
+                                            std::string(protocol::kHealthPath),
+                                            std::string(protocol::kFetchPath),
+                                            std::string(protocol::kReferralsPath) + "{id}"});
 }
