@@ -3,11 +3,13 @@
 // referral. Built in: demo (fixtures), http (the adapter protocol, docs/adapter-protocol.md)
 // and fhir (FHIR R4). Adapters do network I/O inside the gateway process, so the interface
 // is Asio C++20 awaitables with a deadline per call, and errors are values:
-//   kDeadlineExceeded  the agency system did not answer in time      (gateway: 504)
-//   kUnavailable       it failed, answered out of contract, or its
-//                      circuit is open (failing fast)                  (gateway: 502)
-//   kConflict          a referral id was delivered before with other content
-//   kFailedPrecondition the call cannot be made (e.g. no adapter for that agency)
+//   kDeadlineExceeded   the agency system did not answer in time (gateway: 504). Transient.
+//   kUnavailable        it failed (no connection, 5xx), answered out of contract, or its
+//                       circuit is open and calls fail fast (gateway: 502). Transient.
+//   kFailedPrecondition the adapter refused the request (a 4xx other than 409), or there
+//                       is no adapter for that agency (gateway: 502). Retrying the same
+//                       call will not help: a delivery worker dead-letters at once.
+//   kConflict           a referral id was delivered before with other content. Permanent.
 // Error messages never contain an identity code or data.
 #pragma once
 

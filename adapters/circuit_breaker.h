@@ -38,7 +38,6 @@ class CircuitBreaker {
 
   CircuitState state() const;
   int consecutive_failures() const;
-  const CircuitBreakerSettings& settings() const { return settings_; }
 
  private:
   const CircuitBreakerSettings settings_;

@@ -11,18 +11,6 @@ namespace fs = std::filesystem;
 using json_check::Need;
 using json_check::Object;
 
-const char* adapter_type_name(AdapterType type) {
-  switch (type) {
-    case AdapterType::kDemo:
-      return "demo";
-    case AdapterType::kHttp:
-      return "http";
-    case AdapterType::kFhir:
-      return "fhir";
-  }
-  return "demo";
-}
-
 namespace {
 
 // FHIR R4 resource types that have a patient search parameter, and Patient itself.

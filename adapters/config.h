@@ -73,7 +73,6 @@ struct FhirSettings {
 };
 
 enum class AdapterType { kDemo, kHttp, kFhir };
-const char* adapter_type_name(AdapterType type);
 
 struct AdapterConfig {
   std::string agency;  // the target agency id (registry)

@@ -75,8 +75,11 @@ asio::awaitable<Result<json>> FhirAdapter::interact(std::string_view what, const
   if (reply->status < 200 || reply->status >= 300) {
     std::string detail = "HTTP " + std::to_string(reply->status);
     if (outcome) detail += ": " + describe_operation_outcome(doc);
-    co_return make_error(ErrorCode::kUnavailable,
-                         who + " refused the " + std::string(what) + ": " + detail);
+    // A 4xx is a refusal (e.g. a search parameter the server does not know: a mapping to
+    // fix); a 5xx is the system failing.
+    co_return make_error(
+        reply->status < 500 ? ErrorCode::kFailedPrecondition : ErrorCode::kUnavailable,
+        who + " refused the " + std::string(what) + ": " + detail);
   }
   if (!doc.is_object() || !doc.contains("resourceType")) {
     std::string problem = "the answer is not a FHIR JSON resource";
@@ -290,8 +293,9 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
     if (doc.is_object() && doc.value("resourceType", "") == "OperationOutcome") {
       detail += ": " + describe_operation_outcome(doc);
     }
-    co_return make_error(ErrorCode::kUnavailable, "the FHIR server of " + endpoint_->agency() +
-                                                      " refused the referral: " + detail);
+    co_return make_error(
+        reply->status < 500 ? ErrorCode::kFailedPrecondition : ErrorCode::kUnavailable,
+        "the FHIR server of " + endpoint_->agency() + " refused the referral: " + detail);
   }
   auto doc = json::parse(reply->body, nullptr, false);
   if (!doc.is_object() || doc.value("resourceType", "") != "Communication" || !doc.contains("id") ||

@@ -66,9 +66,9 @@ Error HttpAdapter::rejected(std::string_view operation, const HttpReply& reply) 
                                                    " failed (" + std::string(operation) +
                                                    "): " + what);
   }
-  return make_error(ErrorCode::kUnavailable, "the adapter of " + endpoint_->agency() +
-                                                 " refused the " + std::string(operation) +
-                                                 " request: " + what);
+  return make_error(ErrorCode::kFailedPrecondition, "the adapter of " + endpoint_->agency() +
+                                                        " refused the " + std::string(operation) +
+                                                        " request: " + what);
 }
 
 asio::awaitable<Result<FetchResult>> HttpAdapter::fetch(const FetchRequest& request,

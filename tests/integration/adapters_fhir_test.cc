@@ -113,7 +113,7 @@ TEST_CASE("OperationOutcome answers become clear errors without identity codes",
   SECTION("400 with an OperationOutcome") {
     auto r = h.run(adapter.fetch(ella({"school_health_record"}), soon()));
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code == ErrorCode::kUnavailable);
+    CHECK(r.error().code == ErrorCode::kFailedPrecondition);
     CHECK(r.error().message.find("refused the Observation search: HTTP 400: error/processing: "
                                  "Invalid request: unknown search parameter") != std::string::npos);
     CHECK(r.error().message.find("[identity code]") != std::string::npos);
@@ -122,6 +122,7 @@ TEST_CASE("OperationOutcome answers become clear errors without identity codes",
   SECTION("500 with an OperationOutcome: not retried (only 502, 503, 504 are), failed") {
     auto r = h.run(adapter.fetch(ella({"substance_treatment"}), soon()));
     REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::kUnavailable);
     CHECK(r.error().message.find("fatal/exception: The database connection was lost") !=
           std::string::npos);
     std::size_t careplan = 0;
