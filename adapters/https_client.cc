@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -169,9 +170,18 @@ asio::awaitable<Status> HttpsClient::connect(Connection& c, Deadline deadline) {
         std::string(what) + " " + where + " did not finish within " + ms(options_.connect_timeout));
   };
 
-  tcp::resolver resolver(c.strand);
+  // Name resolution has no timeout of its own: a timer cancels it at the connect deadline.
+  // The timer's handler may run after this frame is gone: it holds the resolver weakly.
+  auto resolver = std::make_shared<tcp::resolver>(c.strand);
+  asio::steady_timer resolve_timer(c.strand, connect_deadline);
+  resolve_timer.async_wait(
+      [weak = std::weak_ptr<tcp::resolver>(resolver)](boost::system::error_code ec) {
+        if (auto r = weak.lock(); r && !ec) r->cancel();
+      });
   auto [rec, endpoints] =
-      co_await resolver.async_resolve(base_.host, std::to_string(base_.port), kTuple);
+      co_await resolver->async_resolve(base_.host, std::to_string(base_.port), kTuple);
+  resolve_timer.cancel();
+  if (rec == asio::error::operation_aborted) co_return timed_out("resolving the host of");
   if (rec) {
     co_return make_error(ErrorCode::kUnavailable,
                          "cannot resolve " + base_.host + ": " + rec.message());
@@ -183,7 +193,8 @@ asio::awaitable<Status> HttpsClient::connect(Connection& c, Deadline deadline) {
     co_return make_error(ErrorCode::kUnavailable,
                          "cannot connect to " + where + ": " + cec.message());
   }
-  lowest.socket().set_option(tcp::no_delay(true));
+  boost::system::error_code ignored;  // an optimisation only: requests are single writes
+  lowest.socket().set_option(tcp::no_delay(true), ignored);
 
   SSL* ssl = c.stream.native_handle();
   if (!base_.host_is_ip()) SSL_set_tlsext_host_name(ssl, base_.host.c_str());

@@ -368,3 +368,31 @@ TEST_CASE("answers out of contract are clear errors", "[adapters][http]") {
   // Answers out of contract do not trip the circuit: the system is up.
   CHECK(adapter.endpoint().breaker().state() == CircuitState::kClosed);
 }
+
+TEST_CASE("a DNS host name is resolved, sent as SNI and verified", "[adapters][http][tls]") {
+  HttpsTestServer good([](const TestRequest& req) {
+    // SNI is not visible here; the Host header carries the name the client used.
+    CHECK(req.header("host") == "localhost:" + req.header("x-expected-port"));
+    return attendance_answer();
+  });
+  AdapterHarness h;
+  auto by_name = "https://localhost:" + std::to_string(good.port());
+  HttpsClient client(
+      h.executor(),
+      *make_client_tls_context(certs_dir() / "root-ca.pem", certs_dir() / "gateway.pem",
+                               certs_dir() / "gateway.key"),
+      *parse_https_url(by_name, false), {});
+  HttpCall call;
+  call.target = "/silta-adapter/v1/health";
+  call.headers = {{"X-Expected-Port", std::to_string(good.port())}};
+  auto ok = h.run(client.send(call, in(Millis(10'000))));
+  REQUIRE(ok.ok());
+  CHECK(ok->status == 200);
+
+  HttpsTestServer wrong([](const TestRequest&) { return attendance_answer(); },
+                        {"adapter-wrong-host", true});
+  HttpAdapter adapter(h.endpoint("https://localhost:" + std::to_string(wrong.port())));
+  auto r = h.run(adapter.fetch(veeti_request(), in(Millis(10'000))));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("hostname mismatch") != std::string::npos);
+}
