@@ -114,6 +114,9 @@ Referral test_referral(const std::string& agency, const std::string& subject) {
   return r;
 }
 
+const std::vector<std::pair<const char*, const char*>>& all_checks();
+const char* title_of(std::string_view id);
+
 class ConformanceKit {
  public:
   ConformanceKit(const ConformanceOptions& o, ConformanceReport& report) : o_(o), report_(report) {}
@@ -121,18 +124,26 @@ class ConformanceKit {
   asio::awaitable<void> run();
 
  private:
-  void add(std::string id, std::string title, CheckOutcome outcome, std::string reason) {
-    report_.checks.push_back(
-        CheckResult{std::move(id), std::move(title), outcome, std::move(reason)});
+  void add(const std::string& id, CheckOutcome outcome, std::string reason) {
+    report_.checks.push_back(CheckResult{id, title_of(id), outcome, std::move(reason)});
   }
-  void pass(std::string id, std::string title, std::string reason = "") {
-    add(std::move(id), std::move(title), CheckOutcome::kPass, std::move(reason));
+  void pass(const std::string& id, std::string reason = "") {
+    add(id, CheckOutcome::kPass, std::move(reason));
   }
-  void fail(std::string id, std::string title, std::string reason) {
-    add(std::move(id), std::move(title), CheckOutcome::kFail, std::move(reason));
+  void fail(const std::string& id, std::string reason) {
+    add(id, CheckOutcome::kFail, std::move(reason));
   }
-  void skip(std::string id, std::string title, std::string reason) {
-    add(std::move(id), std::move(title), CheckOutcome::kSkip, std::move(reason));
+  void setup_failed(std::string reason) {
+    report_.checks.push_back(CheckResult{"setup", "the URL and the TLS files can be used",
+                                         CheckOutcome::kFail, std::move(reason)});
+  }
+  // Skips every check from `first` on (in the table's order).
+  void skip_from(std::string_view first, const std::string& reason) {
+    bool on = false;
+    for (const auto& [id, title] : all_checks()) {
+      on = on || id == first;
+      if (on) add(id, CheckOutcome::kSkip, reason);
+    }
   }
 
   asio::awaitable<Result<HttpReply>> send(HttpsClient& client, http::verb method,
@@ -224,15 +235,11 @@ class ConformanceKit {
   std::vector<std::string> categories_;
 };
 
-constexpr const char* kHost = "tls.host_name";
-constexpr const char* kHostTitle =
-    "the server certificate chains to the CA and names the URL's host";
-constexpr const char* kClientCert = "tls.client_certificate_required";
-constexpr const char* kClientCertTitle = "a client without a certificate is refused";
-
-const std::vector<std::pair<const char*, const char*>>& later_checks() {
+const std::vector<std::pair<const char*, const char*>>& all_checks() {
+  // id, and what the check asks of the adapter (docs/adapter-protocol.md, "Conformance")
   static const std::vector<std::pair<const char*, const char*>> checks = {
-      {kClientCert, kClientCertTitle},
+      {"tls.host_name", "the server certificate chains to the CA and names the URL's host"},
+      {"tls.client_certificate_required", "a client without a certificate is refused"},
       {"version.discovery", "GET /silta-adapter/versions lists v1"},
       {"version.unsupported", "an unknown protocol version is 404 problem+json"},
       {"health.shape", "GET /silta-adapter/v1/health is a health document naming the agency"},
@@ -249,19 +256,24 @@ const std::vector<std::pair<const char*, const char*>>& later_checks() {
   return checks;
 }
 
+const char* title_of(std::string_view id) {
+  for (const auto& [check, title] : all_checks()) {
+    if (check == id) return title;
+  }
+  return "";
+}
+
 asio::awaitable<void> ConformanceKit::run() {
   report_.url = o_.url;
   auto url = parse_https_url(o_.url, false);
   if (!url) {
-    fail("setup", "the URL and TLS files can be used",
-         "expected an https:// URL without query, e.g. https://127.0.0.1:8444");
+    setup_failed("expected an https:// URL without query, e.g. https://127.0.0.1:8444");
     co_return;
   }
   auto tls = make_client_tls_context(o_.ca, o_.certificate, o_.private_key);
   auto tls_nocert = make_client_tls_context(o_.ca, "", "");
   if (!tls || !tls_nocert) {
-    fail("setup", "the URL and TLS files can be used",
-         !tls ? tls.error().message : tls_nocert.error().message);
+    setup_failed(!tls ? tls.error().message : tls_nocert.error().message);
     co_return;
   }
   auto executor = co_await asio::this_coro::executor;
@@ -273,13 +285,11 @@ asio::awaitable<void> ConformanceKit::run() {
   // TLS: the certificate must name the host; nothing else is worth asking otherwise.
   auto versions = co_await send(*client_, http::verb::get, std::string(protocol::kVersionsPath));
   if (!versions) {
-    fail(kHost, kHostTitle, versions.error().message);
-    for (const auto& [id, title] : later_checks()) {
-      skip(id, title, "no verified TLS connection (see " + std::string(kHost) + ")");
-    }
+    fail("tls.host_name", versions.error().message);
+    skip_from("tls.client_certificate_required", "no verified TLS connection (see tls.host_name)");
     co_return;
   }
-  pass(kHost, kHostTitle, "verified for " + url->host);
+  pass("tls.host_name", "verified for " + url->host);
 
   {
     HttpsClient::Options no_host = options;
@@ -287,43 +297,41 @@ asio::awaitable<void> ConformanceKit::run() {
     HttpsClient anonymous(executor, *tls_nocert, *url, no_host);
     auto r = co_await send(anonymous, http::verb::get, std::string(protocol::kVersionsPath));
     if (!r) {
-      pass(kClientCert, kClientCertTitle, "refused: " + r.error().message);
+      pass("tls.client_certificate_required", "refused: " + r.error().message);
     } else if (r->status == 401 || r->status == 403) {
-      pass(kClientCert, kClientCertTitle, "answered HTTP " + std::to_string(r->status));
+      pass("tls.client_certificate_required", "answered HTTP " + std::to_string(r->status));
     } else {
-      fail(kClientCert, kClientCertTitle,
+      fail("tls.client_certificate_required",
            "answered HTTP " + std::to_string(r->status) + " to a client without a certificate");
     }
   }
 
   {
     const char* id = "version.discovery";
-    const char* title = "GET /silta-adapter/versions lists v1";
     auto doc = json::parse(versions->body, nullptr, false);
     if (versions->status != 200) {
-      fail(id, title, "expected HTTP 200, got " + std::to_string(versions->status));
+      fail(id, "expected HTTP 200, got " + std::to_string(versions->status));
     } else if (!media_type_is(versions->content_type, "application/json")) {
-      fail(id, title, "expected Content-Type application/json");
+      fail(id, "expected Content-Type application/json");
     } else if (!doc.is_object() || !doc.contains("versions") || !doc["versions"].is_array() ||
                std::find(doc["versions"].begin(), doc["versions"].end(), "v1") ==
                    doc["versions"].end()) {
-      fail(id, title, "expected {\"versions\": [\"v1\", ...]}");
+      fail(id, "expected {\"versions\": [\"v1\", ...]}");
     } else {
-      pass(id, title, "versions " + quote(doc["versions"].dump()));
+      pass(id, "versions " + quote(doc["versions"].dump()));
     }
   }
   {
     auto r = co_await send(*client_, http::verb::get, "/silta-adapter/v999/health");
     if (auto why = not_problem(r, 404)) {
-      fail("version.unsupported", "an unknown protocol version is 404 problem+json", *why);
+      fail("version.unsupported", *why);
     } else {
-      pass("version.unsupported", "an unknown protocol version is 404 problem+json");
+      pass("version.unsupported");
     }
   }
 
   {
     const char* id = "health.shape";
-    const char* title = "GET /silta-adapter/v1/health is a health document naming the agency";
     auto r = co_await send(*client_, http::verb::get, std::string(protocol::kHealthPath));
     json_check::Issues issues;
     std::optional<HealthReport> h;
@@ -332,13 +340,13 @@ asio::awaitable<void> ConformanceKit::run() {
       h = protocol::health_from_json(doc, issues);
     }
     if (!r) {
-      fail(id, title, r.error().message);
+      fail(id, r.error().message);
     } else if (r->status != 200) {
-      fail(id, title, "expected HTTP 200, got " + std::to_string(r->status));
+      fail(id, "expected HTTP 200, got " + std::to_string(r->status));
     } else if (!h) {
-      fail(id, title, "not a health document: " + quote(issues.format()));
+      fail(id, "not a health document: " + quote(issues.format()));
     } else if (!h->ok) {
-      fail(id, title, "the adapter says its system is unavailable");
+      fail(id, "the adapter says its system is unavailable");
     } else {
       const HolderInfo* holder = nullptr;
       for (const auto& a : h->agencies) {
@@ -355,37 +363,32 @@ asio::awaitable<void> ConformanceKit::run() {
         }
       }
       if (holder == nullptr) {
-        fail(id, title,
-             o_.agency.empty() ? "no agency listed" : "agency " + o_.agency + " is not listed");
+        fail(id, o_.agency.empty() ? "no agency listed" : "agency " + o_.agency + " is not listed");
       } else if (!unknown.empty()) {
-        fail(id, title, "categories that are not catalog ids: " + list(unknown));
+        fail(id, "categories that are not catalog ids: " + list(unknown));
       } else if (categories_.empty()) {
-        fail(id, title, "agency " + quote(holder->agency) + " lists no categories");
+        fail(id, "agency " + quote(holder->agency) + " lists no categories");
       } else {
         agency_ = holder->agency;
         report_.agency = agency_;
-        pass(id, title, quote(agency_) + " serves " + list(categories_));
+        pass(id, quote(agency_) + " serves " + list(categories_));
       }
     }
   }
   if (agency_.empty()) {
-    for (std::size_t i = 4; i < later_checks().size(); ++i) {
-      skip(later_checks()[i].first, later_checks()[i].second,
-           "no agency and categories to ask for (see health.shape)");
-    }
+    skip_from("fetch.shape", "no agency and categories to ask for (see health.shape)");
     co_return;
   }
 
   {
     const char* id = "fetch.shape";
-    const char* title = "a fetch of every category answers each one as an array of records";
     auto r = co_await fetch(fetch_request(o_.subject, categories_));
     std::string reason;
     auto result = fetch_ok(r, reason);
     if (!result) {
-      fail(id, title, reason);
+      fail(id, reason);
     } else if (!result->subject_known) {
-      fail(id, title,
+      fail(id,
            "the test subject is not known to the adapter: pass --subject with a test person "
            "your system knows");
     } else {
@@ -399,17 +402,15 @@ asio::awaitable<void> ConformanceKit::run() {
         }
       }
       if (!missing.empty()) {
-        fail(id, title, "requested categories missing from the answer: " + list(missing));
+        fail(id, "requested categories missing from the answer: " + list(missing));
       } else {
-        pass(id, title,
-             std::to_string(records) + " records in " + std::to_string(categories_.size()) +
-                 " categories");
+        pass(id, std::to_string(records) + " records in " + std::to_string(categories_.size()) +
+                     " categories");
       }
     }
   }
   {
     const char* id = "fetch.only_requested";
-    const char* title = "only the requested categories come back";
     auto subsets = category_subsets(categories_);
     std::string problem;
     for (const auto& subset : subsets) {
@@ -428,55 +429,51 @@ asio::awaitable<void> ConformanceKit::run() {
       }
     }
     if (problem.empty()) {
-      pass(id, title);
+      pass(id);
     } else {
-      fail(id, title, problem);
+      fail(id, problem);
     }
   }
   {
     const char* id = "fetch.unknown_subject";
-    const char* title = "an unknown subject is subject_known false, no data";
     auto r = co_await fetch(fetch_request(o_.unknown_subject, categories_));
     std::string reason;
     auto result = fetch_ok(r, reason);
     if (!result) {
-      fail(id, title, reason);
+      fail(id, reason);
     } else if (result->subject_known || !result->categories.empty()) {
-      fail(id, title,
-           "expected {\"subject_known\": false, \"categories\": {}}, got data in " +
-               keys_of(*result));
+      fail(id, "expected {\"subject_known\": false, \"categories\": {}}, got data in " +
+                   keys_of(*result));
     } else {
-      pass(id, title);
+      pass(id);
     }
   }
   {
     auto r =
         co_await fetch(fetch_request(o_.subject, std::vector<std::string>(1, "no_such_category")));
     if (auto why = not_problem(r, 400, protocol::kUnknownCategory)) {
-      fail("fetch.unknown_category", "an unknown category is 400 problem+json unknown-category",
-           *why);
+      fail("fetch.unknown_category", *why);
     } else {
-      pass("fetch.unknown_category", "an unknown category is 400 problem+json unknown-category");
+      pass("fetch.unknown_category");
     }
   }
   {
     auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath),
                            "{\"request_id\": \"x\", ");
     if (auto why = not_problem(r, 400)) {
-      fail("errors.malformed_json", "a body that is not JSON is 400 problem+json", *why);
+      fail("errors.malformed_json", *why);
     } else {
-      pass("errors.malformed_json", "a body that is not JSON is 400 problem+json");
+      pass("errors.malformed_json");
     }
   }
   {
     const char* id = "errors.invalid_request";
-    const char* title = "a request without a subject is 400 problem+json naming /subject";
     json body = protocol::to_json(fetch_request(o_.subject, categories_));
     body.erase("subject");
     auto r =
         co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump());
     if (auto why = not_problem(r, 400)) {
-      fail(id, title, *why);
+      fail(id, *why);
     } else {
       auto doc = json::parse(r->body);
       bool named = false;
@@ -486,9 +483,9 @@ asio::awaitable<void> ConformanceKit::run() {
         }
       }
       if (named) {
-        pass(id, title);
+        pass(id);
       } else {
-        fail(id, title, "expected an errors entry with \"pointer\": \"/subject\"");
+        fail(id, "expected an errors entry with \"pointer\": \"/subject\"");
       }
     }
   }
@@ -496,10 +493,8 @@ asio::awaitable<void> ConformanceKit::run() {
   if (o_.deliver) {
     co_await referral_checks();
   } else {
-    skip("deliver.idempotent", "the same referral twice: 201, then 200 with the same receipt",
-         "skipped on request (--no-deliver)");
-    skip("deliver.conflict", "the same referral id with other content is 409 problem+json",
-         "skipped on request (--no-deliver)");
+    add("deliver.idempotent", CheckOutcome::kSkip, "skipped on request (--no-deliver)");
+    add("deliver.conflict", CheckOutcome::kSkip, "skipped on request (--no-deliver)");
   }
   co_await load_check();
 }
@@ -527,7 +522,6 @@ asio::awaitable<void> ConformanceKit::referral_checks() {
   };
 
   const char* id = "deliver.idempotent";
-  const char* title = "the same referral twice: 201, then 200 with the same receipt";
   std::string reason;
   auto first = co_await send(*client_, http::verb::put, target, protocol::to_json(referral).dump());
   auto r1 = receipt_of(first, 201, reason);
@@ -538,30 +532,29 @@ asio::awaitable<void> ConformanceKit::referral_checks() {
     r2 = receipt_of(second, 200, reason);
   }
   if (!r1 || !r2) {
-    fail(id, title, reason);
+    fail(id, reason);
   } else if (r1->referral_id != referral.id || r2->referral_id != referral.id) {
-    fail(id, title, "a receipt names another referral id");
+    fail(id, "a receipt names another referral id");
   } else if (r1->duplicate || !r2->duplicate) {
-    fail(id, title, "expected duplicate false on the first receipt and true on the second");
+    fail(id, "expected duplicate false on the first receipt and true on the second");
   } else if (r1->reference != r2->reference || r1->received_at != r2->received_at) {
-    fail(id, title, "the second receipt differs from the first (reference or received_at)");
+    fail(id, "the second receipt differs from the first (reference or received_at)");
   } else {
-    pass(id, title, "reference " + quote(r1->reference));
+    pass(id, "reference " + quote(r1->reference));
   }
 
   Referral other = referral;
   other.content["text"] = "Silta conformance kit: different content under the same id.";
   auto conflict = co_await send(*client_, http::verb::put, target, protocol::to_json(other).dump());
   if (auto why = not_problem(conflict, 409, protocol::kReferralConflict)) {
-    fail("deliver.conflict", "the same referral id with other content is 409 problem+json", *why);
+    fail("deliver.conflict", *why);
   } else {
-    pass("deliver.conflict", "the same referral id with other content is 409 problem+json");
+    pass("deliver.conflict");
   }
 }
 
 asio::awaitable<void> ConformanceKit::load_check() {
   const char* id = "latency.small_load";
-  const char* title = "answers fetches under a small concurrent load in time";
   const int total = std::max(1, o_.load_requests);
   const int workers = std::clamp(o_.load_concurrency, 1, total);
   std::vector<double> latencies_ms;
@@ -603,12 +596,11 @@ asio::awaitable<void> ConformanceKit::load_check() {
                 workers, pct(0.5), pct(0.95), latencies_ms.back(),
                 static_cast<double>(total) / seconds);
   if (!first_error.empty()) {
-    fail(id, title, std::string(figures) + "; a fetch failed: " + quote(first_error));
+    fail(id, std::string(figures) + "; a fetch failed: " + quote(first_error));
   } else if (pct(0.95) > static_cast<double>(o_.max_p95.count())) {
-    fail(id, title,
-         std::string(figures) + "; p95 is over " + std::to_string(o_.max_p95.count()) + " ms");
+    fail(id, std::string(figures) + "; p95 is over " + std::to_string(o_.max_p95.count()) + " ms");
   } else {
-    pass(id, title, figures);
+    pass(id, figures);
   }
 }
 
