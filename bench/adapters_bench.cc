@@ -107,7 +107,8 @@ void print(const Figures& f) {
   auto lat = f.latencies_us;
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) {
-    return lat.empty() ? 0.0 : lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))];
+    return lat.empty() ? 0.0
+                       : lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))];
   };
   std::printf("| %-44s | %6d | %3d | %9.0f | %8.1f | %8.1f | %9.1f | %9.1f |%s\n", f.name.c_str(),
               f.requests, f.concurrency, f.requests / f.seconds, pct(0.5), pct(0.99),
@@ -193,8 +194,7 @@ int main(int argc, char** argv) {
   }
   auto port = nlohmann::json::parse(std::ifstream(ready)).at("port").get<int>();
   auto url = *parse_https_url("https://127.0.0.1:" + std::to_string(port), false);
-  auto tls =
-      make_client_tls_context(pki / "root-ca.pem", pki / "gateway.pem", pki / "gateway.key");
+  auto tls = make_client_tls_context(pki / "root-ca.pem", pki / "gateway.pem", pki / "gateway.key");
   if (!tls) {
     std::cerr << tls.error().message << "\n";
     return 1;
@@ -212,8 +212,9 @@ int main(int argc, char** argv) {
     std::printf("fetch answer: %zu bytes of JSON (4 categories about one pupil)\n\n",
                 protocol::to_json(*sample).dump().size());
   }
-  std::printf("| scenario | calls | conc. | req/s | p50 µs | p99 µs | CPU µs/call (gateway side) | "
-              "CPU µs/call (adapter service) |\n");
+  std::printf(
+      "| scenario | calls | conc. | req/s | p50 µs | p99 µs | CPU µs/call (gateway side) | "
+      "CPU µs/call (adapter service) |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
 
   auto fetch_with = [&](std::shared_ptr<HttpAdapter> a) {
