@@ -14,5 +14,6 @@ inline constexpr int kBadInput = 2;  // invalid arguments, config or files
 void add_serve_command(CLI::App& app);
 void add_config_commands(CLI::App& app);
 void add_store_commands(CLI::App& app);
+void add_adapter_commands(CLI::App& app);
 
 }  // namespace silta::cli

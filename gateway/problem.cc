@@ -87,4 +87,21 @@ Problem problem_from_error(const Error& error) {
   return problem(status, error_code_name(error.code), std::move(title), std::move(detail));
 }
 
+Problem adapter_problem(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kDeadlineExceeded:
+      return problem(504, "adapter-timeout", "The agency system did not answer in time",
+                     "The target agency's system did not answer before the deadline. Nothing "
+                     "was disclosed; the failure is logged and audited.");
+    case ErrorCode::kConflict:
+      return problem(409, "referral-conflict", "Conflict",
+                     "The recipient's system already holds this referral id with other content.");
+    default:
+      return problem(502, "adapter-failed", "The agency system failed",
+                     "The target agency's system failed or is not reachable (calls to it may "
+                     "be failing fast for a while). Nothing was disclosed; the failure is "
+                     "logged and audited.");
+  }
+}
+
 }  // namespace silta::gateway

@@ -32,5 +32,11 @@ Problem validation_problem(const json_check::Issues& issues,
 // Maps a library Error to a problem (status by ErrorCode).
 Problem problem_from_error(const Error& error);
 unsigned http_status_for(ErrorCode code);
+// An adapter's failure (adapters/adapter.h) as the caller sees it: 504 adapter-timeout when
+// the target agency's system did not answer in time, 409 referral-conflict for a referral id
+// delivered before with other content, 502 adapter-failed for every other failure (the system
+// failed, answered out of contract, is not configured, or its circuit is open). The detail is
+// generic: the error's own message names internal hosts, so it goes to the log only.
+Problem adapter_problem(const Error& error);
 
 }  // namespace silta::gateway

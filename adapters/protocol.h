@@ -1,0 +1,66 @@
+// The adapter protocol, version 1 (docs/adapter-protocol.md and .openapi.yaml): the
+// JSON documents exchanged between the gateway and an adapter service, encoded and checked
+// here for both sides. Readers collect every problem with its JSON Pointer path and never echo
+// a value (a value may be an identity code).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/adapter.h"
+#include "common/json_check.h"
+
+namespace silta::adapters::protocol {
+
+inline constexpr std::string_view kVersion = "v1";
+inline constexpr std::string_view kVersionsPath = "/silta-adapter/versions";
+inline constexpr std::string_view kHealthPath = "/silta-adapter/v1/health";
+inline constexpr std::string_view kFetchPath = "/silta-adapter/v1/fetch";
+inline constexpr std::string_view kReferralsPath = "/silta-adapter/v1/referrals/";  // + {id}
+inline constexpr std::string_view kProblemTypePrefix = "urn:silta:problem:";
+inline constexpr std::string_view kProblemContentType = "application/problem+json";
+
+// Problem types an adapter service answers with (besides the generic ones of its server).
+inline constexpr std::string_view kUnknownCategory = "unknown-category";    // 400
+inline constexpr std::string_view kValidation = "validation";               // 400
+inline constexpr std::string_view kUnknownAgency = "unknown-agency";        // 404
+inline constexpr std::string_view kReferralConflict = "referral-conflict";  // 409
+inline constexpr std::string_view kUnavailable = "unavailable";             // 503
+
+// "DDMMYYCZZZQ": the shape of a Finnish identity code (the gateway validates the check
+// character and the date; an adapter only looks the code up).
+bool identity_code_shape_ok(std::string_view code);
+// Text from an agency system (a problem's detail, an OperationOutcome's diagnostics) may
+// quote an identity code; before it goes into an error message or a log line, every
+// identity-code-shaped run is replaced by "[identity code]". Also cut to `max_chars`.
+std::string redact_identity_codes(std::string_view text, std::size_t max_chars = 300);
+// A referral id or other path segment: 1-128 of A-Z a-z 0-9 - _ . :
+bool valid_id(std::string_view id);
+
+nlohmann::json to_json(const FetchRequest& r);
+nlohmann::json to_json(const FetchResult& r);
+nlohmann::json to_json(const Referral& r);
+nlohmann::json to_json(const DeliveryReceipt& r);
+nlohmann::json to_json(const HealthReport& r);
+
+std::optional<FetchRequest> fetch_request_from_json(const nlohmann::json& doc,
+                                                    json_check::Issues& issues);
+std::optional<FetchResult> fetch_result_from_json(const nlohmann::json& doc,
+                                                  json_check::Issues& issues);
+std::optional<Referral> referral_from_json(const nlohmann::json& doc, json_check::Issues& issues);
+std::optional<DeliveryReceipt> receipt_from_json(const nlohmann::json& doc,
+                                                 json_check::Issues& issues);
+std::optional<HealthReport> health_from_json(const nlohmann::json& doc, json_check::Issues& issues);
+
+// The referral's content digest (hex SHA-256 of its JSON): the same referral delivered twice
+// has the same digest; a different one under the same id is a conflict.
+std::string referral_digest(const Referral& r);
+
+// An RFC 9457 problem document.
+nlohmann::json problem(unsigned status, std::string_view type, std::string_view title,
+                       std::string_view detail, const json_check::Issues* errors = nullptr);
+
+}  // namespace silta::adapters::protocol
