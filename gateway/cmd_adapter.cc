@@ -156,7 +156,7 @@ void add_serve_demo(CLI::App& adapter) {
   cmd->add_option("--ca", o->ca, "CA the callers' certificates must chain to")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--crl", o->crl, "CRL of the issuing CA (PEM)")->check(CLI::ExistingFile);
+  cmd->add_option("--crl", o->crl, "CRLs of the federation CAs (PEM)")->check(CLI::ExistingFile);
   cmd->add_option("--client-cert", o->client_certs,
                   "Certificate of a caller that may connect (the gateway's); repeatable")
       ->required()

@@ -18,7 +18,7 @@ AdapterServiceProcess::AdapterServiceProcess(const std::string& cert_name) {
       std::vector<std::string>{
           silta_binary().string(), "adapter", "serve-demo", "--port", "0", "--cert",
           (certs / (cert_name + ".pem")).string(), "--key", (certs / (cert_name + ".key")).string(),
-          "--ca", (certs / "root-ca.pem").string(), "--crl", (certs / "issuing-ca.crl").string(),
+          "--ca", (certs / "root-ca.pem").string(), "--crl", (certs / "crl.pem").string(),
           "--client-cert", (certs / "gateway.pem").string(), "--ready-file", ready.string()},
       dir_ / "adapter.log");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
