@@ -13,5 +13,6 @@ inline constexpr int kBadInput = 2;  // invalid arguments, config or files
 
 void add_serve_command(CLI::App& app);
 void add_config_commands(CLI::App& app);
+void add_catalog_commands(CLI::App& app);
 
 }  // namespace silta::cli
