@@ -467,6 +467,13 @@ std::vector<Alternative> alternatives(const Context& ctx,
     Eval e = evaluate(ctx, b, cat, &needs);
     if (!e.achievable) return;
     if (needs.empty() && !purpose && !direction) return;  // nothing to change: not an alternative
+    // A break-glass justification is the justification.
+    if (std::any_of(needs.begin(), needs.end(), [](const Need& n) {
+          return n.kind == Need::Kind::kBreakGlass ||
+                 n.kind == Need::Kind::kBreakGlassJustification;
+        })) {
+      std::erase_if(needs, [](const Need& n) { return n.kind == Need::Kind::kJustification; });
+    }
     out.push_back({b.basis, purpose, direction, referral, std::move(needs)});
   };
   auto first_purpose = [&](const detail::EngineIndex::Basis& b) -> const Purpose* {

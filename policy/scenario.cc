@@ -74,8 +74,7 @@ bool known_reason(std::string_view s) {
 }  // namespace
 
 DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issues,
-                                       const std::string& path, Date today,
-                                       const Catalog* catalog) {
+                                       const std::string& path, Date today) {
   DecisionRequest r;
   Object o(issues, doc, path);
   if (!o.valid()) return r;
@@ -89,25 +88,15 @@ DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issu
       issues.add(o.path_of("direction"), "expected pull or push");
     }
   }
-  auto check = [&](std::string_view key, const std::string& id, bool found, const char* what) {
-    if (catalog != nullptr && !id.empty() && !found) {
-      issues.add(o.path_of(key), std::string("unknown ") + what + " \"" + id + "\"");
-    }
-  };
   r.from_kind = o.string("from", JsonNeed::kRequired).value_or("");
-  check("from", r.from_kind, catalog && catalog->find_kind(r.from_kind), "agency kind");
   r.from_agency = o.string_or("from_agency", "");
   r.to_kind = o.string("to", JsonNeed::kRequired).value_or("");
-  check("to", r.to_kind, catalog && catalog->find_kind(r.to_kind), "agency kind");
   r.to_agency = o.string_or("to_agency", "");
   if (o.has("recipient_is_authority"))
     r.recipient_is_authority = o.boolean("recipient_is_authority");
   r.purpose = o.string_or("purpose", "");
-  check("purpose", r.purpose, catalog && catalog->find_purpose(r.purpose), "purpose");
   r.categories = o.strings("categories", JsonNeed::kRequired).value_or(std::vector<std::string>{});
   r.referral_kind = o.string_or("referral_kind", "");
-  check("referral_kind", r.referral_kind, catalog && catalog->find_referral_kind(r.referral_kind),
-        "referral kind");
   if (auto s = o.object("subject")) r.subject = parse_subject(*s, today);
   r.justification = o.string_or("justification", "");
   r.case_reference = o.string_or("case_reference", "");
@@ -156,7 +145,7 @@ ScenarioFile parse_scenario_file(const json& doc, json_check::Issues& issues,
       }
       Date today = helsinki_date(s.now);
       if (const auto* req = o.any("request", JsonNeed::kRequired)) {
-        s.request = parse_decision_request(*req, issues, o.path_of("request"), today, &catalog);
+        s.request = parse_decision_request(*req, issues, o.path_of("request"), today);
       }
       if (const auto* consents = o.array("consents")) {
         for (std::size_t j = 0; j < consents->size(); ++j) {
