@@ -39,7 +39,7 @@ std::optional<nlohmann::json> read_json(const std::string& file, const char* com
   content << in.rdbuf();
   try {
     return nlohmann::json::parse(content.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     std::cerr << "silta catalog " << command << ": " << file << ": not valid JSON: " << e.what()
               << "\n";
     return std::nullopt;

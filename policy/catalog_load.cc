@@ -924,7 +924,8 @@ CatalogLoad parse_catalog(const CatalogFiles& files) {
                                           kPurposes,  kConditions, kConsentRules, kBreakGlass,
                                           kDeadlines, kReferrals};
   std::vector<std::string> basis_files;
-  for (const auto& [name, content] : files) {
+  for (const auto& entry : files) {
+    const std::string& name = entry.first;
     bool known = std::any_of(fixed.begin(), fixed.end(), [&](const char* f) { return name == f; });
     if (is_basis_file(name)) {
       basis_files.push_back(name);
@@ -936,8 +937,8 @@ CatalogLoad parse_catalog(const CatalogFiles& files) {
       continue;
     }
     try {
-      b.docs.emplace(name, json::parse(content));
-    } catch (const json::parse_error& e) {
+      b.docs.emplace(name, json::parse(entry.second));
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
       b.problem(name, "", std::string("not valid JSON: ") + e.what());
     }
   }

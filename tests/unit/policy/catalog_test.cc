@@ -127,7 +127,9 @@ TEST_CASE("syntax errors, missing and unexpected files are reported per file", "
   files.erase("deadlines.json");
   files["bases/notes.txt.json"] = "{}";
   files["extra.json"] = "{}";
+  files["purposes.json"] = R"({"purposes": 1e999})";  // nlohmann throws out_of_range here
   auto problems = problems_of(files);
+  CHECK(has_problem(problems, "purposes.json", "", "not valid JSON"));
   CHECK(has_problem(problems, "kinds.json", "", "not valid JSON"));
   CHECK(has_problem(problems, "deadlines.json", "", "missing file"));
   CHECK(has_problem(problems, "extra.json", "", "unexpected file"));
