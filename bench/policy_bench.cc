@@ -72,8 +72,8 @@ std::vector<ConsentRecord> ten_consents() {
                         {"mh_diagnosis"}, {"health_care"}));
   out.push_back(consent("c-08", ConsentKind::kSuostumus, Capacity::kSelf, {"mental_health"},
                         {"school"}, {"mh_diagnosis"}, {"teaching_arrangement"}));
-  out.back().revoked = ConsentRevocation{kNow - std::chrono::hours(1), "a", "b", Capacity::kSelf,
-                                         "letter", ""};
+  out.back().revoked =
+      ConsentRevocation{kNow - std::chrono::hours(1), "a", "b", Capacity::kSelf, "letter", ""};
   out.push_back(consent("c-09", ConsentKind::kSuostumus, Capacity::kSelf, {"mental_health"},
                         {"school"}, mh, {"student_welfare_individual"}));
   out.back().valid_until = kNow - std::chrono::hours(2);
@@ -148,7 +148,8 @@ void run_latency(benchmark::State& state, DecisionRequest (*make)(), bool all_gr
     auto d = engine.decide(r, consents, kNow);
     auto t1 = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(d);
-    if (ns.size() < ns.capacity()) ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    if (ns.size() < ns.capacity())
+      ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
   }
   std::sort(ns.begin(), ns.end());
   state.counters["p50_ns"] = ns[ns.size() / 2];

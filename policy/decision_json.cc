@@ -86,8 +86,7 @@ std::string subject_context(const Decision& d) {
   return out + ")";
 }
 
-std::string need_text(const Decision& d, const LegalBasis& b, const CategoryDecision* c,
-                      const Need& n) {
+std::string need_text(const Decision& d, const LegalBasis& b, const Need& n) {
   const Catalog& catalog = *d.catalog;
   switch (n.kind) {
     case Need::Kind::kNone:
@@ -109,8 +108,7 @@ std::string need_text(const Decision& d, const LegalBasis& b, const CategoryDeci
       return "a break-glass justification of at least " +
              std::to_string(catalog.break_glass.justification_min_length) + " characters";
     case Need::Kind::kConsent:
-      return consent_kinds_text(b) + " from " + parties_text(n.parties) +
-             (c ? " covering " + c->category->id : "");
+      return consent_kinds_text(b) + " from " + parties_text(n.parties);
     case Need::Kind::kBirthDate:
       return "the subject's birth date (from the identity code)";
   }
@@ -261,7 +259,7 @@ std::string explain_category(const Decision& d, const CategoryDecision& c) {
 
 std::string explain_alternative(const Decision& d, const Alternative& a) {
   std::vector<std::string> needs;
-  for (const auto& n : a.needs) needs.push_back(need_text(d, *a.basis, nullptr, n));
+  for (const auto& n : a.needs) needs.push_back(need_text(d, *a.basis, n));
   std::string out = basis_ref(*a.basis);
   if (a.direction) {
     out += a.direction == Direction::kPush ? ", as a push by " + d.from->id

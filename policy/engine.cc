@@ -192,7 +192,6 @@ struct Context {
   const DecisionRequest& req;
   const Catalog& catalog;
   const detail::EngineIndex* ix = nullptr;
-  SysTime now{};
   Date today{};
   std::optional<int> age;
   bool recipient_authority = false;
@@ -541,7 +540,6 @@ Result<Decision> Engine::decide(const DecisionRequest& req, std::span<const Cons
 
   Context ctx(req, catalog);
   ctx.ix = &ix;
-  ctx.now = now;
   ctx.today = helsinki_date(now);
   ctx.from = lookup(ix.kinds, req.from_kind);
   ctx.to = lookup(ix.kinds, req.to_kind);
