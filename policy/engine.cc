@@ -241,15 +241,19 @@ void consent_path(const Context& ctx, const LegalBasis& basis,
   Parties parties = who_decides(ctx, rule);
   e.parties = parties;
   bool minor = *ctx.age < rule.adult_age;
-  bool guardians_decide = parties != Parties::kSelf;
+  bool guardians_decide = parties == Parties::kGuardians || parties == Parties::kSelfAndGuardians;
+  bool representative_decides = guardians_decide || parties == Parties::kLegalRepresentative;
 
   // A prohibition beats every consent and permit (ATL 59 §): the subject's always counts (a
-  // refusal wins), a guardian's when the guardians decide.
+  // refusal wins), a guardian's or representative's when they are the ones who decide.
   bool minor_prohibition = false;
   for (const auto* c : ctx.consents) {
     if (!is_prohibition(c->kind) || !covers(*c, category)) continue;
     for (const auto& g : c->granted_by) {
-      if (c->kind == ConsentKind::kKielto && (g.capacity == Capacity::kSelf || guardians_decide)) {
+      bool standing =
+          g.capacity == Capacity::kSelf ||
+          (g.capacity == Capacity::kGuardian ? guardians_decide : representative_decides);
+      if (c->kind == ConsentKind::kKielto && standing) {
         e.reason = DenyReason::kProhibited;
         e.achievable = false;
         e.consent_ids = {c->id};
@@ -264,9 +268,9 @@ void consent_path(const Context& ctx, const LegalBasis& basis,
     }
   }
 
-  bool self_ok = false, rep_ok = false, any = false, form_bad = false, unspecific = false;
+  bool any = false, form_bad = false, unspecific = false;
   std::vector<std::string_view> guardians;
-  std::vector<const ConsentRecord*> by_self, by_guardians;
+  std::vector<const ConsentRecord*> by_self, by_guardians, by_representatives;
   for (const auto* c : ctx.consents) {
     if (is_prohibition(c->kind) || !covers(*c, category)) continue;
     const auto& kinds = basis.requirements.consent_kinds;
@@ -282,21 +286,20 @@ void consent_path(const Context& ctx, const LegalBasis& basis,
     }
     for (const auto& g : c->granted_by) {
       if (g.capacity == Capacity::kSelf) {
-        self_ok = true;
         by_self.push_back(c);
-      } else if (!minor_prohibition) {
-        if (g.capacity == Capacity::kGuardian) {
-          if (std::find(guardians.begin(), guardians.end(), g.person_pseudonym) ==
-              guardians.end()) {
-            guardians.push_back(g.person_pseudonym);
-          }
-        } else {
-          rep_ok = true;  // a legal representative or an edunvalvoja acts alone
+      } else if (minor_prohibition) {
+        continue;
+      } else if (g.capacity == Capacity::kGuardian) {
+        if (std::find(guardians.begin(), guardians.end(), g.person_pseudonym) == guardians.end()) {
+          guardians.push_back(g.person_pseudonym);
         }
         by_guardians.push_back(c);
+      } else {
+        by_representatives.push_back(c);  // a legal representative or an edunvalvoja acts alone
       }
     }
   }
+  bool self_ok = !by_self.empty(), rep_ok = !by_representatives.empty();
   int needed = ctx.req.subject.guardians.value_or(rule.guardians_when_unknown);
   bool guardians_ok = rep_ok || (needed > 0 && int(guardians.size()) >= needed);
   bool ok = false;
@@ -324,8 +327,11 @@ void consent_path(const Context& ctx, const LegalBasis& basis,
     return;
   }
   std::vector<const ConsentRecord*> used;
-  if (parties != Parties::kGuardians && parties != Parties::kLegalRepresentative) used = by_self;
-  if (parties != Parties::kSelf) used.insert(used.end(), by_guardians.begin(), by_guardians.end());
+  if (parties == Parties::kSelf || parties == Parties::kSelfAndGuardians) used = by_self;
+  if (guardians_decide) used.insert(used.end(), by_guardians.begin(), by_guardians.end());
+  if (representative_decides) {
+    used.insert(used.end(), by_representatives.begin(), by_representatives.end());
+  }
   for (const auto* c : used) {
     if (contains(e.consent_ids, c->id)) continue;
     e.consent_ids.push_back(c->id);
