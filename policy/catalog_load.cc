@@ -31,7 +31,7 @@ constexpr const char* kConsentRules = "consent_rules.json";
 constexpr const char* kBreakGlass = "break_glass.json";
 constexpr const char* kDeadlines = "deadlines.json";
 constexpr const char* kReferrals = "referrals.json";
-constexpr std::size_t kMaxFileBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxFileBytes = std::size_t{4} << 20;
 constexpr std::size_t kMaxKinds = 64;
 constexpr std::size_t kMaxPurposes = 64;
 
@@ -533,7 +533,7 @@ struct CatalogBuilder {
         if (!a.valid()) continue;
         OffenceAlternative alt;
         alt.classes = refs(a, "classes", offence_ids, "offence class", Need::kOptional);
-        if (auto m = a.integer("min_max_penalty_months", Need::kOptional, 1, 12 * 20)) {
+        if (auto m = a.integer("min_max_penalty_months", Need::kOptional, 1, 240)) {
           alt.min_max_penalty_months = static_cast<int>(*m);
         }
         if (alt.classes.empty() && !alt.min_max_penalty_months) {

@@ -179,11 +179,11 @@ std::string denied_text(const Decision& d, const CategoryDecision& c) {
       return "Denied: " + std::string(b ? ref : "the consent rule") +
              " depends on the subject's age, and the birth date is not known.";
     case DenyReason::kOffenceMissing:
-      return "Denied: " + ref + " applies only to " + offence_text(catalog, *b) +
-             "; the request names no offence.";
+      return "Denied: " + ref + " applies only if the offence is: " + offence_text(catalog, *b) +
+             ". The request names no offence.";
     case DenyReason::kOffenceNotCovered:
-      return "Denied: " + ref + " applies only to " + offence_text(catalog, *b) +
-             "; the offence named is not one of them.";
+      return "Denied: " + ref + " applies only if the offence is: " + offence_text(catalog, *b) +
+             ". The offence named is not.";
     case DenyReason::kAttestationMissing:
       return "Denied: " + ref + " applies only when the requester attests \"" +
              (c.unmet.attestation ? c.unmet.attestation->id + "\": " + c.unmet.attestation->text.en

@@ -539,7 +539,7 @@ Result<Decision> Engine::decide(const DecisionRequest& req, std::span<const Cons
   const detail::EngineIndex& ix = *index_;
   const Catalog& catalog = *catalog_;
   std::string problems;
-  auto problem = [&](std::string p) {
+  auto problem = [&](const std::string& p) {
     if (!problems.empty()) problems += "; ";
     problems += p;
   };

@@ -105,7 +105,7 @@ DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issu
     Offence offence;
     offence.offence_class = off->string("class", JsonNeed::kRequired).value_or("");
     offence.max_penalty_months =
-        int(off->integer("max_penalty_months", JsonNeed::kRequired, 0, 12 * 100).value_or(0));
+        int(off->integer("max_penalty_months", JsonNeed::kRequired, 0, 1200).value_or(0));
     off->no_other_keys();
     r.offence = offence;
   }
@@ -248,6 +248,13 @@ std::vector<std::string> run_scenario(const Engine& engine, const Scenario& s) {
     std::string due = d.review_due ? format_date(*d.review_due) : "none";
     if (due != *s.expect_review_due) {
       failures.push_back("review_due: expected " + *s.expect_review_due + ", got " + due);
+    }
+  }
+  // Every decision must explain itself, whatever the expectation (the JSON form holds the
+  // explanations and the alternatives' texts).
+  for (const auto& jc : decision_to_json(d)["categories"]) {
+    if (jc["explanation"].get<std::string>().empty()) {
+      failures.push_back(jc["category"].get<std::string>() + ": no explanation");
     }
   }
   for (const auto& c : d.categories) {
