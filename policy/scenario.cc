@@ -252,7 +252,8 @@ std::vector<std::string> run_scenario(const Engine& engine, const Scenario& s) {
   }
   // Every decision must explain itself, whatever the expectation (the JSON form holds the
   // explanations and the alternatives' texts).
-  for (const auto& jc : decision_to_json(d)["categories"]) {
+  const auto as_json = decision_to_json(d);
+  for (const auto& jc : as_json["categories"]) {
     if (jc["explanation"].get<std::string>().empty()) {
       failures.push_back(jc["category"].get<std::string>() + ": no explanation");
     }
