@@ -251,7 +251,7 @@ class Catalog {
   std::string id;       // "fi"
   std::string version;  // "2026.1"
   Text title;
-  std::string sha256;  // hex; see catalog_sha256 in docs/catalog.md
+  std::string sha256;  // hex, of the content (docs/catalog.md, "Version and hash")
   int justification_min_length = 20;
 
   std::vector<Law> laws;
