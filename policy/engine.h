@@ -150,7 +150,7 @@ struct Decision {
   SysTime decided_at{};
   Date decided_on{};  // in Finland; bases and ages are taken on this day
   std::optional<int> subject_age;
-  std::optional<bool> subject_capable;       // as assessed or presumed; absent = unknown or adult
+  std::optional<bool> subject_capable;       // the recorded assessment (request or consent), if any
   std::vector<CategoryDecision> categories;  // in the order requested
   bool break_glass = false;                  // any category granted under break-glass
   std::optional<Date> review_due;            // break-glass: the privacy officer's review is due
