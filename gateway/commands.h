@@ -15,5 +15,6 @@ void add_serve_command(CLI::App& app);
 void add_config_commands(CLI::App& app);
 void add_store_commands(CLI::App& app);
 void add_adapter_commands(CLI::App& app);
+void add_catalog_commands(CLI::App& app);
 
 }  // namespace silta::cli

@@ -1,0 +1,224 @@
+#include "policy/consent_json.h"
+
+#include "common/time.h"
+#include "policy/catalog.h"
+
+namespace silta::policy {
+
+using json_check::child_pointer;
+using json_check::Need;
+using json_check::Object;
+using nlohmann::json;
+
+const char* consent_kind_name(ConsentKind kind) {
+  switch (kind) {
+    case ConsentKind::kSuostumus:
+      return "suostumus";
+    case ConsentKind::kLuovutuslupa:
+      return "luovutuslupa";
+    case ConsentKind::kKielto:
+      return "kielto";
+    case ConsentKind::kMinorProhibition:
+      return "minor_prohibition";
+  }
+  return "suostumus";
+}
+
+const char* capacity_name(Capacity capacity) {
+  switch (capacity) {
+    case Capacity::kSelf:
+      return "self";
+    case Capacity::kGuardian:
+      return "guardian";
+    case Capacity::kLegalRep:
+      return "legal_rep";
+    case Capacity::kEdunvalvoja:
+      return "edunvalvoja";
+  }
+  return "self";
+}
+
+const char* consent_form_name(ConsentForm form) {
+  switch (form) {
+    case ConsentForm::kWritten:
+      return "written";
+    case ConsentForm::kElectronic:
+      return "electronic";
+    case ConsentForm::kOralRecorded:
+      return "oral_recorded";
+  }
+  return "written";
+}
+
+std::optional<ConsentKind> consent_kind_from(std::string_view name) {
+  for (auto k : {ConsentKind::kSuostumus, ConsentKind::kLuovutuslupa, ConsentKind::kKielto,
+                 ConsentKind::kMinorProhibition}) {
+    if (name == consent_kind_name(k)) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<Capacity> capacity_from(std::string_view name) {
+  for (auto c :
+       {Capacity::kSelf, Capacity::kGuardian, Capacity::kLegalRep, Capacity::kEdunvalvoja}) {
+    if (name == capacity_name(c)) return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<ConsentForm> consent_form_from(std::string_view name) {
+  for (auto f : {ConsentForm::kWritten, ConsentForm::kElectronic, ConsentForm::kOralRecorded}) {
+    if (name == consent_form_name(f)) return f;
+  }
+  return std::nullopt;
+}
+
+json consent_to_json(const ConsentRecord& c) {
+  json granted = json::array();
+  for (const auto& g : c.granted_by) {
+    json jg = {{"capacity", capacity_name(g.capacity)},
+               {"person_pseudonym", g.person_pseudonym},
+               {"minor_capable", g.minor_capable}};
+    if (!g.assessed_by.empty()) jg["assessed_by"] = g.assessed_by;
+    if (g.assessed_at) jg["assessed_at"] = format_rfc3339(*g.assessed_at);
+    granted.push_back(std::move(jg));
+  }
+  json out = {{"id", c.id},
+              {"subject_pseudonym", c.subject_pseudonym},
+              {"kind", consent_kind_name(c.kind)},
+              {"granted_by", granted},
+              {"from_kinds", c.from_kinds},
+              {"from_agencies", c.from_agencies},
+              {"to_kinds", c.to_kinds},
+              {"to_agencies", c.to_agencies},
+              {"categories", c.categories},
+              {"purposes", c.purposes},
+              {"valid_from", format_rfc3339(c.valid_from)},
+              {"form", consent_form_name(c.form)},
+              {"informed_text_hash", c.informed_text_hash},
+              {"recorded_by_agency", c.recorded_by_agency},
+              {"recorded_by_actor", c.recorded_by_actor},
+              {"recorded_at", format_rfc3339(c.recorded_at)}};
+  if (c.data_recorded_from) out["data_recorded_from"] = format_rfc3339(*c.data_recorded_from);
+  if (c.data_recorded_until) out["data_recorded_until"] = format_rfc3339(*c.data_recorded_until);
+  if (c.valid_until) out["valid_until"] = format_rfc3339(*c.valid_until);
+  if (c.revoked) {
+    out["revoked"] = {
+        {"at", format_rfc3339(c.revoked->at)}, {"by_agency", c.revoked->by_agency},
+        {"by_actor", c.revoked->by_actor},     {"capacity", capacity_name(c.revoked->capacity)},
+        {"channel", c.revoked->channel},       {"reason", c.revoked->reason}};
+  }
+  return out;
+}
+
+namespace {
+
+std::optional<SysTime> time_of(Object& o, std::string_view key, Need need) {
+  auto s = o.string(key, need);
+  if (!s) return std::nullopt;
+  auto t = parse_rfc3339(*s);
+  if (!t) o.issues().add(o.path_of(key), "expected an RFC 3339 time like 2026-03-02T10:00:00Z");
+  return t;
+}
+
+std::vector<std::string> ids(Object& o, std::string_view key, const Catalog* catalog,
+                             const void* (*find)(const Catalog&, std::string_view),
+                             const char* what) {
+  auto list = o.strings(key).value_or(std::vector<std::string>{});
+  if (catalog == nullptr) return list;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (find(*catalog, list[i]) == nullptr) {
+      o.issues().add(child_pointer(o.path_of(key), i),
+                     std::string("unknown ") + what + " \"" + list[i] + "\"");
+    }
+  }
+  return list;
+}
+
+const void* find_kind(const Catalog& c, std::string_view id) { return c.find_kind(id); }
+const void* find_category(const Catalog& c, std::string_view id) { return c.find_category(id); }
+const void* find_purpose(const Catalog& c, std::string_view id) { return c.find_purpose(id); }
+
+}  // namespace
+
+ConsentRecord parse_consent(const json& doc, json_check::Issues& issues, const std::string& path,
+                            const std::string& subject_pseudonym, const Catalog* catalog) {
+  ConsentRecord c;
+  Object o(issues, doc, path);
+  if (!o.valid()) return c;
+  c.id = o.string("id", Need::kRequired).value_or("");
+  c.subject_pseudonym = o.string_or("subject_pseudonym", subject_pseudonym);
+  if (auto kind = o.string("kind", Need::kRequired)) {
+    if (auto k = consent_kind_from(*kind)) {
+      c.kind = *k;
+    } else {
+      issues.add(o.path_of("kind"),
+                 "expected one of suostumus, luovutuslupa, kielto, minor_prohibition");
+    }
+  }
+  if (const auto* list = o.array("granted_by", Need::kRequired)) {
+    if (list->empty()) issues.add(o.path_of("granted_by"), "expected at least one person");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Object g(issues, (*list)[i], child_pointer(o.path_of("granted_by"), i));
+      if (!g.valid()) continue;
+      ConsentGrantor grantor;
+      if (auto cap = g.string("capacity", Need::kRequired)) {
+        if (auto v = capacity_from(*cap)) {
+          grantor.capacity = *v;
+        } else {
+          issues.add(g.path_of("capacity"),
+                     "expected one of self, guardian, legal_rep, edunvalvoja");
+        }
+      }
+      grantor.person_pseudonym = g.string("person_pseudonym", Need::kRequired).value_or("");
+      grantor.minor_capable = g.boolean_or("minor_capable", false);
+      grantor.assessed_by = g.string_or("assessed_by", "");
+      grantor.assessed_at = time_of(g, "assessed_at", Need::kOptional);
+      g.no_other_keys();
+      c.granted_by.push_back(std::move(grantor));
+    }
+  }
+  c.from_kinds = ids(o, "from_kinds", catalog, find_kind, "agency kind");
+  c.from_agencies = o.strings("from_agencies").value_or(std::vector<std::string>{});
+  c.to_kinds = ids(o, "to_kinds", catalog, find_kind, "agency kind");
+  c.to_agencies = o.strings("to_agencies").value_or(std::vector<std::string>{});
+  c.categories = ids(o, "categories", catalog, find_category, "data category");
+  c.purposes = ids(o, "purposes", catalog, find_purpose, "purpose");
+  c.data_recorded_from = time_of(o, "data_recorded_from", Need::kOptional);
+  c.data_recorded_until = time_of(o, "data_recorded_until", Need::kOptional);
+  c.valid_from = time_of(o, "valid_from", Need::kRequired).value_or(SysTime{});
+  c.valid_until = time_of(o, "valid_until", Need::kOptional);
+  if (auto form = o.string("form")) {
+    if (auto f = consent_form_from(*form)) {
+      c.form = *f;
+    } else {
+      issues.add(o.path_of("form"), "expected one of written, electronic, oral_recorded");
+    }
+  }
+  c.informed_text_hash = o.string_or("informed_text_hash", "");
+  c.recorded_by_agency = o.string_or("recorded_by_agency", "");
+  c.recorded_by_actor = o.string_or("recorded_by_actor", "");
+  c.recorded_at = time_of(o, "recorded_at", Need::kOptional).value_or(c.valid_from);
+  if (auto r = o.object("revoked")) {
+    ConsentRevocation rev;
+    rev.at = time_of(*r, "at", Need::kRequired).value_or(SysTime{});
+    rev.by_agency = r->string_or("by_agency", "");
+    rev.by_actor = r->string_or("by_actor", "");
+    if (auto cap = r->string("capacity")) {
+      if (auto v = capacity_from(*cap)) {
+        rev.capacity = *v;
+      } else {
+        issues.add(r->path_of("capacity"),
+                   "expected one of self, guardian, legal_rep, edunvalvoja");
+      }
+    }
+    rev.channel = r->string_or("channel", "");
+    rev.reason = r->string_or("reason", "");
+    r->no_other_keys();
+    c.revoked = std::move(rev);
+  }
+  o.no_other_keys();
+  return c;
+}
+
+}  // namespace silta::policy

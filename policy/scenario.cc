@@ -1,0 +1,310 @@
+#include "policy/scenario.h"
+
+#include <algorithm>
+#include <set>
+
+#include "policy/consent_json.h"
+#include "policy/identity_code.h"
+
+namespace silta::policy {
+
+using json_check::child_pointer;
+using JsonNeed = json_check::Need;
+using json_check::Object;
+using nlohmann::json;
+
+namespace {
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return "[" + out + "]";
+}
+
+Subject parse_subject(Object& o, Date today) {
+  Subject s;
+  s.pseudonym = o.string_or("pseudonym", "subject");
+  int given = 0;
+  if (auto d = o.string("birth_date")) {
+    ++given;
+    s.birth_date = parse_date(*d);
+    if (!s.birth_date) o.issues().add(o.path_of("birth_date"), "expected a date YYYY-MM-DD");
+  }
+  if (auto age = o.integer("age", JsonNeed::kOptional, 0, 130)) {
+    ++given;
+    using namespace std::chrono;
+    year_month_day born{today.year() - years{static_cast<int>(*age)}, today.month(), today.day()};
+    if (!born.ok()) born = year_month_day{born.year() / born.month() / last};
+    s.birth_date = born;
+  }
+  if (auto code = o.string("identity_code")) {
+    ++given;
+    auto parsed = parse_identity_code(*code);
+    if (!parsed) {
+      o.issues().add(o.path_of("identity_code"), parsed.error().message);
+    } else if (!parsed->temporary()) {
+      // Test material must never hold a real person's code (domain.md §6).
+      o.issues().add(o.path_of("identity_code"),
+                     "expected a temporary identity code (individual number 900-999)");
+    } else {
+      s.birth_date = parsed->birth_date();
+    }
+  }
+  if (given > 1) o.issues().add(o.path(), "give one of birth_date, age, identity_code");
+  if (o.has("capable")) s.capable = o.boolean("capable");
+  if (auto g = o.integer("guardians", JsonNeed::kOptional, 0, 10)) s.guardians = int(*g);
+  s.turvakielto = o.boolean_or("turvakielto", false);
+  o.no_other_keys();
+  return s;
+}
+
+std::optional<Outcome> outcome_from(std::string_view s) {
+  if (s == "granted") return Outcome::kGranted;
+  if (s == "denied") return Outcome::kDenied;
+  return std::nullopt;
+}
+
+bool known_reason(std::string_view s) {
+  for (int r = int(DenyReason::kNoBasis); r <= int(DenyReason::kJustificationMissing); ++r) {
+    if (s == deny_reason_name(DenyReason(r))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issues,
+                                       const std::string& path, Date today) {
+  DecisionRequest r;
+  Object o(issues, doc, path);
+  if (!o.valid()) return r;
+  auto direction = o.string("direction", JsonNeed::kRequired);
+  if (direction) {
+    if (*direction == "pull") {
+      r.direction = Direction::kPull;
+    } else if (*direction == "push") {
+      r.direction = Direction::kPush;
+    } else {
+      issues.add(o.path_of("direction"), "expected pull or push");
+    }
+  }
+  r.from_kind = o.string("from", JsonNeed::kRequired).value_or("");
+  r.from_agency = o.string_or("from_agency", "");
+  r.to_kind = o.string("to", JsonNeed::kRequired).value_or("");
+  r.to_agency = o.string_or("to_agency", "");
+  if (o.has("recipient_is_authority"))
+    r.recipient_is_authority = o.boolean("recipient_is_authority");
+  r.purpose = o.string_or("purpose", "");
+  r.categories = o.strings("categories", JsonNeed::kRequired).value_or(std::vector<std::string>{});
+  r.referral_kind = o.string_or("referral_kind", "");
+  if (auto s = o.object("subject")) r.subject = parse_subject(*s, today);
+  r.justification = o.string_or("justification", "");
+  r.case_reference = o.string_or("case_reference", "");
+  r.attestations = o.strings("attestations").value_or(std::vector<std::string>{});
+  if (auto off = o.object("offence")) {
+    Offence offence;
+    offence.offence_class = off->string("class", JsonNeed::kRequired).value_or("");
+    offence.max_penalty_months =
+        int(off->integer("max_penalty_months", JsonNeed::kRequired, 0, 1200).value_or(0));
+    off->no_other_keys();
+    r.offence = offence;
+  }
+  r.break_glass = o.boolean_or("break_glass", false);
+  r.cited_consents = o.strings("cited_consents").value_or(std::vector<std::string>{});
+  o.no_other_keys();
+  return r;
+}
+
+ScenarioFile parse_scenario_file(const json& doc, json_check::Issues& issues,
+                                 const Catalog& catalog) {
+  ScenarioFile file;
+  Object root(issues, doc, "");
+  if (!root.valid()) return file;
+  file.description = root.string("description", JsonNeed::kRequired).value_or("");
+  std::optional<SysTime> file_now;
+  if (auto t = root.string("now", JsonNeed::kRequired)) {
+    file_now = parse_rfc3339(*t);
+    if (!file_now) issues.add("/now", "expected an RFC 3339 time like 2026-03-02T10:00:00Z");
+  }
+  if (const auto* list = root.array("cases", JsonNeed::kRequired)) {
+    if (list->empty()) issues.add("/cases", "expected at least one case");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Object o(issues, (*list)[i], child_pointer("/cases", i));
+      if (!o.valid()) continue;
+      Scenario s;
+      s.name = o.string("name", JsonNeed::kRequired).value_or("");
+      if (!s.name.empty() && !names.insert(s.name).second) {
+        issues.add(o.path_of("name"), "duplicate case name");
+      }
+      s.now = file_now.value_or(SysTime{});
+      if (auto t = o.string("now")) {
+        auto parsed = parse_rfc3339(*t);
+        if (!parsed) issues.add(o.path_of("now"), "expected an RFC 3339 time");
+        s.now = parsed.value_or(s.now);
+      }
+      Date today = helsinki_date(s.now);
+      if (const auto* req = o.any("request", JsonNeed::kRequired)) {
+        s.request = parse_decision_request(*req, issues, o.path_of("request"), today);
+      }
+      if (const auto* consents = o.array("consents")) {
+        for (std::size_t j = 0; j < consents->size(); ++j) {
+          s.consents.push_back(parse_consent((*consents)[j], issues,
+                                             child_pointer(o.path_of("consents"), j),
+                                             s.request.subject.pseudonym, &catalog));
+        }
+      }
+      if (auto e = o.object("expect", JsonNeed::kRequired)) {
+        s.expect_error = e->string_or("error", "");
+        if (auto v = e->string("outcome")) {
+          if (*v != "granted" && *v != "partial" && *v != "denied") {
+            issues.add(e->path_of("outcome"), "expected granted, partial or denied");
+          }
+          s.expect_outcome = *v;
+        }
+        if (e->has("break_glass")) s.expect_break_glass = e->boolean("break_glass");
+        if (auto v = e->string("review_due")) s.expect_review_due = *v;
+        auto cats = e->object("categories");
+        if (cats && !s.expect_error.empty()) {
+          issues.add(e->path_of("categories"), "expect either an error or categories, not both");
+        }
+        if (!cats && s.expect_error.empty()) {
+          issues.add(e->path_of("categories"), "required: the expected outcome of every category");
+        }
+        if (cats) {
+          for (const auto& category : s.request.categories) {
+            auto c = cats->object(category, JsonNeed::kRequired);
+            if (!c) continue;
+            CategoryExpectation x;
+            auto outcome = c->string("outcome", JsonNeed::kRequired);
+            if (outcome) {
+              if (auto v = outcome_from(*outcome)) {
+                x.outcome = *v;
+              } else {
+                issues.add(c->path_of("outcome"), "expected granted or denied");
+              }
+            }
+            x.basis = c->string_or("basis", "");
+            if (!x.basis.empty() && catalog.find_basis(x.basis) == nullptr) {
+              issues.add(c->path_of("basis"), "unknown legal basis \"" + x.basis + "\"");
+            }
+            x.reason = c->string_or("reason", "");
+            if (x.outcome == Outcome::kGranted && x.basis.empty()) {
+              issues.add(c->path_of("basis"), "required for a grant: the basis it must rest on");
+            }
+            if (x.outcome == Outcome::kDenied && x.reason.empty()) {
+              issues.add(c->path_of("reason"), "required for a denial: the reason code");
+            } else if (!x.reason.empty() && !known_reason(x.reason)) {
+              issues.add(c->path_of("reason"), "unknown reason code \"" + x.reason + "\"");
+            }
+            x.consents = c->strings("consents");
+            if (c->has("break_glass")) x.break_glass = c->boolean("break_glass");
+            x.withheld_fields = c->strings("withheld_fields");
+            x.alternatives = c->strings("alternatives").value_or(std::vector<std::string>{});
+            x.explanation_contains = c->string_or("explanation_contains", "");
+            c->no_other_keys();
+            s.expect.emplace(category, std::move(x));
+          }
+          cats->no_other_keys();  // an expectation for a category not asked is a mistake
+        }
+        e->no_other_keys();
+      }
+      o.no_other_keys();
+      file.scenarios.push_back(std::move(s));
+    }
+  }
+  root.no_other_keys();
+  return file;
+}
+
+std::vector<std::string> run_scenario(const Engine& engine, const Scenario& s) {
+  std::vector<std::string> failures;
+  auto result = engine.decide(s.request, s.consents, s.now);
+  if (!s.expect_error.empty()) {
+    if (result) {
+      failures.push_back("expected the error \"" + s.expect_error + "\", got a decision");
+    } else if (result.error().message.find(s.expect_error) == std::string::npos) {
+      failures.push_back("expected an error containing \"" + s.expect_error + "\", got \"" +
+                         result.error().message + "\"");
+    }
+    return failures;
+  }
+  if (!result) {
+    failures.push_back("unexpected error: " + result.error().message);
+    return failures;
+  }
+  const Decision& d = *result;
+  if (s.expect_outcome) {
+    std::string outcome = d.all_granted() ? "granted" : d.any_granted() ? "partial" : "denied";
+    if (outcome != *s.expect_outcome) {
+      failures.push_back("outcome: expected " + *s.expect_outcome + ", got " + outcome);
+    }
+  }
+  if (s.expect_break_glass && *s.expect_break_glass != d.break_glass) {
+    failures.push_back(std::string("break_glass: expected ") +
+                       (*s.expect_break_glass ? "true" : "false"));
+  }
+  if (s.expect_review_due) {
+    std::string due = d.review_due ? format_date(*d.review_due) : "none";
+    if (due != *s.expect_review_due) {
+      failures.push_back("review_due: expected " + *s.expect_review_due + ", got " + due);
+    }
+  }
+  // Every decision must explain itself, whatever the expectation (the JSON form holds the
+  // explanations and the alternatives' texts).
+  const auto as_json = decision_to_json(d);
+  for (const auto& jc : as_json["categories"]) {
+    if (jc["explanation"].get<std::string>().empty()) {
+      failures.push_back(jc["category"].get<std::string>() + ": no explanation");
+    }
+  }
+  for (const auto& c : d.categories) {
+    auto it = s.expect.find(c.category->id);
+    if (it == s.expect.end()) continue;
+    const auto& x = it->second;
+    std::string where = c.category->id + ": ";
+    std::string got = summary(c);
+    if (c.outcome != x.outcome) {
+      failures.push_back(where + "expected " +
+                         (x.outcome == Outcome::kGranted ? "granted" : "denied") + ", got " + got +
+                         " — " + explain_category(d, c));
+      continue;
+    }
+    std::string basis = c.basis ? c.basis->id : "";
+    if (!x.basis.empty() && basis != x.basis) {
+      failures.push_back(where + "expected the basis " + x.basis + ", got " + got);
+    }
+    if (!x.reason.empty() && x.reason != deny_reason_name(c.reason)) {
+      failures.push_back(where + "expected the reason " + x.reason + ", got " + got + " — " +
+                         explain_category(d, c));
+    }
+    if (x.consents && *x.consents != c.consent_ids) {
+      failures.push_back(where + "expected the consents " + join(*x.consents) + ", got " +
+                         join(c.consent_ids));
+    }
+    if (x.break_glass && *x.break_glass != c.break_glass) {
+      failures.push_back(where + "expected break_glass " + (*x.break_glass ? "true" : "false"));
+    }
+    if (x.withheld_fields) {
+      std::vector<std::string> withheld;
+      for (const auto* w : c.withheld) withheld.push_back(w->field);
+      if (withheld != *x.withheld_fields) {
+        failures.push_back(where + "expected the withheld fields " + join(*x.withheld_fields) +
+                           ", got " + join(withheld));
+      }
+    }
+    for (const auto& a : x.alternatives) {
+      bool found = std::any_of(c.alternatives.begin(), c.alternatives.end(),
+                               [&](const Alternative& alt) { return alt.basis->id == a; });
+      if (!found) failures.push_back(where + "expected " + a + " among the alternatives");
+    }
+    if (!x.explanation_contains.empty() &&
+        explain_category(d, c).find(x.explanation_contains) == std::string::npos) {
+      failures.push_back(where + "the explanation does not contain \"" + x.explanation_contains +
+                         "\": " + explain_category(d, c));
+    }
+  }
+  return failures;
+}
+
+}  // namespace silta::policy
