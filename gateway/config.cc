@@ -147,7 +147,7 @@ std::optional<Config> load_config(const fs::path& file, std::string& report) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     report = file.string() + ": not valid JSON: " + e.what() + "\n";
     return std::nullopt;
   }

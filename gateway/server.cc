@@ -231,6 +231,10 @@ asio::awaitable<void> Server::accept_loop() {
       socket.close(ignore);
       continue;
     }
+    // Small responses must not wait for the peer's delayed ACK (Nagle): after the TLS 1.3
+    // session ticket, the first response would otherwise stall up to 40 ms.
+    boost::system::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     metrics_->set("silta_active_connections", {}, static_cast<double>(++active_connections_));
     auto executor = socket.get_executor();
     asio::co_spawn(executor, session(std::move(socket)), asio::detached);

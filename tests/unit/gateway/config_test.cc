@@ -111,3 +111,11 @@ TEST_CASE("load_config names the file and refuses invalid JSON", "[config]") {
   CHECK_FALSE(load_config(dir / "bad.json", report).has_value());
   CHECK(report.find("bad.json: not valid JSON") != std::string::npos);
 }
+
+TEST_CASE("a number too large for a double is a clear error, not a crash", "[config]") {
+  test::TempDir dir;
+  std::ofstream(dir / "big.json") << R"({"threads": 1e999})";
+  std::string report;
+  CHECK_FALSE(load_config(dir / "big.json", report).has_value());
+  CHECK(report.find("big.json: not valid JSON") != std::string::npos);
+}
