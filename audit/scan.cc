@@ -15,10 +15,17 @@ Error damage(const std::string& where, const std::string& what) {
 
 }  // namespace
 
-std::string LogLocation::describe(bool checkpoint) const {
+std::string LogLocation::describe(Kind kind) const {
   std::string s = "segment " + segment + ", offset " + std::to_string(offset) + ", ";
-  if (checkpoint) return s + "checkpoint after " + std::to_string(seq) + " records";
-  return s + "record " + std::to_string(seq);
+  switch (kind) {
+    case Kind::kRecord:
+      return s + "record " + std::to_string(seq);
+    case Kind::kCheckpoint:
+      return s + "checkpoint after " + std::to_string(seq) + " records";
+    case Kind::kUnknown:
+      break;
+  }
+  return s + "frame before record " + std::to_string(seq);
 }
 
 std::optional<std::string_view> note_text(std::string_view note) {
@@ -100,7 +107,13 @@ Result<ScanResult> scan_log(const ScanOptions& options, ScanVisitor* visitor) {
         result.torn_tail = TornTail{name, at.offset, size ? *size - at.offset : 0, false};
         break;
       }
-      if (step == SegmentReader::Step::kDamaged) return damage(at.describe(), reader.problem());
+      if (step == SegmentReader::Step::kDamaged) {
+        auto type = reader.damaged_type();
+        auto kind = !type                             ? LogLocation::Kind::kUnknown
+                    : *type == FrameType::kCheckpoint ? LogLocation::Kind::kCheckpoint
+                                                      : LogLocation::Kind::kRecord;
+        return damage(at.describe(kind), reader.problem());
+      }
       if (frame.type == FrameType::kRecord) {
         auto h = scan_record_header(frame.payload);
         if (!h) return damage(at.describe(), h.error().message);
@@ -134,23 +147,23 @@ Result<ScanResult> scan_log(const ScanOptions& options, ScanVisitor* visitor) {
         } else {
           cp = make_error(ErrorCode::kInvalidArgument, "not a signed note");
         }
-        if (!cp) return damage(at.describe(true), cp.error().message);
+        if (!cp) return damage(at.describe(LogLocation::Kind::kCheckpoint), cp.error().message);
         auto text = note_text(note);
         if (!text || cp->body() != *text) {
-          return damage(at.describe(true),
+          return damage(at.describe(LogLocation::Kind::kCheckpoint),
                         "the checkpoint text is not in the form this log writes");
         }
         if (cp->origin != result.origin) {
-          return damage(at.describe(true),
+          return damage(at.describe(LogLocation::Kind::kCheckpoint),
                         "checkpoint of another log (origin \"" + cp->origin + "\")");
         }
         if (cp->size != result.tree.size()) {
-          return damage(at.describe(true), "checkpoint for " + std::to_string(cp->size) +
-                                               " records where the log has " +
-                                               std::to_string(result.tree.size()));
+          return damage(at.describe(LogLocation::Kind::kCheckpoint),
+                        "checkpoint for " + std::to_string(cp->size) +
+                            " records where the log has " + std::to_string(result.tree.size()));
         }
         if (cp->root != result.tree.root()) {
-          return damage(at.describe(true),
+          return damage(at.describe(LogLocation::Kind::kCheckpoint),
                         "the signed root does not match the records (a record before it was "
                         "altered)");
         }

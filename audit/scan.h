@@ -24,7 +24,10 @@ struct LogLocation {
   std::string segment;       // file name
   std::uint64_t offset = 0;  // of the frame in the segment
   std::uint64_t seq = 0;     // the record's sequence number (for a checkpoint: records before it)
-  std::string describe(bool checkpoint = false) const;
+  enum class Kind { kRecord, kCheckpoint, kUnknown };
+  // "segment S, offset O, record N" / "..., checkpoint after N records" / "..., frame before
+  // record N" (a frame whose header is damaged, so its kind is unknown).
+  std::string describe(Kind kind = Kind::kRecord) const;
 };
 
 struct SegmentSummary {

@@ -121,6 +121,11 @@ SegmentReader::Step SegmentReader::read_header(SegmentHeader& header) {
     return Step::kDamaged;
   }
   auto origin_len = static_cast<std::size_t>(get_le(p + 20, 2));
+  // Checked before reading on, so that a damaged length is never mistaken for a short file.
+  if (origin_len == 0 || origin_len > kMaxOriginBytes) {
+    problem_ = "bad origin length in the segment header";
+    return Step::kDamaged;
+  }
   ok = fill(kFixed + origin_len + 4);
   if (!ok) {
     problem_ = ok.error().message;
@@ -138,10 +143,6 @@ SegmentReader::Step SegmentReader::read_header(SegmentHeader& header) {
     problem_ = "unsupported segment format version " + std::to_string(version);
     return Step::kDamaged;
   }
-  if (origin_len == 0 || origin_len > kMaxOriginBytes) {
-    problem_ = "bad origin length in the segment header";
-    return Step::kDamaged;
-  }
   header.first_seq = get_le(p + 12, 8);
   header.origin.assign(reinterpret_cast<const char*>(p + kFixed), origin_len);
   offset_ = kFixed + origin_len + 4;
@@ -156,6 +157,7 @@ void SegmentReader::start_at(std::uint64_t offset, std::uint64_t end) {
 }
 
 SegmentReader::Step SegmentReader::next(Frame& frame) {
+  damaged_type_.reset();
   if (offset_ == file_size_) return Step::kEnd;
   auto ok = fill(kFrameHeaderSize);
   if (!ok) {
@@ -188,6 +190,7 @@ SegmentReader::Step SegmentReader::next(Frame& frame) {
   if (!*ok) return Step::kTorn;  // the header is intact but the payload was cut short
   const std::uint8_t* payload = buffer_.data() + (offset_ - buffer_offset_) + kFrameHeaderSize;
   if (crc32c(std::span(payload, length)) != payload_crc) {
+    damaged_type_ = static_cast<FrameType>(type);
     problem_ = "frame checksum mismatch";
     return Step::kDamaged;
   }

@@ -64,6 +64,8 @@ class SegmentReader {
   // Where the next frame would start: after a kTorn, the length of the valid part.
   std::uint64_t offset() const { return offset_; }
   const std::string& problem() const { return problem_; }
+  // After kDamaged: the frame's type when its header was intact (the payload was damaged).
+  std::optional<FrameType> damaged_type() const { return damaged_type_; }
 
  private:
   // Makes [offset_, offset_ + n) available in the buffer; false when the file is shorter.
@@ -76,6 +78,7 @@ class SegmentReader {
   std::uint64_t offset_ = 0;
   std::uint64_t file_size_ = 0;
   std::string problem_;
+  std::optional<FrameType> damaged_type_;
 };
 
 }  // namespace silta::audit
