@@ -13,5 +13,6 @@ inline constexpr int kBadInput = 2;  // invalid arguments, config or files
 
 void add_serve_command(CLI::App& app);
 void add_config_commands(CLI::App& app);
+void add_audit_commands(CLI::App& app);  // keygen, audit verify|export|checkpoint|prove
 
 }  // namespace silta::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   silta::cli::add_serve_command(app);
   silta::cli::add_config_commands(app);
+  silta::cli::add_audit_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
