@@ -44,12 +44,17 @@ bool is_lower_hex(std::string_view s, std::size_t len) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// Escapes exactly as nlohmann::json::dump(ensure_ascii = false) does, which canonical_json uses.
+// Escapes exactly as nlohmann::json::dump(ensure_ascii = false) does, which canonical_json uses:
+// '"', '\\' and control characters; everything else (UTF-8 included) is copied in runs.
 void put_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -73,15 +78,12 @@ void put_escaped(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -283,10 +285,30 @@ Result<PreparedEvent> PreparedEvent::prepare(const AuditEvent& e) {
   return p;
 }
 
+namespace {
+// format_rfc3339 with the part up to the seconds cached per thread: the log formats one time
+// per record, and most records share their second with the previous one.
+const std::string& time_text(SysTime time) {
+  thread_local std::chrono::sys_seconds second{std::chrono::seconds::min()};
+  thread_local std::string text;
+  auto s = std::chrono::floor<std::chrono::seconds>(time);
+  if (s != second) {
+    second = s;
+    text = format_rfc3339(s);  // "YYYY-MM-DDTHH:MM:SS.000000Z"
+  }
+  auto micros = (time - s).count();  // 0 to 999999: the six digits before the 'Z'
+  for (std::size_t i = 0; i < 6; ++i) {
+    text[text.size() - 2 - i] = static_cast<char>('0' + micros % 10);
+    micros /= 10;
+  }
+  return text;
+}
+}  // namespace
+
 std::string PreparedEvent::assemble(std::uint64_t seq, SysTime time) const {
   char digits[24];
   auto end = std::to_chars(digits, digits + sizeof digits, seq).ptr;
-  std::string t = format_rfc3339(time);
+  const std::string& t = time_text(time);
   std::string out;
   out.reserve(before_seq_.size() + before_time_.size() + after_time_.size() + 64);
   out += '{';
@@ -466,14 +488,15 @@ class Scanner {
     for (;;) {
       std::string_view key;
       if (!key_token(key)) return fail("expected a key of a-z and _");
-      if (!first && key <= prev) return fail("keys not in strictly ascending order");
+      if (!first && !less(prev, key)) return fail("keys not in strictly ascending order");
       first = false;
       prev = key;
       if (!eat(':')) return fail("expected ':'");
-      if (key == "seq") {
+      if (key.size() == 3 && key[0] == 's' && key[1] == 'e' && key[2] == 'q') {
         if (!unsigned_integer(h.seq)) return fail("\"seq\" is not an unsigned integer");
         have_seq = true;
-      } else if (key == "time") {
+      } else if (key.size() == 4 && key[0] == 't' && key[1] == 'i' && key[2] == 'm' &&
+                 key[3] == 'e') {
         std::size_t start = pos_ + 1;
         if (!string_token()) return fail("bad string");
         h.time = s_.substr(start, pos_ - 1 - start);
@@ -492,6 +515,23 @@ class Scanner {
   }
 
  private:
+  // Bytes copied as they are inside a canonical JSON string: printable ASCII but '"' and '\\'.
+  static constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return t;
+  }();
+
+  // Keys are short: a byte loop beats a call to memcmp here (this runs for every key of every
+  // record when a log is opened or verified).
+  static bool less(std::string_view a, std::string_view b) {
+    std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    }
+    return a.size() < b.size();
+  }
+
   Error fail(const char* what) const {
     return make_error(ErrorCode::kDataLoss, std::string("record is not canonical JSON at byte ") +
                                                 std::to_string(pos_) + ": " + what);
@@ -514,6 +554,8 @@ class Scanner {
   bool string_token() {
     if (!eat('"')) return false;
     while (pos_ < s_.size()) {
+      while (pos_ < s_.size() && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+      if (pos_ == s_.size()) return false;
       auto c = static_cast<unsigned char>(s_[pos_]);
       if (c == '"') {
         ++pos_;

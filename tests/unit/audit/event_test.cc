@@ -94,6 +94,18 @@ TEST_CASE("the record encoding is exactly canonical_json of the record", "[event
   }
 }
 
+TEST_CASE("record times are written exactly as format_rfc3339 writes them", "[event]") {
+  // Consecutive records mostly share a second; the encoder caches the part up to the second.
+  SysTime base = *parse_rfc3339("2026-12-31T23:59:59Z");
+  for (long long micros :
+       {0LL, 999999LL, 1LL, 500000LL, 1000000LL, 1000001LL, 86400000000LL, -1LL, 123456LL}) {
+    AuditRecord r{1, base + std::chrono::microseconds(micros), test_util::small_event()};
+    auto header = scan_record_header(*encode_record(r));
+    REQUIRE(header);
+    CHECK(header->time == format_rfc3339(r.time));
+  }
+}
+
 TEST_CASE("a record looks the way docs/formats/audit-log.md shows it", "[event]") {
   AuditRecord r{7, t0(), test_util::small_event(3)};
   CHECK(*encode_record(r) ==

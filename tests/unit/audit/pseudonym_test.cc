@@ -36,9 +36,10 @@ std::string openssl_blake2b_hex(const Bytes& key, std::string_view message) {
 }
 
 Bytes key_bytes(const PseudonymKey& k) {
+  // "PSEUDONYM+KEY+<8 hex>+<base64>\n"; base64 itself may contain '+'.
   std::string text = k.to_secret_string();
-  auto plus = text.rfind('+');
-  return *from_base64(text.substr(plus + 1, text.size() - plus - 2));
+  constexpr std::size_t kStart = std::string_view("PSEUDONYM+KEY+01234567+").size();
+  return *from_base64(text.substr(kStart, text.size() - kStart - 1));
 }
 
 }  // namespace
