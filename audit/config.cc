@@ -31,6 +31,7 @@ AuditLogOptions AuditConfig::log_options() const {
   o.checkpoint_every_records = checkpoint_every_records;
   o.checkpoint_every = checkpoint_every;
   o.segment_bytes = segment_bytes;
+  o.max_syncs_in_flight = syncs_in_flight;
   return o;
 }
 
@@ -77,6 +78,7 @@ AuditConfig parse_audit_config(json_check::Object& o, const fs::path& base_dir) 
       std::chrono::milliseconds(o.integer_or("checkpoint_every_ms", 1000, 1, 3'600'000));
   c.segment_bytes =
       static_cast<std::uint64_t>(o.integer_or("segment_bytes", 64ll << 20, 4096, 16ll << 30));
+  c.syncs_in_flight = static_cast<unsigned>(o.integer_or("syncs_in_flight", 4, 1, 64));
   o.no_other_keys();
   return c;
 }

@@ -8,7 +8,8 @@
 //     "origin": "silta.example/gw-1",           default: the signing key's name
 //     "checkpoint_every_records": 1000,
 //     "checkpoint_every_ms": 1000,
-//     "segment_bytes": 67108864
+//     "segment_bytes": 67108864,
+//     "syncs_in_flight": 4
 //   }
 #pragma once
 
@@ -34,6 +35,7 @@ struct AuditConfig {
   std::uint64_t checkpoint_every_records = 1000;
   std::chrono::milliseconds checkpoint_every{1000};
   std::uint64_t segment_bytes = 64ull << 20;
+  unsigned syncs_in_flight = 4;
 
   // Options for AuditLog::open (the caller adds on_failure).
   AuditLogOptions log_options() const;

@@ -1,6 +1,7 @@
 #include "audit/log.h"
 
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -35,6 +36,20 @@ struct Pending {
   std::uint64_t seq = 0;
   std::string leaf;
   AuditLog::AppendCallback done;
+};
+
+// A batch of records (and perhaps a checkpoint) written to a segment, waiting for the
+// fdatasync that makes it durable.
+struct Batch {
+  std::vector<Pending> records;
+  std::shared_ptr<AppendFile> file;
+  std::size_t segment_index = 0;
+  std::uint64_t segment_end = 0;  // the segment's durable length once this batch is synced
+  std::vector<Locator> locators;
+  std::uint64_t tree_size = 0;
+  Hash root{};
+  std::optional<SignedCheckpoint> checkpoint;
+  bool synced = false;
 };
 
 // Collects what the open scan sees: hashes for the hash file, locators for reads.
@@ -107,12 +122,16 @@ class AuditLog::Impl {
     };
   }
 
-  // Writer side.
+  // Write stage (the writer thread): batches records, writes them, hands them to the syncers.
   void run();
   bool checkpoint_due(std::chrono::steady_clock::time_point now) const;
   Status rotate();
-  Status write_batch(std::vector<Pending>& batch, bool force_checkpoint);
-  void fail(const Error& error, std::vector<Pending>& batch);
+  Result<std::shared_ptr<Batch>> write_batch(std::vector<Pending>& records, bool force_checkpoint);
+  // Sync stage (sync threads): fdatasync, then acknowledge the synced prefix in order.
+  void sync_loop();
+  void publish(const Batch& batch);
+  // Stops the log for good and fails everything not acknowledged.
+  void fail(const Error& error, std::vector<Pending>& records);
 
   AuditLogOptions options_;
   SigningKey key_;
@@ -132,9 +151,18 @@ class AuditLog::Impl {
   bool writer_started_ = false;
   std::once_flag close_once_;
 
+  // Batches written and not yet acknowledged, oldest first; at most max_syncs_in_flight.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<std::shared_ptr<Batch>> in_flight_;
+  std::deque<std::shared_ptr<Batch>> to_sync_;  // the ones no sync thread has taken yet
+  bool sync_failed_ = false;
+  bool sync_stop_ = false;
+  std::vector<std::thread> syncers_;
+
   // Owned by the writer thread (and by open() before it starts).
   CompactRange tree_;
-  std::unique_ptr<AppendFile> segment_;
+  std::shared_ptr<AppendFile> segment_;
   std::uint64_t segment_bytes_ = 0;
   std::uint64_t segment_frames_ = 0;
   std::uint64_t checkpoint_size_ = 0;  // tree size of the latest checkpoint
@@ -142,7 +170,6 @@ class AuditLog::Impl {
   std::chrono::steady_clock::time_point checkpoint_time_;
   Bytes buffer_;
   std::vector<Hash> completed_;
-  std::vector<Locator> new_locators_;
 
   // Published after each durable batch, for readers.
   mutable std::mutex state_mu_;
@@ -159,7 +186,7 @@ Status AuditLog::Impl::open(OpenReport& report) {
                                                        "\" is not valid (no spaces or '+')");
   }
   if (options_.checkpoint_every_records == 0 || options_.checkpoint_every.count() <= 0 ||
-      options_.segment_bytes == 0) {
+      options_.segment_bytes == 0 || options_.max_syncs_in_flight == 0) {
     return make_error(ErrorCode::kInvalidArgument, "audit log: intervals and sizes must be > 0");
   }
   const fs::path& dir = options_.dir;
@@ -221,7 +248,7 @@ Status AuditLog::Impl::open(OpenReport& report) {
   } else {
     auto file = fs_.open_append(dir / segments_.back().name);
     if (!file) return file.error();
-    segment_ = std::move(*file);
+    segment_ = std::shared_ptr<AppendFile>(std::move(*file));
     segment_bytes_ = segments_.back().durable_end;
     segment_frames_ = segment_bytes_ > segments_.back().data_start ? 1 : 0;
   }
@@ -238,10 +265,16 @@ Status AuditLog::Impl::open(OpenReport& report) {
   // Every state of the log is covered by a signed checkpoint before it takes appends.
   if (!have_checkpoint_ || checkpoint_size_ != tree_.size()) {
     std::vector<Pending> none;
-    if (auto s = write_batch(none, true); !s) return s;
+    auto batch = write_batch(none, true);
+    if (!batch) return batch.error();
+    if (auto s = (*batch)->file->sync(); !s) return s;
+    publish(**batch);
   }
   report.records = tree_.size();
   report.segments = segments_.size();
+  for (unsigned i = 0; i < options_.max_syncs_in_flight; ++i) {
+    syncers_.emplace_back([this] { sync_loop(); });
+  }
   writer_ = std::thread([this] { run(); });
   writer_started_ = true;
   return {};
@@ -271,12 +304,20 @@ bool AuditLog::Impl::checkpoint_due(std::chrono::steady_clock::time_point now) c
 }
 
 void AuditLog::Impl::run() {
-  std::vector<Pending> batch;
+  std::vector<Pending> records;
   for (;;) {
+    {
+      // Room for another batch first: while the syncs in flight run, records queue up and go
+      // together into the next batch (group commit).
+      std::unique_lock lk(sync_mu_);
+      sync_cv_.wait(
+          lk, [&] { return in_flight_.size() < options_.max_syncs_in_flight || sync_failed_; });
+      if (sync_failed_) return;
+    }
     bool stop = false;
     {
       std::unique_lock lk(mu_);
-      while (queue_.empty() && !closing_) {
+      while (queue_.empty() && !closing_ && !failure_) {
         if (tree_.size() != checkpoint_size_) {
           // Records not yet under a checkpoint: sign one when the interval is over.
           if (wake_.wait_until(lk, checkpoint_time_ + options_.checkpoint_every) ==
@@ -287,37 +328,106 @@ void AuditLog::Impl::run() {
           wake_.wait(lk);
         }
       }
-      batch.swap(queue_);
-      stop = closing_ && batch.empty();
+      if (failure_) return;
+      records.swap(queue_);
+      stop = closing_ && records.empty();
     }
-    if (stop) {
-      if (tree_.size() != checkpoint_size_) {
-        if (auto s = write_batch(batch, true); !s) fail(s.error(), batch);
-      }
+    bool force = stop && tree_.size() != checkpoint_size_;  // the checkpoint at close
+    if (!force && records.empty() && !checkpoint_due(std::chrono::steady_clock::now())) {
+      if (stop) return;
+      continue;
+    }
+    auto batch = write_batch(records, force);
+    if (!batch) {
+      fail(batch.error(), records);
       return;
     }
-    if (batch.empty() && !checkpoint_due(std::chrono::steady_clock::now())) continue;
-    if (auto s = write_batch(batch, false); !s) {
-      fail(s.error(), batch);
-      return;
+    {
+      std::lock_guard lk(sync_mu_);
+      in_flight_.push_back(*batch);
+      to_sync_.push_back(*batch);
     }
-    for (auto& p : batch) p.done(p.seq);
-    batch.clear();
+    sync_cv_.notify_all();
+    records.clear();
+    if (stop) return;
   }
 }
 
-void AuditLog::Impl::fail(const Error& error, std::vector<Pending>& batch) {
+void AuditLog::Impl::sync_loop() {
+  for (;;) {
+    std::shared_ptr<Batch> batch;
+    {
+      std::unique_lock lk(sync_mu_);
+      sync_cv_.wait(lk, [&] { return !to_sync_.empty() || sync_stop_; });
+      if (to_sync_.empty()) return;
+      batch = std::move(to_sync_.front());
+      to_sync_.pop_front();
+    }
+    // Several fdatasyncs may be in flight on the same file: a batch written while another
+    // batch's fdatasync runs need not wait for it to finish before starting its own.
+    Status synced = batch->file->sync();
+    if (!synced) {
+      std::vector<Pending> none;
+      fail(synced.error(), none);
+      continue;
+    }
+    // Acknowledge in order, and only batches whose own fdatasync succeeded: a later batch's
+    // success says nothing about an earlier one whose fdatasync is still running (or failing).
+    std::vector<std::shared_ptr<Batch>> acknowledged;
+    {
+      std::lock_guard lk(sync_mu_);
+      if (sync_failed_) continue;  // fail() has answered this batch already
+      batch->synced = true;
+      while (!in_flight_.empty() && in_flight_.front()->synced) {
+        publish(*in_flight_.front());
+        acknowledged.push_back(std::move(in_flight_.front()));
+        in_flight_.pop_front();
+      }
+    }
+    sync_cv_.notify_all();
+    for (auto& b : acknowledged) {
+      for (auto& p : b->records) p.done(p.seq);
+    }
+  }
+}
+
+void AuditLog::Impl::publish(const Batch& batch) {
+  std::lock_guard lk(state_mu_);
+  segments_[batch.segment_index].durable_end = batch.segment_end;
+  sparse_.insert(sparse_.end(), batch.locators.begin(), batch.locators.end());
+  size_ = batch.tree_size;
+  root_ = batch.root;
+  if (batch.checkpoint) latest_ = *batch.checkpoint;
+}
+
+void AuditLog::Impl::fail(const Error& error, std::vector<Pending>& records) {
   std::vector<Pending> queued;
+  bool first = false;
   {
     std::lock_guard lk(mu_);
-    failure_ = error;
+    if (!failure_) {
+      failure_ = error;
+      first = true;
+    }
     queued.swap(queue_);
   }
+  std::deque<std::shared_ptr<Batch>> unacknowledged;
+  {
+    std::lock_guard lk(sync_mu_);
+    sync_failed_ = true;
+    unacknowledged.swap(in_flight_);
+    to_sync_.clear();
+  }
+  wake_.notify_all();
+  sync_cv_.notify_all();
   Error e = stopped_error(error);
-  if (options_.on_failure) options_.on_failure(e);
-  for (auto& p : batch) p.done(e);
+  if (first && options_.on_failure) options_.on_failure(e);
+  for (auto& b : unacknowledged) {
+    for (auto& p : b->records) p.done(e);
+  }
+  for (auto& p : records) p.done(e);
   for (auto& p : queued) p.done(e);
-  batch.clear();
+  records.clear();
 }
 
 Status AuditLog::Impl::rotate() {
@@ -331,7 +441,8 @@ Status AuditLog::Impl::rotate() {
   if (auto s = (*file)->sync(); !s) return s;
   if (auto s = fs_.rename(tmp, options_.dir / name); !s) return s;
   if (auto s = fs_.sync_dir(options_.dir); !s) return s;
-  segment_ = std::move(*file);
+  // Batches of the previous segment still in flight keep their own handle to it.
+  segment_ = std::shared_ptr<AppendFile>(std::move(*file));
   segment_bytes_ = header.size();
   segment_frames_ = 0;
   std::lock_guard lk(state_mu_);
@@ -339,49 +450,47 @@ Status AuditLog::Impl::rotate() {
   return {};
 }
 
-Status AuditLog::Impl::write_batch(std::vector<Pending>& batch, bool force_checkpoint) {
+Result<std::shared_ptr<Batch>> AuditLog::Impl::write_batch(std::vector<Pending>& records,
+                                                           bool force_checkpoint) {
   if (segment_frames_ > 0 && segment_bytes_ >= options_.segment_bytes) {
-    if (auto s = rotate(); !s) return s;
+    if (auto s = rotate(); !s) return s.error();
   }
-  std::size_t segment_index = segments_.size() - 1;  // only this thread changes segments_
+  auto batch = std::make_shared<Batch>();
+  {
+    std::lock_guard lk(state_mu_);  // rotate() is the only other writer of segments_
+    batch->segment_index = segments_.size() - 1;
+  }
   buffer_.clear();
   completed_.clear();
-  new_locators_.clear();
-  for (const auto& p : batch) {
+  for (const auto& p : records) {
     if (tree_.size() % kSparseEvery == 0) {
-      new_locators_.push_back({segment_index, segment_bytes_ + buffer_.size()});
+      batch->locators.push_back({batch->segment_index, segment_bytes_ + buffer_.size()});
     }
     append_frame(buffer_, FrameType::kRecord, as_bytes(p.leaf));
     tree_.append(leaf_hash(p.leaf), &completed_);
   }
   auto now = std::chrono::steady_clock::now();
-  Hash root = tree_.root();
-  std::optional<SignedCheckpoint> checkpoint;
+  batch->tree_size = tree_.size();
+  batch->root = tree_.root();
   if (force_checkpoint || checkpoint_due(now)) {
-    checkpoint = key_.sign({options_.origin, tree_.size(), root});
-    append_frame(buffer_, FrameType::kCheckpoint, as_bytes(checkpoint->note));
-  }
-  // Hashes first: readers only look below the published size, so hashes of records that then
-  // fail to become durable are harmless (and reconciled away on the next open).
-  if (!completed_.empty()) {
-    if (auto s = hashes_->append(completed_); !s) return s;
-  }
-  if (auto s = segment_->append(buffer_); !s) return s;
-  if (auto s = segment_->sync(); !s) return s;
-  segment_bytes_ += buffer_.size();
-  segment_frames_ += batch.size() + (checkpoint ? 1 : 0);
-  if (checkpoint) {
+    batch->checkpoint = key_.sign({options_.origin, tree_.size(), batch->root});
+    append_frame(buffer_, FrameType::kCheckpoint, as_bytes(batch->checkpoint->note));
     checkpoint_size_ = tree_.size();
     checkpoint_time_ = now;
     have_checkpoint_ = true;
   }
-  std::lock_guard lk(state_mu_);
-  segments_.back().durable_end = segment_bytes_;
-  sparse_.insert(sparse_.end(), new_locators_.begin(), new_locators_.end());
-  size_ = tree_.size();
-  root_ = root;
-  if (checkpoint) latest_ = std::move(*checkpoint);
-  return {};
+  // Hashes first: readers only look below the published size, so hashes of records that then
+  // fail to become durable are harmless (and reconciled away on the next open).
+  if (!completed_.empty()) {
+    if (auto s = hashes_->append(completed_); !s) return s.error();
+  }
+  if (auto s = segment_->append(buffer_); !s) return s.error();
+  segment_bytes_ += buffer_.size();
+  segment_frames_ += records.size() + (batch->checkpoint ? 1 : 0);
+  batch->segment_end = segment_bytes_;
+  batch->file = segment_;
+  batch->records = std::move(records);
+  return batch;
 }
 
 Status AuditLog::Impl::close() {
@@ -391,8 +500,16 @@ Status AuditLog::Impl::close() {
       std::lock_guard lk(mu_);
       closing_ = true;
     }
-    wake_.notify_one();
+    wake_.notify_all();
     if (writer_started_) writer_.join();
+    {
+      // Everything written is acknowledged (or failed) before the sync threads go.
+      std::unique_lock lk(sync_mu_);
+      sync_cv_.wait(lk, [&] { return in_flight_.empty(); });
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    for (auto& t : syncers_) t.join();
     segment_.reset();
     lock_.reset();
     if (auto f = failure(); f) result = stopped_error(*f);

@@ -1,9 +1,10 @@
 // The audit log: append-only, durable before it answers, tamper-evident.
 //
 // append() hands an event to the writer thread and returns at once; the writer batches whatever
-// has queued into one write and one fdatasync (group commit), then calls each completion with
-// the record's sequence number. A write or fdatasync failure stops the log for good (fail
-// closed): every pending and later append gets an error, and on_failure is called once.
+// has queued into one write and one fdatasync (group commit), and each completion is called
+// with the record's sequence number once that fdatasync has returned. A write or fdatasync failure
+// stops the log for good (fail closed): every pending and later append gets an error, and
+// on_failure is called once.
 //
 // Readers (any thread): the durable size and root, the latest signed checkpoint, records by
 // sequence range, inclusion and consistency proofs for any size up to the current one.
@@ -33,8 +34,13 @@ struct AuditLogOptions {
   std::uint64_t checkpoint_every_records = 1000;
   std::chrono::milliseconds checkpoint_every{1000};
   std::uint64_t segment_bytes = 64ull << 20;  // a new segment once the current one is this big
-  FileSystem* file_system = nullptr;          // null: posix_file_system()
-  std::function<SysTime()> clock;             // null: now_utc()
+  // How many batches may wait for their fdatasync at once, each on its own thread. 1 is classic
+  // group commit (a batch forms while the previous one syncs); more lets a batch start its
+  // fdatasync while earlier ones still run. Acknowledgements stay in order either way. On the
+  // development VM this cut the latency of a durable append about tenfold (docs/benchmarks.md).
+  unsigned max_syncs_in_flight = 4;
+  FileSystem* file_system = nullptr;  // null: posix_file_system()
+  std::function<SysTime()> clock;     // null: now_utc()
   // Called once, on the writer thread, when the log stops after a failed write or fdatasync.
   std::function<void(const Error&)> on_failure;
 };
@@ -61,9 +67,10 @@ class AuditLog {
 
   using AppendCallback = std::function<void(Result<std::uint64_t> seq)>;
   // Queues the event and returns without blocking on I/O. On success `done` is called exactly
-  // once, on the writer thread, after the fdatasync that made the record durable (or with the
-  // error that stopped the log). Returns an error, and never calls `done`, when the event is
-  // invalid or the log is closed or failed. `done` must not block on the log.
+  // once, on one of the log's threads, after the fdatasync that made the record durable (or with
+  // the error that stopped the log). Completions of one batch run in order. Returns an error, and
+  // never calls `done`, when the event is invalid or the log is closed or failed. `done` must not
+  // block on the log.
   Status append(AuditEvent event, AppendCallback done);
   // append() and wait (CLI, tests). Not from inside a completion.
   Result<std::uint64_t> append_and_wait(AuditEvent event);

@@ -70,10 +70,12 @@ TEST_CASE("the audit config: defaults, relative paths, the key files", "[config]
   CHECK(c.checkpoint_every_records == 1000);
   CHECK(c.checkpoint_every == std::chrono::milliseconds(1000));
   CHECK(c.segment_bytes == 64u << 20);
+  CHECK(c.syncs_in_flight == 4);
   CHECK(c.origin.empty());
   auto o = c.log_options();
   CHECK(o.dir == c.dir);
   CHECK(o.segment_bytes == c.segment_bytes);
+  CHECK(o.max_syncs_in_flight == 4);
   auto ring = load_pseudonym_keyring(c);
   REQUIRE(ring);
   CHECK(ring->all_pseudonyms("150317A901J").size() == 1);
@@ -108,6 +110,7 @@ TEST_CASE("the audit config reports every problem with its path", "[config]") {
   CHECK(issues["/audit/checkpoint_every_records"] == "expected an integer from 1 to 10000000");
   CHECK(issues.count("/audit/checkpoint_every_ms") == 1);
   CHECK(issues.count("/audit/segment_bytes") == 1);
+  CHECK(issues["/audit/syncs_in_flight"] == "expected an integer from 1 to 64");
   CHECK(issues.count("/audit/segmnet_bytes") == 1);
   // No key material in any message.
   for (const auto& [path, message] : issues) CHECK(message.find("AAAA") == std::string::npos);

@@ -40,10 +40,10 @@ class FaultyFileSystem final : public FileSystem {
     }
     cv_.notify_all();
   }
-  // Whether a sync is waiting in hold_syncs().
-  bool sync_waiting() {
+  // How many syncs are waiting in hold_syncs().
+  int syncs_waiting() {
     std::lock_guard lk(mu_);
-    return waiting_ > 0;
+    return waiting_;
   }
   void skip_syncs(bool skip) { skip_ = skip; }
   int syncs() const { return syncs_; }

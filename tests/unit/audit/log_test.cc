@@ -101,7 +101,9 @@ TEST_CASE("appends get consecutive sequence numbers and read back exactly", "[lo
 
 TEST_CASE("concurrent appends share one write and one fdatasync (group commit)", "[log]") {
   LogFixture f;
-  auto log = f.open();
+  auto o = f.options();
+  o.max_syncs_in_flight = 1;
+  auto log = f.open(o);
   // Hold the writer inside the fdatasync of a first record, queue 999 more meanwhile.
   f.files.hold_syncs();
   // Catch's assertions are not thread-safe: count in the threads, check here.
@@ -115,7 +117,7 @@ TEST_CASE("concurrent appends share one write and one fdatasync (group commit)",
     ++done;
   };
   REQUIRE(log->append(sample_event(0), on_done));
-  REQUIRE(silta::test::eventually([&] { return f.files.sync_waiting(); }));
+  REQUIRE(silta::test::eventually([&] { return f.files.syncs_waiting() == 1; }));
   int syncs_before = f.files.syncs();
   std::vector<std::thread> threads;
   for (int t = 0; t < 9; ++t) {
@@ -137,6 +139,57 @@ TEST_CASE("concurrent appends share one write and one fdatasync (group commit)",
   CHECK(*seen.rbegin() == 999);
   REQUIRE(log->close());
   require_verifies(f.dir, f.key.verifier(), 1000);
+}
+
+TEST_CASE("a batch starts its fdatasync while an earlier one is still running", "[log]") {
+  LogFixture f;
+  auto log = f.open();  // two syncs in flight by default
+  f.files.hold_syncs();
+  std::mutex mu;
+  std::vector<std::uint64_t> order;
+  auto on_done = [&](Result<std::uint64_t> seq) {
+    std::lock_guard lk(mu);
+    order.push_back(seq ? *seq : ~0ull);
+  };
+  REQUIRE(log->append(sample_event(0), on_done));
+  REQUIRE(silta::test::eventually([&] { return f.files.syncs_waiting() == 1; }));
+  REQUIRE(log->append(sample_event(1), on_done));
+  // The second batch is written and in its own fdatasync while the first has not returned.
+  REQUIRE(silta::test::eventually([&] { return f.files.syncs_waiting() == 2; }));
+  REQUIRE(log->append(sample_event(2), on_done));  // waits for room: at most two in flight
+  CHECK(order.empty());
+  f.files.release_syncs();
+  REQUIRE(silta::test::eventually([&] {
+    std::lock_guard lk(mu);
+    return order.size() == 3;
+  }));
+  CHECK(order == std::vector<std::uint64_t>{0, 1, 2});  // acknowledged in order
+  REQUIRE(log->close());
+  require_verifies(f.dir, f.key.verifier(), 3);
+}
+
+TEST_CASE("a failed fdatasync while another is in flight: nothing after it is acknowledged",
+          "[log][faults]") {
+  LogFixture f;
+  auto log = f.open();
+  REQUIRE(log->append_and_wait(sample_event(0)));
+  f.files.hold_syncs();
+  std::atomic<int> first{0}, second{0};  // 0 pending, 1 acknowledged, -1 failed
+  f.files.fail_next_sync(".seg");        // whichever of the two fdatasyncs gets there first
+  REQUIRE(log->append(sample_event(1), [&](Result<std::uint64_t> r) { first = r ? 1 : -1; }));
+  REQUIRE(silta::test::eventually([&] { return f.files.syncs_waiting() == 1; }));
+  REQUIRE(log->append(sample_event(2), [&](Result<std::uint64_t> r) { second = r ? 1 : -1; }));
+  REQUIRE(silta::test::eventually([&] { return f.files.syncs_waiting() == 2; }));
+  f.files.release_syncs();
+  REQUIRE(silta::test::eventually([&] { return first != 0 && second != 0; }));
+  // The second record is never acknowledged: if its own fdatasync succeeded, the first one's
+  // failed, and a later success says nothing about earlier data. The first is acknowledged only
+  // if its own fdatasync succeeded.
+  CHECK(second == -1);
+  CHECK(log->failure());
+  log.reset();
+  auto reopened = f.open();
+  if (first == 1) CHECK(reopened->tree_head().size >= 2);
 }
 
 TEST_CASE("a failed fdatasync stops the log; nothing acknowledged is lost", "[log][faults]") {
