@@ -99,6 +99,7 @@ TEST_CASE("the audit config reports every problem with its path", "[config]") {
       {"checkpoint_every_records", 0},
       {"checkpoint_every_ms", "soon"},
       {"segment_bytes", 10},
+      {"syncs_in_flight", 0},
       {"segmnet_bytes", 10}};
   auto issues = parse(doc, tmp.path(), nullptr);
   CHECK(issues["/audit/dir"] == "required: a string");
