@@ -159,6 +159,7 @@ class AuditLog::Impl {
   bool sync_failed_ = false;
   bool sync_stop_ = false;
   std::vector<std::thread> syncers_;
+  std::mutex complete_mu_;  // held while completions run, so that they run in order
 
   // Owned by the writer thread (and by open() before it starts).
   CompactRange tree_;
@@ -373,12 +374,18 @@ void AuditLog::Impl::sync_loop() {
     }
     // Acknowledge in order, and only batches whose own fdatasync succeeded: a later batch's
     // success says nothing about an earlier one whose fdatasync is still running (or failing).
-    std::vector<std::shared_ptr<Batch>> acknowledged;
     {
       std::lock_guard lk(sync_mu_);
       if (sync_failed_) continue;  // fail() has answered this batch already
       batch->synced = true;
-      while (!in_flight_.empty() && in_flight_.front()->synced) {
+    }
+    // Completions run in sequence order: whoever acknowledges holds complete_mu_ from taking
+    // the synced prefix until its completions have run.
+    std::lock_guard done(complete_mu_);
+    std::vector<std::shared_ptr<Batch>> acknowledged;
+    {
+      std::lock_guard lk(sync_mu_);
+      while (!sync_failed_ && !in_flight_.empty() && in_flight_.front()->synced) {
         publish(*in_flight_.front());
         acknowledged.push_back(std::move(in_flight_.front()));
         in_flight_.pop_front();
@@ -411,6 +418,7 @@ void AuditLog::Impl::fail(const Error& error, std::vector<Pending>& records) {
     }
     queued.swap(queue_);
   }
+  std::lock_guard done(complete_mu_);  // after any acknowledgements already under way
   std::deque<std::shared_ptr<Batch>> unacknowledged;
   {
     std::lock_guard lk(sync_mu_);

@@ -68,7 +68,7 @@ class AuditLog {
   using AppendCallback = std::function<void(Result<std::uint64_t> seq)>;
   // Queues the event and returns without blocking on I/O. On success `done` is called exactly
   // once, on one of the log's threads, after the fdatasync that made the record durable (or with
-  // the error that stopped the log). Completions of one batch run in order. Returns an error, and
+  // the error that stopped the log). Completions run one at a time, in sequence order. Returns an error, and
   // never calls `done`, when the event is invalid or the log is closed or failed. `done` must not
   // block on the log.
   Status append(AuditEvent event, AppendCallback done);
