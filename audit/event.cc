@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -522,6 +523,23 @@ class Scanner {
     return t;
   }();
 
+  // Skips bytes copied as they are, eight at a time while none of them is special (SWAR: a
+  // control character, '"', '\\' or a non-ASCII byte), then one at a time.
+  void skip_plain() {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    while (pos_ + 8 <= s_.size()) {
+      std::uint64_t v;
+      std::memcpy(&v, s_.data() + pos_, 8);
+      std::uint64_t special = ((v - kOnes * 0x20) & ~v & kHigh)  // a byte below 0x20
+                              | has_zero(v ^ (kOnes * '"')) | has_zero(v ^ (kOnes * '\\')) |
+                              (v & kHigh);
+      if (special) break;
+      pos_ += 8;
+    }
+    while (pos_ < s_.size() && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+  }
+
   // Keys are short: a byte loop beats a call to memcmp here (this runs for every key of every
   // record when a log is opened or verified).
   static bool less(std::string_view a, std::string_view b) {
@@ -554,7 +572,7 @@ class Scanner {
   bool string_token() {
     if (!eat('"')) return false;
     while (pos_ < s_.size()) {
-      while (pos_ < s_.size() && kPlain[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+      skip_plain();
       if (pos_ == s_.size()) return false;
       auto c = static_cast<unsigned char>(s_[pos_]);
       if (c == '"') {

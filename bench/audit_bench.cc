@@ -8,6 +8,7 @@
 // (not tmpfs). The 10-million-record log is built once (a few minutes) and reused.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -285,14 +286,24 @@ fs::path built_log(std::uint64_t records) {
 // `silta audit verify`: everything recomputed from the files (warm page cache), public key only.
 void BM_Verify(benchmark::State& state) {
   fs::path dir = built_log(static_cast<std::uint64_t>(state.range(0)));
+  auto process_cpu = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
   for (auto _ : state) {
+    double cpu_start = process_cpu();
     auto report = verify_log(dir, bench_key().verifier());
+    double cpu = process_cpu() - cpu_start;
     if (!report) {
       state.SkipWithError(report.error().message.c_str());
       return;
     }
     state.SetIterationTime(report->seconds);
-    state.counters["records_per_s"] = static_cast<double>(report->records) / report->seconds;
+    auto records = static_cast<double>(report->records);
+    state.counters["records_per_s"] = records / report->seconds;
+    // CPU of all threads (the scan and its workers): what an idle machine's cores must supply.
+    state.counters["cpu_ns_per_record"] = cpu * 1e9 / records;
   }
 }
 BENCHMARK(BM_Verify)->ArgName("records")->Arg(1'000'000)->Iterations(3)->UseManualTime()->Unit(
