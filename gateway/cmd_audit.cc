@@ -37,6 +37,13 @@ Result<audit::VerifierKey> load_vkey(const std::string& arg) {
   return audit::VerifierKey::parse(arg);
 }
 
+// "<name>+<key id>", as the key is named in notes.
+std::string key_label(const audit::VerifierKey& key) {
+  char id[9];
+  std::snprintf(id, sizeof id, "%08x", key.key_id());
+  return key.name() + "+" + id;
+}
+
 void keygen(const std::string& dir, const std::string& name) {
   auto keys = audit::generate_key_files(dir, name);
   if (!keys) {
@@ -66,9 +73,8 @@ void verify(const std::string& dir, const std::string& vkey_arg) {
             << "  origin       " << r.origin << "\n"
             << "  records      " << r.records << " in " << r.segments << " segment"
             << (r.segments == 1 ? "" : "s") << "\n"
-            << "  checkpoints  " << r.checkpoints << ", all signed by " << vkey->name() << "+"
-            << vkey->to_string().substr(vkey->name().size() + 1, 8) << "; the latest covers "
-            << r.signed_size << " records\n"
+            << "  checkpoints  " << r.checkpoints << ", all signed by " << key_label(*vkey)
+            << "; the latest covers " << r.signed_size << " records\n"
             << "  root         " << to_base64(r.root) << "\n";
   if (r.records > r.signed_size) {
     std::cout << "  note         " << r.records - r.signed_size

@@ -385,6 +385,45 @@ TEST_CASE("inclusion and consistency proofs verify against the signed checkpoint
   CHECK_FALSE(prove_inclusion(f.dir, 0, 334));
 }
 
+TEST_CASE("readers see consistent durable state while appends go on", "[log]") {
+  LogFixture f;
+  f.files.skip_syncs(true);
+  auto o = f.options();
+  o.segment_bytes = 16 * 1024;  // rotations during the reads
+  o.checkpoint_every_records = 100;
+  auto log = f.open(o);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 3000; ++i) (void)log->append(sample_event(i), [](Result<std::uint64_t>) {});
+    (void)log->append_and_wait(sample_event(3000));
+    done = true;
+  });
+  int checks = 0, bad = 0;
+  while (!done || checks < 20) {
+    // The checkpoint first: the head read after it covers at least as much.
+    auto cp = log->latest_checkpoint().checkpoint;
+    auto head = log->tree_head();
+    if (head.size == 0) continue;
+    auto records = log->read(0, head.size);
+    if (!records || records->size() != head.size) ++bad;
+    std::uint64_t index = head.size / 2;
+    auto proof = log->prove_inclusion(index, head.size);
+    if (!proof || !proof->verify() || proof->root != head.root ||
+        proof->leaf_hash != leaf_hash(*encode_record((*records)[index]))) {
+      ++bad;
+    }
+    auto consistency = log->prove_consistency(cp.size, head.size);
+    if (!consistency ||
+        !verify_consistency(cp.size, head.size, consistency->path, cp.root, head.root)) {
+      ++bad;
+    }
+    ++checks;
+  }
+  writer.join();
+  CHECK(bad == 0);
+  CHECK(checks >= 20);
+}
+
 TEST_CASE("the hash file is repaired when it is damaged or missing", "[log]") {
   LogFixture f;
   f.files.skip_syncs(true);
