@@ -165,7 +165,7 @@ class AuditLog::Impl {
   CompactRange tree_;
   std::shared_ptr<AppendFile> segment_;
   std::uint64_t segment_bytes_ = 0;
-  std::uint64_t segment_frames_ = 0;
+  bool segment_has_frames_ = false;    // rotation never leaves an empty segment behind
   std::uint64_t checkpoint_size_ = 0;  // tree size of the latest checkpoint
   bool have_checkpoint_ = false;
   std::chrono::steady_clock::time_point checkpoint_time_;
@@ -251,7 +251,7 @@ Status AuditLog::Impl::open(OpenReport& report) {
     if (!file) return file.error();
     segment_ = std::shared_ptr<AppendFile>(std::move(*file));
     segment_bytes_ = segments_.back().durable_end;
-    segment_frames_ = segment_bytes_ > segments_.back().data_start ? 1 : 0;
+    segment_has_frames_ = segment_bytes_ > segments_.back().data_start;
   }
   next_seq_ = tree_.size();
   if (!scan->last_time.empty()) last_time_ = *parse_rfc3339(scan->last_time);
@@ -452,7 +452,7 @@ Status AuditLog::Impl::rotate() {
   // Batches of the previous segment still in flight keep their own handle to it.
   segment_ = std::shared_ptr<AppendFile>(std::move(*file));
   segment_bytes_ = header.size();
-  segment_frames_ = 0;
+  segment_has_frames_ = false;
   std::lock_guard lk(state_mu_);
   segments_.push_back({name, first, header.size(), header.size()});
   return {};
@@ -460,7 +460,7 @@ Status AuditLog::Impl::rotate() {
 
 Result<std::shared_ptr<Batch>> AuditLog::Impl::write_batch(std::vector<Pending>& records,
                                                            bool force_checkpoint) {
-  if (segment_frames_ > 0 && segment_bytes_ >= options_.segment_bytes) {
+  if (segment_has_frames_ && segment_bytes_ >= options_.segment_bytes) {
     if (auto s = rotate(); !s) return s.error();
   }
   auto batch = std::make_shared<Batch>();
@@ -494,7 +494,7 @@ Result<std::shared_ptr<Batch>> AuditLog::Impl::write_batch(std::vector<Pending>&
   }
   if (auto s = segment_->append(buffer_); !s) return s.error();
   segment_bytes_ += buffer_.size();
-  segment_frames_ += records.size() + (batch->checkpoint ? 1 : 0);
+  segment_has_frames_ = segment_has_frames_ || !buffer_.empty();
   batch->segment_end = segment_bytes_;
   batch->file = segment_;
   batch->records = std::move(records);
