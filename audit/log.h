@@ -1,0 +1,102 @@
+// The audit log: append-only, durable before it answers, tamper-evident.
+//
+// append() hands an event to the writer thread and returns at once; the writer batches whatever
+// has queued into one write and one fdatasync (group commit), and each completion is called
+// with the record's sequence number once that fdatasync has returned. A write or fdatasync failure
+// stops the log for good (fail closed): every pending and later append gets an error, and
+// on_failure is called once.
+//
+// Readers (any thread): the durable size and root, the latest signed checkpoint, records by
+// sequence range, inclusion and consistency proofs for any size up to the current one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/checkpoint.h"
+#include "audit/event.h"
+#include "audit/file_system.h"
+#include "audit/merkle.h"
+#include "common/result.h"
+#include "common/time.h"
+
+namespace silta::audit {
+
+struct AuditLogOptions {
+  std::filesystem::path dir;  // created with mode 0700 if missing
+  std::string origin;         // the log's identity in checkpoints; empty = the signing key's name
+  std::uint64_t checkpoint_every_records = 1000;
+  std::chrono::milliseconds checkpoint_every{1000};
+  std::uint64_t segment_bytes = 64ull << 20;  // a new segment once the current one is this big
+  // How many batches may wait for their fdatasync at once, each on its own thread. 1 is classic
+  // group commit (a batch forms while the previous one syncs); more lets a batch start its
+  // fdatasync while earlier ones still run. Acknowledgements stay in order either way. On the
+  // development VM this cut the latency of a durable append about tenfold (docs/benchmarks.md).
+  unsigned max_syncs_in_flight = 4;
+  FileSystem* file_system = nullptr;  // null: posix_file_system()
+  std::function<SysTime()> clock;     // null: now_utc()
+  // Called once, on the writer thread, when the log stops after a failed write or fdatasync.
+  std::function<void(const Error&)> on_failure;
+};
+
+// What open() found and did; worth a log line (and a loud one when anything was recovered).
+struct OpenReport {
+  bool created = false;  // a new, empty log
+  std::uint64_t records = 0;
+  std::size_t segments = 0;
+  // A torn tail (incomplete final frame after a crash) that was cut off; empty when none.
+  std::string torn_tail;
+  std::vector<std::string> removed_files;  // leftovers of an interrupted segment creation
+};
+
+class AuditLog {
+ public:
+  // Opens (or creates) the log in options.dir and checks all of it: a torn tail is cut off and
+  // reported; any other damage refuses the open (kDataLoss naming segment, offset and record).
+  static Result<std::unique_ptr<AuditLog>> open(AuditLogOptions options, SigningKey key,
+                                                OpenReport* report = nullptr);
+  ~AuditLog();  // close()
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  using AppendCallback = std::function<void(Result<std::uint64_t> seq)>;
+  // Queues the event and returns without blocking on I/O. On success `done` is called exactly
+  // once, on one of the log's threads, after the fdatasync that made the record durable (or with
+  // the error that stopped the log). Completions run one at a time, in sequence order. Returns an error, and
+  // never calls `done`, when the event is invalid or the log is closed or failed. `done` must not
+  // block on the log.
+  Status append(AuditEvent event, AppendCallback done);
+  // append() and wait (CLI, tests). Not from inside a completion.
+  Result<std::uint64_t> append_and_wait(AuditEvent event);
+
+  // Stops accepting, writes what is queued, signs a final checkpoint, syncs. Idempotent.
+  Status close();
+  // The error that stopped the log, if one did.
+  std::optional<Error> failure() const;
+
+  const std::string& origin() const;
+  const VerifierKey& verifier() const;
+  // The durable tree: size and root (unsigned).
+  Checkpoint tree_head() const;
+  SignedCheckpoint latest_checkpoint() const;
+
+  // Records with from <= seq < min(to, size), in order.
+  Result<std::vector<AuditRecord>> read(std::uint64_t from, std::uint64_t to) const;
+  Result<Hash> root_at(std::uint64_t size) const;
+  Result<InclusionProof> prove_inclusion(std::uint64_t index, std::uint64_t size) const;
+  Result<ConsistencyProof> prove_consistency(std::uint64_t from, std::uint64_t to) const;
+
+  class Impl;
+
+ private:
+  explicit AuditLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace silta::audit
