@@ -16,10 +16,6 @@
 #include "adapters/protocol.h"
 #include "common/codec.h"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some Asio coroutines here: it inlines the
-// frame's aligned allocation into the coroutine ramp but not the matching member delete.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace silta::adapters {
 
 namespace asio = boost::asio;

@@ -233,6 +233,9 @@ Status validate_event(const AuditEvent& e) {
   check_list(p, "categories_granted", e.categories_granted);
   check_list(p, "categories_denied", e.categories_denied);
   if (static_cast<std::size_t>(e.decision) >= kDecisionNames.size()) p.add("decision", "unknown");
+  if (!e.direction.empty() && e.direction != "pull" && e.direction != "push") {
+    p.add("direction", "expected pull, push or nothing");
+  }
   check_list(p, "citations", e.citations);
   check_list(p, "consents", e.consents);
   check_text(p, "justification", e.justification, kMaxJustification, true);
@@ -270,6 +273,7 @@ Result<PreparedEvent> PreparedEvent::prepare(const AuditEvent& e) {
   put_list_member(a, "citations", e.citations);
   put_list_member(a, "consents", e.consents);
   put_string_member(a, "decision", decision_name(e.decision));
+  put_string_member(a, "direction", e.direction);
   if (e.embargo_until) put_string_member(a, "embargo_until", format_rfc3339(*e.embargo_until));
   put_string_member(a, "justification", e.justification);
   put_string_member(a, "outcome", e.outcome);
@@ -352,6 +356,7 @@ nlohmann::json to_json(const AuditRecord& r) {
   put_list("citations", e.citations);
   put_list("consents", e.consents);
   if (e.decision != DecisionSummary::kNone) j["decision"] = decision_name(e.decision);
+  put("direction", e.direction);
   if (e.embargo_until) j["embargo_until"] = format_rfc3339(*e.embargo_until);
   put("justification", e.justification);
   put("outcome", e.outcome);
@@ -418,6 +423,7 @@ Result<AuditRecord> parse_record(std::string_view leaf) {
           rec.event.decision = *d;
           return true;
         };
+        m["direction"] = text(&AuditEvent::direction);
         m["embargo_until"] = [](AuditRecord& rec, const nlohmann::json& v) {
           if (!v.is_string()) return false;
           auto t = parse_rfc3339(v.get<std::string>());

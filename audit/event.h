@@ -61,6 +61,9 @@ struct AuditEvent {
   std::vector<std::string> categories_granted;
   std::vector<std::string> categories_denied;
   DecisionSummary decision = DecisionSummary::kNone;
+  // "pull" (the agency asked the target, which holds the data) or "push" (the agency, holding
+  // the data, disclosed it to the target); empty when the event moves no data.
+  std::string direction;
   std::vector<std::string> citations;  // ids of the legal bases relied on (catalog)
   std::vector<std::string> consents;   // ids of the consents or permits relied on
   bool break_glass = false;

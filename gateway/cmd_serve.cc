@@ -3,13 +3,10 @@
 #include <filesystem>
 #include <iostream>
 
-#include <boost/asio/signal_set.hpp>
-
 #include "common/files.h"
+#include "gateway/app.h"
 #include "gateway/commands.h"
 #include "gateway/logging.h"
-#include "gateway/routes.h"
-#include "gateway/server.h"
 
 namespace silta::cli {
 
@@ -26,39 +23,18 @@ int serve(const std::string& config_path, const std::string& ready_file) {
   }
   logging::setup(config->log.json, config->log.level);
   try {
-    std::error_code ec;
-    fs::create_directories(config->data_dir, ec);
-    if (ec) {
-      throw std::runtime_error("cannot create data_dir " + config->data_dir.string() + ": " +
-                               ec.message());
-    }
-    fs::permissions(config->data_dir, fs::perms::owner_all, ec);
-
-    gateway::Router router;
-    gateway::add_identity_routes(router);
-    auto metrics = std::make_shared<gateway::Metrics>();
-    gateway::Server server(*config, std::move(router), metrics);
-    server.bind();
-
-    boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
-    signals.async_wait([&server](const boost::system::error_code& sec, int sig) {
-      if (sec) return;
-      logging::info("signal", {{"signal", sig}});
-      server.shutdown();
-    });
-
-    logging::info("listening", {{"agency_port", server.port()},
-                                {"admin_port", server.admin_port()},
-                                {"agencies", config->registry.agencies().size()}});
-    if (!ready_file.empty()) {
-      nlohmann::json ready = {{"port", server.port()},
-                              {"admin_port", server.admin_port()},
-                              {"pid", static_cast<int>(::getpid())}};
-      if (auto s = write_file_atomic(ready_file, ready.dump() + "\n"); !s) {
-        throw std::runtime_error(s.error().message);
+    {
+      gateway::App app(*config);
+      if (!ready_file.empty()) {
+        nlohmann::json ready = {{"port", app.server().port()},
+                                {"admin_port", app.server().admin_port()},
+                                {"pid", static_cast<int>(::getpid())}};
+        if (auto s = write_file_atomic(ready_file, ready.dump() + "\n"); !s) {
+          throw std::runtime_error(s.error().message);
+        }
       }
-    }
-    server.run();
+      app.run();
+    }  // closes the audit log (final checkpoint), the store and the listeners
     logging::info("stopped");
     logging::shutdown();
     return kOk;

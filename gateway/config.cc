@@ -120,6 +120,35 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
   }
   if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve(base_dir, *d);
 
+  if (auto d = root.string("catalog", Need::kRequired)) {
+    c.catalog_dir = resolve(base_dir, *d);
+    std::error_code ec;
+    if (!fs::is_directory(c.catalog_dir, ec)) {
+      issues.add("/catalog",
+                 "expected a catalog directory; " + c.catalog_dir.string() + " is not one");
+    }
+  }
+  if (auto o = root.object("audit", Need::kRequired)) {
+    c.audit = audit::parse_audit_config(*o, base_dir);
+  }
+  if (auto o = root.object("store")) {
+    c.store = store::parse_store_config(*o, base_dir, c.data_dir);
+  } else {
+    c.store = store::default_store_config(c.data_dir);
+  }
+  if (const auto* a = root.any("adapters")) {
+    std::set<std::string> known;
+    for (const auto& agency : c.registry.agencies()) known.insert(agency.id);
+    c.adapters = adapters::parse_adapters_config(*a, base_dir, "/adapters", known, issues);
+  }
+  if (auto o = root.object("exchange")) {
+    c.exchange.adapter_timeout = millis(*o, "adapter_timeout_ms", c.exchange.adapter_timeout);
+    c.exchange.idempotency_ttl =
+        std::chrono::hours(o->integer_or("idempotency_ttl_hours", 24, 1, 24 * 365));
+    c.exchange.max_embargo = std::chrono::days(o->integer_or("max_embargo_days", 730, 1, 3650));
+    o->no_other_keys();
+  }
+
   if (auto o = root.object("log")) {
     auto format = o->string_or("format", "text");
     if (format != "text" && format != "json") {

@@ -10,8 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/config.h"
+#include "audit/config.h"
 #include "common/json_check.h"
 #include "gateway/registry.h"
+#include "store/config.h"
 
 namespace silta::gateway {
 
@@ -54,6 +57,16 @@ struct LogConfig {
   bool access_log = true;
 };
 
+// How the API behaves (the "exchange" section).
+struct ExchangeConfig {
+  Millis adapter_timeout{10'000};  // an agency system's answer to a fetch or a delivery
+  // Idempotency-Key records are kept this long; a retry after that is a new request.
+  std::chrono::hours idempotency_ttl{24};
+  // The longest embargo a police crime-investigation disclosure may put on the subject's own
+  // log-data report (ATL 11 §).
+  std::chrono::days max_embargo{730};
+};
+
 struct Config {
   std::filesystem::path source;  // the file this came from
   ListenerConfig listen{"0.0.0.0", 8443};
@@ -66,6 +79,11 @@ struct Config {
   Registry registry;
   std::filesystem::path data_dir;
   LogConfig log;
+  std::filesystem::path catalog_dir;  // the legal-basis catalog (policy/catalogs/fi)
+  audit::AuditConfig audit;
+  store::StoreConfig store;
+  adapters::AdaptersConfig adapters;  // per holder agency; agencies without one cannot be asked
+  ExchangeConfig exchange;
 };
 
 // Parses and validates a config document. Relative paths are resolved against `base_dir`

@@ -1,11 +1,24 @@
-// The API's routes, wired to the modules they use.
+// The API's routes, wired to the modules they use (docs/api.md, docs/openapi.yaml).
 #pragma once
 
 #include "gateway/router.h"
+#include "gateway/services.h"
 
 namespace silta::gateway {
 
 // GET /v1/whoami: the caller's identity as the gateway sees it.
 void add_identity_routes(Router& router);
+// GET /v1/catalog
+void add_catalog_routes(Router& router, const Services& services);
+// POST /v1/exchanges, POST /v1/decisions
+void add_exchange_routes(Router& router, const Services& services);
+// POST /v1/consents, GET /v1/consents, GET /v1/consents/{id}, POST /v1/consents/{id}/revoke
+void add_consent_routes(Router& router, const Services& services);
+// The privacy officer's audit API: /v1/audit/...
+void add_audit_routes(Router& router, const Services& services);
+
+// Wraps a POST handler so that a retry with the same Idempotency-Key and body gets the first
+// answer, and the same key with another body is 409.
+Handler idempotent(const Services& services, Handler inner);
 
 }  // namespace silta::gateway

@@ -38,13 +38,6 @@ std::string endpoint_string(const tcp::socket& s) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-std::string subject_of(X509* cert) {
-  if (cert == nullptr) return {};
-  char buf[512];
-  X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
-  return buf;
-}
-
 http::response<http::string_body> to_beast(Response&& r, unsigned version, bool keep_alive,
                                            const std::string& request_id) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
@@ -277,7 +270,6 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     failure.peer = peer;
     X509* cert = SSL_get0_peer_certificate(stream.native_handle());
     failure.spki_pin = spki_pin(cert);
-    failure.subject = subject_of(cert);
     metrics_->handshake(failure.reason);
     logging::warn("tls_handshake_failed", {{"peer", peer}, {"reason", failure.reason}});
     if (auth_failure_hook_ && failure.reason != "timeout" && failure.reason != "protocol_error") {
@@ -292,7 +284,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
   const Agency* agency = config_.registry.find_by_pin(pin);
   if (agency == nullptr || !agency->enabled) {
     AuthFailure failure{agency == nullptr ? "unregistered" : "disabled", peer, pin,
-                        subject_of(cert)};
+                        agency == nullptr ? "" : agency->id, ""};
     logging::warn("client_not_registered", {{"peer", peer}, {"reason", failure.reason}});
     if (auth_failure_hook_) auth_failure_hook_(failure);
   }
@@ -433,6 +425,9 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
     std::string needed;
     for (Role r : match.route->roles)
       needed += (needed.empty() ? "" : " or ") + std::string(role_name(r));
+    if (auth_failure_hook_) {
+      auth_failure_hook_(AuthFailure{"forbidden_role", peer, "", agency->id, matched->pattern});
+    }
     co_return Response::from_problem(
         problem(403, "forbidden", "Forbidden", "This route needs the role " + needed + "."));
   }

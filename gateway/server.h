@@ -27,12 +27,14 @@
 
 namespace silta::gateway {
 
-// A failed authentication (handshake or unregistered certificate), for the audit log.
+// A refused client, for the audit log: a failed handshake, a certificate not in the registry,
+// a disabled agency, or a route the caller's role does not allow.
 struct AuthFailure {
-  std::string reason;    // see handshake_failure_reason(), or "unregistered" / "disabled"
+  std::string reason;    // handshake_failure_reason(), "unregistered", "disabled", "forbidden_role"
   std::string peer;      // remote address
   std::string spki_pin;  // when a certificate was presented
-  std::string subject;   // the certificate subject, when presented
+  std::string agency;    // the registry id, when the certificate is registered
+  std::string route;     // the route refused, for "forbidden_role"
 };
 
 class Server {

@@ -508,7 +508,14 @@ std::optional<AuditCursor> parse_audit_cursor(const std::string& s) {
 
 Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery& q) {
   Filter f;
-  if (q.subject_pseudonym) f.add("subject_pseudonym = $", *q.subject_pseudonym);
+  if (!q.subject_pseudonyms.empty()) {
+    std::string in;
+    for (const auto& p : q.subject_pseudonyms) {
+      f.params.push_back(sql::val(p));
+      in += (in.empty() ? "$" : ", $") + std::to_string(f.params.size());
+    }
+    f.add("subject_pseudonym IN (" + in + ")");
+  }
   if (q.agency) f.add("(agency = $ OR target_agency = $)", *q.agency);
   if (q.event_type) f.add("event_type = $", *q.event_type);
   if (q.from) f.add("time >= $", *q.from);

@@ -115,7 +115,8 @@ struct AuditIndexEntry {
 
 // Filters combine with AND; pages are ordered by time, then origin and sequence.
 struct AuditIndexQuery {
-  std::optional<std::string> subject_pseudonym;
+  // Any of these (one per pseudonym key, current and retired); empty = every subject.
+  std::vector<std::string> subject_pseudonyms;
   std::optional<std::string> agency;  // matches the requesting or the target agency
   std::optional<std::string> event_type;
   std::optional<SysTime> from;   // inclusive

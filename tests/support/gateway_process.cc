@@ -9,12 +9,24 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "audit/config.h"
+
 namespace silta::test {
 
 namespace fs = std::filesystem;
 
 nlohmann::json gateway_test_config(const fs::path& dir) {
   auto certs = certs_dir();
+  auto keys = dir / "keys";
+  if (!fs::exists(keys / "audit-signing.key")) {
+    auto made = audit::generate_key_files(keys, "silta-test");
+    if (!made) throw std::runtime_error("keygen: " + made.error().message);
+  }
+  nlohmann::json adapters = nlohmann::json::object();
+  for (const char* agency : {"soite-lastensuojelu", "soite-mielenterveys", "soite-paihde",
+                             "soite-oppilashuolto", "kokkola-perusopetus", "pohjanmaa-poliisi"}) {
+    adapters[agency] = {{"type", "demo"}};
+  }
   return {
       {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
       {"admin", {{"address", "127.0.0.1"}, {"port", 0}}},
@@ -26,6 +38,13 @@ nlohmann::json gateway_test_config(const fs::path& dir) {
       {"threads", 2},
       {"registry", (certs / "registry.json").string()},
       {"data_dir", (dir / "data").string()},
+      {"catalog", (source_dir() / "policy" / "catalogs" / "fi").string()},
+      {"audit",
+       {{"dir", (dir / "data" / "audit").string()},
+        {"signing_key", (keys / "audit-signing.key").string()},
+        {"pseudonym_key", (keys / "pseudonym.key").string()},
+        {"checkpoint_every_ms", 200}}},
+      {"adapters", adapters},
   };
 }
 

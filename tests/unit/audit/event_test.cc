@@ -1,6 +1,7 @@
 // Records: canonical JSON that matches common/codec.h canonical_json exactly, round trips, field
 // rules, the identity-code guard, and the fast structural scan.
 #include <catch2/catch.hpp>
+#include <array>
 #include <random>
 
 #include "audit/event.h"
@@ -59,6 +60,7 @@ AuditRecord random_record(std::mt19937_64& rng) {
   e.categories_granted = list();
   e.categories_denied = list();
   e.decision = static_cast<DecisionSummary>(rng() % 4);
+  e.direction = std::array<const char*, 3>{"", "pull", "push"}[rng() % 3];
   e.citations = list();
   e.consents = list();
   e.break_glass = rng() % 2;
@@ -139,12 +141,13 @@ TEST_CASE("validation lists every problem of an event", "[event]") {
   e.categories_granted = {""};
   e.target = "bad\x01";
   e.purpose = "\xff\xfe";
+  e.direction = "sideways";
   auto s = validate_event(e);
   REQUIRE_FALSE(s);
   const std::string& m = s.error().message;
   CHECK(s.error().code == ErrorCode::kInvalidArgument);
   for (const char* field : {"agency", "actor", "subject", "subject_key", "request_digest",
-                            "categories_granted", "target", "purpose", "outcome"}) {
+                            "categories_granted", "target", "purpose", "outcome", "direction"}) {
     INFO(field);
     CHECK(m.find(std::string(field) + ":") != std::string::npos);
   }

@@ -18,12 +18,13 @@ TEST_CASE("await_callback resumes the coroutine on its own thread with the value
       ioc,
       [&]() -> asio::awaitable<void> {
         io_thread = std::this_thread::get_id();
-        result = co_await await_callback<int>([&](std::function<void(int)> done) {
+        auto start = [&](std::function<void(int)> done) {
           worker = std::thread([&, done] {
             worker_thread = std::this_thread::get_id();
             done(42);
           });
-        });
+        };
+        result = co_await await_callback<int>(std::move(start));
         resumed_on = std::this_thread::get_id();
       },
       asio::detached);

@@ -70,6 +70,25 @@ TEST_CASE("missing required sections are each reported", "[config]") {
   CHECK(by_path["/tls"] == "required: an object");
   CHECK(by_path["/registry"] == "required: a string");
   CHECK(by_path["/data_dir"] == "required: a string");
+  CHECK(by_path["/catalog"] == "required: a string");
+  CHECK(by_path["/audit"] == "required: an object");
+}
+
+TEST_CASE("the module sections are checked with their paths", "[config]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  doc["catalog"] = (dir / "no-catalog").string();
+  doc["audit"]["signing_key"] = (dir / "missing.key").string();
+  doc["store"] = {{"url", "mysql://nope"}};
+  doc["adapters"]["unknown-agency"] = {{"type", "demo"}};
+  doc["exchange"] = {{"adapter_timeout_ms", 0}, {"surprise", 1}};
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/catalog"].find("not one") != std::string::npos);
+  CHECK(by_path.count("/audit/signing_key"));
+  CHECK(by_path.count("/store/url"));
+  CHECK(by_path.count("/adapters/unknown-agency"));
+  CHECK(by_path["/exchange/adapter_timeout_ms"] == "expected an integer from 1 to 86400000");
+  CHECK(by_path["/exchange/surprise"] == "unknown key");
 }
 
 TEST_CASE("a non-loopback admin address is allowed only deliberately", "[config]") {
@@ -95,6 +114,7 @@ TEST_CASE("registry problems are reported with the registry file's name", "[conf
   std::ofstream(dir / "registry.json") << R"({"agencies": [{"id": "x"}]})";
   json doc = test::gateway_test_config(dir.path());
   doc["registry"] = "registry.json";  // relative to the config's directory
+  doc.erase("adapters");              // they name agencies this registry lacks
   json_check::Issues issues;
   parse_config(doc, dir.path(), issues);
   REQUIRE_FALSE(issues.empty());

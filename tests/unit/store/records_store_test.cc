@@ -193,9 +193,18 @@ TEMPLATE_TEST_CASE("audit index: queries and cursor pages and overlap and max an
   CHECK(everything->next_cursor.empty());
 
   store::AuditIndexQuery by_subject;
-  by_subject.subject_pseudonym = "p-other";
+  by_subject.subject_pseudonyms = {"p-other"};
   CHECK(keys(*s->query_audit_index(by_subject)) ==
         std::vector<std::string>{"gw-1/3", "gw-1/6", "gw-1/9"});
+
+  // Several pseudonyms (a subject under the current and retired pseudonym keys): any of them.
+  store::AuditIndexQuery by_child;
+  by_child.subject_pseudonyms = {"p-child"};
+  store::AuditIndexQuery by_either;
+  by_either.subject_pseudonyms = {"p-other", "p-child"};
+  CHECK(s->query_audit_index(by_either)->items.size() ==
+        s->query_audit_index(by_subject)->items.size() +
+            s->query_audit_index(by_child)->items.size());
 
   // An agency matches as requester or as target.
   store::AuditIndexQuery by_agency;
@@ -206,7 +215,7 @@ TEMPLATE_TEST_CASE("audit index: queries and cursor pages and overlap and max an
 
   store::AuditIndexQuery combined;
   combined.event_type = "exchange.disclosure";
-  combined.subject_pseudonym = "p-child";
+  combined.subject_pseudonyms = {"p-child"};
   combined.from = at_minutes(2);
   combined.until = at_minutes(8);
   CHECK(keys(*s->query_audit_index(combined)) == std::vector<std::string>{"gw-1/2", "gw-1/4"});

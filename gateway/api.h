@@ -1,0 +1,87 @@
+// Reading the API's request bodies into the domain's terms, reporting every problem with its
+// JSON Pointer (answered as one problem+json with an `errors` list).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_check.h"
+#include "common/time.h"
+#include "gateway/config.h"
+#include "gateway/registry.h"
+#include "policy/catalog.h"
+#include "policy/consent.h"
+#include "policy/engine.h"
+#include "policy/identity_code.h"
+
+namespace silta::gateway {
+
+// The person the request is about.
+struct SubjectInput {
+  std::optional<policy::IdentityCode> identity_code;
+  std::optional<bool> capable;   // a recorded assessment of the minor's capability
+  std::optional<int> guardians;  // number of guardians, when known
+  bool turvakielto = false;      // the address is protected (661/2009 36 §)
+};
+
+// POST /v1/exchanges and POST /v1/decisions.
+struct ExchangeInput {
+  policy::Direction direction = policy::Direction::kPull;
+  std::string target;  // pull: the holder asked; push: the recipient
+  const Agency* target_agency = nullptr;
+  std::string actor;  // the person at the calling agency (their user id), for the use log
+  SubjectInput subject;
+  std::string purpose;
+  std::vector<std::string> categories;
+  std::string justification;
+  std::string case_reference;
+  std::optional<policy::Offence> offence;
+  std::vector<std::string> attestations;
+  std::vector<std::string> consents;  // consent ids the request cites
+  bool break_glass = false;
+  std::optional<SysTime> embargo_until;  // police crime investigation: hide from the subject
+  nlohmann::json data;                   // push: the records to disclose, by category
+};
+
+// Reads an exchange or decision request. `caller` is the authenticated agency; the target must be
+// another registered agency. Ids are checked against the catalog so that each unknown one is
+// reported at its own path.
+ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
+                             const Registry& registry, const policy::Catalog& catalog,
+                             const ExchangeConfig& config, SysTime now, bool with_data,
+                             json_check::Issues& issues);
+
+// The engine's request for an exchange input (pull: the target holds; push: the caller holds).
+policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
+                                         const std::string& subject_pseudonym);
+
+// POST /v1/consents: a consent, permit or prohibition and the identity codes behind it.
+struct ConsentInput {
+  policy::ConsentRecord record;  // id, pseudonyms and recorded_* are filled by the route
+  SubjectInput subject;
+  std::vector<policy::IdentityCode> grantors;  // one per record.granted_by
+};
+ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catalog& catalog,
+                                 SysTime now, json_check::Issues& issues);
+
+// POST /v1/consents/{id}/revoke
+policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Agency& caller,
+                                           SysTime now, json_check::Issues& issues);
+
+// Query parameters: a subject identity code (e.g. ?subject=...), an RFC 3339 time, a number.
+std::optional<policy::IdentityCode> identity_code_param(
+    const std::map<std::string, std::string>& query, const std::string& name, bool required,
+    json_check::Issues& issues);
+std::optional<SysTime> time_param(const std::map<std::string, std::string>& query,
+                                  const std::string& name, json_check::Issues& issues);
+std::optional<std::uint64_t> number_param(const std::map<std::string, std::string>& query,
+                                          const std::string& name, bool required, std::uint64_t max,
+                                          json_check::Issues& issues);
+
+// A new random id with a prefix: "x-" exchange, "c-" consent, "r-" referral, "b-" review.
+std::string new_id(std::string_view prefix);
+
+}  // namespace silta::gateway

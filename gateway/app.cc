@@ -1,0 +1,164 @@
+#include "gateway/app.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <stdexcept>
+
+#include "gateway/logging.h"
+#include "gateway/routes.h"
+
+namespace silta::gateway {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::shared_ptr<const policy::Engine> load_engine(const fs::path& dir) {
+  auto load = policy::load_catalog(dir);
+  if (!load.catalog) {
+    throw std::runtime_error("the catalog in " + dir.string() + " is not valid:\n" +
+                             policy::format_problems(load.problems));
+  }
+  return std::make_shared<const policy::Engine>(load.catalog);
+}
+
+void check_registry_kinds(const Registry& registry, const policy::Catalog& catalog) {
+  for (const auto& a : registry.agencies()) {
+    if (!a.kind.empty() && catalog.find_kind(a.kind) == nullptr) {
+      throw std::runtime_error("agency " + a.id + " has kind " + a.kind +
+                               ", which the catalog does not know");
+    }
+  }
+}
+
+template <typename T>
+T must(Result<T> r, const std::string& what) {
+  if (!r) throw std::runtime_error(what + ": " + r.error().message);
+  return std::move(*r);
+}
+
+}  // namespace
+
+App::App(const Config& config) : config_(config) {
+  std::error_code ec;
+  fs::create_directories(config_.data_dir, ec);
+  if (ec) {
+    throw std::runtime_error("cannot create data_dir " + config_.data_dir.string() + ": " +
+                             ec.message());
+  }
+  fs::permissions(config_.data_dir, fs::perms::owner_all, ec);
+
+  engine_ = load_engine(config_.catalog_dir);
+  check_registry_kinds(config_.registry, *engine_->catalog());
+  logging::info("catalog_loaded", {{"id", engine_->catalog()->id},
+                                   {"version", engine_->catalog()->version},
+                                   {"sha256", engine_->catalog()->sha256}});
+  metrics_ = std::make_shared<Metrics>();
+  metrics_->describe("silta_decisions_total", "counter", "Decisions by outcome.");
+  metrics_->describe("silta_break_glass_total", "counter",
+                     "Emergency (break-glass) accesses by agency.");
+  metrics_->describe("silta_adapter_failures_total", "counter",
+                     "Failed calls to agency systems by agency.");
+  metrics_->describe("silta_audit_failed", "gauge",
+                     "1 when the audit log has stopped after a failed write or fdatasync.");
+
+  Router router;
+  add_identity_routes(router);
+  add_catalog_routes(router, services_);
+  add_exchange_routes(router, services_);
+  add_consent_routes(router, services_);
+  add_audit_routes(router, services_);
+  server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
+
+  store_ = must(store::open_store(config_.store), "cannot open the store");
+  if (auto s = store_->migrate(); !s) {
+    throw std::runtime_error("cannot migrate the store: " + s.error().message);
+  }
+  executor_ = std::make_unique<store::StoreExecutor>(config_.store.executor_threads);
+
+  signer_ = must(audit::SigningKey::load(config_.audit.signing_key), "cannot load the signing key");
+  keyring_ = must(audit::load_pseudonym_keyring(config_.audit), "cannot load the pseudonym keys");
+  auto options = config_.audit.log_options();
+  Metrics* metrics = metrics_.get();
+  options.on_failure = [metrics](const Error& e) {
+    logging::error("audit_log_stopped", {{"error", e.message}});
+    metrics->set("silta_audit_failed", {}, 1);
+  };
+  audit::OpenReport report;
+  audit_ = must(audit::AuditLog::open(options, *signer_, &report), "cannot open the audit log");
+  if (!report.torn_tail.empty()) {
+    logging::warn("audit_torn_tail_recovered", {{"detail", report.torn_tail}});
+  }
+  for (const auto& f : report.removed_files) {
+    logging::warn("audit_leftover_removed", {{"file", f}});
+  }
+  logging::info(
+      "audit_log_opened",
+      {{"origin", audit_->origin()}, {"records", report.records}, {"segments", report.segments}});
+  metrics_->set("silta_audit_failed", {}, 0);
+  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_, *executor_);
+  if (auto s = indexer_->catch_up(); !s) {
+    throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
+  }
+
+  adapters::BuildOptions build;
+  build.executor = server_->io_context().get_executor();
+  build.ca = config_.tls.client_ca;
+  build.certificate = config_.tls.certificate;
+  build.private_key = config_.tls.private_key;
+  build.events = [](const adapters::AdapterEvent& e) {
+    auto level = e.level == adapters::EventLevel::kError  ? spdlog::level::err
+                 : e.level == adapters::EventLevel::kWarn ? spdlog::level::warn
+                 : e.level == adapters::EventLevel::kInfo ? spdlog::level::info
+                                                          : spdlog::level::debug;
+    logging::event(level, e.name, e.fields);
+  };
+  adapters_ = adapters::AdapterSet::build(config_.adapters, build);
+
+  services_.config = &config_;
+  services_.engine = engine_;
+  services_.audit = audit_.get();
+  services_.pseudonyms = &*keyring_;
+  services_.signer = &*signer_;
+  services_.store = store_.get();
+  services_.store_executor = executor_.get();
+  services_.adapters = &adapters_;
+  services_.metrics = metrics_.get();
+  services_.indexer = indexer_.get();
+  services_.catalog_json = engine_->catalog()->to_json().dump();
+
+  audit::AuditLog* log = audit_.get();
+  server_->set_ready_check([log] { return !log->failure().has_value(); });
+  server_->set_auth_failure_hook([this](const AuthFailure& f) {
+    audit::AuditEvent e;
+    e.type = audit::EventType::kAuthFailure;
+    e.agency = f.agency;
+    // Which key was refused (an unregistered one), or which route (a role refusal).
+    e.reference = !f.route.empty() ? f.route : (f.spki_pin.empty() ? "" : "spki:" + f.spki_pin);
+    e.outcome = f.reason;
+    audit_in_background(services_, std::move(e));
+  });
+  server_->bind();
+}
+
+App::~App() {
+  // The audit log signs a final checkpoint on a clean shutdown.
+  if (audit_) {
+    if (auto s = audit_->close(); !s)
+      logging::error("audit_close_failed", {{"error", s.error().message}});
+  }
+}
+
+void App::run() {
+  boost::asio::signal_set signals(server_->io_context(), SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    logging::info("signal", {{"signal", sig}});
+    server_->shutdown();
+  });
+  logging::info("listening", {{"agency_port", server_->port()},
+                              {"admin_port", server_->admin_port()},
+                              {"agencies", config_.registry.agencies().size()}});
+  server_->run();
+}
+
+}  // namespace silta::gateway

@@ -1,0 +1,48 @@
+// The log-data report a person is entitled to (ATL 11 §): who used or received data about them,
+// when, for what purpose and on which basis. Entries under a police embargo are withheld from
+// the person's report (and counted), while the privacy officer still sees them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/services.h"
+
+namespace silta::gateway {
+
+struct ReportEntry {
+  std::string origin;
+  std::uint64_t seq = 0;
+  SysTime time;
+  std::string event_type;
+  std::string direction;  // pull, push or empty
+  std::string agency;     // the acting agency (asked, disclosed, recorded)
+  std::string target;     // the other agency
+  std::string purpose;
+  std::vector<std::string> categories;  // granted (or requested when nothing was granted)
+  std::vector<std::string> bases;       // catalog basis ids relied on
+  std::vector<std::string> consents;    // consent ids relied on
+  std::string decision;                 // granted, partial, denied, or empty
+  bool break_glass = false;
+  std::string outcome;
+  std::optional<SysTime> embargo_until;
+  bool full_record = true;  // false: another gateway instance's record, as indexed
+};
+
+struct SubjectReport {
+  SysTime generated_at;
+  std::vector<ReportEntry> entries;   // what the person sees
+  std::vector<ReportEntry> withheld;  // under an embargo (ATL 11 §): privacy officer only
+};
+
+// From the subject's audit index entries (any order); reads this gateway's own records in full.
+SubjectReport build_subject_report(const Services& s,
+                                   const std::vector<store::AuditIndexEntry>& entries, SysTime now);
+nlohmann::json subject_report_json(const SubjectReport& report);
+// A printable page for the person: their entries and a note of withheld ones, no pseudonyms.
+std::string render_subject_report_html(const Services& s, const SubjectReport& report);
+
+}  // namespace silta::gateway

@@ -1,0 +1,86 @@
+// What the API's routes work with, built once at start (gateway/app.cc) and shared by every I/O
+// thread: the decision engine, the audit log, pseudonyms, the store, the adapters, metrics.
+// Store and audit calls go through the awaitables below, so an I/O thread never blocks on them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "adapters/adapter_set.h"
+#include "audit/checkpoint.h"
+#include "audit/log.h"
+#include "audit/pseudonym.h"
+#include "common/result.h"
+#include "gateway/async.h"
+#include "gateway/config.h"
+#include "gateway/metrics.h"
+#include "policy/engine.h"
+#include "store/executor.h"
+#include "store/store.h"
+
+namespace silta::gateway {
+
+// Keeps the store's audit index up to date with the log: after appends, every durable record
+// not yet indexed is indexed on the store executor (coalesced: one pass at a time). The index
+// can always be rebuilt from the segments, which stay the source of truth.
+class AuditIndexer {
+ public:
+  AuditIndexer(audit::AuditLog& log, store::Store& store, store::StoreExecutor& executor);
+  // Schedules a pass; returns at once.
+  void schedule();
+  // Indexes everything pending now, on the calling thread (start-up, tests).
+  Status catch_up();
+
+ private:
+  audit::AuditLog& log_;
+  store::Store& store_;
+  store::StoreExecutor& executor_;
+  std::atomic<bool> scheduled_{false};
+  std::mutex mu_;  // one pass at a time
+};
+
+struct Services {
+  const Config* config = nullptr;
+  std::shared_ptr<const policy::Engine> engine;
+  audit::AuditLog* audit = nullptr;
+  const audit::PseudonymKeyring* pseudonyms = nullptr;
+  const audit::SigningKey* signer = nullptr;  // the gateway's key: checkpoints and receipts
+  store::Store* store = nullptr;
+  store::StoreExecutor* store_executor = nullptr;
+  const adapters::AdapterSet* adapters = nullptr;
+  Metrics* metrics = nullptr;
+  AuditIndexer* indexer = nullptr;
+  std::string catalog_json;  // GET /v1/catalog, rendered once
+
+  const policy::Catalog& catalog() const { return *engine->catalog(); }
+};
+
+// Runs `work(store)` on the store executor and resumes the coroutine on its own executor.
+template <typename Work>
+auto on_store(const Services& s, Work work)
+    -> boost::asio::awaitable<std::invoke_result_t<Work&, store::Store&>> {
+  using R = std::invoke_result_t<Work&, store::Store&>;
+  store::Store* st = s.store;
+  store::StoreExecutor* ex = s.store_executor;
+  // Named, not written inside the co_await: GCC 12 destroys the captures of a lambda written
+  // inside a co_await expression twice (docs/architecture.md, "GCC 12 and coroutines").
+  auto start = [st, ex, work = std::move(work)](std::function<void(R)> done) mutable {
+    ex->run([st, work = std::move(work)]() mutable { return work(*st); }, std::move(done));
+  };
+  co_return co_await await_callback<R>(std::move(start));
+}
+
+// Appends an event to the audit log and waits until it is durable. An error (kUnavailable)
+// means nothing may be released: the caller answers 503.
+boost::asio::awaitable<Result<std::uint64_t>> audit_durably(const Services& s,
+                                                            audit::AuditEvent event);
+// Appends without waiting (authentication failures); a failure is logged.
+void audit_in_background(const Services& s, audit::AuditEvent event);
+
+}  // namespace silta::gateway
