@@ -38,7 +38,7 @@ T must(Result<T> r, const std::string& what) {
 
 }  // namespace
 
-App::App(const Config& config) : config_(config) {
+App::App(const Config& config, AppOptions app_options) : config_(config) {
   std::error_code ec;
   fs::create_directories(config_.data_dir, ec);
   if (ec) {
@@ -78,6 +78,7 @@ App::App(const Config& config) : config_(config) {
   signer_ = must(audit::SigningKey::load(config_.audit.signing_key), "cannot load the signing key");
   keyring_ = must(audit::load_pseudonym_keyring(config_.audit), "cannot load the pseudonym keys");
   auto options = config_.audit.log_options();
+  if (app_options.audit_file_system != nullptr) options.file_system = app_options.audit_file_system;
   Metrics* metrics = metrics_.get();
   options.on_failure = [metrics](const Error& e) {
     logging::error("audit_log_stopped", {{"error", e.message}});

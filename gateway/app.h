@@ -10,12 +10,17 @@
 
 namespace silta::gateway {
 
+// Test seams (LevelDB's injected Env): real files with injected faults.
+struct AppOptions {
+  audit::FileSystem* audit_file_system = nullptr;  // null: the real POSIX one
+};
+
 class App {
  public:
   // Builds everything: catalog and engine, audit log and keys, store (migrated), adapters,
   // routes, listeners. Throws std::runtime_error with a clear message when something cannot
   // start (an invalid catalog, a damaged log, an unreachable database, a port in use).
-  explicit App(const Config& config);
+  explicit App(const Config& config, AppOptions options = {});
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;

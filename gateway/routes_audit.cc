@@ -97,7 +97,12 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
       q.subject_pseudonyms.push_back(p.value);
     }
   }
-  auto query = [q](store::Store& st) { return st.query_audit_index(q); };
+  // The index first catches up with every durable record, so a search sees all of them.
+  auto query = [q, indexer =
+                       s.indexer](store::Store& st) -> Result<store::Page<store::AuditIndexEntry>> {
+    if (auto caught_up = indexer->catch_up(); !caught_up) return caught_up.error();
+    return st.query_audit_index(q);
+  };
   auto page = co_await on_store(s, std::move(query));
   if (!page) co_return Response::from_problem(problem_from_error(page.error()));
   if (!co_await audit_read(s, ctx, actor, "records", subject)) co_return audit_unavailable();
@@ -119,7 +124,9 @@ asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx)
     q.subject_pseudonyms.push_back(p.value);
   }
   q.limit = kMaxPage;
-  auto every_page = [q](store::Store& st) mutable -> Result<std::vector<store::AuditIndexEntry>> {
+  auto every_page = [q, indexer = s.indexer](
+                        store::Store& st) mutable -> Result<std::vector<store::AuditIndexEntry>> {
+    if (auto caught_up = indexer->catch_up(); !caught_up) return caught_up.error();
     std::vector<store::AuditIndexEntry> all;
     for (;;) {
       auto page = st.query_audit_index(q);

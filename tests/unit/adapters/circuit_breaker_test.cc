@@ -8,7 +8,7 @@
 using namespace silta;
 using namespace silta::adapters;
 
-TEST_CASE("consecutive failures open the circuit; a probe closes or reopens it", "[circuit]") {
+TEST_CASE("consecutive failures open the circuit: a probe closes or reopens it", "[circuit]") {
   CircuitBreaker b(CircuitBreakerSettings{3, Millis(1000)});
   auto t = Clock::now();
 

@@ -117,7 +117,7 @@ TEST_CASE("silta audit verify: ok, failed (1) and bad input (2)", "[cli]") {
   CHECK(bad.output.find("record 20: frame checksum mismatch") != std::string::npos);
 }
 
-TEST_CASE("silta audit export: raw leaves rebuild the signed root; jsonl; FHIR", "[cli]") {
+TEST_CASE("silta audit export: raw leaves rebuild the signed root: jsonl: FHIR", "[cli]") {
   CliFixture f;
   auto raw = f.audit({"export", "--dir", f.log_dir.string(), "--format", "raw"});
   REQUIRE(raw.status == 0);

@@ -192,7 +192,7 @@ TEST_CASE("a failed fdatasync while another is in flight: nothing after it is ac
   if (first == 1) CHECK(reopened->tree_head().size >= 2);
 }
 
-TEST_CASE("a failed fdatasync stops the log; nothing acknowledged is lost", "[log][faults]") {
+TEST_CASE("a failed fdatasync stops the log: nothing acknowledged is lost", "[log][faults]") {
   LogFixture f;
   std::atomic<int> failures{0};
   auto o = f.options();
@@ -227,7 +227,7 @@ TEST_CASE("a failed fdatasync stops the log; nothing acknowledged is lost", "[lo
   require_verifies(f.dir, f.key.verifier(), reopened->tree_head().size);
 }
 
-TEST_CASE("a failed write stops the log; the torn tail is cut on reopen", "[log][faults]") {
+TEST_CASE("a failed write stops the log: the torn tail is cut on reopen", "[log][faults]") {
   LogFixture f;
   auto o = f.options();
   o.checkpoint_every = std::chrono::hours(1);  // the failing batch is exactly one record frame
@@ -307,7 +307,7 @@ TEST_CASE("a checkpoint follows within the time interval when records are few", 
   CHECK(silta::test::eventually([&] { return log->latest_checkpoint().checkpoint.size == 2; }));
 }
 
-TEST_CASE("segments rotate by size; reads and proofs cross them; reopen continues", "[log]") {
+TEST_CASE("segments rotate by size: reads and proofs cross them: reopen continues", "[log]") {
   LogFixture f;
   f.files.skip_syncs(true);
   auto o = f.options();
@@ -458,7 +458,7 @@ TEST_CASE("the hash file is repaired when it is damaged or missing", "[log]") {
   expect_good_proofs();
 }
 
-TEST_CASE("one writer per directory; the origin must match", "[log]") {
+TEST_CASE("one writer per directory: the origin must match", "[log]") {
   LogFixture f;
   auto log = f.open();
   auto second = AuditLog::open(f.options(), f.key);
