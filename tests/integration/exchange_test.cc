@@ -50,7 +50,8 @@ bool note_signature_valid(const std::string& note, const std::string& vkey) {
   std::string sig_line = note.substr(split + 2);
   auto space = sig_line.rfind(' ');
   auto sig = from_base64(sig_line.substr(space + 1, sig_line.find('\n', space) - space - 1));
-  auto key = from_base64(vkey.substr(vkey.rfind('+') + 1));
+  // name+id+key: the name has no '+', the base64 key may.
+  auto key = from_base64(vkey.substr(vkey.find('+', vkey.find('+') + 1) + 1));
   if (!sig || sig->size() != 68 || !key || key->size() != 33) return false;
   EVP_PKEY* pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key->data() + 1, 32);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
