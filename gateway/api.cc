@@ -65,6 +65,37 @@ std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need,
   return *list;
 }
 
+std::optional<policy::Offence> offence_field(Object& o, const policy::Catalog& catalog) {
+  auto off = o.object("offence");
+  if (!off) return std::nullopt;
+  policy::Offence offence;
+  offence.offence_class = off->string("class", Need::kRequired).value_or("");
+  if (off->has("class") && !catalog.find_offence_class(offence.offence_class)) {
+    o.issues().add(off->path_of("class"),
+                   "unknown offence class \"" + offence.offence_class + "\"");
+  }
+  offence.max_penalty_months =
+      static_cast<int>(off->integer("max_penalty_months", Need::kRequired, 0, 12 * 20).value_or(0));
+  off->no_other_keys();
+  return offence;
+}
+
+// The registered agency `id` read from `key`: another agency than the caller, with the agency role.
+const Agency* other_agency(Object& o, std::string_view key, const std::string& id,
+                           const Agency& caller, const Registry& registry) {
+  if (!o.has(key) || id.empty()) return nullptr;
+  const Agency* a = registry.find(id);
+  if (a == nullptr || !a->enabled || !a->has_role(Role::kAgency)) {
+    o.issues().add(o.path_of(key), "unknown agency \"" + id + "\"");
+    return nullptr;
+  }
+  if (id == caller.id) {
+    o.issues().add(o.path_of(key), "expected another agency than the caller");
+    return nullptr;
+  }
+  return a;
+}
+
 std::string actor_field(Object& o) {
   auto actor = o.string("actor", Need::kRequired).value_or("");
   if (o.has("actor") && (actor.empty() || actor.size() > 200)) {
@@ -93,16 +124,7 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
     }
   }
   in.target = o.string("target", Need::kRequired).value_or("");
-  if (o.has("target") && !in.target.empty()) {
-    in.target_agency = registry.find(in.target);
-    if (in.target_agency == nullptr || !in.target_agency->enabled ||
-        !in.target_agency->has_role(Role::kAgency)) {
-      issues.add("/target", "unknown agency \"" + in.target + "\"");
-      in.target_agency = nullptr;
-    } else if (in.target == caller.id) {
-      issues.add("/target", "expected another agency than the caller");
-    }
-  }
+  in.target_agency = other_agency(o, "target", in.target, caller, registry);
   in.actor = actor_field(o);
   in.subject = subject_field(o, "subject");
   in.purpose = o.string("purpose", Need::kRequired).value_or("");
@@ -117,17 +139,7 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   }
   in.justification = o.string_or("justification", "");
   in.case_reference = o.string_or("case_reference", "");
-  if (auto off = o.object("offence")) {
-    policy::Offence offence;
-    offence.offence_class = off->string("class", Need::kRequired).value_or("");
-    if (off->has("class") && !catalog.find_offence_class(offence.offence_class)) {
-      issues.add(off->path_of("class"), "unknown offence class \"" + offence.offence_class + "\"");
-    }
-    offence.max_penalty_months = static_cast<int>(
-        off->integer("max_penalty_months", Need::kRequired, 0, 12 * 20).value_or(0));
-    off->no_other_keys();
-    in.offence = offence;
-  }
+  in.offence = offence_field(o, catalog);
   in.attestations = catalog_ids(
       o, "attestations", Need::kOptional,
       [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
@@ -165,6 +177,54 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   } else if (o.any("data") != nullptr) {
     issues.add("/data", "only a push exchange carries data");
   }
+  o.no_other_keys();
+  return in;
+}
+
+ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
+                             const Registry& registry, const policy::Catalog& catalog,
+                             json_check::Issues& issues) {
+  ReferralInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  if (auto kind = o.string("kind", Need::kRequired)) {
+    in.kind = catalog.find_referral_kind(*kind);
+    if (in.kind == nullptr) issues.add("/kind", "unknown referral kind \"" + *kind + "\"");
+  }
+  in.recipient = o.string("recipient", Need::kRequired).value_or("");
+  in.recipient_agency = other_agency(o, "recipient", in.recipient, caller, registry);
+  in.actor = actor_field(o);
+  in.subject = subject_field(o, "subject");
+  if (const auto* fields = o.any("fields", Need::kRequired)) {
+    if (in.kind != nullptr) policy::check_referral_fields(*in.kind, *fields, issues, "/fields");
+    if (fields->is_object()) in.fields = *fields;
+  }
+  // What a referral always carries: who it is about and the report itself.
+  in.categories = {"identity_contact", "cw_report_content"};
+  if (const auto* data = o.any("data")) {
+    if (!data->is_object()) {
+      issues.add("/data", "expected an object: category id → array of records");
+    } else {
+      for (auto it = data->begin(); it != data->end(); ++it) {
+        auto path = child_pointer("/data", it.key());
+        if (catalog.find_category(it.key()) == nullptr) {
+          issues.add(path, "unknown data category \"" + it.key() + "\"");
+        } else if (!it->is_array()) {
+          issues.add(path, "expected an array of records");
+        } else if (std::find(in.categories.begin(), in.categories.end(), it.key()) ==
+                   in.categories.end()) {
+          in.categories.push_back(it.key());
+        }
+      }
+      in.data = *data;
+    }
+  }
+  in.offence = offence_field(o, catalog);
+  in.attestations = catalog_ids(
+      o, "attestations", Need::kOptional,
+      [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
+      "attestation");
+  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
   o.no_other_keys();
   return in;
 }

@@ -58,6 +58,24 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
 policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym);
 
+// POST /v1/referrals: a referral of a catalog kind to another agency.
+struct ReferralInput {
+  const policy::ReferralKind* kind = nullptr;
+  std::string recipient;
+  const Agency* recipient_agency = nullptr;
+  std::string actor;
+  SubjectInput subject;
+  nlohmann::json fields = nlohmann::json::object();  // checked against the kind's fields
+  nlohmann::json data = nlohmann::json::object();    // attachments: category id → records
+  std::vector<std::string> categories;  // identity_contact, cw_report_content, then data's keys
+  std::optional<policy::Offence> offence;
+  std::vector<std::string> attestations;
+  std::vector<std::string> consents;
+};
+ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
+                             const Registry& registry, const policy::Catalog& catalog,
+                             json_check::Issues& issues);
+
 // POST /v1/consents: a consent, permit or prohibition and the identity codes behind it.
 struct ConsentInput {
   policy::ConsentRecord record;  // id, pseudonyms and recorded_* are filled by the route

@@ -3,6 +3,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <stdexcept>
 
+#include "gateway/api.h"
 #include "gateway/logging.h"
 #include "gateway/routes.h"
 
@@ -60,12 +61,23 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
                      "Failed calls to agency systems by agency.");
   metrics_->describe("silta_audit_failed", "gauge",
                      "1 when the audit log has stopped after a failed write or fdatasync.");
+  metrics_->describe("silta_referrals_total", "counter",
+                     "Referrals submitted, by kind and outcome (accepted or denied).");
+  metrics_->describe("silta_referral_deliveries_total", "counter",
+                     "Delivery attempts by outcome: delivered, retry, dead (dead letter).");
+  metrics_->describe("silta_referrals", "gauge",
+                     "Referrals by state (all instances; refreshed every "
+                     "referrals.metrics_interval_ms). state=\"dead\" are dead letters.");
+  metrics_->describe(
+      "silta_referrals_overdue", "gauge",
+      "Referrals with a statutory deadline passed and not met, by recipient agency.");
 
   Router router;
   add_identity_routes(router);
   add_catalog_routes(router, services_);
   add_exchange_routes(router, services_);
   add_consent_routes(router, services_);
+  add_referral_routes(router, services_);
   add_audit_routes(router, services_);
   server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
 
@@ -96,7 +108,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
       "audit_log_opened",
       {{"origin", audit_->origin()}, {"records", report.records}, {"segments", report.segments}});
   metrics_->set("silta_audit_failed", {}, 0);
-  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_, *executor_);
+  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_);
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
   }
@@ -127,6 +139,11 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   services_.indexer = indexer_.get();
   services_.catalog_json = engine_->catalog()->to_json().dump();
 
+  // The worker's id names this process in delivery leases.
+  referral_worker_ = std::make_unique<ReferralWorker>(
+      services_, server_->io_context(), boost::asio::ip::host_name() + "/" + new_id("w-"));
+  services_.referral_worker = config_.referrals.worker ? referral_worker_.get() : nullptr;
+
   audit::AuditLog* log = audit_.get();
   server_->set_ready_check([log] { return !log->failure().has_value(); });
   server_->set_auth_failure_hook([this](const AuthFailure& f) {
@@ -154,11 +171,15 @@ void App::run() {
   signals.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     logging::info("signal", {{"signal", sig}});
+    referral_worker_->stop();
     server_->shutdown();
   });
   logging::info("listening", {{"agency_port", server_->port()},
                               {"admin_port", server_->admin_port()},
-                              {"agencies", config_.registry.agencies().size()}});
+                              {"agencies", config_.registry.agencies().size()},
+                              {"referral_worker",
+                               config_.referrals.worker ? referral_worker_->worker_id() : ""}});
+  referral_worker_->start();
   server_->run();
 }
 

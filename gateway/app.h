@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "gateway/config.h"
+#include "gateway/referral_worker.h"
 #include "gateway/server.h"
 #include "gateway/services.h"
 
@@ -44,6 +45,7 @@ class App {
   std::unique_ptr<AuditIndexer> indexer_;
   adapters::AdapterSet adapters_;
   Services services_;
+  std::unique_ptr<ReferralWorker> referral_worker_;
 };
 
 }  // namespace silta::gateway

@@ -148,6 +148,27 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
     c.exchange.max_embargo = std::chrono::days(o->integer_or("max_embargo_days", 730, 1, 3650));
     o->no_other_keys();
   }
+  if (auto o = root.object("referrals")) {
+    auto& r = c.referrals;
+    r.worker = o->boolean_or("worker", r.worker);
+    r.poll_interval = millis(*o, "poll_interval_ms", r.poll_interval);
+    r.batch = static_cast<std::size_t>(
+        o->integer_or("batch", static_cast<std::int64_t>(r.batch), 1, 1000));
+    r.lease = millis(*o, "lease_ms", r.lease);
+    r.max_attempts = static_cast<int>(o->integer_or("max_attempts", r.max_attempts, 1, 1000));
+    r.backoff_initial = millis(*o, "backoff_initial_ms", r.backoff_initial);
+    r.backoff_max = millis(*o, "backoff_max_ms", r.backoff_max);
+    r.metrics_interval = millis(*o, "metrics_interval_ms", r.metrics_interval);
+    if (r.backoff_max < r.backoff_initial) {
+      issues.add(o->path_of("backoff_max_ms"), "expected at least backoff_initial_ms");
+    }
+    o->no_other_keys();
+  }
+  if (c.referrals.lease <= c.exchange.adapter_timeout) {
+    issues.add("/referrals/lease_ms",
+               "expected more than exchange.adapter_timeout_ms, so that a delivery still "
+               "waiting for the agency system is not claimed by another worker");
+  }
 
   if (auto o = root.object("log")) {
     auto format = o->string_or("format", "text");

@@ -67,6 +67,18 @@ struct ExchangeConfig {
   std::chrono::days max_embargo{730};
 };
 
+// How referrals are delivered and watched (the "referrals" section, docs/referrals.md).
+struct ReferralsConfig {
+  bool worker = true;               // run a delivery worker in this instance
+  Millis poll_interval{1'000};      // how often the worker looks for due deliveries when idle
+  std::size_t batch = 32;           // deliveries claimed (and in flight) at a time
+  Millis lease{60'000};             // a claim's lease; longer than exchange.adapter_timeout_ms
+  int max_attempts = 24;            // then the referral is dead (dead letter)
+  Millis backoff_initial{2'000};    // the first retry's delay, doubled per attempt...
+  Millis backoff_max{3'600'000};    // ...up to this; each delay is jittered to 50-100 %
+  Millis metrics_interval{15'000};  // how often overdue and per-state counts are refreshed
+};
+
 struct Config {
   std::filesystem::path source;  // the file this came from
   ListenerConfig listen{"0.0.0.0", 8443};
@@ -84,6 +96,7 @@ struct Config {
   store::StoreConfig store;
   adapters::AdaptersConfig adapters;  // per holder agency; agencies without one cannot be asked
   ExchangeConfig exchange;
+  ReferralsConfig referrals;
 };
 
 // Parses and validates a config document. Relative paths are resolved against `base_dir`

@@ -14,6 +14,9 @@ void add_catalog_routes(Router& router, const Services& services);
 void add_exchange_routes(Router& router, const Services& services);
 // POST /v1/consents, GET /v1/consents, GET /v1/consents/{id}, POST /v1/consents/{id}/revoke
 void add_consent_routes(Router& router, const Services& services);
+// POST /v1/referrals, GET /v1/referrals, GET /v1/referrals/{id},
+// POST /v1/referrals/{id}/acknowledge, POST /v1/referrals/{id}/decision
+void add_referral_routes(Router& router, const Services& services);
 // The privacy officer's audit API: /v1/audit/...
 void add_audit_routes(Router& router, const Services& services);
 

@@ -28,12 +28,6 @@ struct Decided {
   std::uint64_t decision_seq = 0;
 };
 
-audit::DecisionSummary summary_of(const Decision& d) {
-  if (d.all_granted()) return audit::DecisionSummary::kGranted;
-  if (d.any_granted()) return audit::DecisionSummary::kPartial;
-  return audit::DecisionSummary::kDenied;
-}
-
 // The audit event shared by the decision and the disclosure of one exchange.
 audit::AuditEvent exchange_event(const Services& s, const RequestContext& ctx, const Decided& x,
                                  audit::EventType type, std::string outcome) {
@@ -47,25 +41,8 @@ audit::AuditEvent exchange_event(const Services& s, const RequestContext& ctx, c
   e.target = x.in.target;
   e.purpose = x.in.purpose;
   e.categories_requested = x.in.categories;
-  for (const auto& c : x.decision.categories) {
-    if (c.outcome == Outcome::kGranted) {
-      e.categories_granted.push_back(c.category->id);
-      if (c.basis != nullptr &&
-          std::find(e.citations.begin(), e.citations.end(), c.basis->id) == e.citations.end()) {
-        e.citations.push_back(c.basis->id);
-      }
-      for (const auto& id : c.consent_ids) {
-        if (std::find(e.consents.begin(), e.consents.end(), id) == e.consents.end()) {
-          e.consents.push_back(id);
-        }
-      }
-    } else {
-      e.categories_denied.push_back(c.category->id);
-    }
-  }
-  e.decision = summary_of(x.decision);
+  describe_decision(x.decision, e);
   e.direction = policy::direction_name(x.in.direction);
-  e.break_glass = x.decision.break_glass;
   e.justification = x.in.justification;
   e.catalog_version = catalog.version;
   e.catalog_hash = catalog.sha256;
@@ -93,22 +70,9 @@ asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, Reque
                         now, exchange, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   x.subject = s.pseudonyms->pseudonymise(x.in.subject.identity_code->normalised());
-  auto pseudonyms = s.pseudonyms->all_pseudonyms(x.in.subject.identity_code->normalised());
-
-  auto active_consents = [pseudonyms,
-                          now](store::Store& st) -> Result<std::vector<policy::ConsentRecord>> {
-    std::vector<policy::ConsentRecord> out;
-    for (const auto& p : pseudonyms) {
-      auto list = st.list_consents({p.value, now});
-      if (!list) return list.error();
-      for (auto& c : *list) out.push_back(std::move(c.record));
-    }
-    return out;
-  };
-  auto consents = co_await on_store(s, std::move(active_consents));
+  auto consents =
+      co_await active_consents(s, x.in.subject.identity_code->normalised(), x.subject, now);
   if (!consents) co_return Response::from_problem(problem_from_error(consents.error()));
-  // Consents recorded under a retired pseudonym key are the same person's.
-  for (auto& c : *consents) c.subject_pseudonym = x.subject.value;
 
   auto decision =
       s.engine->decide(decision_request(x.in, ctx.agency, x.subject.value), *consents, now);

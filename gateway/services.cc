@@ -1,35 +1,62 @@
 #include "gateway/services.h"
 
+#include <algorithm>
+
 #include "gateway/logging.h"
 
 namespace silta::gateway {
 
 AuditIndexer::AuditIndexer(audit::AuditLog& log, store::Store& store,
-                           store::StoreExecutor& executor)
-    : log_(log), store_(store), executor_(executor) {}
+                           std::chrono::milliseconds delay)
+    : log_(log), store_(store), delay_(delay), thread_([this] { run(); }) {}
+
+AuditIndexer::~AuditIndexer() {
+  {
+    std::lock_guard lock(wait_mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
 
 void AuditIndexer::schedule() {
-  if (scheduled_.exchange(true)) return;  // a pass is already queued
-  executor_.run(
-      [this]() -> Status {
-        scheduled_.store(false);  // appends from now on schedule another pass
-        return catch_up();
-      },
-      [](const Status& s) {
-        if (!s) logging::warn("audit_index_failed", {{"error", s.error().message}});
-      });
+  if (pending_fast_.exchange(true)) return;  // a pass is asked for already
+  {
+    std::lock_guard lock(wait_mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+void AuditIndexer::run() {
+  std::unique_lock lock(wait_mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return pending_ || stopping_; });
+    if (stopping_) return;
+    // Gather what the next `delay` appends, then index it in one pass.
+    cv_.wait_for(lock, delay_, [this] { return stopping_; });
+    if (stopping_) return;
+    pending_ = false;
+    pending_fast_ = false;  // appends from now on ask for another pass
+    lock.unlock();
+    if (auto s = catch_up(); !s)
+      logging::warn("audit_index_failed", {{"error", s.error().message}});
+    lock.lock();
+  }
 }
 
 Status AuditIndexer::catch_up() {
   std::lock_guard lock(mu_);
   const std::string& origin = log_.origin();
-  auto last = store_.max_indexed_sequence(origin);
-  if (!last) return last.error();
-  std::uint64_t next = last->has_value() ? **last + 1 : 0;
+  if (!next_) {
+    auto last = store_.max_indexed_sequence(origin);
+    if (!last) return last.error();
+    next_ = last->has_value() ? **last + 1 : 0;
+  }
   const std::uint64_t size = log_.tree_head().size;
   constexpr std::uint64_t kBatch = 1000;
-  while (next < size) {
-    auto records = log_.read(next, std::min(size, next + kBatch));
+  while (*next_ < size) {
+    auto records = log_.read(*next_, std::min(size, *next_ + kBatch));
     if (!records) return records.error();
     std::vector<store::AuditIndexEntry> entries;
     entries.reserve(records->size());
@@ -37,11 +64,57 @@ Status AuditIndexer::catch_up() {
       entries.push_back({origin, r.seq, r.time, std::string(audit::event_type_name(r.event.type)),
                          r.event.agency, r.event.subject, r.event.target, r.event.purpose});
     }
-    if (auto s = store_.index_audit_records(entries); !s) return s;
-    next += records->size();
+    if (auto s = store_.index_audit_records(entries); !s) {
+      next_.reset();  // ask the store again next time
+      return s;
+    }
     if (records->empty()) break;
+    *next_ += records->size();
   }
   return {};
+}
+
+audit::DecisionSummary summary_of(const policy::Decision& d) {
+  if (d.all_granted()) return audit::DecisionSummary::kGranted;
+  if (d.any_granted()) return audit::DecisionSummary::kPartial;
+  return audit::DecisionSummary::kDenied;
+}
+
+void describe_decision(const policy::Decision& d, audit::AuditEvent& e) {
+  auto add_once = [](std::vector<std::string>& list, const std::string& id) {
+    if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+  };
+  for (const auto& c : d.categories) {
+    if (c.outcome == policy::Outcome::kGranted) {
+      e.categories_granted.push_back(c.category->id);
+      if (c.basis != nullptr) add_once(e.citations, c.basis->id);
+      for (const auto& id : c.consent_ids) add_once(e.consents, id);
+    } else {
+      e.categories_denied.push_back(c.category->id);
+    }
+  }
+  e.decision = summary_of(d);
+  e.break_glass = d.break_glass;
+}
+
+boost::asio::awaitable<Result<std::vector<policy::ConsentRecord>>> active_consents(
+    const Services& s, const std::string& normalised_code, const audit::Pseudonym& current,
+    SysTime now) {
+  auto pseudonyms = s.pseudonyms->all_pseudonyms(normalised_code);
+  auto load = [pseudonyms, now](store::Store& st) -> Result<std::vector<policy::ConsentRecord>> {
+    std::vector<policy::ConsentRecord> out;
+    for (const auto& p : pseudonyms) {
+      auto list = st.list_consents({p.value, now});
+      if (!list) return list.error();
+      for (auto& c : *list) out.push_back(std::move(c.record));
+    }
+    return out;
+  };
+  auto consents = co_await on_store(s, std::move(load));
+  if (consents) {
+    for (auto& c : *consents) c.subject_pseudonym = current.value;
+  }
+  co_return consents;
 }
 
 boost::asio::awaitable<Result<std::uint64_t>> audit_durably(const Services& s,

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 
 #include <boost/asio/awaitable.hpp>
@@ -26,24 +29,39 @@
 
 namespace silta::gateway {
 
-// Keeps the store's audit index up to date with the log: after appends, every durable record
-// not yet indexed is indexed on the store executor (coalesced: one pass at a time). The index
-// can always be rebuilt from the segments, which stay the source of truth.
+// Keeps the store's audit index up to date with the log. Searches catch the index up before they
+// run (catch_up), so indexing after appends only keeps that short: a background thread indexes
+// what is pending at most once per `delay`, in batches, off the request path. The index can
+// always be rebuilt from the segments, which stay the source of truth.
 class AuditIndexer {
  public:
-  AuditIndexer(audit::AuditLog& log, store::Store& store, store::StoreExecutor& executor);
-  // Schedules a pass; returns at once.
+  AuditIndexer(audit::AuditLog& log, store::Store& store,
+               std::chrono::milliseconds delay = std::chrono::milliseconds(500));
+  ~AuditIndexer();
+  AuditIndexer(const AuditIndexer&) = delete;
+  AuditIndexer& operator=(const AuditIndexer&) = delete;
+
+  // Asks for a background pass within `delay`; returns at once.
   void schedule();
-  // Indexes everything pending now, on the calling thread (start-up, tests).
+  // Indexes everything durable now, on the calling thread (start-up, searches, tests).
   Status catch_up();
 
  private:
+  void run();
+
   audit::AuditLog& log_;
   store::Store& store_;
-  store::StoreExecutor& executor_;
-  std::atomic<bool> scheduled_{false};
-  std::mutex mu_;  // one pass at a time
+  const std::chrono::milliseconds delay_;
+  std::mutex mu_;                      // one pass at a time
+  std::optional<std::uint64_t> next_;  // the next sequence to index, once known (under mu_)
+  std::mutex wait_mu_;
+  std::condition_variable cv_;
+  bool pending_ = false, stopping_ = false;  // under wait_mu_
+  std::atomic<bool> pending_fast_{false};    // a pass is asked for already: schedule() is cheap
+  std::thread thread_;
 };
+
+class ReferralWorker;
 
 struct Services {
   const Config* config = nullptr;
@@ -56,7 +74,8 @@ struct Services {
   const adapters::AdapterSet* adapters = nullptr;
   Metrics* metrics = nullptr;
   AuditIndexer* indexer = nullptr;
-  std::string catalog_json;  // GET /v1/catalog, rendered once
+  ReferralWorker* referral_worker = nullptr;  // woken when a referral is accepted
+  std::string catalog_json;                   // GET /v1/catalog, rendered once
 
   const policy::Catalog& catalog() const { return *engine->catalog(); }
 };
@@ -75,6 +94,17 @@ auto on_store(const Services& s, Work work)
   };
   co_return co_await await_callback<R>(std::move(start));
 }
+
+audit::DecisionSummary summary_of(const policy::Decision& d);
+// Fills an audit event's decision fields: categories granted and denied, the bases cited, the
+// consents relied on, the summary and whether break-glass was used.
+void describe_decision(const policy::Decision& d, audit::AuditEvent& e);
+
+// The subject's consents in force at `now`, recorded under any of the pseudonym keys (current or
+// retired), each labelled with the current pseudonym `current`.
+boost::asio::awaitable<Result<std::vector<policy::ConsentRecord>>> active_consents(
+    const Services& s, const std::string& normalised_code, const audit::Pseudonym& current,
+    SysTime now);
 
 // Appends an event to the audit log and waits until it is durable. An error (kUnavailable)
 // means nothing may be released: the caller answers 503.

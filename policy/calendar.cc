@@ -146,6 +146,14 @@ Date helsinki_date(SysTime t) {
   return Date{floor<days>(t + hours{summer ? 3 : 2})};
 }
 
+SysTime helsinki_day_end(Date d) {
+  // Midnight is never inside a switch of the clocks (they move at 01:00 UTC), so the next
+  // day's midnight is 21:00 UTC in summer time and 22:00 UTC otherwise.
+  auto next = sys_days{d} + days{1};
+  SysTime summer = next - hours{3};
+  return helsinki_date(summer) == Date{next} ? summer : SysTime(next - hours{2});
+}
+
 Date deadline_due(const DeadlineSpec& spec, Date start) {
   Date due = start;
   switch (spec.count) {

@@ -50,6 +50,9 @@ std::optional<Date> parse_date(std::string_view text);
 // The calendar date in Finland (Europe/Helsinki: UTC+2, UTC+3 from the last Sunday of March
 // 01:00 UTC to the last Sunday of October 01:00 UTC) at `t`.
 Date helsinki_date(SysTime t);
+// The instant date `d` ends in Finland (the next day's 00:00 in Helsinki): a deadline due on `d`
+// is met by any time before it.
+SysTime helsinki_day_end(Date d);
 
 // How a statutory deadline is counted from its start (the day a matter became pending,
 // vireilletulo). The catalog's deadline rules carry one each.

@@ -48,6 +48,7 @@ class SqlStore final : public Store {
                                       SysTime at) override;
   Result<std::vector<std::pair<std::string, std::int64_t>>> count_overdue_by_recipient(
       SysTime at) override;
+  Result<std::vector<std::pair<ReferralState, std::int64_t>>> count_referrals_by_state() override;
 
   Result<IdempotencyRecord> save_idempotency(const IdempotencyRecord& record) override;
   Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& agency,

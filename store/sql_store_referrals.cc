@@ -398,4 +398,19 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> SqlStore::count_overdu
   });
 }
 
+Result<std::vector<std::pair<ReferralState, std::int64_t>>> SqlStore::count_referrals_by_state() {
+  using Counts = std::vector<std::pair<ReferralState, std::int64_t>>;
+  return read([&](Connection& c) -> Result<Counts> {
+    auto rows = c.run("SELECT state, COUNT(*) FROM referrals GROUP BY state ORDER BY state");
+    if (!rows) return rows.error();
+    Counts out;
+    for (const auto& r : *rows) {
+      auto state = parse_referral_state(r.text(0));
+      if (!state) return make_error(ErrorCode::kDataLoss, "unknown referral state " + r.text(0));
+      out.emplace_back(*state, r.i64(1));
+    }
+    return out;
+  });
+}
+
 }  // namespace silta::store

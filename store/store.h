@@ -183,6 +183,9 @@ class Store {
   virtual Result<Referral> mark_deadlines_met(const std::string& id,
                                               const std::vector<std::string>& names,
                                               SysTime at) = 0;
+  // For /metrics: how many referrals are in each state (dead letters among them).
+  virtual Result<std::vector<std::pair<ReferralState, std::int64_t>>>
+  count_referrals_by_state() = 0;
   // For /metrics: referrals with an unmet deadline due before `at`, per recipient agency.
   virtual Result<std::vector<std::pair<std::string, std::int64_t>>> count_overdue_by_recipient(
       SysTime at) = 0;

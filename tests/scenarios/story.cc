@@ -3,6 +3,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,21 @@ class Story {
       out_ << "   " << r.body.substr(0, 400) << "\n";
     }
     return j.is_discarded() ? json(r.body) : j;
+  }
+
+  // A GET whose answer is used but not printed (polling); null when it fails.
+  json call_quietly(const std::string& agency, const std::string& path) {
+    test::TlsClient client(
+        o_.host, o_.port,
+        test::ClientCert{o_.certs / (agency + ".pem"), o_.certs / (agency + ".key")},
+        o_.certs / "root-ca.pem");
+    try {
+      auto r = client.get(path);
+      json j = r.status == 200 ? json::parse(r.body, nullptr, false) : json::object();
+      return j.is_object() ? j : json::object();
+    } catch (const std::exception&) {
+      return json::object();
+    }
   }
 
   // Prints a decision per category: granted with its statute or consent, or denied and why.
@@ -204,25 +220,57 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   s.expect(Story::outcome(d4, "mh_diagnosis").rfind("denied", 0) == 0, "refused after revocation");
 
   s.chapter("The Ankkuri police team reports Onni's shoplifting to child welfare (LSL 25 §)");
-  json incident = {{"direction", "push"},
-                   {"target", "soite-lastensuojelu"},
-                   {"actor", "ankkuri-konstaapeli-ville"},
-                   {"subject", subject(people::kOnni)},
-                   {"purpose", "cw_report"},
-                   {"categories", {"police_incident"}},
-                   {"justification",
-                    "Onni (14) caught shoplifting at the mall; the guardian "
-                    "could not be reached; the Ankkuri team meets the family"},
-                   {"data",
-                    {{"police_incident",
-                      {{{"date", "2026-11-20"},
-                        {"type", "theft (RL 28:1), shoplifting"},
-                        {"summary", "A 14-year-old took headphones; returned; no damage"}}}}}}};
-  auto p = s.call("pohjanmaa-poliisi", "POST", "/v1/exchanges", incident, 200);
+  json onni_report = {
+      {"kind", "lsl25_report"},
+      {"recipient", "soite-lastensuojelu"},
+      {"actor", "ankkuri-konstaapeli-ville"},
+      {"subject", subject(people::kOnni)},
+      {"fields",
+       {{"concern",
+         "Onni (14) caught shoplifting at the mall; the guardian could not be reached; "
+         "the Ankkuri team meets the family"},
+        {"reporter_name", "Ville Konstaapeli"},
+        {"reporter_role", "police officer, Ankkuri team"},
+        {"reporter_contact", "+358 29 500 0000"},
+        {"urgent", false}}},
+      {"data",
+       {{"police_incident",
+         {{{"date", "2026-11-20"},
+           {"type", "theft (RL 28:1), shoplifting"},
+           {"summary", "A 14-year-old took headphones; returned; no damage"}}}}}}};
+  auto p = s.call("pohjanmaa-poliisi", "POST", "/v1/referrals", onni_report, 202);
   s.show_decision(p["decision"]);
   s.expect(Story::outcome(p, "police_incident") == "granted fi.lsl.25.1",
-           "pushed under LSL 25 §(1)");
-  s.expect(p.contains("delivered"), "delivered to child welfare's system");
+           "accepted under LSL 25 §(1), stored before the answer");
+  std::string referral_id =
+      p.contains("referral") ? p["referral"].value("id", std::string()) : std::string();
+  // The delivery worker pushes it to child welfare's system in the background.
+  json followed = json::object();
+  for (int i = 0; i < 100 && followed.value("state", "") != "delivered"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    followed = s.call_quietly("pohjanmaa-poliisi", "/v1/referrals/" + referral_id);
+  }
+  s.expect(followed.value("state", "") == "delivered", "delivered to child welfare's system");
+
+  s.chapter("Child welfare acknowledges the report and starts the assessment within the deadline");
+  auto inbox = s.call("soite-lastensuojelu", "GET", "/v1/referrals/" + referral_id, nullptr, 200);
+  if (!inbox.is_object()) inbox = json::object();
+  for (const auto& d : inbox.value("deadlines", json::array())) {
+    s.say("   " + d.value("citation", "") + " " + d.value("title", "") + ": due " +
+          d.value("due_on", "") + " (" + d.value("status", "") + ")");
+  }
+  s.expect(inbox.value("deadlines", json::array()).size() == 3,
+           "three statutory clocks, in Finnish working days");
+  s.call("soite-lastensuojelu", "POST", "/v1/referrals/" + referral_id + "/acknowledge",
+         {{"actor", "sosiaalityontekija-maija"}, {"urgency_assessed", true}}, 200);
+  auto decided =
+      s.call("soite-lastensuojelu", "POST", "/v1/referrals/" + referral_id + "/decision",
+             {{"actor", "sosiaalityontekija-maija"}, {"outcome", "assessment_started"}}, 200);
+  s.expect(decided.is_object() && decided.value("overdue", true) == false,
+           "urgency assessed and assessment started");
+  auto seen_by_police = s.call_quietly("pohjanmaa-poliisi", "/v1/referrals/" + referral_id);
+  s.expect(seen_by_police.value("state", "") == "decided" && !seen_by_police.contains("decision"),
+           "the police see that it was decided, not the case data");
 
   s.chapter("Child welfare passes a father's threat against a teacher to the police (urgent)");
   json threat = {{"direction", "push"},

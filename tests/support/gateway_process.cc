@@ -55,7 +55,12 @@ GatewayProcess::GatewayProcess(const nlohmann::json& patch) : dir_("silta-gw") {
     std::ofstream out(dir_ / "gateway.json");
     out << config_.dump(2);
   }
+  start();
+}
+
+void GatewayProcess::start() {
   auto ready = dir_ / "ready.json";
+  fs::remove(ready);
   process_ = std::make_unique<Process>(
       std::vector<std::string>{silta_binary().string(), "serve", "--config",
                                (dir_ / "gateway.json").string(), "--ready-file", ready.string()},
@@ -74,6 +79,11 @@ GatewayProcess::GatewayProcess(const nlohmann::json& patch) : dir_("silta-gw") {
   auto j = nlohmann::json::parse(in);
   port_ = j.at("port").get<std::uint16_t>();
   admin_port_ = j.at("admin_port").get<std::uint16_t>();
+}
+
+void GatewayProcess::kill() {
+  process_->signal(SIGKILL);
+  process_->wait(std::chrono::seconds(30));
 }
 
 GatewayProcess::~GatewayProcess() {

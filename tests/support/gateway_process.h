@@ -36,6 +36,11 @@ class GatewayProcess {
 
   // Sends SIGTERM and returns the exit status.
   int stop();
+  // SIGKILL: a crash, with nothing flushed or closed.
+  void kill();
+  // Starts `silta serve` again on the same directory and config (after stop() or kill()); the
+  // listeners get new ports.
+  void start();
 
  private:
   TempDir dir_;

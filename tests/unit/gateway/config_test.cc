@@ -91,6 +91,28 @@ TEST_CASE("the module sections are checked with their paths", "[config]") {
   CHECK(by_path["/exchange/surprise"] == "unknown key");
 }
 
+TEST_CASE("the referrals section has defaults and is checked", "[config]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  json_check::Issues issues;
+  Config c = parse_config(doc, dir.path(), issues);
+  REQUIRE(issues.empty());
+  CHECK(c.referrals.worker);
+  CHECK(c.referrals.max_attempts == 24);
+  CHECK(c.referrals.lease > c.exchange.adapter_timeout);
+
+  doc["referrals"] = {{"max_attempts", 0},
+                      {"backoff_initial_ms", 5000},
+                      {"backoff_max_ms", 1000},
+                      {"lease_ms", 5000},
+                      {"retries", 3}};
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/referrals/max_attempts"] == "expected an integer from 1 to 1000");
+  CHECK(by_path["/referrals/backoff_max_ms"] == "expected at least backoff_initial_ms");
+  CHECK(by_path["/referrals/lease_ms"].find("adapter_timeout_ms") != std::string::npos);
+  CHECK(by_path["/referrals/retries"] == "unknown key");
+}
+
 TEST_CASE("a non-loopback admin address is allowed only deliberately", "[config]") {
   test::TempDir dir;
   json doc = test::gateway_test_config(dir.path());

@@ -168,6 +168,16 @@ TEST_CASE("the date in Finland across the DST switches", "[calendar]") {
   CHECK(helsinki_date(at("2026-12-31T22:00:00Z")) == ymd(2027, 1, 1));
 }
 
+TEST_CASE("the end of a day in Finland, in winter and summer time", "[calendar]") {
+  auto at = [](const char* t) { return *silta::parse_rfc3339(t); };
+  CHECK(helsinki_day_end(ymd(2026, 3, 1)) == at("2026-03-01T22:00:00Z"));
+  CHECK(helsinki_day_end(ymd(2026, 6, 30)) == at("2026-06-30T21:00:00Z"));
+  // The days the clocks switch: 29 March and 25 October 2026.
+  CHECK(helsinki_day_end(ymd(2026, 3, 29)) == at("2026-03-29T21:00:00Z"));
+  CHECK(helsinki_day_end(ymd(2026, 10, 25)) == at("2026-10-25T22:00:00Z"));
+  CHECK(helsinki_day_end(ymd(2026, 12, 31)) == at("2026-12-31T22:00:00Z"));
+}
+
 TEST_CASE("dates as text", "[calendar]") {
   CHECK(format_date(ymd(2026, 3, 2)) == "2026-03-02");
   CHECK(parse_date("2026-03-02") == ymd(2026, 3, 2));

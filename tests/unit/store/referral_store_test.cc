@@ -187,6 +187,11 @@ TEMPLATE_TEST_CASE("referrals: acknowledgement and decision and deadlines", "[st
   REQUIRE(counts);
   REQUIRE(counts->size() == 1);
   CHECK((*counts)[0] == std::pair<std::string, std::int64_t>{"soite-lastensuojelu", 2});
+  auto states = s->count_referrals_by_state();
+  REQUIRE(states);
+  using StateCount = std::pair<ReferralState, std::int64_t>;
+  CHECK(*states ==
+        std::vector<StateCount>{{ReferralState::kDelivered, 1}, {ReferralState::kReceived, 1}});
   store::ReferralQuery before_due;
   before_due.overdue_at = t0();
   CHECK(s->list_referrals(before_due)->items.empty());
