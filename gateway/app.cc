@@ -73,12 +73,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
       "Referrals with a statutory deadline passed and not met, by recipient agency.");
 
   Router router;
-  add_identity_routes(router);
-  add_catalog_routes(router, services_);
-  add_exchange_routes(router, services_);
-  add_consent_routes(router, services_);
-  add_referral_routes(router, services_);
-  add_audit_routes(router, services_);
+  add_api_routes(router, services_);
   server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
 
   store_ = must(store::open_store(config_.store), "cannot open the store");

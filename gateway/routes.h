@@ -6,6 +6,10 @@
 
 namespace silta::gateway {
 
+// Every route of the API listener: the add_*_routes below. docs/openapi.yaml documents exactly
+// this set (tests/unit/gateway/openapi_routes_test.cc keeps the two equal).
+void add_api_routes(Router& router, const Services& services);
+
 // GET /v1/whoami: the caller's identity as the gateway sees it.
 void add_identity_routes(Router& router);
 // GET /v1/catalog

@@ -1,0 +1,344 @@
+// docs/openapi.yaml against the real gateway: every documented operation is called over real
+// mutual TLS, with a success and its important errors (400 problem, 403 role, 404, 409), and
+// the transcript of requests and responses is validated against the document's schemas by
+// tests/support/openapi_validate.js (ajv 6, JSON Schema draft-07; Debian's node-ajv and
+// node-js-yaml, installed by scripts/install-deps).
+//
+// SILTA_OPENAPI_TRANSCRIPT=<file> keeps the transcript (e.g. for examples in docs/api.md).
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/time.h"
+#include "tests/support/demo_people.h"
+#include "tests/support/gateway_process.h"
+
+using namespace silta;
+using namespace silta::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<fs::path> find_node() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    auto candidate = fs::path(dir) / "node";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+// Calls the gateway and records each exchange for the validator.
+class Transcript {
+ public:
+  HttpResult call(TlsClient& client, const std::string& method, const std::string& target,
+                  const std::optional<json>& body = std::nullopt,
+                  const std::map<std::string, std::string>& headers = {}) {
+    auto r = client.request(method, target, body ? body->dump() : "", headers);
+    record(method, target, body ? *body : json(nullptr), r);
+    return r;
+  }
+  // A body that is not JSON (or not sent as JSON).
+  HttpResult call_raw(TlsClient& client, const std::string& method, const std::string& target,
+                      const std::string& body, const std::map<std::string, std::string>& headers) {
+    auto r = client.request(method, target, body, headers);
+    record(method, target, json(nullptr), r);
+    return r;
+  }
+  const json& entries() const { return entries_; }
+
+ private:
+  void record(const std::string& method, const std::string& target, const json& request_body,
+              const HttpResult& r) {
+    std::string content_type = r.header("content-type");
+    json body = content_type.find("json") != std::string::npos ? json::parse(r.body, nullptr, false)
+                                                               : json(r.body);
+    json headers = json::object();
+    for (const auto& [k, v] : r.headers) headers[k] = v;
+    entries_.push_back({{"method", method},
+                        {"path", target},
+                        {"status", r.status},
+                        {"content_type", content_type},
+                        {"headers", headers},
+                        {"request_body", request_body},
+                        {"body", body}});
+  }
+  json entries_ = json::array();
+};
+
+json attendance_request() {
+  return {{"target", "kokkola-perusopetus"},
+          {"actor", "sw-maija"},
+          {"subject", {{"identity_code", people::kVeeti}}},
+          {"purpose", "cw_assessment"},
+          {"categories", {"school_attendance"}},
+          {"case_reference", "SOITE-LS-2026-0412"},
+          {"justification", "Service-need assessment (LSL 26 §): school attendance is needed"}};
+}
+
+std::string type_of(const HttpResult& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>()
+                                                                      : "";
+}
+
+}  // namespace
+
+TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "[openapi]") {
+  auto node = find_node();
+  {
+    INFO("node (Node.js) is needed to validate the bodies: run scripts/install-deps");
+    REQUIRE(node.has_value());
+  }
+
+  // Mental health services' system is down: an exchange with it is 502.
+  json dead = {{"type", "http"},
+               {"url", "https://127.0.0.1:1"},
+               {"timeout_ms", 300},
+               {"connect_timeout_ms", 300}};
+  GatewayProcess gw(json{{"adapters", {{"soite-mielenterveys", dead}}}});
+  auto cw = gw.client("soite-lastensuojelu");
+  auto school = gw.client("kokkola-perusopetus");
+  auto police = gw.client("pohjanmaa-poliisi");
+  auto po = gw.client("soite-tietosuoja");
+  Transcript t;
+  const std::string veeti = people::kVeeti;
+  const std::string ella = people::kEllaHetu;
+
+  // --- identity and catalog -----------------------------------------------------------------
+  CHECK(t.call(cw, "GET", "/v1/whoami").status == 200);
+  CHECK(t.call(po, "GET", "/v1/whoami").status == 200);
+  CHECK(t.call(police, "GET", "/v1/catalog").status == 200);
+
+  // --- decisions ----------------------------------------------------------------------------
+  CHECK(t.call(cw, "POST", "/v1/decisions", attendance_request()).status == 200);
+  auto no_case = attendance_request();
+  no_case.erase("case_reference");
+  auto denied_decision = t.call(cw, "POST", "/v1/decisions", no_case);
+  CHECK(denied_decision.status == 200);
+  CHECK(denied_decision.json()["decision"]["outcome"] == "denied");
+  auto push_decision = t.call(police, "POST", "/v1/decisions",
+                              json{{"direction", "push"},
+                                   {"target", "soite-lastensuojelu"},
+                                   {"actor", "ankkuri-ville"},
+                                   {"subject", {{"identity_code", people::kOnni}}},
+                                   {"purpose", "cw_report"},
+                                   {"categories", {"police_incident"}}});
+  CHECK(push_decision.status == 200);
+  CHECK(t.call(po, "POST", "/v1/decisions", attendance_request()).status == 403);
+  auto invalid = t.call(cw, "POST", "/v1/decisions", json{{"target", "nobody"}, {"colour", 1}});
+  CHECK(invalid.status == 400);
+  CHECK(type_of(invalid) == "urn:silta:problem:validation");
+  auto bad_key =
+      t.call(cw, "POST", "/v1/decisions", attendance_request(), {{"Idempotency-Key", "has space"}});
+  CHECK(bad_key.status == 400);
+
+  // --- exchanges ----------------------------------------------------------------------------
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "openapi-exchange-1"}};
+  CHECK(t.call(cw, "POST", "/v1/exchanges", attendance_request(), key).status == 200);
+  auto replay = t.call(cw, "POST", "/v1/exchanges", attendance_request(), key);
+  CHECK(replay.status == 200);
+  CHECK(replay.header("idempotent-replayed") == "true");
+  auto other = attendance_request();
+  other["categories"] = {"grades"};
+  auto conflict = t.call(cw, "POST", "/v1/exchanges", other, key);
+  CHECK(conflict.status == 409);
+  CHECK(type_of(conflict) == "urn:silta:problem:idempotency-key-reused");
+  auto partial = attendance_request();
+  partial["categories"] = {"school_attendance", "grades", "student_welfare_record"};
+  auto partial_r = t.call(cw, "POST", "/v1/exchanges", partial);
+  CHECK(partial_r.status == 200);
+  CHECK(partial_r.json()["decision"]["outcome"] == "partial");
+  CHECK(t.call_raw(cw, "POST", "/v1/exchanges", "{\"target\": ", {}).status == 400);
+  CHECK(t.call_raw(cw, "POST", "/v1/exchanges", "target=x",
+                   {{"Content-Type", "application/x-www-form-urlencoded"}})
+            .status == 415);
+  json diagnosis = {{"target", "soite-mielenterveys"},
+                    {"actor", "teacher-anna"},
+                    {"subject", {{"identity_code", ella}, {"capable", true}}},
+                    {"purpose", "wellbeing_concern"},
+                    {"categories", {"mh_diagnosis"}}};
+  auto denied = t.call(school, "POST", "/v1/exchanges", diagnosis);
+  CHECK(denied.status == 403);
+  CHECK(type_of(denied) == "urn:silta:problem:denied");
+  auto officer = t.call(po, "POST", "/v1/exchanges", attendance_request());
+  CHECK(officer.status == 403);
+  CHECK(type_of(officer) == "urn:silta:problem:forbidden");
+  auto failed =
+      t.call(cw, "POST", "/v1/exchanges",
+             json{{"target", "soite-mielenterveys"},
+                  {"actor", "sw-maija"},
+                  {"subject", {{"identity_code", ella}}},
+                  {"purpose", "cw_assessment"},
+                  {"categories", {"mh_treatment_contacts"}},
+                  {"case_reference", "SOITE-LS-2026-0500"},
+                  {"justification", "Service-need assessment: is the child in treatment?"}});
+  CHECK(failed.status == 502);
+  CHECK(type_of(failed) == "urn:silta:problem:adapter-failed");
+  json incident = {
+      {"direction", "push"},
+      {"target", "soite-lastensuojelu"},
+      {"actor", "ankkuri-ville"},
+      {"subject", {{"identity_code", people::kOnni}}},
+      {"purpose", "cw_report"},
+      {"categories", {"police_incident"}},
+      {"justification", "Onni (14) caught shoplifting; the Ankkuri team meets the family"},
+      {"data",
+       {{"police_incident",
+         {{{"date", "2026-11-20"}, {"type", "theft (RL 28:1), shoplifting"}}}}}}};
+  auto pushed = t.call(police, "POST", "/v1/exchanges", incident);
+  CHECK(pushed.status == 200);
+  json threat = {{"direction", "push"},
+                 {"target", "pohjanmaa-poliisi"},
+                 {"actor", "sw-maija"},
+                 {"subject", {{"identity_code", people::kJuha}}},
+                 {"purpose", "threat_prevention"},
+                 {"categories", {"threat_info"}},
+                 {"break_glass", true},
+                 {"justification",
+                  "In today's meeting the father said he will hurt the class teacher tomorrow "
+                  "morning at the school gate"},
+                 {"data", {{"threat_info", {{{"threat", "to hurt the class teacher"}}}}}}};
+  auto urgent = t.call(cw, "POST", "/v1/exchanges", threat);
+  REQUIRE(urgent.status == 200);
+  std::string review_id = urgent.json()["decision"].value("review_id", "");
+  REQUIRE_FALSE(review_id.empty());
+  // The police obtain attendance for a crime investigation, embargoed from Veeti's report.
+  json investigation = {{"target", "kokkola-perusopetus"},
+                        {"actor", "rikoskomisario-kari"},
+                        {"subject", {{"identity_code", veeti}}},
+                        {"purpose", "crime_investigation"},
+                        {"categories", {"school_attendance"}},
+                        {"attestations", {"senior_officer_request"}},
+                        {"case_reference", "5500/R/1234/26"},
+                        {"justification", "Necessary for the investigation described here"},
+                        {"embargo_until", format_rfc3339(now_utc() + std::chrono::days(30))}};
+  CHECK(t.call(police, "POST", "/v1/exchanges", investigation).status == 200);
+
+  // --- consents -----------------------------------------------------------------------------
+  json consent = {{"subject", {{"identity_code", ella}}},
+                  {"kind", "suostumus"},
+                  {"granted_by",
+                   {{{"capacity", "self"},
+                     {"identity_code", ella},
+                     {"minor_capable", true},
+                     {"assessed_by", "nurse-7"}}}},
+                  {"from_kinds", {"mental_health"}},
+                  {"to_kinds", {"school"}},
+                  {"categories", {"mh_diagnosis"}},
+                  {"purposes", {"wellbeing_concern"}},
+                  {"valid_until", "2030-01-01T00:00:00Z"},
+                  {"form", "written"},
+                  {"actor", "teacher-anna"}};
+  const std::map<std::string, std::string> consent_key = {{"Idempotency-Key", "openapi-c-1"}};
+  auto created = t.call(school, "POST", "/v1/consents", consent, consent_key);
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()["consent"]["id"];
+  CHECK(t.call(school, "POST", "/v1/consents", consent, consent_key).status == 201);
+  auto unassessed = consent;
+  unassessed["granted_by"][0].erase("assessed_by");
+  CHECK(t.call(school, "POST", "/v1/consents", unassessed).status == 400);
+  CHECK(t.call(po, "POST", "/v1/consents", consent).status == 403);
+  CHECK(t.call(school, "GET", "/v1/consents?subject=" + ella).status == 200);
+  CHECK(t.call(school, "GET", "/v1/consents").status == 400);
+  CHECK(t.call(school, "GET", "/v1/consents/" + id).status == 200);
+  CHECK(t.call(cw, "GET", "/v1/consents/" + id).status == 404);
+  CHECK(t.call(school, "GET", "/v1/consents/c-nonexistent").status == 404);
+  json revoke = {{"actor", "teacher-anna"},
+                 {"capacity", "self"},
+                 {"channel", "in_person"},
+                 {"reason", "Ella changed her mind"}};
+  CHECK(t.call(cw, "POST", "/v1/consents/" + id + "/revoke", revoke).status == 404);
+  CHECK(
+      t.call(school, "POST", "/v1/consents/" + id + "/revoke", json{{"capacity", "aunt"}}).status ==
+      400);
+  CHECK(t.call(school, "POST", "/v1/consents/" + id + "/revoke", revoke).status == 200);
+  auto again = t.call(school, "POST", "/v1/consents/" + id + "/revoke", revoke);
+  CHECK(again.status == 409);
+  CHECK(type_of(again) == "urn:silta:problem:already-revoked");
+  CHECK(t.call(school, "GET", "/v1/consents?all=true&subject=" + ella).status == 200);
+
+  // --- the privacy officer's audit API ------------------------------------------------------
+  const std::string q = "?actor=po-outi";
+  auto page1 = t.call(po, "GET", "/v1/audit/records" + q + "&subject=" + veeti + "&limit=2");
+  REQUIRE(page1.status == 200);
+  REQUIRE(page1.json().contains("next_cursor"));
+  CHECK(t.call(po, "GET",
+               "/v1/audit/records" + q + "&subject=" + veeti +
+                   "&cursor=" + page1.json()["next_cursor"].get<std::string>())
+            .status == 200);
+  CHECK(t.call(po, "GET",
+               "/v1/audit/records" + q +
+                   "&agency=soite-lastensuojelu&event_type=disclosure&from=2020-01-01T00:00:00Z")
+            .status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/records").status == 400);
+  CHECK(t.call(po, "GET", "/v1/audit/records" + q + "&event_type=gossip").status == 400);
+  CHECK(t.call(cw, "GET", "/v1/audit/records" + q).status == 403);
+
+  auto report = t.call(po, "GET", "/v1/audit/subject-report" + q + "&subject=" + veeti);
+  REQUIRE(report.status == 200);
+  CHECK(report.json()["withheld_count"] == 2);  // the decision and the disclosure
+  auto html = t.call(po, "GET", "/v1/audit/subject-report" + q + "&format=html&subject=" + veeti);
+  CHECK(html.status == 200);
+  CHECK(html.header("content-type") == "text/html; charset=utf-8");
+  CHECK(t.call(po, "GET", "/v1/audit/subject-report" + q + "&format=pdf").status == 400);
+
+  // Proofs against a signed checkpoint of a tree with a few records.
+  std::uint64_t size = 0;
+  CHECK(eventually([&] {
+    auto cp = po.get("/v1/audit/checkpoint" + q);
+    size = cp.status == 200 ? cp.json()["size"].get<std::uint64_t>() : 0;
+    return size >= 4;
+  }));
+  CHECK(t.call(po, "GET", "/v1/audit/checkpoint" + q).status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/checkpoint").status == 400);
+  const std::string n = std::to_string(size);
+  CHECK(t.call(po, "GET", "/v1/audit/proofs/inclusion" + q + "&index=1&size=" + n).status == 200);
+  auto no_proof =
+      t.call(po, "GET", "/v1/audit/proofs/inclusion" + q + "&index=" + n + "&size=" + n);
+  CHECK(no_proof.status == 400);
+  CHECK(type_of(no_proof) == "urn:silta:problem:bad-proof-request");
+  CHECK(t.call(po, "GET", "/v1/audit/proofs/consistency" + q + "&from=2&to=" + n).status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/proofs/consistency" + q + "&from=2").status == 400);
+  CHECK(t.call(school, "GET", "/v1/audit/proofs/consistency" + q + "&from=2&to=" + n).status ==
+        403);
+
+  auto queue = t.call(po, "GET", "/v1/audit/break-glass" + q);
+  REQUIRE(queue.status == 200);
+  CHECK(queue.json()["reviews"].size() == 1);
+  CHECK(t.call(po, "GET", "/v1/audit/break-glass" + q + "&state=all&agency=soite-lastensuojelu")
+            .status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/break-glass" + q + "&state=closed").status == 400);
+  json verdict = {{"actor", "po-outi"},
+                  {"verdict", "justified"},
+                  {"note", "An imminent threat of violence; ATL 62 § applies."}};
+  const std::string review = "/v1/audit/break-glass/" + review_id + "/review";
+  CHECK(t.call(po, "POST", review, json{{"actor", "po-outi"}, {"verdict", "fine"}}).status == 400);
+  CHECK(t.call(cw, "POST", review, verdict).status == 403);
+  CHECK(t.call(po, "POST", "/v1/audit/break-glass/b-nonexistent/review", verdict).status == 404);
+  CHECK(t.call(po, "POST", review, verdict).status == 200);
+  auto reviewed_again = t.call(po, "POST", review, verdict);
+  CHECK(reviewed_again.status == 409);
+  CHECK(type_of(reviewed_again) == "urn:silta:problem:already-reviewed");
+  CHECK(t.call(po, "GET", "/v1/audit/break-glass" + q + "&state=reviewed").status == 200);
+
+  // --- validate the transcript --------------------------------------------------------------
+  TempDir dir("silta-openapi");
+  auto file = dir / "transcript.json";
+  std::ofstream(file) << t.entries().dump(2);
+  if (const char* keep = std::getenv("SILTA_OPENAPI_TRANSCRIPT"); keep != nullptr && *keep) {
+    std::ofstream(keep) << t.entries().dump(2);
+  }
+  auto result = run_command(
+      {node->string(), (source_dir() / "tests/support/openapi_validate.js").string(),
+       (source_dir() / "docs/openapi.yaml").string(), file.string(), "--require-every-operation"});
+  INFO(result.output);
+  CHECK(result.status == 0);
+}
