@@ -44,7 +44,7 @@ struct EndpointSettings {
   ClientTlsFiles tls;
   Millis timeout{5'000};          // upper bound of one call, retries included
   Millis connect_timeout{2'000};  // TCP connect + TLS handshake
-  std::size_t max_idle_connections = 8;
+  std::size_t max_idle_connections = 32;
   Millis idle_timeout{30'000};  // idle pooled connections older than this are not reused
   std::size_t max_response_bytes = 8u << 20;
   RetryPolicy retry;

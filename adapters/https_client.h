@@ -52,7 +52,7 @@ class HttpsClient {
  public:
   struct Options {
     Millis connect_timeout{2'000};
-    std::size_t max_idle_connections = 8;
+    std::size_t max_idle_connections = 32;
     Millis idle_timeout{30'000};
     std::size_t max_response_bytes = 8u << 20;
     bool verify_host_name = true;  // off only in the conformance kit, to report it separately
