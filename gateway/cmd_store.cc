@@ -1,4 +1,4 @@
-// `silta db migrate`, `silta db status` and `silta db keygen`.
+// `silta db migrate`, `silta db status`, `silta db keygen` and `silta db requeue`.
 #include <iostream>
 
 #include "gateway/commands.h"
@@ -94,6 +94,24 @@ void add_store_commands(CLI::App& app) {
       throw CLI::RuntimeError(kFailed);
     }
     print_status(migrate_opts->url, *st);
+  });
+
+  auto requeue_opts = std::make_shared<DbOptions>();
+  auto referral_id = std::make_shared<std::string>();
+  auto* requeue = db->add_subcommand(
+      "requeue",
+      "Put a dead referral (a dead letter) back into delivery once the agency system is "
+      "repaired; the gateways' delivery workers pick it up within their poll interval.");
+  add_store_options(requeue, *requeue_opts, true);
+  requeue->add_option("--referral", *referral_id, "The referral id (r-...)")->required();
+  requeue->callback([=] {
+    auto s = open_or_explain(*requeue_opts, "requeue");
+    auto r = s->requeue_referral(*referral_id, now_utc());
+    if (!r) {
+      std::cerr << "silta db requeue: " << r.error().message << "\n";
+      throw CLI::RuntimeError(r.error().code == ErrorCode::kUnavailable ? kFailed : kBadInput);
+    }
+    std::cout << "referral " << r->id << " to " << r->recipient_agency << " is back in delivery\n";
   });
 
   auto key_file = std::make_shared<std::string>();

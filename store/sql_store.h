@@ -38,6 +38,7 @@ class SqlStore final : public Store {
   Status mark_delivered(const std::string& id, const std::string& worker, SysTime at) override;
   Status mark_failed(const std::string& id, const std::string& worker, const std::string& error,
                      SysTime at, std::optional<SysTime> retry_at) override;
+  Result<Referral> requeue_referral(const std::string& id, SysTime at) override;
   Result<Referral> acknowledge_referral(const std::string& id, const ReferralAcknowledgement& ack,
                                         const std::vector<std::string>& deadlines_met) override;
   Result<Referral> record_referral_decision(

@@ -281,6 +281,24 @@ Status SqlStore::mark_failed(const std::string& id, const std::string& worker,
   });
 }
 
+Result<Referral> SqlStore::requeue_referral(const std::string& id, SysTime at) {
+  return write([&](Connection& c) -> Result<Referral> {
+    auto rows = c.run(
+        "UPDATE referrals SET state = 'received', next_attempt_at = $2, attempts = 0, "
+        "last_error = '', updated_at = $2, lease_worker = NULL, lease_expires_at = NULL "
+        "WHERE id = $1 AND state = 'dead' RETURNING seq",
+        id, at);
+    if (!rows) return rows.error();
+    auto r = load_referral(c, id, false);
+    if (!r) return r.error();
+    if (rows->empty()) {
+      return make_error(ErrorCode::kFailedPrecondition,
+                        "referral " + id + " is " + referral_state_name(r->state) + ", not dead");
+    }
+    return r;
+  });
+}
+
 Status SqlStore::save_referral_progress(Connection& c, const Referral& r) {
   std::optional<Bytes> decision;
   if (r.decision) {

@@ -170,6 +170,10 @@ class Store {
   virtual Status mark_failed(const std::string& id, const std::string& worker,
                              const std::string& error, SysTime at,
                              std::optional<SysTime> retry_at) = 0;
+  // Puts a dead referral back into delivery once the agency system is repaired (an operator's
+  // `silta db requeue`): received, due at `at`, attempts counted from 0 again. kNotFound, or
+  // kFailedPrecondition when the referral is not dead.
+  virtual Result<Referral> requeue_referral(const std::string& id, SysTime at) = 0;
   // Recipient's records; each only once, forward only (kFailedPrecondition otherwise).
   // Deadlines named in `deadlines_met` are met at the record's time (kInvalidArgument if the
   // referral has no such deadline); a decision may start new clocks.

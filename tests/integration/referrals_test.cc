@@ -382,7 +382,7 @@ TEST_CASE("a recipient system that is down gets the referral once it is back, ex
   CHECK(metric(gw, "silta_referral_deliveries_total{outcome=\"retry\"}") >= 1);
 }
 
-TEST_CASE("a referral that cannot be delivered becomes a dead letter operators can see",
+TEST_CASE("a referral that cannot be delivered becomes a dead letter operators can see and requeue",
           "[referrals]") {
   ChildWelfareSystem cw;
   cw.set_down(true);
@@ -402,6 +402,21 @@ TEST_CASE("a referral that cannot be delivered becomes a dead letter operators c
   CHECK(eventually([&] { return metric(gw, "silta_referrals{state=\"dead\"}") == 1; }));
   // The sender learns that it did not arrive, and can make the report another way.
   CHECK(get_referral(gw, "kokkola-perusopetus", id)["state"] == "dead");
+
+  // Once the system is repaired, an operator puts it back into delivery.
+  cw.set_down(false);
+  auto requeue = run_command({silta_binary().string(), "db", "requeue", "--store",
+                              "sqlite:" + (gw.dir() / "data" / "silta.db").string(), "--key-file",
+                              (gw.dir() / "data" / "store.key").string(), "--referral", id});
+  INFO(requeue.output);
+  REQUIRE(requeue.status == 0);
+  REQUIRE(reaches_state(gw, id, "delivered"));
+  CHECK(cw.accepted() == std::map<std::string, int>{{id, 1}});
+  auto again = run_command({silta_binary().string(), "db", "requeue", "--store",
+                            "sqlite:" + (gw.dir() / "data" / "silta.db").string(), "--key-file",
+                            (gw.dir() / "data" / "store.key").string(), "--referral", id});
+  CHECK(again.status == 2);
+  CHECK(again.output.find("not dead") != std::string::npos);
 }
 
 TEST_CASE("after a kill -9 during a burst, every referral that got a 202 is delivered",

@@ -139,6 +139,18 @@ TEMPLATE_TEST_CASE("outbox: claims and leases and expiry and delivery and retrie
   CHECK(s->mark_failed("r-later", "w1", "x", at_minutes(11), at_minutes(12)).error().code ==
         ErrorCode::kFailedPrecondition);
 
+  // An operator puts the dead letter back into delivery: due at once, attempts from 0.
+  CHECK(s->requeue_referral("r-1", at_minutes(20)).error().code == ErrorCode::kFailedPrecondition);
+  CHECK(s->requeue_referral("nope", at_minutes(20)).error().code == ErrorCode::kNotFound);
+  auto requeued = s->requeue_referral("r-later", at_minutes(20));
+  REQUIRE(requeued);
+  CHECK(requeued->state == ReferralState::kReceived);
+  CHECK(requeued->attempts == 0);
+  CHECK(requeued->next_attempt_at == at_minutes(20));
+  auto c5 = s->claim_deliveries("w1", at_minutes(20), kLease, 10);
+  REQUIRE(c5->size() == 1);
+  CHECK((*c5)[0].id == "r-later");
+
   CHECK(s->claim_deliveries("", t0(), kLease, 1).error().code == ErrorCode::kInvalidArgument);
   CHECK(s->claim_deliveries("w1", t0(), kLease, 0).error().code == ErrorCode::kInvalidArgument);
 }
