@@ -264,12 +264,12 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   } else if (role == "sender") {
     q.sender_agency = ctx.agency.id;
   } else {
-    issues.add("role", "expected \"recipient\" (referrals to your agency) or \"sender\"");
+    issues.add("?role", "expected \"recipient\" (referrals to your agency) or \"sender\"");
   }
   if (auto it = ctx.query.find("state"); it != ctx.query.end() && !it->second.empty()) {
     q.state = store::parse_referral_state(it->second);
     if (!q.state) {
-      issues.add("state", "expected one of received, delivered, acknowledged, decided, dead");
+      issues.add("?state", "expected one of received, delivered, acknowledged, decided, dead");
     }
   }
   const SysTime now = now_utc();
@@ -277,7 +277,7 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
     if (it->second == "true") {
       q.overdue_at = now;
     } else if (it->second != "false") {
-      issues.add("overdue", "expected true or false");
+      issues.add("?overdue", "expected true or false");
     }
   }
   q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";

@@ -265,6 +265,95 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
   CHECK(type_of(again) == "urn:silta:problem:already-revoked");
   CHECK(t.call(school, "GET", "/v1/consents?all=true&subject=" + ella).status == 200);
 
+  // --- referrals ----------------------------------------------------------------------------
+  // A child welfare report (LSL 25 §) from the school; the demo adapter of the child welfare
+  // office accepts it at once, but delivery is the worker's, so the test waits for it.
+  json child_report = {
+      {"kind", "lsl25_report"},
+      {"recipient", "soite-lastensuojelu"},
+      {"actor", "teacher-anna"},
+      {"subject", {{"identity_code", veeti}}},
+      {"fields",
+       {{"concern", "Absent 40 % of lessons since October; says there is no food at home."},
+        {"reporter_name", "Anna Opettaja"},
+        {"reporter_role", "class teacher"},
+        {"reporter_contact", "+358 40 000 0000"},
+        {"urgent", false}}},
+      {"data", {{"school_attendance", json::array({{{"term", "autumn 2026"}, {"absent", 41}}})}}}};
+  const std::map<std::string, std::string> report_key = {{"Idempotency-Key", "openapi-r-1"}};
+  auto sent = t.call(school, "POST", "/v1/referrals", child_report, report_key);
+  REQUIRE(sent.status == 202);
+  const std::string referral_id = sent.json()["referral"]["id"];
+  const std::string referral = "/v1/referrals/" + referral_id;
+  CHECK(sent.header("location") == referral);
+  auto resent = t.call(school, "POST", "/v1/referrals", child_report, report_key);
+  CHECK(resent.status == 202);
+  CHECK(resent.header("idempotent-replayed") == "true");
+  auto changed_report = child_report;
+  changed_report["fields"]["concern"] = "Another concern entirely, about something else.";
+  auto reused = t.call(school, "POST", "/v1/referrals", changed_report, report_key);
+  CHECK(reused.status == 409);
+  CHECK(type_of(reused) == "urn:silta:problem:idempotency-key-reused");
+  auto bad_report = child_report;
+  bad_report["kind"] = "lsl99_report";
+  bad_report["recipient"] = "kokkola-perusopetus";
+  auto invalid_report = t.call(school, "POST", "/v1/referrals", bad_report);
+  CHECK(invalid_report.status == 400);
+  CHECK(type_of(invalid_report) == "urn:silta:problem:validation");
+  // A child welfare report goes to child welfare, not to mental health services.
+  auto misdirected = child_report;
+  misdirected["recipient"] = "soite-mielenterveys";
+  auto refused = t.call(school, "POST", "/v1/referrals", misdirected);
+  CHECK(refused.status == 403);
+  CHECK(type_of(refused) == "urn:silta:problem:denied");
+  CHECK(t.call(po, "POST", "/v1/referrals", child_report).status == 403);
+
+  CHECK(eventually([&] {
+    auto r = school.get(referral);
+    return r.status == 200 && r.json()["state"] == "delivered";
+  }));
+  CHECK(t.call(school, "GET", referral).status == 200);  // the sender's view
+  CHECK(t.call(cw, "GET", referral).status == 200);      // the recipient's view
+  CHECK(t.call(police, "GET", referral).status == 404);
+  CHECK(t.call(cw, "GET", "/v1/referrals/r-nonexistent").status == 404);
+  CHECK(t.call(cw, "GET", "/v1/referrals?state=delivered&overdue=false&limit=10").status == 200);
+  CHECK(t.call(school, "GET", "/v1/referrals?role=sender").status == 200);
+  CHECK(t.call(school, "GET", "/v1/referrals?role=boss&state=lost").status == 400);
+  CHECK(t.call(po, "GET", "/v1/referrals").status == 403);
+
+  json ack = {{"actor", "sw-maija"}, {"urgency_assessed", true}};
+  auto by_sender =
+      t.call(school, "POST", referral + "/acknowledge", json{{"actor", "teacher-anna"}});
+  CHECK(by_sender.status == 403);
+  CHECK(type_of(by_sender) == "urn:silta:problem:forbidden");
+  CHECK(t.call(cw, "POST", referral + "/acknowledge", json{{"actor", ""}, {"mood", 1}}).status ==
+        400);
+  CHECK(t.call(cw, "POST", "/v1/referrals/r-nonexistent/acknowledge", ack).status == 404);
+  CHECK(t.call(cw, "POST", referral + "/acknowledge", ack, {{"Idempotency-Key", "openapi-ack-1"}})
+            .status == 200);
+  auto acked_again = t.call(cw, "POST", referral + "/acknowledge", ack);
+  CHECK(acked_again.status == 409);
+  CHECK(type_of(acked_again) == "urn:silta:problem:referral-state");
+
+  json started = {{"actor", "sw-maija"},
+                  {"outcome", "assessment_started"},
+                  {"detail", {{"case", "LS-2026-0412"}}}};
+  CHECK(
+      t.call(cw, "POST", referral + "/decision", json{{"actor", "sw-maija"}, {"outcome", "maybe"}})
+          .status == 400);
+  CHECK(t.call(school, "POST", referral + "/decision", started).status == 403);
+  CHECK(t.call(police, "POST", referral + "/decision", started).status == 404);
+  CHECK(t.call(cw, "POST", referral + "/decision", started).status == 200);
+  auto decided_again = t.call(cw, "POST", referral + "/decision",
+                              json{{"actor", "sw-maija"}, {"outcome", "no_action"}});
+  CHECK(decided_again.status == 409);
+  CHECK(type_of(decided_again) == "urn:silta:problem:referral-state");
+  CHECK(t.call(cw, "POST", referral + "/decision",
+               json{{"actor", "sw-maija"}, {"outcome", "assessment_completed"}})
+            .status == 200);
+  CHECK(t.call(cw, "GET", referral).status == 200);
+  CHECK(t.call(school, "GET", referral).status == 200);
+
   // --- the privacy officer's audit API ------------------------------------------------------
   const std::string q = "?actor=po-outi";
   auto page1 = t.call(po, "GET", "/v1/audit/records" + q + "&subject=" + veeti + "&limit=2");
