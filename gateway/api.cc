@@ -96,6 +96,15 @@ const Agency* other_agency(Object& o, std::string_view key, const std::string& i
   return a;
 }
 
+std::vector<std::string> attestation_ids(Object& o, const policy::Catalog& catalog) {
+  return catalog_ids(
+      o, "attestations", Need::kOptional,
+      [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
+      "attestation");
+}
+
+}  // namespace
+
 std::string actor_field(Object& o) {
   auto actor = o.string("actor", Need::kRequired).value_or("");
   if (o.has("actor") && (actor.empty() || actor.size() > 200)) {
@@ -104,8 +113,6 @@ std::string actor_field(Object& o) {
   }
   return actor;
 }
-
-}  // namespace
 
 ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
                              const Registry& registry, const policy::Catalog& catalog,
@@ -140,10 +147,7 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   in.justification = o.string_or("justification", "");
   in.case_reference = o.string_or("case_reference", "");
   in.offence = offence_field(o, catalog);
-  in.attestations = catalog_ids(
-      o, "attestations", Need::kOptional,
-      [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
-      "attestation");
+  in.attestations = attestation_ids(o, catalog);
   in.consents = o.strings("consents").value_or(std::vector<std::string>{});
   in.break_glass = o.boolean_or("break_glass", false);
   in.embargo_until = time_field(o, "embargo_until", Need::kOptional);
@@ -220,10 +224,7 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
     }
   }
   in.offence = offence_field(o, catalog);
-  in.attestations = catalog_ids(
-      o, "attestations", Need::kOptional,
-      [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
-      "attestation");
+  in.attestations = attestation_ids(o, catalog);
   in.consents = o.strings("consents").value_or(std::vector<std::string>{});
   o.no_other_keys();
   return in;

@@ -99,6 +99,9 @@ std::optional<std::uint64_t> number_param(const std::map<std::string, std::strin
                                           const std::string& name, bool required, std::uint64_t max,
                                           json_check::Issues& issues);
 
+// The required "actor" of a request body: the acting person's user id at the calling agency.
+std::string actor_field(json_check::Object& o);
+
 // A new random id with a prefix: "x-" exchange, "c-" consent, "r-" referral, "b-" review.
 std::string new_id(std::string_view prefix);
 

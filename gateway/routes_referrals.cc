@@ -295,10 +295,16 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   co_return Response::json(200, body);
 }
 
-// The referral `id` addressed to the caller, delivered to its system; or the answer instead.
-asio::awaitable<std::variant<store::Referral, Response>> load_for_recipient(
-    const Services& s, const RequestContext& ctx, const std::string& id) {
-  auto loaded = co_await load_visible(s, ctx, id);
+// A referral addressed to the caller and delivered to its system, with its payload.
+struct Addressed {
+  store::Referral referral;
+  ReferralPayload payload;
+};
+
+// The referral of the path's {id} as an Addressed; or the answer to give instead.
+asio::awaitable<std::variant<Addressed, Response>> load_for_recipient(const Services& s,
+                                                                      RequestContext& ctx) {
+  auto loaded = co_await load_visible(s, ctx, ctx.params["id"]);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   auto& r = std::get<store::Referral>(loaded);
   if (r.recipient_agency != ctx.agency.id) {
@@ -309,7 +315,9 @@ asio::awaitable<std::variant<store::Referral, Response>> load_for_recipient(
   if (r.state == store::ReferralState::kReceived || r.state == store::ReferralState::kDead) {
     co_return conflict("The referral has not been delivered to your agency's system yet.");
   }
-  co_return std::move(r);
+  auto p = ReferralPayload::parse(r.payload);
+  if (!p) co_return Response::from_problem(problem_from_error(p.error()));
+  co_return Addressed{std::move(r), std::move(*p)};
 }
 
 asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
@@ -318,27 +326,23 @@ asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   std::string actor;
   bool urgency_assessed = false;
   if (o.valid()) {
-    actor = o.string("actor", Need::kRequired).value_or("");
-    if (o.has("actor") && (actor.empty() || actor.size() > 200)) {
-      issues.add("/actor",
-                 "expected the acting person's user id at your agency (1-200 characters)");
-    }
+    actor = actor_field(o);
     urgency_assessed = o.boolean_or("urgency_assessed", false);
     o.no_other_keys();
   }
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  const std::string id = ctx.params["id"];
-  auto loaded = co_await load_for_recipient(s, ctx, id);
+  auto loaded = co_await load_for_recipient(s, ctx);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
-  auto& r = std::get<store::Referral>(loaded);
+  auto& addressed = std::get<Addressed>(loaded);
+  const store::Referral& r = addressed.referral;
+  const ReferralPayload& p = addressed.payload;
+  const std::string id = r.id;
   if (r.state != store::ReferralState::kDelivered) {
     co_return conflict(
         fmt::format("The referral is {} already.", store::referral_state_name(r.state)));
   }
-  auto p = ReferralPayload::parse(r.payload);
-  if (!p) co_return Response::from_problem(problem_from_error(p.error()));
 
-  auto event = referral_event(r, *p, audit::EventType::kReferralAcknowledged, ctx.agency.id, actor,
+  auto event = referral_event(r, p, audit::EventType::kReferralAcknowledged, ctx.agency.id, actor,
                               r.sender_agency, "ok");
   if (!co_await audit_durably(s, std::move(event))) co_return audit_unavailable();
   const SysTime now = now_utc();
@@ -362,11 +366,7 @@ asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
   const DecisionOutcome* outcome = nullptr;
   std::string detail;
   if (o.valid()) {
-    actor = o.string("actor", Need::kRequired).value_or("");
-    if (o.has("actor") && (actor.empty() || actor.size() > 200)) {
-      issues.add("/actor",
-                 "expected the acting person's user id at your agency (1-200 characters)");
-    }
+    actor = actor_field(o);
     if (auto id = o.string("outcome", Need::kRequired)) {
       outcome = find_decision_outcome(*id);
       if (outcome == nullptr) issues.add("/outcome", "expected one of " + decision_outcome_ids());
@@ -381,12 +381,12 @@ asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
     o.no_other_keys();
   }
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  const std::string id = ctx.params["id"];
-  auto loaded = co_await load_for_recipient(s, ctx, id);
+  auto loaded = co_await load_for_recipient(s, ctx);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
-  auto& r = std::get<store::Referral>(loaded);
-  auto p = ReferralPayload::parse(r.payload);
-  if (!p) co_return Response::from_problem(problem_from_error(p.error()));
+  auto& addressed = std::get<Addressed>(loaded);
+  const store::Referral& r = addressed.referral;
+  const ReferralPayload& p = addressed.payload;
+  const std::string id = r.id;
   const auto& catalog = s.catalog();
   const auto* kind = catalog.find_referral_kind(r.kind);
 
@@ -401,7 +401,7 @@ asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
         "A decision was recorded already; after assessment_started or "
         "urgent_action only assessment_completed may follow.");
   }
-  auto event = referral_event(r, *p, audit::EventType::kReferralDecided, ctx.agency.id, actor,
+  auto event = referral_event(r, p, audit::EventType::kReferralDecided, ctx.agency.id, actor,
                               r.sender_agency, std::string(outcome->id));
   if (!co_await audit_durably(s, std::move(event))) co_return audit_unavailable();
 
