@@ -253,7 +253,7 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   json_check::Object o(issues, ctx.body, "");
   store::BreakGlassVerdict verdict;
   verdict.at = now_utc();
-  verdict.reviewer = o.string("actor", json_check::Need::kRequired).value_or("");
+  verdict.reviewer = actor_field(o);
   if (auto v = o.string("verdict", json_check::Need::kRequired)) {
     if (auto parsed = store::parse_review_verdict(*v)) {
       verdict.verdict = *parsed;

@@ -410,6 +410,7 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
                   {"note", "An imminent threat of violence; ATL 62 § applies."}};
   const std::string review = "/v1/audit/break-glass/" + review_id + "/review";
   CHECK(t.call(po, "POST", review, json{{"actor", "po-outi"}, {"verdict", "fine"}}).status == 400);
+  CHECK(t.call(po, "POST", review, json{{"actor", ""}, {"verdict", "justified"}}).status == 400);
   CHECK(t.call(cw, "POST", review, verdict).status == 403);
   CHECK(t.call(po, "POST", "/v1/audit/break-glass/b-nonexistent/review", verdict).status == 404);
   CHECK(t.call(po, "POST", review, verdict).status == 200);
