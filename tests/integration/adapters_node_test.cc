@@ -20,17 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<fs::path> find_node() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    auto candidate = fs::path(dir) / "node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
-}
-
 class NodeAdapter {
  public:
   explicit NodeAdapter(const fs::path& node) {
@@ -67,7 +56,7 @@ class NodeAdapter {
 }  // namespace
 
 TEST_CASE("the Node.js example adapter passes the conformance kit", "[adapters][node]") {
-  auto node = find_node();
+  auto node = find_program("node");
   if (!node) {
     WARN("node is not installed: the example adapter is not checked (scripts/install-deps)");
     return;
@@ -89,7 +78,7 @@ TEST_CASE("the Node.js example adapter passes the conformance kit", "[adapters][
 
 TEST_CASE("the gateway's http adapter reads the Node.js example's school register",
           "[adapters][node]") {
-  auto node = find_node();
+  auto node = find_program("node");
   if (!node) {
     WARN("node is not installed: the example adapter is not checked (scripts/install-deps)");
     return;

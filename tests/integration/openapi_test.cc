@@ -24,17 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<fs::path> find_node() {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    auto candidate = fs::path(dir) / "node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
-}
-
 // Calls the gateway and records each exchange for the validator.
 class Transcript {
  public:
@@ -92,7 +81,7 @@ std::string type_of(const HttpResult& r) {
 }  // namespace
 
 TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "[openapi]") {
-  auto node = find_node();
+  auto node = find_program("node");
   {
     INFO("node (Node.js) is needed to validate the bodies: run scripts/install-deps");
     REQUIRE(node.has_value());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ class Process {
 // makes asynchronously (a log line, a metric). Returns whether it held.
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds deadline = std::chrono::seconds(20));
+
+// The executable `name` on the PATH, if there is one.
+std::optional<std::filesystem::path> find_program(const std::string& name);
 
 // Runs a command to completion and returns {exit status, combined output}.
 struct RunResult {
