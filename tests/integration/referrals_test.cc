@@ -87,7 +87,7 @@ class ChildWelfareSystem {
 // protocol, with short retry and lease times so that the tests run quickly.
 json referral_config(const std::string& url, json referrals = json::object()) {
   json r = {{"poll_interval_ms", 50},
-            {"lease_ms", 3000},
+            {"lease_ms", 10000},
             {"backoff_initial_ms", 50},
             {"backoff_max_ms", 200},
             {"metrics_interval_ms", 100}};
