@@ -50,6 +50,28 @@ SubjectInput subject_field(Object& parent, std::string_view key) {
   return s;
 }
 
+// The subject as the engine weighs it.
+policy::Subject subject_of(const SubjectInput& in, const std::string& pseudonym) {
+  policy::Subject s;
+  s.pseudonym = pseudonym;
+  if (in.identity_code) s.birth_date = in.identity_code->birth_date();
+  s.capable = in.capable;
+  s.guardians = in.guardians;
+  s.turvakielto = in.turvakielto;
+  return s;
+}
+
+// The text that justifies the disclosure: the kind's first required text field (the concern,
+// the need for support, the suspicion). It is weighed by the engine, never written to the log.
+std::string justification_of(const policy::ReferralKind& kind, const nlohmann::json& fields) {
+  for (const auto& f : kind.fields) {
+    if (f.type != policy::ReferralField::Type::kText || !f.required) continue;
+    auto it = fields.find(f.name);
+    if (it != fields.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
 // A list of catalog ids, each checked with `find`.
 template <typename Find>
 std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need, Find find,
@@ -243,16 +265,31 @@ policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& 
   r.recipient_is_authority = recipient.authority;
   r.purpose = in.purpose;
   r.categories = in.categories;
-  r.subject.pseudonym = subject_pseudonym;
-  if (in.subject.identity_code) r.subject.birth_date = in.subject.identity_code->birth_date();
-  r.subject.capable = in.subject.capable;
-  r.subject.guardians = in.subject.guardians;
-  r.subject.turvakielto = in.subject.turvakielto;
+  r.subject = subject_of(in.subject, subject_pseudonym);
   r.justification = in.justification;
   r.case_reference = in.case_reference;
   r.offence = in.offence;
   r.attestations = in.attestations;
   r.break_glass = in.break_glass;
+  r.cited_consents = in.consents;
+  return r;
+}
+
+policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
+                                         const std::string& subject_pseudonym) {
+  policy::DecisionRequest r;
+  r.direction = policy::Direction::kPush;
+  r.from_kind = caller.kind;
+  r.from_agency = caller.id;
+  r.to_kind = in.recipient_agency->kind;
+  r.to_agency = in.recipient_agency->id;
+  r.recipient_is_authority = in.recipient_agency->authority;
+  r.referral_kind = in.kind->id;
+  r.categories = in.categories;
+  r.subject = subject_of(in.subject, subject_pseudonym);
+  r.justification = justification_of(*in.kind, in.fields);
+  r.offence = in.offence;
+  r.attestations = in.attestations;
   r.cited_consents = in.consents;
   return r;
 }

@@ -76,6 +76,12 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
                              const Registry& registry, const policy::Catalog& catalog,
                              json_check::Issues& issues);
 
+// The engine's request for a referral: a push from the caller on the kind's own bases. The
+// engine's justification of necessity is the kind's first required text field (the concern);
+// it is weighed, never written to the audit log.
+policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
+                                         const std::string& subject_pseudonym);
+
 // POST /v1/consents: a consent, permit or prohibition and the identity codes behind it.
 struct ConsentInput {
   policy::ConsentRecord record;  // id, pseudonyms and recorded_* are filled by the route

@@ -73,40 +73,6 @@ Response replay(const Services& s, const store::Referral& r, const std::string& 
   return accepted(s, r, *p);
 }
 
-// The text that justifies the disclosure: the kind's first required text field (the concern,
-// the need for support, the suspicion). It is weighed by the engine, never written to the log.
-std::string justification_of(const policy::ReferralKind& kind, const json& fields) {
-  for (const auto& f : kind.fields) {
-    if (f.type != policy::ReferralField::Type::kText || !f.required) continue;
-    auto it = fields.find(f.name);
-    if (it != fields.end() && it->is_string()) return it->get<std::string>();
-  }
-  return "";
-}
-
-policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
-                                         const std::string& subject_pseudonym) {
-  policy::DecisionRequest r;
-  r.direction = policy::Direction::kPush;
-  r.from_kind = caller.kind;
-  r.from_agency = caller.id;
-  r.to_kind = in.recipient_agency->kind;
-  r.to_agency = in.recipient_agency->id;
-  r.recipient_is_authority = in.recipient_agency->authority;
-  r.referral_kind = in.kind->id;
-  r.categories = in.categories;
-  r.subject.pseudonym = subject_pseudonym;
-  r.subject.birth_date = in.subject.identity_code->birth_date();
-  r.subject.capable = in.subject.capable;
-  r.subject.guardians = in.subject.guardians;
-  r.subject.turvakielto = in.subject.turvakielto;
-  r.justification = justification_of(*in.kind, in.fields);
-  r.offence = in.offence;
-  r.attestations = in.attestations;
-  r.cited_consents = in.consents;
-  return r;
-}
-
 audit::AuditEvent referral_event(const store::Referral& r, const ReferralPayload& p,
                                  audit::EventType type, const std::string& agency,
                                  const std::string& actor, const std::string& target,
