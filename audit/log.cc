@@ -9,6 +9,7 @@
 #include "audit/hash_file.h"
 #include "audit/scan.h"
 #include "audit/segment.h"
+#include "common/thread_name.h"
 
 namespace silta::audit {
 
@@ -274,9 +275,15 @@ Status AuditLog::Impl::open(OpenReport& report) {
   report.records = tree_.size();
   report.segments = segments_.size();
   for (unsigned i = 0; i < options_.max_syncs_in_flight; ++i) {
-    syncers_.emplace_back([this] { sync_loop(); });
+    syncers_.emplace_back([this, i] {
+      name_this_thread("audit-sync-" + std::to_string(i));
+      sync_loop();
+    });
   }
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    name_this_thread("audit-writer");
+    run();
+  });
   writer_started_ = true;
   return {};
 }

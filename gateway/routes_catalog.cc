@@ -48,7 +48,7 @@ Handler idempotent(const Services& services, Handler inner) {
     auto find = [agency, key, now](store::Store& st) {
       return st.find_idempotency(agency, key, now);
     };
-    auto found = co_await on_store(*s, std::move(find));
+    auto found = co_await read_store(*s, std::move(find));
     if (!found) co_return Response::from_problem(problem_from_error(found.error()));
     if (found->has_value()) {
       const auto& record = **found;

@@ -105,7 +105,7 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
     }
     return out;
   };
-  auto found = co_await on_store(s, std::move(list_recorded));
+  auto found = co_await read_store(s, std::move(list_recorded));
   if (!found) co_return Response::from_problem(problem_from_error(found.error()));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : *found) items.push_back(consent_json(c));
@@ -115,7 +115,7 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
 asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
   std::string id = ctx.params["id"];
   auto get_consent = [id](store::Store& st) { return st.get_consent(id); };
-  auto found = co_await on_store(s, std::move(get_consent));
+  auto found = co_await read_store(s, std::move(get_consent));
   if (!found) {
     if (found.error().code == ErrorCode::kNotFound) co_return not_found();
     co_return Response::from_problem(problem_from_error(found.error()));
@@ -131,7 +131,7 @@ asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   std::string id = ctx.params["id"];
   auto get_consent = [id](store::Store& st) { return st.get_consent(id); };
-  auto found = co_await on_store(s, std::move(get_consent));
+  auto found = co_await read_store(s, std::move(get_consent));
   if (!found) {
     if (found.error().code == ErrorCode::kNotFound) co_return not_found();
     co_return Response::from_problem(problem_from_error(found.error()));

@@ -106,7 +106,7 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   const std::string request_hash = sha256_hex(ctx.request.body());
   if (!key.empty()) {
     auto find = [id](store::Store& st) { return st.get_referral(id); };
-    auto existing = co_await on_store(s, std::move(find));
+    auto existing = co_await read_store(s, std::move(find));
     if (existing) co_return replay(s, *existing, request_hash);
     if (existing.error().code != ErrorCode::kNotFound) {
       co_return Response::from_problem(problem_from_error(existing.error()));
@@ -202,7 +202,7 @@ asio::awaitable<std::variant<store::Referral, Response>> load_visible(const Serv
                                                                       const RequestContext& ctx,
                                                                       const std::string& id) {
   auto get = [id](store::Store& st) { return st.get_referral(id); };
-  auto r = co_await on_store(s, std::move(get));
+  auto r = co_await read_store(s, std::move(get));
   if (!r) {
     if (r.error().code == ErrorCode::kNotFound) co_return not_found();
     co_return Response::from_problem(problem_from_error(r.error()));
@@ -250,7 +250,7 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto query = [q](store::Store& st) { return st.list_referrals(q); };
-  auto page = co_await on_store(s, std::move(query));
+  auto page = co_await read_store(s, std::move(query));
   if (!page) co_return Response::from_problem(problem_from_error(page.error()));
   json items = json::array();
   for (const auto& r : page->items) {

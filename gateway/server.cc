@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "common/codec.h"
+#include "common/thread_name.h"
 #include "gateway/logging.h"
 #include "gateway/tls.h"
 
@@ -162,7 +163,10 @@ void Server::run() {
   for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < contexts_.size(); ++i) {
-    threads.emplace_back([this, i] { contexts_[i]->run(); });
+    threads.emplace_back([this, i] {
+      name_this_thread("silta-io-" + std::to_string(i));
+      contexts_[i]->run();
+    });
   }
   contexts_.front()->run();
   for (auto& t : threads) t.join();

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
 #include "gateway/logging.h"
 
 namespace silta::gateway {
 
 AuditIndexer::AuditIndexer(audit::AuditLog& log, store::Store& store,
                            std::chrono::milliseconds delay)
-    : log_(log), store_(store), delay_(delay), thread_([this] { run(); }) {}
+    : log_(log), store_(store), delay_(delay), thread_([this] {
+        name_this_thread("audit-index");
+        run();
+      }) {}
 
 AuditIndexer::~AuditIndexer() {
   {
@@ -110,7 +114,7 @@ boost::asio::awaitable<Result<std::vector<policy::ConsentRecord>>> active_consen
     }
     return out;
   };
-  auto consents = co_await on_store(s, std::move(load));
+  auto consents = co_await read_store(s, std::move(load));
   if (consents) {
     for (auto& c : *consents) c.subject_pseudonym = current.value;
   }

@@ -95,6 +95,18 @@ auto on_store(const Services& s, Work work)
   co_return co_await await_callback<R>(std::move(start));
 }
 
+// Runs a read `work(store)`: on the calling I/O thread when the store reads in process (SQLite:
+// a read of local pages costs a few microseconds, less than the two thread hand-offs of the
+// executor), on the store executor otherwise (PostgreSQL). Only for short reads: a page of
+// consents or referrals, one idempotency record; searches of the audit index stay on the
+// executor (docs/architecture.md, "Threads").
+template <typename Work>
+auto read_store(const Services& s, Work work)
+    -> boost::asio::awaitable<std::invoke_result_t<Work&, store::Store&>> {
+  if (s.store->reads_in_process()) co_return work(*s.store);
+  co_return co_await on_store(s, std::move(work));
+}
+
 audit::DecisionSummary summary_of(const policy::Decision& d);
 // Fills an audit event's decision fields: categories granted and denied, the bases cited, the
 // consents relied on, the summary and whether break-glass was used.

@@ -1,11 +1,18 @@
 #include "store/executor.h"
 
+#include "common/thread_name.h"
+
 namespace silta::store {
 
 StoreExecutor::StoreExecutor(unsigned threads, std::size_t max_queued) : max_queued_(max_queued) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, i] {
+      name_this_thread("store-" + std::to_string(i));
+      loop();
+    });
+  }
 }
 
 StoreExecutor::~StoreExecutor() {

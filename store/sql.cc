@@ -23,8 +23,8 @@ std::optional<SysTime> Row::opt_time(std::size_t i) const {
   return time(i);
 }
 
-Result<std::unique_ptr<Pool>> Pool::open(Connector connect, unsigned size) {
-  std::unique_ptr<Pool> pool(new Pool(std::move(connect)));
+Result<std::unique_ptr<Pool>> Pool::open(Connector connect, unsigned size, bool grow) {
+  std::unique_ptr<Pool> pool(new Pool(std::move(connect), grow));
   for (unsigned i = 0; i < size; ++i) {
     auto c = pool->connect_();
     if (!c) return c.error();
@@ -41,15 +41,17 @@ Result<Pool::Handle> Pool::acquire() {
   std::unique_ptr<Connection> c;
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !idle_.empty(); });
-    c = std::move(idle_.back());
-    idle_.pop_back();
+    if (!grow_) cv_.wait(lock, [this] { return !idle_.empty(); });
+    if (!idle_.empty()) {
+      c = std::move(idle_.back());
+      idle_.pop_back();
+    }
   }
   if (c == nullptr || !c->healthy()) {
     c.reset();
     auto fresh = connect_();
     if (!fresh) {
-      release(nullptr);  // keep the slot; the next caller tries again
+      if (!grow_) release(nullptr);  // keep the slot; the next caller tries again
       return fresh.error();
     }
     c = std::move(*fresh);

@@ -79,10 +79,13 @@ class Connection {
 
 using Connector = std::function<Result<std::unique_ptr<Connection>>()>;
 
-// A fixed number of connections, made by `connect` (on open, and again for a broken one).
+// Connections made by `connect` (on open, and again for a broken one). A fixed pool makes
+// `size` and makes a caller wait for a free one; a growing pool (SQLite readers, which are
+// cheap and local) makes another one instead of waiting, so that a read never blocks on
+// other reads.
 class Pool {
  public:
-  static Result<std::unique_ptr<Pool>> open(Connector connect, unsigned size);
+  static Result<std::unique_ptr<Pool>> open(Connector connect, unsigned size, bool grow = false);
 
   class Handle {
    public:
@@ -97,14 +100,16 @@ class Pool {
     Pool* pool_;
     std::unique_ptr<Connection> c_;
   };
-  // Waits for a free connection; reconnects it first if it broke.
+  // A free connection (waiting for one, or making one when the pool grows); reconnects it
+  // first if it broke.
   Result<Handle> acquire();
 
  private:
-  explicit Pool(Connector connect) : connect_(std::move(connect)) {}
+  Pool(Connector connect, bool grow) : connect_(std::move(connect)), grow_(grow) {}
   void release(std::unique_ptr<Connection> c);
 
   Connector connect_;
+  const bool grow_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;

@@ -18,6 +18,7 @@ class SqlStore final : public Store {
   SqlStore(sql::Dialect dialect, std::unique_ptr<sql::Pool> writer,
            std::unique_ptr<sql::Pool> reader, std::optional<FieldCipher> cipher);
 
+  bool reads_in_process() const override { return dialect_ == sql::Dialect::kSqlite; }
   Result<SchemaStatus> schema_status() override;
   Status migrate() override;
 

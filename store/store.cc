@@ -84,7 +84,7 @@ Result<std::unique_ptr<Store>> open_store(const StoreConfig& config) {
     auto writer = sql::Pool::open([=] { return sql::connect_sqlite(path, true, busy); }, 1);
     if (!writer) return writer.error();
     auto readers =
-        sql::Pool::open([=] { return sql::connect_sqlite(path, false, busy); }, pool_size);
+        sql::Pool::open([=] { return sql::connect_sqlite(path, false, busy); }, pool_size, true);
     if (!readers) return readers.error();
     return std::unique_ptr<Store>(std::make_unique<SqlStore>(
         sql::Dialect::kSqlite, std::move(*writer), std::move(*readers), std::move(cipher)));

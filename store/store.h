@@ -138,6 +138,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // True when a read is a call into this process on local files (SQLite), which costs less than
+  // handing it to another thread; false when it is a network round trip (PostgreSQL).
+  virtual bool reads_in_process() const = 0;
+
   // Schema: migrate() applies the pending migrations (PostgreSQL: under an advisory lock, so
   // instances may start together) and checks that the key opens this database's data.
   virtual Result<SchemaStatus> schema_status() = 0;

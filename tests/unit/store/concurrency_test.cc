@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/sql.h"
 #include "tests/unit/store/store_fixture.h"
 
 using namespace silta;
@@ -114,4 +115,36 @@ TEMPLATE_TEST_CASE("instances that start together migrate the schema once", "[st
   auto status = s->schema_status();
   REQUIRE(status);
   CHECK(status->current_version == status->latest_version);
+}
+
+// The gateway runs SQLite reads on its I/O threads (gateway/services.h, read_store): a read must
+// never wait for a reader connection held by another read, so the SQLite reader pool grows.
+TEST_CASE("sqlite: reads run in process and never wait for a free reader connection",
+          "[store][sqlite][concurrency]") {
+  StoreFixture f(store::Backend::kSqlite);
+  f.config.pool_size = 1;
+  auto s = f.open();
+  REQUIRE(s->reads_in_process());
+  REQUIRE(s->create_consent(make_consent("c-1", "p-1")));
+
+  auto readers = store::sql::Pool::open(
+      [path = f.config.url.substr(7)] {
+        return store::sql::connect_sqlite(path, false, std::chrono::milliseconds(100));
+      },
+      1, true);
+  REQUIRE(readers);
+  auto first = (*readers)->acquire();
+  REQUIRE(first);
+  auto second = (*readers)->acquire();  // a fixed pool of one would wait here for ever
+  REQUIRE(second);
+  auto count = (*second)->run("SELECT count(*) FROM consents");
+  REQUIRE(count);
+  CHECK(count->front().i64(0) == 1);
+}
+
+TEST_CASE("postgresql: reads go to the store executor (a network round trip)",
+          "[store][postgres]") {
+  StoreFixture f(store::Backend::kPostgres);
+  SILTA_NEED_BACKEND(f);
+  CHECK_FALSE(f.open()->reads_in_process());
 }
