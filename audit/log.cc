@@ -154,7 +154,11 @@ class AuditLog::Impl {
 
   // Batches written and not yet acknowledged, oldest first; at most max_syncs_in_flight.
   std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
+  // Two conditions, so that a batch wakes one sync thread and an acknowledgement wakes the
+  // writer, not every thread each time: room_cv_ when in_flight_ shrinks (the writer, close()),
+  // work_cv_ when to_sync_ grows (the sync threads); both on failure and stop.
+  std::condition_variable room_cv_;
+  std::condition_variable work_cv_;
   std::deque<std::shared_ptr<Batch>> in_flight_;
   std::deque<std::shared_ptr<Batch>> to_sync_;  // the ones no sync thread has taken yet
   bool sync_failed_ = false;
@@ -318,7 +322,7 @@ void AuditLog::Impl::run() {
       // Room for another batch first: while the syncs in flight run, records queue up and go
       // together into the next batch (group commit).
       std::unique_lock lk(sync_mu_);
-      sync_cv_.wait(
+      room_cv_.wait(
           lk, [&] { return in_flight_.size() < options_.max_syncs_in_flight || sync_failed_; });
       if (sync_failed_) return;
     }
@@ -355,7 +359,7 @@ void AuditLog::Impl::run() {
       in_flight_.push_back(*batch);
       to_sync_.push_back(*batch);
     }
-    sync_cv_.notify_all();
+    work_cv_.notify_one();
     records.clear();
     if (stop) return;
   }
@@ -366,7 +370,7 @@ void AuditLog::Impl::sync_loop() {
     std::shared_ptr<Batch> batch;
     {
       std::unique_lock lk(sync_mu_);
-      sync_cv_.wait(lk, [&] { return !to_sync_.empty() || sync_stop_; });
+      work_cv_.wait(lk, [&] { return !to_sync_.empty() || sync_stop_; });
       if (to_sync_.empty()) return;
       batch = std::move(to_sync_.front());
       to_sync_.pop_front();
@@ -398,7 +402,7 @@ void AuditLog::Impl::sync_loop() {
         in_flight_.pop_front();
       }
     }
-    sync_cv_.notify_all();
+    if (!acknowledged.empty()) room_cv_.notify_all();
     for (auto& b : acknowledged) {
       for (auto& p : b->records) p.done(p.seq);
     }
@@ -434,7 +438,8 @@ void AuditLog::Impl::fail(const Error& error, std::vector<Pending>& records) {
     to_sync_.clear();
   }
   wake_.notify_all();
-  sync_cv_.notify_all();
+  room_cv_.notify_all();
+  work_cv_.notify_all();
   Error e = stopped_error(error);
   if (first && options_.on_failure) options_.on_failure(e);
   for (auto& b : unacknowledged) {
@@ -520,10 +525,10 @@ Status AuditLog::Impl::close() {
     {
       // Everything written is acknowledged (or failed) before the sync threads go.
       std::unique_lock lk(sync_mu_);
-      sync_cv_.wait(lk, [&] { return in_flight_.empty(); });
+      room_cv_.wait(lk, [&] { return in_flight_.empty(); });
       sync_stop_ = true;
     }
-    sync_cv_.notify_all();
+    work_cv_.notify_all();
     for (auto& t : syncers_) t.join();
     segment_.reset();
     lock_.reset();
