@@ -108,7 +108,8 @@ boost::asio::awaitable<Result<std::vector<policy::ConsentRecord>>> active_consen
   auto load = [pseudonyms, now](store::Store& st) -> Result<std::vector<policy::ConsentRecord>> {
     std::vector<policy::ConsentRecord> out;
     for (const auto& p : pseudonyms) {
-      auto list = st.list_consents({p.value, now});
+      auto list =
+          st.list_consents({.subject_pseudonym = p.value, .active_at = now, .identities = false});
       if (!list) return list.error();
       for (auto& c : *list) out.push_back(std::move(c.record));
     }

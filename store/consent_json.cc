@@ -155,4 +155,19 @@ Result<policy::ConsentRecord> consent_from_json(const json& j) {
   }
 }
 
+Result<policy::ConsentRecord> ConsentDocuments::parse(const std::string& id,
+                                                      const std::string& document) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = parsed_.find(id);
+    if (it != parsed_.end() && it->second.document == document) return it->second.record;
+  }
+  auto record = consent_from_json(json::parse(document, nullptr, false));
+  if (!record) return record.error();
+  std::lock_guard lock(mu_);
+  if (parsed_.size() >= capacity_) parsed_.clear();
+  parsed_.insert_or_assign(id, Parsed{document, *record});
+  return record;
+}
+
 }  // namespace silta::store

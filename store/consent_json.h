@@ -3,7 +3,11 @@
 // is a line in each function here; records stored before it read back with its default.
 #pragma once
 
+#include <cstddef>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
 
 #include "common/result.h"
 #include "policy/consent.h"
@@ -12,5 +16,24 @@ namespace silta::store {
 
 nlohmann::json consent_to_json(const policy::ConsentRecord& c);
 Result<policy::ConsentRecord> consent_from_json(const nlohmann::json& j);
+
+// Parsed consent documents by consent id, reused while the stored document is byte for byte the
+// one parsed before (a revocation rewrites it, so it is parsed again). Every decision reads the
+// subject's consents, and parsing their JSON cost more than the query. Thread-safe; when full
+// it starts again empty.
+class ConsentDocuments {
+ public:
+  explicit ConsentDocuments(std::size_t capacity = 4096) : capacity_(capacity) {}
+  Result<policy::ConsentRecord> parse(const std::string& id, const std::string& document);
+
+ private:
+  struct Parsed {
+    std::string document;
+    policy::ConsentRecord record;
+  };
+  const std::size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Parsed> parsed_;
+};
 
 }  // namespace silta::store

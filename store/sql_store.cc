@@ -117,25 +117,25 @@ const char* status_text(ConsentStatus s) { return consent_status_name(s); }
 
 }  // namespace
 
-Result<StoredConsent> SqlStore::consent_from_row(const Row& row) const {
+Result<StoredConsent> SqlStore::consent_from_row(const Row& row, bool with_identities) const {
   StoredConsent out;
   std::string id = row.text(0);
   auto status = row.text(1);
   out.status = status == "revoked"   ? ConsentStatus::kRevoked
                : status == "expired" ? ConsentStatus::kExpired
                                      : ConsentStatus::kActive;
-  auto doc = json::parse(row.text(2), nullptr, false);
-  auto record = consent_from_json(doc);
+  auto record = consent_documents_.parse(id, row.text(2));
   if (!record) return record.error();
   out.record = std::move(*record);
+  out.receipt = row.text(4);
+  out.revocation_receipt = row.text(5);
+  if (!with_identities) return out;
   auto identities = open(row.blob(3), identities_context(id));
   if (!identities) return identities.error();
   auto ids = json::parse(*identities, nullptr, false);
   if (!ids.is_object()) return make_error(ErrorCode::kDataLoss, "consent identities unreadable");
   out.subject_identity_code = ids.value("subject", "");
   out.grantor_identity_codes = ids.value("grantors", std::vector<std::string>{});
-  out.receipt = row.text(4);
-  out.revocation_receipt = row.text(5);
   return out;
 }
 
@@ -194,7 +194,7 @@ Result<std::vector<StoredConsent>> SqlStore::list_consents(const ConsentQuery& q
     if (!rows) return rows.error();
     std::vector<StoredConsent> out;
     for (const auto& row : *rows) {
-      auto consent = consent_from_row(row);
+      auto consent = consent_from_row(row, q.identities);
       if (!consent) return consent.error();
       out.push_back(std::move(*consent));
     }

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "store/cipher.h"
+#include "store/consent_json.h"
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -84,7 +85,7 @@ class SqlStore final : public Store {
   Result<Bytes> seal(std::string_view plaintext, std::string_view context) const;
   Result<std::string> open(const Bytes& sealed, std::string_view context) const;
 
-  Result<StoredConsent> consent_from_row(const sql::Row& row) const;
+  Result<StoredConsent> consent_from_row(const sql::Row& row, bool with_identities = true) const;
   Result<Referral> referral_from_row(const sql::Row& row) const;
   Result<BreakGlassReview> review_from_row(const sql::Row& row) const;
   Result<IdempotencyRecord> idempotency_from_row(const sql::Row& row) const;
@@ -97,6 +98,7 @@ class SqlStore final : public Store {
   std::unique_ptr<sql::Pool> writer_;
   std::unique_ptr<sql::Pool> reader_;
   std::optional<FieldCipher> cipher_;
+  mutable ConsentDocuments consent_documents_;
 };
 
 }  // namespace silta::store

@@ -50,6 +50,9 @@ struct ConsentQuery {
   std::string subject_pseudonym;
   // Set: only consents in force at that time (active, valid_from ≤ t < valid_until).
   std::optional<SysTime> active_at;
+  // False: the identity codes (subject_identity_code, grantor_identity_codes) stay empty and are
+  // not decrypted; a decision needs only the records.
+  bool identities = true;
 };
 
 // ---- idempotency records for POST requests --------------------------------------------------

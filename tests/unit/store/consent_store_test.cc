@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "store/cipher.h"
+#include "store/consent_json.h"
 #include "tests/unit/store/store_fixture.h"
 
 using namespace silta;
@@ -157,6 +158,17 @@ TEMPLATE_TEST_CASE("consents: list by subject (active or all) then revoke and ex
   auto all = s->list_consents({"p-child", std::nullopt});
   REQUIRE(all);
   CHECK(ids(*all) == std::set<std::string>{"c-current", "c-future", "c-open", "c-short"});
+  for (const auto& c : *all) CHECK(c.subject_identity_code == kChildHetu);
+  // Records only (what a decision reads): the identity codes are not decrypted.
+  auto records = s->list_consents(
+      {.subject_pseudonym = "p-child", .active_at = std::nullopt, .identities = false});
+  REQUIRE(records);
+  CHECK(ids(*records) == ids(*all));
+  for (const auto& c : *records) {
+    CHECK(c.subject_identity_code.empty());
+    CHECK(c.grantor_identity_codes.empty());
+    CHECK_FALSE(c.receipt.empty());
+  }
   auto active = s->list_consents({"p-child", t0() + hours(1)});
   REQUIRE(active);
   CHECK(ids(*active) == std::set<std::string>{"c-current", "c-open", "c-short"});
@@ -196,4 +208,37 @@ TEMPLATE_TEST_CASE("consents: list by subject (active or all) then revoke and ex
   auto much_later = s->expire_consents(t0() + days(400));
   REQUIRE(much_later);
   CHECK(*much_later == std::vector<std::string>{"c-future", "c-other"});
+}
+
+TEST_CASE("consent documents: a parsed record is reused only for the same bytes",
+          "[store][consent]") {
+  store::ConsentDocuments docs(2);
+  auto c = make_consent("c-1", "p-child").record;
+  std::string doc = store::consent_to_json(c).dump();
+  auto first = docs.parse("c-1", doc);
+  REQUIRE(first);
+  CHECK(first->id == "c-1");
+  CHECK_FALSE(first->revoked);
+  CHECK(docs.parse("c-1", doc)->purposes == c.purposes);
+
+  // Revoked: the document changed, so the record is parsed again.
+  c.revoked = policy::ConsentRevocation{
+      t0(), "soite-mielenterveys", "nurse-7", policy::Capacity::kSelf, "in_person", "changed mind"};
+  auto revoked = docs.parse("c-1", store::consent_to_json(c).dump());
+  REQUIRE(revoked);
+  REQUIRE(revoked->revoked);
+  CHECK(revoked->revoked->reason == "changed mind");
+
+  // A broken document is an error every time, never a stale record.
+  CHECK_FALSE(docs.parse("c-1", "{\"id\": \"c-1\"}"));
+  CHECK_FALSE(docs.parse("c-1", "not json"));
+
+  // Beyond its capacity it starts again; answers stay right.
+  for (int i = 0; i < 5; ++i) {
+    auto other = make_consent("c-x" + std::to_string(i), "p-other").record;
+    auto parsed = docs.parse(other.id, store::consent_to_json(other).dump());
+    REQUIRE(parsed);
+    CHECK(parsed->id == other.id);
+  }
+  CHECK(docs.parse("c-1", doc)->id == "c-1");
 }
