@@ -2,7 +2,9 @@
 // Referrals and the outbox are in sql_store_referrals.cc.
 #include "store/sql_store.h"
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -182,15 +184,14 @@ Result<StoredConsent> SqlStore::get_consent(const std::string& id) {
 
 Result<std::vector<StoredConsent>> SqlStore::list_consents(const ConsentQuery& q) {
   return read([&](Connection& c) -> Result<std::vector<StoredConsent>> {
-    auto rows = q.active_at ? c.run(std::string("SELECT ") + kConsentCols +
-                                        " FROM consents WHERE subject_pseudonym = $1 AND status = "
-                                        "'active' AND valid_from <= $2 AND (valid_until IS NULL OR "
-                                        "valid_until > $2) ORDER BY valid_from, id",
-                                    q.subject_pseudonym, *q.active_at)
-                            : c.run(std::string("SELECT ") + kConsentCols +
-                                        " FROM consents WHERE subject_pseudonym = $1 ORDER BY "
-                                        "valid_from, id",
-                                    q.subject_pseudonym);
+    static const std::string kActive =
+        std::string("SELECT ") + kConsentCols +
+        " FROM consents WHERE subject_pseudonym = $1 AND status = 'active' AND valid_from <= $2 "
+        "AND (valid_until IS NULL OR valid_until > $2)";
+    static const std::string kAll =
+        std::string("SELECT ") + kConsentCols + " FROM consents WHERE subject_pseudonym = $1";
+    auto rows = q.active_at ? c.run(kActive, q.subject_pseudonym, *q.active_at)
+                            : c.run(kAll, q.subject_pseudonym);
     if (!rows) return rows.error();
     std::vector<StoredConsent> out;
     for (const auto& row : *rows) {
@@ -198,6 +199,12 @@ Result<std::vector<StoredConsent>> SqlStore::list_consents(const ConsentQuery& q
       if (!consent) return consent.error();
       out.push_back(std::move(*consent));
     }
+    // Sorted here, not by the query: a subject has a handful of consents, and SQLite would
+    // build a temporary B-tree for an ORDER BY on every decision.
+    std::sort(out.begin(), out.end(), [](const StoredConsent& a, const StoredConsent& b) {
+      return std::tie(a.record.valid_from, a.record.id) <
+             std::tie(b.record.valid_from, b.record.id);
+    });
     return out;
   });
 }

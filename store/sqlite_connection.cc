@@ -5,7 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "store/sql.h"
 
@@ -149,7 +150,13 @@ class SqliteConnection final : public Connection {
 
  private:
   sqlite3* db_;
-  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
+  // Hashed, not ordered: many statements share a long prefix ("SELECT id, status, record, …"),
+  // which an ordered map compares again at every level.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> statements_;
 };
 
 }  // namespace
