@@ -51,6 +51,24 @@ namespace {
 constexpr std::size_t kChunkRecords = 4096;
 constexpr std::size_t kNoRecord = static_cast<std::size_t>(-1);
 
+// The checks of a checkpoint frame that need nothing but its bytes and the verifier key: the
+// signature, and that the text is exactly the form this log writes.
+Result<Checkpoint> open_checkpoint_frame(std::string_view note, const VerifierKey* verifier) {
+  Result<Checkpoint> cp = make_error(ErrorCode::kInvalidArgument, "not a signed note");
+  if (verifier) {
+    cp = verifier->open_checkpoint(note);
+  } else if (auto text = note_text(note)) {
+    cp = Checkpoint::parse_body(*text);
+  }
+  if (!cp) return cp;
+  auto text = note_text(note);
+  if (!text || cp->body() != *text) {
+    return make_error(ErrorCode::kDataLoss,
+                      "the checkpoint text is not in the form this log writes");
+  }
+  return cp;
+}
+
 struct Entry {
   bool checkpoint = false;
   std::size_t segment = 0;
@@ -60,10 +78,13 @@ struct Entry {
 };
 
 struct Chunk {
+  const VerifierKey* verifier = nullptr;  // ScanOptions::verifier
   std::string data;
   std::vector<Entry> entries;
   std::size_t records = 0;
   // Filled by work().
+  // Per checkpoint entry up to first_bad: open_checkpoint_frame.
+  std::vector<Result<Checkpoint>> checkpoints;
   // The first record (counting records only) that is not well formed, has the wrong sequence
   // number or a time before the previous record's in the chunk; kNoRecord if none. Nothing is
   // computed for it and the records after it: the scan stops there.
@@ -83,6 +104,7 @@ struct Chunk {
     data.clear();
     entries.clear();
     records = 0;
+    checkpoints.clear();
     first_bad = kNoRecord;
     first_time.clear();
     last_time.clear();
@@ -98,7 +120,10 @@ struct Chunk {
     std::uint64_t begin = 0;  // position of the chunk's first record
     std::string_view previous_time;
     for (const auto& e : entries) {
-      if (e.checkpoint) continue;
+      if (e.checkpoint) {
+        checkpoints.push_back(open_checkpoint_frame(payload(e), verifier));
+        continue;
+      }
       std::string_view leaf = payload(e);
       Result<RecordHeader> h = scan_record_header(leaf);
       if (!h || h->seq != e.seq || (!leaves.empty() && h->time < previous_time)) {
@@ -223,7 +248,14 @@ class Scan {
   // The error for a record that Chunk::work() found bad (or whose time is before the chunk's
   // before), as the checks in log order describe it.
   Status record_problem(const Chunk& chunk, const Entry& e, const Entry* previous);
-  Status check_checkpoint(const Entry& entry, std::string_view payload);
+  // The rest of a checkpoint's checks, after open_checkpoint_frame (`cp`): against the tree.
+  Status check_checkpoint(const Entry& entry, std::string_view payload,
+                          const Result<Checkpoint>& cp);
+  std::unique_ptr<Chunk> new_chunk() const {
+    auto chunk = std::make_unique<Chunk>();
+    chunk->verifier = options_.verifier;
+    return chunk;
+  }
   LogLocation location(const Entry& e) const {
     return {e.segment, segments_[e.segment].second, e.offset, e.seq};
   }
@@ -241,7 +273,7 @@ class Scan {
   std::vector<std::pair<std::uint64_t, std::string>> segments_;
   std::uint64_t records_read_ = 0;  // ahead of result_.tree.size() by what is not consumed yet
   std::vector<std::unique_ptr<Chunk>> free_;
-  std::unique_ptr<Chunk> filling_ = std::make_unique<Chunk>();
+  std::unique_ptr<Chunk> filling_ = new_chunk();
   std::deque<std::unique_ptr<Chunk>> in_work_;  // oldest first
   ChunkWorkers workers_;
   std::vector<Hash> completed_;
@@ -362,7 +394,7 @@ Status Scan::dispatch() {
   workers_.submit(filling_.get());
   in_work_.push_back(std::move(filling_));
   if (free_.empty()) {
-    filling_ = std::make_unique<Chunk>();
+    filling_ = new_chunk();
   } else {
     filling_ = std::move(free_.back());
     free_.pop_back();
@@ -398,12 +430,14 @@ Status Scan::flush() {
 }
 
 Status Scan::consume(Chunk& chunk) {
-  std::size_t record = 0, hash = 0;
+  std::size_t record = 0, hash = 0, checkpoint = 0;
   const Entry* previous = nullptr;  // the chunk's previous record
   std::vector<Hash>* completed = visitor_ ? &completed_ : nullptr;
   for (const auto& e : chunk.entries) {
     if (e.checkpoint) {
-      if (auto s = check_checkpoint(e, chunk.payload(e)); !s) return s;
+      if (auto s = check_checkpoint(e, chunk.payload(e), chunk.checkpoints[checkpoint++]); !s) {
+        return s;
+      }
       continue;
     }
     if (record == chunk.first_bad || (record == 0 && chunk.first_time < result_.last_time)) {
@@ -446,20 +480,10 @@ Status Scan::record_problem(const Chunk& chunk, const Entry& e, const Entry* pre
   return make_error(ErrorCode::kInternal, where + ": a problem reported but not found again");
 }
 
-Status Scan::check_checkpoint(const Entry& e, std::string_view payload) {
+Status Scan::check_checkpoint(const Entry& e, std::string_view payload,
+                              const Result<Checkpoint>& cp) {
   std::string where = location(e).describe(LogLocation::Kind::kCheckpoint);
-  std::string note(payload);
-  Result<Checkpoint> cp = make_error(ErrorCode::kInvalidArgument, "not a signed note");
-  if (options_.verifier) {
-    cp = options_.verifier->open_checkpoint(note);
-  } else if (auto text = note_text(note)) {
-    cp = Checkpoint::parse_body(*text);
-  }
   if (!cp) return damage(where, cp.error().message);
-  auto text = note_text(note);
-  if (!text || cp->body() != *text) {
-    return damage(where, "the checkpoint text is not in the form this log writes");
-  }
   if (cp->origin != result_.origin) {
     return damage(where, "checkpoint of another log (origin \"" + cp->origin + "\")");
   }
@@ -471,7 +495,7 @@ Status Scan::check_checkpoint(const Entry& e, std::string_view payload) {
     return damage(where,
                   "the signed root does not match the records (a record before it was altered)");
   }
-  SignedCheckpoint signed_cp{*cp, std::move(note)};
+  SignedCheckpoint signed_cp{*cp, std::string(payload)};
   if (visitor_) {
     if (auto s = visitor_->on_checkpoint(signed_cp, location(e)); !s) return s;
   }
