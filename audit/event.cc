@@ -8,8 +8,8 @@
 #include <functional>
 #include <map>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__SSE2__)  // x86-64 always
+#include <immintrin.h>
 #endif
 
 #include "audit/utf8.h"
@@ -698,6 +698,34 @@ class Scanner {
 // The walk's steps, inlined: as calls, the position they share would live in memory.
 #define SILTA_INLINE __attribute__((always_inline))
 
+#if defined(__x86_64__)
+// PlainScanner::classify with AVX-512 (64 bytes and a mask register per step, and a masked load
+// for the last, partial, step), where the CPU has it.
+bool have_avx512bw() {
+  static const bool has = __builtin_cpu_supports("avx512bw");
+  return has;
+}
+
+__attribute__((target("avx512bw"))) bool classify_avx512(std::string_view s, std::uint64_t* quotes,
+                                                         std::uint64_t* key_chars) {
+  const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\'),
+                space = _mm512_set1_epi8(0x20), a = _mm512_set1_epi8('a'),
+                z = _mm512_set1_epi8('z'), underscore = _mm512_set1_epi8('_');
+  __mmask64 special = 0;
+  for (std::size_t i = 0; i < s.size(); i += 64) {
+    std::size_t left = s.size() - i;
+    __mmask64 valid = left >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << left) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(valid, s.data() + i);
+    // Signed bytes: below 0x20 is a control character or (negative) a byte from 0x80 up.
+    special |= (_mm512_cmplt_epi8_mask(v, space) | _mm512_cmpeq_epi8_mask(v, backslash)) & valid;
+    quotes[i / 64] = _mm512_cmpeq_epi8_mask(v, quote);
+    key_chars[i / 64] = (_mm512_cmpge_epu8_mask(v, a) & _mm512_cmple_epu8_mask(v, z)) |
+                        _mm512_cmpeq_epi8_mask(v, underscore);
+  }
+  return special == 0;
+}
+#endif
+
 class PlainScanner {
  public:
   static std::optional<RecordHeader> scan(std::string_view s) {
@@ -716,6 +744,12 @@ class PlainScanner {
   // Fills the bit masks (bit i % 64 of word i / 64 for byte i); false when a byte is a control
   // character, '\\' or not ASCII.
   bool classify() {
+#if defined(__x86_64__)
+    if (have_avx512bw()) {
+      quotes_[words_] = key_chars_[words_] = 0;
+      return classify_avx512(s_, quotes_.data(), key_chars_.data());
+    }
+#endif
     const char* p = s_.data();
     std::size_t n = s_.size(), i = 0;
     std::uint64_t q = 0, k = 0;  // the word being filled
@@ -815,8 +849,8 @@ class PlainScanner {
       if (!string_token(key) || key.empty() || key.size() > 64) return false;
       auto at = static_cast<std::size_t>(key.data() - p);
       std::size_t w = at / 64, shift = at % 64;
-      std::uint64_t m = key_chars_[w] >> shift;
-      if (shift != 0) m |= key_chars_[w + 1] << (64 - shift);
+      // The 64 bits from `at` on (the second shift in two steps: by 64 - 0 would be undefined).
+      std::uint64_t m = (key_chars_[w] >> shift) | ((key_chars_[w + 1] << 1) << (63 - shift));
       std::uint64_t want =
           key.size() == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << key.size()) - 1;
       return (m & want) == want;

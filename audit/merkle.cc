@@ -105,12 +105,6 @@ void leaf_hashes(std::span<const std::string_view> leaves, std::span<Hash> out) 
   std::size_t i = 0;
   if (sha256_x2::available()) {
     for (; i + 1 < leaves.size(); i += 2) {
-      if (leaves[i].size() > sha256_x2::kMaxMessage ||
-          leaves[i + 1].size() > sha256_x2::kMaxMessage) {
-        out[i] = leaf_hash(leaves[i]);
-        out[i + 1] = leaf_hash(leaves[i + 1]);
-        continue;
-      }
       sha256_x2::hash(0x00, as_bytes(leaves[i]), as_bytes(leaves[i + 1]), out[i].data(),
                       out[i + 1].data());
     }

@@ -90,23 +90,43 @@ SILTA_SHA_TARGET inline void compress(State* state, const std::uint8_t* const* b
   }
 }
 
-// prefix || message || 0x80 || zeros || bit length (64 bits, big-endian), a whole number of
-// blocks; returns how many.
-std::size_t pad(std::uint8_t prefix, std::span<const std::uint8_t> message, std::uint8_t* out) {
-  std::size_t n = message.size() + 1;
-  std::size_t blocks = (n + 8) / 64 + 1;
-  out[0] = prefix;
-  if (!message.empty()) std::memcpy(out + 1, message.data(), message.size());
-  std::memset(out + n, 0, blocks * 64 - n);
-  out[n] = 0x80;
-  std::uint64_t bits = static_cast<std::uint64_t>(n) * 8;
-  for (std::size_t i = 0; i < 8; ++i) {
-    out[blocks * 64 - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+// The blocks of prefix || message || 0x80 || zeros || bit length (64 bits, big-endian): the
+// first and the last one or two are copied, the ones between are read in place.
+class Blocks {
+ public:
+  Blocks(std::uint8_t prefix, std::span<const std::uint8_t> message) : message_(message.data()) {
+    std::size_t total = message.size() + 1;
+    full_ = total / 64;
+    std::size_t rest = total % 64;
+    std::size_t tail_blocks = rest + 9 <= 64 ? 1 : 2;
+    count_ = full_ + tail_blocks;
+    if (full_ > 0) {
+      first_[0] = prefix;
+      std::memcpy(first_ + 1, message.data(), 63);
+      std::memcpy(tail_, message.data() + full_ * 64 - 1, rest);
+    } else {
+      tail_[0] = prefix;
+      if (!message.empty()) std::memcpy(tail_ + 1, message.data(), message.size());
+    }
+    std::memset(tail_ + rest, 0, tail_blocks * 64 - rest);
+    tail_[rest] = 0x80;
+    std::uint64_t bits = static_cast<std::uint64_t>(total) * 8;
+    for (std::size_t i = 0; i < 8; ++i) {
+      tail_[tail_blocks * 64 - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+    }
   }
-  return blocks;
-}
+  std::size_t count() const { return count_; }
+  const std::uint8_t* operator[](std::size_t k) const {
+    if (k >= full_) return tail_ + 64 * (k - full_);
+    return k == 0 ? first_ : message_ + 64 * k - 1;
+  }
 
-constexpr std::size_t kBuffer = (kMaxMessage + 1 + 8) / 64 * 64 + 64;
+ private:
+  const std::uint8_t* message_;
+  std::size_t full_ = 0, count_ = 0;
+  alignas(16) std::uint8_t first_[64];
+  alignas(16) std::uint8_t tail_[128];
+};
 
 }  // namespace
 
@@ -124,20 +144,19 @@ bool available() {
 SILTA_SHA_TARGET void hash(std::uint8_t prefix, std::span<const std::uint8_t> a,
                            std::span<const std::uint8_t> b, std::uint8_t* out_a,
                            std::uint8_t* out_b) {
-  alignas(16) std::uint8_t buffer_a[kBuffer], buffer_b[kBuffer];
-  std::size_t blocks_a = pad(prefix, a, buffer_a), blocks_b = pad(prefix, b, buffer_b);
+  Blocks blocks_a(prefix, a), blocks_b(prefix, b);
   State state[2] = {initial_state(), initial_state()};
-  std::size_t both = std::min(blocks_a, blocks_b), i = 0;
-  for (; i < both; ++i) {
-    const std::uint8_t* blocks[2] = {buffer_a + 64 * i, buffer_b + 64 * i};
+  std::size_t both = std::min(blocks_a.count(), blocks_b.count()), k = 0;
+  for (; k < both; ++k) {
+    const std::uint8_t* blocks[2] = {blocks_a[k], blocks_b[k]};
     compress<2>(state, blocks);
   }
-  for (std::size_t k = i; k < blocks_a; ++k) {
-    const std::uint8_t* block = buffer_a + 64 * k;
+  for (std::size_t i = k; i < blocks_a.count(); ++i) {
+    const std::uint8_t* block = blocks_a[i];
     compress<1>(&state[0], &block);
   }
-  for (std::size_t k = i; k < blocks_b; ++k) {
-    const std::uint8_t* block = buffer_b + 64 * k;
+  for (std::size_t i = k; i < blocks_b.count(); ++i) {
+    const std::uint8_t* block = blocks_b[i];
     compress<1>(&state[1], &block);
   }
   store_digest(state[0], out_a);

@@ -11,14 +11,10 @@
 
 namespace silta::audit::sha256_x2 {
 
-// Messages longer than this are not taken (the caller hashes them one at a time).
-inline constexpr std::size_t kMaxMessage = 4096;
-
 // Whether this CPU has the SHA extensions (and SSSE3 and SSE4.1, which the code also uses).
 bool available();
 
-// out_a = SHA-256(prefix || a), out_b = SHA-256(prefix || b); each message at most kMaxMessage
-// bytes. Only when available().
+// out_a = SHA-256(prefix || a), out_b = SHA-256(prefix || b). Only when available().
 void hash(std::uint8_t prefix, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
           std::uint8_t* out_a, std::uint8_t* out_b);
 
