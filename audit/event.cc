@@ -895,10 +895,11 @@ class PlainScanner {
       if (!first && !less(prev, key)) return std::nullopt;
       prev = key;
       if (!eat(':')) return std::nullopt;
-      if (key.size() == 3 && key == "seq") {
+      if (key.size() == 3 && key[0] == 's' && key[1] == 'e' && key[2] == 'q') {
         if (!scan_unsigned(s_, pos, h.seq)) return std::nullopt;
         have_seq = true;
-      } else if (key.size() == 4 && key == "time") {
+      } else if (key.size() == 4 && key[0] == 't' && key[1] == 'i' && key[2] == 'm' &&
+                 key[3] == 'e') {
         if (!string_token(h.time) || !time_shape(h.time)) return std::nullopt;
         have_time = true;
       } else if (!value()) {
