@@ -689,12 +689,6 @@ class Scanner {
   std::size_t pos_ = 0;
 };
 
-// The common case at a fraction of Scanner's cost: a leaf without any control character, '\\' or
-// non-ASCII byte, so that every string is the plain bytes up to the next '"' (nothing escaped,
-// nothing to decode). One vector pass over the leaf marks its quotes and its key characters
-// (a-z, _); the walk then goes from quote to quote instead of byte by byte. For such a leaf it
-// accepts exactly what Scanner accepts; it never rejects: any other leaf, and any problem, goes to
-// Scanner, which then also says what is wrong.
 // The walk's steps, inlined: as calls, the position they share would live in memory.
 #define SILTA_INLINE __attribute__((always_inline))
 
@@ -726,6 +720,12 @@ __attribute__((target("avx512bw"))) bool classify_avx512(std::string_view s, std
 }
 #endif
 
+// The common case at a fraction of Scanner's cost: a leaf without any control character, '\\' or
+// non-ASCII byte, so that every string is the plain bytes up to the next '"' (nothing escaped,
+// nothing to decode). One vector pass over the leaf marks its quotes and its key characters
+// (a-z, _); the walk then goes from quote to quote instead of byte by byte. For such a leaf it
+// accepts exactly what Scanner accepts; it never rejects: any other leaf, and any problem, goes to
+// Scanner, which then also says what is wrong.
 class PlainScanner {
  public:
   static std::optional<RecordHeader> scan(std::string_view s) {

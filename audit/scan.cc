@@ -264,8 +264,8 @@ class Scan {
   // Consumes everything read so far.
   Status flush();
   Status consume(Chunk& chunk);
-  // The error for a record that Chunk::work() found bad (or whose time is before the chunk's
-  // before), as the checks in log order describe it.
+  // The error for a record that Chunk::work() found bad, or the first of a chunk when its time
+  // is before the last one of the chunk before: as the checks in log order describe it.
   Status record_problem(const Chunk& chunk, const Entry& e, const Entry* previous);
   // The rest of a checkpoint's checks, after open_checkpoint_frame (`cp`): against the tree.
   Status check_checkpoint(const Entry& entry, std::string_view payload,
