@@ -1,7 +1,9 @@
 #include "audit/scan.h"
 
 #include <algorithm>
+#include <bit>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -42,11 +44,49 @@ std::optional<std::string_view> note_text(std::string_view note) {
 
 namespace {
 
-// The scanning thread reads frames and checks their checksums; the record structure and leaf
-// hashes (most of the work) are done for a chunk of records at a time by worker threads while
-// the next chunks are read; the scanning thread then consumes the chunks in order (sequence,
-// time, tree, checkpoints, visitor). Small logs never fill a chunk and never start a worker.
+// The scanning thread reads frames and checks their checksums; everything else that can be
+// checked within a chunk of records (record structure, sequence numbers and time order inside
+// the chunk, leaf hashes and the hashes of the subtrees that lie inside it) is done by worker
+// threads while the next chunks are read; the scanning thread then consumes the chunks in order
+// (the first record's time against the chunk before, the rest of the tree, checkpoints,
+// visitor). Small logs never fill a chunk and never start a worker.
 constexpr std::size_t kChunkRecords = 4096;
+constexpr std::size_t kNoRecord = static_cast<std::size_t>(-1);
+
+// The checks of a checkpoint frame that need nothing but its bytes and the verifier key: the
+// signature, and that the text is exactly the form this log writes.
+Result<Checkpoint> open_checkpoint_frame(std::string_view note, const VerifierKey* verifier) {
+  Result<Checkpoint> cp = make_error(ErrorCode::kInvalidArgument, "not a signed note");
+  if (verifier) {
+    cp = verifier->open_checkpoint(note);
+  } else if (auto text = note_text(note)) {
+    cp = Checkpoint::parse_body(*text);
+  }
+  if (!cp) return cp;
+  auto text = note_text(note);
+  if (!text || cp->body() != *text) {
+    return make_error(ErrorCode::kDataLoss,
+                      "the checkpoint text is not in the form this log writes");
+  }
+  return cp;
+}
+
+// a < b for two record times (RecordHeader::time, 27 bytes each), in 8-byte big-endian words
+// rather than through a call to memcmp: this runs for every record.
+bool time_before(std::string_view a, std::string_view b) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (a.size() == 27 && b.size() == 27) {
+      for (std::size_t at : {0, 8, 16, 19}) {
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + at, 8);
+        std::memcpy(&y, b.data() + at, 8);
+        if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+      }
+      return false;
+    }
+  }
+  return a < b;
+}
 
 struct Entry {
   bool checkpoint = false;
@@ -57,30 +97,103 @@ struct Entry {
 };
 
 struct Chunk {
+  const VerifierKey* verifier = nullptr;  // ScanOptions::verifier
   std::string data;
   std::vector<Entry> entries;
   std::size_t records = 0;
-  // Filled by work(), one per record entry.
-  std::vector<Result<RecordHeader>> headers;
-  std::vector<Hash> leaf_hashes;
+  // Filled by work().
+  // Per checkpoint entry up to first_bad: open_checkpoint_frame.
+  std::vector<Result<Checkpoint>> checkpoints;
+  // The first record (counting records only) that is not well formed, has the wrong sequence
+  // number or a time before the previous record's in the chunk; kNoRecord if none. Nothing is
+  // computed for it and the records after it: the scan stops there.
+  std::size_t first_bad = kNoRecord;
+  std::string first_time, last_time;  // of the first and the last record before first_bad
+  // Per record, `hash_counts` of them: its leaf hash, then the hashes of the perfect subtrees it
+  // completes that lie inside the chunk (CompactRange::append_precomputed).
+  std::vector<Hash> hashes;
+  std::vector<std::uint8_t> hash_counts;
+  // work()'s own: the leaves, and per level L the hashes of the perfect subtrees of that level
+  // inside the chunk, the first of them numbered first_subtree[L] (the leaves: level 0).
+  std::vector<std::string_view> leaves;
+  std::vector<std::vector<Hash>> levels;
+  std::vector<std::uint64_t> first_subtree;
 
   void clear() {
     data.clear();
     entries.clear();
     records = 0;
-    headers.clear();
-    leaf_hashes.clear();
+    checkpoints.clear();
+    first_bad = kNoRecord;
+    first_time.clear();
+    last_time.clear();
+    hashes.clear();
+    hash_counts.clear();
+    leaves.clear();
   }
   std::string_view payload(const Entry& e) const {
     return std::string_view(data).substr(e.begin, e.size);
   }
   void work() {
-    headers.reserve(records);
-    leaf_hashes.reserve(records);
+    // The checks, in log order, up to the first bad record.
+    std::uint64_t begin = 0;  // position of the chunk's first record
+    std::string_view previous_time;
     for (const auto& e : entries) {
-      if (e.checkpoint) continue;
-      headers.push_back(scan_record_header(payload(e)));
-      leaf_hashes.push_back(leaf_hash(payload(e)));
+      if (e.checkpoint) {
+        checkpoints.push_back(open_checkpoint_frame(payload(e), verifier));
+        continue;
+      }
+      std::string_view leaf = payload(e);
+      Result<RecordHeader> h = scan_record_header(leaf);
+      if (!h || h->seq != e.seq || (!leaves.empty() && time_before(h->time, previous_time))) {
+        first_bad = leaves.size();
+        break;
+      }
+      if (leaves.empty()) {
+        begin = e.seq;
+        first_time.assign(h->time);
+      }
+      previous_time = h->time;
+      leaves.push_back(leaf);
+    }
+    last_time.assign(previous_time);
+    // The tree, a level at a time, so that the hashes can be computed two by two: the leaves,
+    // then each perfect subtree that lies inside the chunk, from its two halves.
+    std::size_t n = leaves.size();
+    if (n == 0) return;
+    std::size_t used = 1;
+    if (levels.empty()) levels.resize(1);
+    levels[0].resize(n);
+    leaf_hashes(leaves, levels[0]);
+    first_subtree.assign(1, begin);
+    for (int level = 1; level < 63; ++level) {
+      std::uint64_t lo = (begin + (std::uint64_t{1} << level) - 1) >> level;
+      std::uint64_t hi = (begin + n) >> level;  // subtrees [lo, hi) of this level
+      if (lo >= hi) break;
+      if (levels.size() <= used) levels.resize(used + 1);
+      levels[used].resize(hi - lo);
+      const std::vector<Hash>& below = levels[used - 1];
+      node_hashes(std::span(below).subspan(2 * lo - first_subtree[used - 1], 2 * (hi - lo)),
+                  levels[used]);
+      first_subtree.push_back(lo);
+      ++used;
+    }
+    // Per record: its leaf hash, then the subtrees it completes (the lowest set bits of its
+    // position) while they lie inside the chunk.
+    hashes.reserve(2 * n);
+    hash_counts.reserve(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      std::uint64_t end = begin + r + 1;  // of the subtrees the record completes
+      hashes.push_back(levels[0][r]);
+      std::uint8_t count = 1;
+      for (std::size_t level = 1; level < used && (end & ((std::uint64_t{1} << level) - 1)) == 0;
+           ++level) {
+        std::uint64_t index = (end >> level) - 1;
+        if (index < first_subtree[level]) break;
+        hashes.push_back(levels[level][index - first_subtree[level]]);
+        ++count;
+      }
+      hash_counts.push_back(count);
     }
   }
 };
@@ -151,9 +264,26 @@ class Scan {
   // Consumes everything read so far.
   Status flush();
   Status consume(Chunk& chunk);
-  Status check_checkpoint(const Entry& entry, std::string_view payload);
+  // The error for a record that Chunk::work() found bad, or the first of a chunk when its time
+  // is before the last one of the chunk before: as the checks in log order describe it.
+  Status record_problem(const Chunk& chunk, const Entry& e, const Entry* previous);
+  // The rest of a checkpoint's checks, after open_checkpoint_frame (`cp`): against the tree.
+  Status check_checkpoint(const Entry& entry, std::string_view payload,
+                          const Result<Checkpoint>& cp);
+  std::unique_ptr<Chunk> new_chunk() const {
+    auto chunk = std::make_unique<Chunk>();
+    chunk->verifier = options_.verifier;
+    return chunk;
+  }
   LogLocation location(const Entry& e) const {
     return {e.segment, segments_[e.segment].second, e.offset, e.seq};
+  }
+  // The same for the visitor, kept between records: no copy of the segment name per record.
+  const LogLocation& visited(const Entry& e) {
+    if (visited_.segment.empty() || visited_.segment_index != e.segment) visited_ = location(e);
+    visited_.offset = e.offset;
+    visited_.seq = e.seq;
+    return visited_;
   }
 
   const ScanOptions& options_;
@@ -162,10 +292,11 @@ class Scan {
   std::vector<std::pair<std::uint64_t, std::string>> segments_;
   std::uint64_t records_read_ = 0;  // ahead of result_.tree.size() by what is not consumed yet
   std::vector<std::unique_ptr<Chunk>> free_;
-  std::unique_ptr<Chunk> filling_ = std::make_unique<Chunk>();
+  std::unique_ptr<Chunk> filling_ = new_chunk();
   std::deque<std::unique_ptr<Chunk>> in_work_;  // oldest first
   ChunkWorkers workers_;
   std::vector<Hash> completed_;
+  LogLocation visited_;
 };
 
 Result<ScanResult> Scan::run() {
@@ -233,16 +364,15 @@ Status Scan::read_segment(std::size_t si, bool last) {
   SegmentReader::Frame frame;
   for (;;) {
     Entry entry{false, si, reader.offset(), records_read_, 0, 0};
-    LogLocation at = location(entry);
     step = reader.next(frame);
     if (step == SegmentReader::Step::kEnd) break;
     if (step == SegmentReader::Step::kTorn) {
       if (!last) {
-        return damage(at.describe(LogLocation::Kind::kUnknown),
+        return damage(location(entry).describe(LogLocation::Kind::kUnknown),
                       "incomplete frame at the end of a segment that is not the last");
       }
       auto size = (*file)->size();
-      result_.torn_tail = TornTail{name, at.offset, size ? *size - at.offset : 0, false};
+      result_.torn_tail = TornTail{name, entry.offset, size ? *size - entry.offset : 0, false};
       break;
     }
     if (step == SegmentReader::Step::kDamaged) {
@@ -250,7 +380,7 @@ Status Scan::read_segment(std::size_t si, bool last) {
       auto kind = !type                             ? LogLocation::Kind::kUnknown
                   : *type == FrameType::kCheckpoint ? LogLocation::Kind::kCheckpoint
                                                     : LogLocation::Kind::kRecord;
-      return damage(at.describe(kind), reader.problem());
+      return damage(location(entry).describe(kind), reader.problem());
     }
     if (frame.type == FrameType::kRecord) {
       ++records_read_;
@@ -283,7 +413,7 @@ Status Scan::dispatch() {
   workers_.submit(filling_.get());
   in_work_.push_back(std::move(filling_));
   if (free_.empty()) {
-    filling_ = std::make_unique<Chunk>();
+    filling_ = new_chunk();
   } else {
     filling_ = std::move(free_.back());
     free_.pop_back();
@@ -319,51 +449,60 @@ Status Scan::flush() {
 }
 
 Status Scan::consume(Chunk& chunk) {
-  std::size_t record = 0;
+  std::size_t record = 0, hash = 0, checkpoint = 0;
+  const Entry* previous = nullptr;  // the chunk's previous record
+  std::vector<Hash>* completed = visitor_ ? &completed_ : nullptr;
   for (const auto& e : chunk.entries) {
     if (e.checkpoint) {
-      if (auto s = check_checkpoint(e, chunk.payload(e)); !s) return s;
+      if (auto s = check_checkpoint(e, chunk.payload(e), chunk.checkpoints[checkpoint++]); !s) {
+        return s;
+      }
       continue;
     }
-    const Result<RecordHeader>& h = chunk.headers[record];
-    if (!h) return damage(location(e).describe(), h.error().message);
-    if (h->seq != e.seq) {
-      return damage(location(e).describe(),
-                    "sequence number " + std::to_string(h->seq) + " where " +
-                        std::to_string(e.seq) +
-                        " was expected (a missing, repeated or moved record)");
+    if (record == chunk.first_bad || (record == 0 && chunk.first_time < result_.last_time)) {
+      return record_problem(chunk, e, previous);
     }
-    if (h->time < result_.last_time) {
-      return damage(
-          location(e).describe(),
-          "time " + std::string(h->time) + " is before the previous record's " + result_.last_time);
-    }
-    result_.last_time.assign(h->time);
     completed_.clear();
-    result_.tree.append(chunk.leaf_hashes[record++], &completed_);
+    result_.tree.append_precomputed(
+        std::span<const Hash>(chunk.hashes).subspan(hash, chunk.hash_counts[record]), completed);
+    hash += chunk.hash_counts[record++];
+    previous = &e;
     if (visitor_) {
-      if (auto s = visitor_->on_record(e.seq, chunk.payload(e), location(e), completed_); !s) {
+      if (auto s = visitor_->on_record(e.seq, chunk.payload(e), visited(e), completed_); !s) {
         return s;
       }
     }
   }
+  if (record > 0) result_.last_time = chunk.last_time;
   return {};
 }
 
-Status Scan::check_checkpoint(const Entry& e, std::string_view payload) {
+Status Scan::record_problem(const Chunk& chunk, const Entry& e, const Entry* previous) {
+  std::string where = location(e).describe();
+  Result<RecordHeader> h = scan_record_header(chunk.payload(e));
+  if (!h) return damage(where, h.error().message);
+  if (h->seq != e.seq) {
+    return damage(where, "sequence number " + std::to_string(h->seq) + " where " +
+                             std::to_string(e.seq) +
+                             " was expected (a missing, repeated or moved record)");
+  }
+  std::string previous_time = result_.last_time;
+  if (previous) {
+    Result<RecordHeader> p = scan_record_header(chunk.payload(*previous));
+    if (!p) return make_error(ErrorCode::kInternal, where + ": the record before is not readable");
+    previous_time.assign(p->time);
+  }
+  if (h->time < previous_time) {
+    return damage(where, "time " + std::string(h->time) + " is before the previous record's " +
+                             previous_time);
+  }
+  return make_error(ErrorCode::kInternal, where + ": a problem reported but not found again");
+}
+
+Status Scan::check_checkpoint(const Entry& e, std::string_view payload,
+                              const Result<Checkpoint>& cp) {
   std::string where = location(e).describe(LogLocation::Kind::kCheckpoint);
-  std::string note(payload);
-  Result<Checkpoint> cp = make_error(ErrorCode::kInvalidArgument, "not a signed note");
-  if (options_.verifier) {
-    cp = options_.verifier->open_checkpoint(note);
-  } else if (auto text = note_text(note)) {
-    cp = Checkpoint::parse_body(*text);
-  }
   if (!cp) return damage(where, cp.error().message);
-  auto text = note_text(note);
-  if (!text || cp->body() != *text) {
-    return damage(where, "the checkpoint text is not in the form this log writes");
-  }
   if (cp->origin != result_.origin) {
     return damage(where, "checkpoint of another log (origin \"" + cp->origin + "\")");
   }
@@ -375,7 +514,7 @@ Status Scan::check_checkpoint(const Entry& e, std::string_view payload) {
     return damage(where,
                   "the signed root does not match the records (a record before it was altered)");
   }
-  SignedCheckpoint signed_cp{*cp, std::move(note)};
+  SignedCheckpoint signed_cp{*cp, std::string(payload)};
   if (visitor_) {
     if (auto s = visitor_->on_checkpoint(signed_cp, location(e)); !s) return s;
   }

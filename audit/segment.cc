@@ -66,24 +66,25 @@ void append_frame(Bytes& out, FrameType type, std::span<const std::uint8_t> payl
 }
 
 Result<bool> SegmentReader::fill(std::size_t n) {
-  std::uint64_t have_end = buffer_offset_ + buffer_.size();
+  std::uint64_t have_end = buffer_offset_ + buffer_size_;
   if (offset_ >= buffer_offset_ && offset_ + n <= have_end) return true;
   if (offset_ + n > file_size_) return false;
-  // Keep the bytes from offset_ on, then read enough for n (at least a chunk).
+  // Keep the bytes from offset_ on, then read enough for n (at least a chunk). The buffer only
+  // grows: its bytes past buffer_size_ are not needed, and resizing would zero them first.
+  std::size_t have = 0;
   if (offset_ >= buffer_offset_ && offset_ < have_end) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<long>(offset_ - buffer_offset_));
-  } else {
-    buffer_.clear();
+    have = static_cast<std::size_t>(have_end - offset_);
+    std::memmove(buffer_.data(), buffer_.data() + (offset_ - buffer_offset_), have);
   }
   buffer_offset_ = offset_;
-  std::size_t have = buffer_.size();
+  buffer_size_ = have;
   std::size_t want = std::max(n, kReadChunk);
   want = static_cast<std::size_t>(std::min<std::uint64_t>(want, file_size_ - offset_));
-  buffer_.resize(want);
+  if (buffer_.size() < want) buffer_.resize(want);
   auto got = file_.read_at(offset_ + have, std::span(buffer_.data() + have, want - have));
   if (!got) return got.error();
-  buffer_.resize(have + *got);
-  return buffer_.size() >= n;
+  buffer_size_ = have + *got;
+  return buffer_size_ >= n;
 }
 
 bool SegmentReader::rest_is_zero() {
@@ -150,7 +151,7 @@ SegmentReader::Step SegmentReader::read_header(SegmentHeader& header) {
 }
 
 void SegmentReader::start_at(std::uint64_t offset, std::uint64_t end) {
-  buffer_.clear();
+  buffer_size_ = 0;
   buffer_offset_ = offset;
   offset_ = offset;
   file_size_ = end;

@@ -73,7 +73,8 @@ class SegmentReader {
   bool rest_is_zero();
 
   const ReadFile& file_;
-  Bytes buffer_;
+  Bytes buffer_;  // the first buffer_size_ bytes hold file data
+  std::size_t buffer_size_ = 0;
   std::uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
   std::uint64_t offset_ = 0;
   std::uint64_t file_size_ = 0;

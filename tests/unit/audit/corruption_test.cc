@@ -70,7 +70,11 @@ struct SmallLog {
   std::vector<Frame> frames;
   std::vector<AuditEvent> events;
 
-  explicit SmallLog(std::uint64_t segment_bytes = 64 << 20, int records = 7) {
+  std::uint64_t checkpoint_every = 3;
+
+  explicit SmallLog(std::uint64_t segment_bytes = 64 << 20, int records = 7,
+                    std::uint64_t checkpoint_every_records = 3)
+      : checkpoint_every(checkpoint_every_records) {
     files.skip_syncs(true);  // recovery logic, not durability, is under test here
     auto log = open_log(segment_bytes);
     for (int i = 0; i < records; ++i) {
@@ -98,7 +102,7 @@ struct SmallLog {
     AuditLogOptions o;
     o.dir = dir;
     o.file_system = &files;
-    o.checkpoint_every_records = 3;
+    o.checkpoint_every_records = checkpoint_every;
     o.checkpoint_every = std::chrono::hours(1);
     o.segment_bytes = segment_bytes;
     auto log = AuditLog::open(o, key, report);
@@ -300,5 +304,95 @@ TEST_CASE("swapped, replaced or foreign checkpoints are detected", "[corruption]
     }
     spit(log.segment, bytes);
     expect_failure(log.verify(), "no checkpoint signed by");
+  }
+}
+
+namespace {
+
+// Checks the hashes a scan hands its visitor (the leaf, then the subtrees it completes) against a
+// tree built one leaf at a time.
+class TreeChecker final : public ScanVisitor {
+ public:
+  std::uint64_t records = 0;
+  Status on_record(std::uint64_t seq, std::string_view leaf, const LogLocation& at,
+                   std::span<const Hash> completed) override {
+    REQUIRE(seq == records);
+    REQUIRE(at.seq == seq);
+    expected_.clear();
+    tree_.append(leaf_hash(leaf), &expected_);
+    REQUIRE(std::vector<Hash>(completed.begin(), completed.end()) == expected_);
+    ++records;
+    return {};
+  }
+  Status on_checkpoint(const SignedCheckpoint& cp, const LogLocation&) override {
+    REQUIRE(cp.checkpoint.size == tree_.size());
+    REQUIRE(cp.checkpoint.root == tree_.root());
+    return {};
+  }
+
+ private:
+  CompactRange tree_;
+  std::vector<Hash> expected_;
+};
+
+}  // namespace
+
+TEST_CASE("past one scan chunk: every record visited, damage named as in a small log",
+          "[corruption]") {
+  // The scan hands chunks of 4096 records to worker threads and checks the chunk boundaries
+  // itself: records before, at and after them, in one segment and across segments.
+  constexpr std::uint64_t kRecords = 10000, kCheckpointEvery = 1000;
+  SECTION("several segments") {
+    SmallLog log(1 << 20, kRecords, kCheckpointEvery);
+    TreeChecker checker;
+    auto scan = scan_log({&log.files, log.dir, nullptr, ""}, &checker);
+    REQUIRE(scan);
+    CHECK(scan->segments.size() > 2);
+    CHECK(checker.records == kRecords);
+    auto report = log.verify();
+    REQUIRE(report);
+    CHECK(report->records == kRecords);
+  }
+  SECTION("damage at the chunk boundaries") {
+    SmallLog log(64 << 20, kRecords, kCheckpointEvery);
+    TreeChecker checker;
+    REQUIRE(scan_log({&log.files, log.dir, nullptr, ""}, &checker));
+    CHECK(checker.records == kRecords);
+    REQUIRE(log.verify());
+    for (std::uint64_t r : {1, 999, 4095, 4096, 4097, 6000, 8191, 8192, 9999}) {
+      INFO("record " << r);
+      std::size_t i = log.find(false, r);
+      const AuditRecord original = *parse_record(log.frames[i].payload);
+      auto expect = [&](const std::string& payload, const std::string& must_contain) {
+        log.rewrite(i, i, framed(FrameType::kRecord, payload));
+        expect_failure(log.verify(), must_contain);
+        spit(log.segment, log.original);
+      };
+      AuditRecord changed = original;
+      changed.time -= std::chrono::hours(1);
+      expect(*encode_record(changed), "record " + std::to_string(r) + ": time");
+      // A later time makes the next record's the one out of order, unless a checkpoint comes
+      // first (and finds the altered record).
+      std::uint64_t next_checkpoint =
+          std::min<std::uint64_t>((r / kCheckpointEvery + 1) * kCheckpointEvery, kRecords);
+      std::string root_mismatch = "checkpoint after " + std::to_string(next_checkpoint) +
+                                  " records: the signed root does not match";
+      changed = original;
+      changed.time += std::chrono::hours(1);
+      expect(*encode_record(changed), next_checkpoint == r + 1
+                                          ? root_mismatch
+                                          : "record " + std::to_string(r + 1) + ": time");
+      changed = original;
+      changed.seq = r + 1;
+      expect(*encode_record(changed), "record " + std::to_string(r) + ": sequence number " +
+                                          std::to_string(r + 1) + " where " + std::to_string(r) +
+                                          " was expected");
+      expect(log.frames[i].payload + " ",
+             "record " + std::to_string(r) + ": record is not canonical JSON");
+      changed = original;
+      changed.event.actor = "someone-else";
+      expect(*encode_record(changed), root_mismatch);
+      REQUIRE(log.verify());
+    }
   }
 }

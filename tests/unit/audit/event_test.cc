@@ -1,7 +1,7 @@
 // Records: canonical JSON that matches common/codec.h canonical_json exactly, round trips, field
 // rules, the identity-code guard, and the fast structural scan.
-#include <catch2/catch.hpp>
 #include <array>
+#include <catch2/catch.hpp>
 #include <random>
 
 #include "audit/event.h"
@@ -265,4 +265,73 @@ TEST_CASE("FHIR AuditEvent export carries who, what, when, why and the basis", "
     if (d["type"] == "citations") has_citation = d["valueString"] == "fi.atl.64.1";
   }
   CHECK(has_citation);
+}
+
+TEST_CASE("the vector scan and the byte-by-byte scan agree on every leaf", "[event]") {
+  // scan_record_header takes a vector path for leaves without escapes, control characters or
+  // non-ASCII bytes; it must accept exactly what the byte-by-byte scan accepts, with the same
+  // header, and leave every refusal (and its message) to it.
+  std::mt19937_64 rng(11);
+  auto same = [](std::string_view leaf) {
+    auto fast = scan_record_header(leaf);
+    auto reference = scan_record_header_reference(leaf);
+    INFO(leaf);
+    REQUIRE(static_cast<bool>(fast) == static_cast<bool>(reference));
+    if (fast) {
+      CHECK(fast->seq == reference->seq);
+      CHECK(fast->time == reference->time);
+    } else {
+      CHECK(fast.error().message == reference.error().message);
+    }
+    return static_cast<bool>(fast);
+  };
+  std::vector<std::string> leaves;
+  for (std::uint64_t n = 0; n < 50; ++n) {
+    leaves.push_back(*encode_record({n * 7919, t0(), test_util::small_event(n)}));
+    leaves.push_back(*encode_record({n, t0(), test_util::sample_event(n)}));
+  }
+  for (int i = 0; i < 200; ++i) {
+    AuditRecord r = random_record(rng);
+    if (validate_event(r.event)) leaves.push_back(*encode_record(r));
+  }
+  // Long keys and long leaves go to the byte-by-byte scan whole.
+  leaves.push_back("{\"" + std::string(70, 'k') + "\":1,\"seq\":1,\"time\":\"" +
+                   "2026-11-23T10:15:30.123456Z\"}");
+  leaves.push_back("{\"a\":\"" + std::string(5000, 'x') +
+                   "\",\"seq\":1,\"time\":\"2026-11-23T10:15:30.123456Z\"}");
+  static const std::string kBytes = "\"\\{}[],:0123456789tfalsruexyz_- .AZ\x01\x7f\xc3\xa4";
+  int accepted = 0, refused = 0;
+  for (const auto& leaf : leaves) {
+    REQUIRE(same(leaf));
+    for (int k = 0; k < 200; ++k) {
+      std::string m = leaf;
+      std::size_t at = rng() % m.size();
+      switch (rng() % 4) {
+        case 0:  // a byte replaced
+          m[at] = kBytes[rng() % kBytes.size()];
+          break;
+        case 1:  // a byte inserted
+          m.insert(at, 1, kBytes[rng() % kBytes.size()]);
+          break;
+        case 2:  // a byte removed
+          m.erase(at, 1);
+          break;
+        default:  // cut short, or two pieces swapped
+          if (rng() % 2) {
+            m.resize(at);
+          } else {
+            std::size_t b = rng() % m.size(), len = 1 + rng() % 8;
+            if (at + len <= m.size() && b + len <= m.size()) {
+              std::string piece = m.substr(at, len);
+              m.replace(at, len, m.substr(b, len));
+              m.replace(b, len, piece);
+            }
+          }
+      }
+      (same(m) ? accepted : refused)++;
+    }
+  }
+  // Both outcomes occur in numbers (a reordered key, a digit changed, a space, ...).
+  CHECK(accepted > 1000);
+  CHECK(refused > 10000);
 }
