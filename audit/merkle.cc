@@ -6,8 +6,6 @@
 #include <bit>
 #include <stdexcept>
 
-#include "audit/sha256_x2.h"
-
 namespace silta::audit {
 
 namespace {
@@ -102,29 +100,13 @@ Hash leaf_hash(std::span<const std::uint8_t> leaf) { return digest(0x00, leaf); 
 Hash node_hash(const Hash& left, const Hash& right) { return digest(0x01, left, right); }
 
 void leaf_hashes(std::span<const std::string_view> leaves, std::span<Hash> out) {
-  std::size_t i = 0;
-  if (sha256_x2::available()) {
-    for (; i + 1 < leaves.size(); i += 2) {
-      sha256_x2::hash(0x00, as_bytes(leaves[i]), as_bytes(leaves[i + 1]), out[i].data(),
-                      out[i + 1].data());
-    }
-  }
-  for (; i < leaves.size(); ++i) out[i] = leaf_hash(leaves[i]);
+  for (std::size_t i = 0; i < leaves.size(); ++i) out[i] = leaf_hash(leaves[i]);
 }
 
 void node_hashes(std::span<const Hash> children, std::span<Hash> out) {
-  std::size_t i = 0, n = children.size() / 2;
-  // A node's message is the two children, which lie side by side in `children`.
-  static_assert(sizeof(Hash) == 32);
-  auto pair = [&](std::size_t k) {
-    return std::span(reinterpret_cast<const std::uint8_t*>(&children[2 * k]), 2 * sizeof(Hash));
-  };
-  if (sha256_x2::available()) {
-    for (; i + 1 < n; i += 2) {
-      sha256_x2::hash(0x01, pair(i), pair(i + 1), out[i].data(), out[i + 1].data());
-    }
+  for (std::size_t i = 0; i < children.size() / 2; ++i) {
+    out[i] = node_hash(children[2 * i], children[2 * i + 1]);
   }
-  for (; i < n; ++i) out[i] = node_hash(children[2 * i], children[2 * i + 1]);
 }
 
 Hash empty_root() { return sha256(std::string_view()); }

@@ -26,9 +26,8 @@ Hash leaf_hash(std::span<const std::uint8_t> leaf);
 inline Hash leaf_hash(std::string_view leaf) { return leaf_hash(as_bytes(leaf)); }
 // SHA-256(0x01 || left || right).
 Hash node_hash(const Hash& left, const Hash& right);
-// Many at once: out[i] = leaf_hash(leaves[i]), and out[i] = node_hash(children[2i],
-// children[2i + 1]). About twice as fast as one at a time where the CPU has the SHA extensions
-// (audit/sha256_x2.h): what a scan of the whole log uses.
+// Many at once (a chunk of a scan): out[i] = leaf_hash(leaves[i]), and
+// out[i] = node_hash(children[2i], children[2i + 1]).
 void leaf_hashes(std::span<const std::string_view> leaves, std::span<Hash> out);
 void node_hashes(std::span<const Hash> children, std::span<Hash> out);
 // The root of the empty tree: SHA-256 of nothing.

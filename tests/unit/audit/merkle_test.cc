@@ -258,8 +258,8 @@ TEST_CASE("proofs report errors from the subtree source", "[merkle]") {
 }
 
 TEST_CASE("many hashes at once equal one at a time, at every length", "[merkle]") {
-  // Two messages go through the SHA extensions side by side where the CPU has them: messages of
-  // different block counts, the padding at every length, and messages too long for that path.
+  // The scan's batch functions against one at a time and against common/codec's SHA-256 (EVP):
+  // messages of different block counts, the padding at every length, long messages.
   std::mt19937_64 rng(3);
   std::vector<std::string> texts;
   for (std::size_t n = 0; n < 300; ++n) texts.push_back(std::string(n, 'x'));
@@ -279,7 +279,7 @@ TEST_CASE("many hashes at once equal one at a time, at every length", "[merkle]"
     REQUIRE(out[i] == leaf_hash(leaves[i]));
     REQUIRE(out[i] == sha256(std::string(1, '\0') + texts[i]));
   }
-  // An odd count leaves one for the one-at-a-time path.
+  // An odd count of children: the last one is left over.
   std::vector<Hash> nodes((out.size() - 1) / 2);
   node_hashes(std::span<const Hash>(out).first(2 * nodes.size()), nodes);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
