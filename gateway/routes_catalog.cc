@@ -62,18 +62,18 @@ Handler idempotent(const Services& services, Handler inner) {
       replay.content_type = record.status >= 400 ? kProblemContentType : "application/json";
       replay.body = record.body;
       replay.headers.emplace_back("Idempotent-Replayed", "true");
+      if (!record.location.empty()) replay.headers.emplace_back("Location", record.location);
       co_return replay;
     }
     Response response = co_await inner(ctx);
     // Server-side failures are not remembered: a retry should try again.
     if (response.status < 500) {
-      store::IdempotencyRecord record{agency,
-                                      key,
-                                      hash,
-                                      static_cast<int>(response.status),
-                                      response.body,
-                                      now,
-                                      now + s->config->exchange.idempotency_ttl};
+      store::IdempotencyRecord record{
+          agency,        key, hash, static_cast<int>(response.status),
+          response.body, "",  now,  now + s->config->exchange.idempotency_ttl};
+      for (const auto& [name, value] : response.headers) {
+        if (name == "Location") record.location = value;
+      }
       auto save = [record](store::Store& st) { return st.save_idempotency(record); };
       auto saved = co_await on_store(*s, std::move(save));
       if (!saved && saved.error().code == ErrorCode::kConflict) {

@@ -113,6 +113,10 @@ CREATE INDEX audit_index_by_agency ON audit_index (agency, time);
 CREATE INDEX audit_index_by_target ON audit_index (target_agency, time);
 CREATE INDEX audit_index_by_event ON audit_index (event_type, time);
 )SQL"},
+      // A replayed 201/202 carries the Location header of the first answer.
+      {2, "idempotency location", R"SQL(
+ALTER TABLE idempotency ADD COLUMN location TEXT NOT NULL DEFAULT '';
+)SQL"},
   };
   return list;
 }

@@ -253,7 +253,7 @@ Result<std::vector<std::string>> SqlStore::expire_consents(SysTime now) {
 namespace {
 
 constexpr const char* kIdempotencyCols =
-    "agency, key, request_hash, status, body_sealed, created_at, expires_at";
+    "agency, key, request_hash, status, body_sealed, created_at, expires_at, location";
 
 std::string idempotency_context(const std::string& agency, const std::string& key) {
   return "idempotency\n" + agency + "\n" + key;
@@ -272,6 +272,7 @@ Result<IdempotencyRecord> SqlStore::idempotency_from_row(const Row& row) const {
   r.body = std::move(*body);
   r.created_at = row.time(5);
   r.expires_at = row.time(6);
+  r.location = row.text(7);
   return r;
 }
 
@@ -285,11 +286,13 @@ Result<IdempotencyRecord> SqlStore::save_idempotency(const IdempotencyRecord& re
     // An expired record with the same key is replaced; a live one is kept.
     auto inserted = c.run(
         "INSERT INTO idempotency (agency, key, request_hash, status, body_sealed, created_at, "
-        "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (agency, key) DO UPDATE SET "
-        "request_hash = excluded.request_hash, status = excluded.status, body_sealed = "
-        "excluded.body_sealed, created_at = excluded.created_at, expires_at = "
-        "excluded.expires_at WHERE idempotency.expires_at <= excluded.created_at RETURNING key",
-        rec.agency, rec.key, rec.request_hash, rec.status, *sealed, rec.created_at, rec.expires_at);
+        "expires_at, location) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (agency, key) "
+        "DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status, "
+        "body_sealed = excluded.body_sealed, created_at = excluded.created_at, expires_at = "
+        "excluded.expires_at, location = excluded.location WHERE idempotency.expires_at <= "
+        "excluded.created_at RETURNING key",
+        rec.agency, rec.key, rec.request_hash, rec.status, *sealed, rec.created_at, rec.expires_at,
+        rec.location);
     if (!inserted) return inserted.error();
     if (!inserted->empty()) return rec;
     auto rows = c.run(std::string("SELECT ") + kIdempotencyCols +

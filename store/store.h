@@ -63,6 +63,7 @@ struct IdempotencyRecord {
   std::string request_hash;  // SHA-256 hex of method, path and body
   int status = 0;            // the stored response
   std::string body;          // may carry released data: encrypted at rest
+  std::string location;      // the Location header of the stored response, if any
   SysTime created_at, expires_at;
 };
 

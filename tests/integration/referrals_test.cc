@@ -346,6 +346,8 @@ TEST_CASE("an Idempotency-Key makes a retried referral safe, and a changed body 
   REQUIRE(second.status == 202);
   CHECK(second.json()["referral"]["id"] == first.json()["referral"]["id"]);
   CHECK(second.header("idempotent-replayed") == "true");
+  CHECK_FALSE(first.header("location").empty());
+  CHECK(second.header("location") == first.header("location"));
   auto changed = school.post_json("/v1/referrals", school_report("Another concern entirely."), key);
   CHECK(changed.status == 409);
   CHECK(changed.json()["type"] == "urn:silta:problem:idempotency-key-reused");

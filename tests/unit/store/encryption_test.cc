@@ -65,8 +65,8 @@ void store_identities(store::Store& s) {
                             std::string(R"({"sibling":")") + kOtherHetu + "\"}"};
   REQUIRE(s.record_referral_decision("r-1", d, {}, {}));
   REQUIRE(s.save_idempotency({"soite-lastensuojelu", "k1", "h", 200,
-                              std::string(R"({"data":{"hetu":")") + kGuardianHetu + "\"}}", t0(),
-                              t0() + hours(1)}));
+                              std::string(R"({"data":{"hetu":")") + kGuardianHetu + "\"}}", "",
+                              t0(), t0() + hours(1)}));
   store::BreakGlassReview bg;
   bg.id = "bg-1";
   bg.agency = "soite-lastensuojelu";

@@ -11,7 +11,8 @@ namespace {
 
 store::IdempotencyRecord idem(const std::string& key, const std::string& hash, int status,
                               const std::string& body, SysTime created) {
-  return {"soite-lastensuojelu", key, hash, status, body, created, created + hours(24)};
+  return {"soite-lastensuojelu", key, hash, status, body, "/v1/consents/c-1", created,
+          created + hours(24)};
 }
 
 store::BreakGlassReview review_item(const std::string& id, const std::string& agency,
@@ -51,6 +52,7 @@ TEMPLATE_TEST_CASE("idempotency records: replay and conflict and expiry and purg
   REQUIRE(*found);
   CHECK((*found)->body == R"({"id":"c-1"})");
   CHECK((*found)->request_hash == "hash-a");
+  CHECK((*found)->location == "/v1/consents/c-1");
   CHECK((*found)->expires_at == t0() + hours(24));
 
   // A racing second request with the same body gets the first response.
