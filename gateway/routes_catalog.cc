@@ -1,5 +1,9 @@
 // GET /v1/catalog and the Idempotency-Key handling of POSTs.
+#include <algorithm>
+
 #include "common/codec.h"
+#include "gateway/api.h"
+#include "gateway/logging.h"
 #include "gateway/routes.h"
 
 namespace silta::gateway {
@@ -27,8 +31,40 @@ bool valid_key(std::string_view key) {
   return true;
 }
 
+Response key_reused() {
+  return Response::from_problem(problem(409, "idempotency-key-reused", "Idempotency-Key reused",
+                                        "This Idempotency-Key was used for a different request."));
+}
+
+Response in_progress() {
+  auto r = Response::from_problem(
+      problem(409, "idempotency-key-in-progress", "Request in progress",
+              "A request with this Idempotency-Key is still being answered; retry shortly."));
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+// What a request finds under its key: the first answer again, or why it may not run.
+Response answer_from(const store::IdempotencyRecord& record, const std::string& hash) {
+  if (record.request_hash != hash) return key_reused();
+  if (record.status == 0) return in_progress();
+  Response replay;
+  replay.status = static_cast<unsigned>(record.status);
+  replay.content_type = record.status >= 400 ? kProblemContentType : "application/json";
+  replay.body = record.body;
+  replay.headers.emplace_back("Idempotent-Replayed", "true");
+  if (!record.location.empty()) replay.headers.emplace_back("Location", record.location);
+  return replay;
+}
+
 }  // namespace
 
+// A request with a key first reserves it (a pending record, status 0, with a random token as
+// its body), durably, then runs, then stores its answer over the reservation. A second request
+// with the key meanwhile gets 409 idempotency-key-in-progress, so the same exchange never runs
+// twice at once, also across instances sharing a PostgreSQL store. A 5xx answer releases the
+// key (a retry should try again); a reservation whose instance died expires after
+// max(60 s, 4 × exchange.adapter_timeout).
 Handler idempotent(const Services& services, Handler inner) {
   const Services* s = &services;
   return [s, inner = std::move(inner)](RequestContext& ctx) -> asio::awaitable<Response> {
@@ -50,37 +86,36 @@ Handler idempotent(const Services& services, Handler inner) {
     };
     auto found = co_await read_store(*s, std::move(find));
     if (!found) co_return Response::from_problem(problem_from_error(found.error()));
-    if (found->has_value()) {
-      const auto& record = **found;
-      if (record.request_hash != hash) {
-        co_return Response::from_problem(
-            problem(409, "idempotency-key-reused", "Idempotency-Key reused",
-                    "This Idempotency-Key was used for a different request."));
-      }
-      Response replay;
-      replay.status = static_cast<unsigned>(record.status);
-      replay.content_type = record.status >= 400 ? kProblemContentType : "application/json";
-      replay.body = record.body;
-      replay.headers.emplace_back("Idempotent-Replayed", "true");
-      if (!record.location.empty()) replay.headers.emplace_back("Location", record.location);
-      co_return replay;
+    if (found->has_value()) co_return answer_from(**found, hash);
+
+    const auto pending_ttl = std::max<std::chrono::microseconds>(
+        std::chrono::seconds(60), 4 * s->config->exchange.adapter_timeout);
+    const std::string token = new_id("pending-");
+    store::IdempotencyRecord reservation{agency, key, hash, 0, token, "", now, now + pending_ttl};
+    auto reserve = [reservation](store::Store& st) { return st.save_idempotency(reservation); };
+    auto reserved = co_await on_store(*s, std::move(reserve));
+    if (!reserved) {
+      if (reserved.error().code == ErrorCode::kConflict) co_return key_reused();
+      co_return Response::from_problem(problem_from_error(reserved.error()));
     }
+    if (reserved->status != 0 || reserved->body != token) co_return answer_from(*reserved, hash);
+
     Response response = co_await inner(ctx);
-    // Server-side failures are not remembered: a retry should try again.
+    store::IdempotencyRecord answer = reservation;
     if (response.status < 500) {
-      store::IdempotencyRecord record{
-          agency,        key, hash, static_cast<int>(response.status),
-          response.body, "",  now,  now + s->config->exchange.idempotency_ttl};
+      answer.status = static_cast<int>(response.status);
+      answer.body = response.body;
+      answer.expires_at = now_utc() + s->config->exchange.idempotency_ttl;
       for (const auto& [name, value] : response.headers) {
-        if (name == "Location") record.location = value;
+        if (name == "Location") answer.location = value;
       }
-      auto save = [record](store::Store& st) { return st.save_idempotency(record); };
-      auto saved = co_await on_store(*s, std::move(save));
-      if (!saved && saved.error().code == ErrorCode::kConflict) {
-        co_return Response::from_problem(
-            problem(409, "idempotency-key-reused", "Idempotency-Key reused",
-                    "This Idempotency-Key was used for a different request."));
-      }
+    } else {
+      answer.expires_at = now;  // released: expired at once
+    }
+    auto save = [answer](store::Store& st) { return st.save_idempotency(answer); };
+    if (auto saved = co_await on_store(*s, std::move(save)); !saved) {
+      // The answer stands; a retry finds the reservation until it expires.
+      logging::warn("idempotency_save_failed", {{"error", saved.error().message}});
     }
     co_return response;
   };

@@ -283,14 +283,16 @@ Result<IdempotencyRecord> SqlStore::save_idempotency(const IdempotencyRecord& re
   auto sealed = seal(rec.body, idempotency_context(rec.agency, rec.key));
   if (!sealed) return sealed.error();
   return write([&](Connection& c) -> Result<IdempotencyRecord> {
-    // An expired record with the same key is replaced; a live one is kept.
+    // An expired record with the same key is replaced, and a reservation by its owner (same
+    // hash and time); any other live one is kept.
     auto inserted = c.run(
         "INSERT INTO idempotency (agency, key, request_hash, status, body_sealed, created_at, "
         "expires_at, location) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (agency, key) "
         "DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status, "
         "body_sealed = excluded.body_sealed, created_at = excluded.created_at, expires_at = "
         "excluded.expires_at, location = excluded.location WHERE idempotency.expires_at <= "
-        "excluded.created_at RETURNING key",
+        "excluded.created_at OR (idempotency.status = 0 AND idempotency.request_hash = "
+        "excluded.request_hash AND idempotency.created_at = excluded.created_at) RETURNING key",
         rec.agency, rec.key, rec.request_hash, rec.status, *sealed, rec.created_at, rec.expires_at,
         rec.location);
     if (!inserted) return inserted.error();

@@ -61,7 +61,7 @@ struct IdempotencyRecord {
   std::string agency;        // the caller; keys are per agency
   std::string key;           // the Idempotency-Key header
   std::string request_hash;  // SHA-256 hex of method, path and body
-  int status = 0;            // the stored response
+  int status = 0;            // the stored response; 0: a reservation, the request still runs
   std::string body;          // may carry released data: encrypted at rest
   std::string location;      // the Location header of the stored response, if any
   SysTime created_at, expires_at;
@@ -204,7 +204,9 @@ class Store {
 
   // Idempotency records. save: stores the record unless a live one exists for the agency and
   // key; returns the record now stored (the earlier one when the hash matches), kConflict when
-  // the hash differs. find: absent when none or expired.
+  // the hash differs. A reservation (status 0) is replaced by a record with the same request
+  // hash and created_at: its owner's answer, or its release (expires_at ≤ created_at). find:
+  // absent when none or expired.
   virtual Result<IdempotencyRecord> save_idempotency(const IdempotencyRecord& record) = 0;
   virtual Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& agency,
                                                                     const std::string& key,

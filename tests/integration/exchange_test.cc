@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "common/codec.h"
 #include "tests/support/demo_people.h"
@@ -336,6 +337,36 @@ TEST_CASE("Idempotency-Key: a retry gets the first answer, another body is 409",
   CHECK(conflict.status == 409);
   CHECK(conflict.json()["type"] == "urn:silta:problem:idempotency-key-reused");
   // Only one exchange happened: one decision and one disclosure.
+  CHECK(audit_records(gw, people::kVeeti).size() == 2);
+}
+
+TEST_CASE("Idempotency-Key: while the first request runs, a second with the key is 409",
+          "[exchange]") {
+  // The school's system accepts the connection and then says nothing, so the first exchange
+  // stays in its adapter call (until its timeout) while the second arrives.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor silent(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  json adapters = {{"kokkola-perusopetus",
+                    {{"type", "http"},
+                     {"url", "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port())},
+                     {"timeout_ms", 5000},
+                     {"connect_timeout_ms", 5000}}}};
+  GatewayProcess gw(json{{"adapters", adapters}});
+  std::map<std::string, std::string> key = {{"Idempotency-Key", "slow-1"}};
+  HttpResult first;
+  std::thread running([&] {
+    first = gw.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request(), key);
+  });
+  boost::asio::ip::tcp::socket held(ioc);
+  silent.accept(held);  // the first request has reserved its key and is calling the adapter
+  auto second =
+      gw.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request(), key);
+  running.join();
+  CHECK(second.status == 409);
+  CHECK(second.json()["type"] == "urn:silta:problem:idempotency-key-in-progress");
+  CHECK(second.header("retry-after") == "1");
+  CHECK(first.status == 504);
+  // One exchange ran: one decision, one (failed) disclosure.
   CHECK(audit_records(gw, people::kVeeti).size() == 2);
 }
 

@@ -35,6 +35,43 @@ store::BreakGlassReview review_item(const std::string& id, const std::string& ag
 
 }  // namespace
 
+TEMPLATE_TEST_CASE(
+    "idempotency records: a reservation is kept from others, answered or released "
+    "by its owner",
+    "[store][idempotency]", Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  auto s = f.open();
+  auto mine = idem("k1", "hash-a", 0, "token-1", t0());
+  auto reserved = s->save_idempotency(mine);
+  REQUIRE(reserved);
+  CHECK(reserved->body == "token-1");
+  // Another request with the same key a moment later finds the first one's reservation.
+  auto other = s->save_idempotency(idem("k1", "hash-a", 0, "token-2", t0() + seconds(1)));
+  REQUIRE(other);
+  CHECK(other->status == 0);
+  CHECK(other->body == "token-1");
+  CHECK(s->save_idempotency(idem("k1", "hash-b", 0, "token-3", t0() + seconds(1))).error().code ==
+        ErrorCode::kConflict);
+  // The owner's answer replaces its reservation.
+  auto answer = mine;
+  answer.status = 200;
+  answer.body = R"({"exchange_id":"x-1"})";
+  REQUIRE(s->save_idempotency(answer)->body == answer.body);
+  CHECK((*s->find_idempotency("soite-lastensuojelu", "k1", t0() + hours(1)))->status == 200);
+
+  // Released (a 5xx answer): gone at once, and the next request may reserve the key.
+  auto second = idem("k2", "hash-a", 0, "token-4", t0());
+  REQUIRE(s->save_idempotency(second));
+  auto released = second;
+  released.expires_at = second.created_at;
+  REQUIRE(s->save_idempotency(released));
+  CHECK_FALSE(*s->find_idempotency("soite-lastensuojelu", "k2", t0()));
+  auto again = s->save_idempotency(idem("k2", "hash-a", 0, "token-5", t0() + seconds(2)));
+  REQUIRE(again);
+  CHECK(again->body == "token-5");
+}
+
 TEMPLATE_TEST_CASE("idempotency records: replay and conflict and expiry and purge",
                    "[store][idempotency]", Sqlite, Postgres) {
   StoreFixture f(TestType::kBackend);
