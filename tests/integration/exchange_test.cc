@@ -64,6 +64,14 @@ bool note_signature_valid(const std::string& note, const std::string& vkey) {
   return ok;
 }
 
+// An http adapter's config for an agency system at 127.0.0.1:port.
+json http_adapter(unsigned short port, int timeout_ms) {
+  return {{"type", "http"},
+          {"url", "https://127.0.0.1:" + std::to_string(port)},
+          {"timeout_ms", timeout_ms},
+          {"connect_timeout_ms", timeout_ms}};
+}
+
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
   std::string s;
@@ -346,11 +354,7 @@ TEST_CASE("Idempotency-Key: while the first request runs, a second with the key 
   // stays in its adapter call (until its timeout) while the second arrives.
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor silent(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  json adapters = {{"kokkola-perusopetus",
-                    {{"type", "http"},
-                     {"url", "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port())},
-                     {"timeout_ms", 5000},
-                     {"connect_timeout_ms", 5000}}}};
+  json adapters = {{"kokkola-perusopetus", http_adapter(silent.local_endpoint().port(), 5000)}};
   GatewayProcess gw(json{{"adapters", adapters}});
   std::map<std::string, std::string> key = {{"Idempotency-Key", "slow-1"}};
   HttpResult first;
@@ -375,16 +379,8 @@ TEST_CASE("a dead agency system is 502, a silent one 504, both audited, nothing 
   // A listening socket that never answers, and a port where nothing listens.
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor silent(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  json adapters = {{"kokkola-perusopetus",
-                    {{"type", "http"},
-                     {"url", "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port())},
-                     {"timeout_ms", 300},
-                     {"connect_timeout_ms", 300}}},
-                   {"soite-mielenterveys",
-                    {{"type", "http"},
-                     {"url", "https://127.0.0.1:1"},
-                     {"timeout_ms", 300},
-                     {"connect_timeout_ms", 300}}}};
+  json adapters = {{"kokkola-perusopetus", http_adapter(silent.local_endpoint().port(), 300)},
+                   {"soite-mielenterveys", http_adapter(1, 300)}};
   GatewayProcess gw(json{{"adapters", adapters}});
   auto client = gw.client("soite-lastensuojelu");
   auto timeout = client.post_json("/v1/exchanges", attendance_request());
