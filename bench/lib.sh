@@ -108,15 +108,30 @@ CONF
 # CPU time (user + system, clock ticks) used so far by the given processes.
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
 
+# "name ticks" for each thread of a process, numbers cut from the names (silta-io-1 → silta-io).
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    echo "$(sed -E 's/-?[0-9]+$//' "$t/comm") $(awk '{print $14 + $15}' "$t/stat")"
+  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }' | sort
+}
+
 # load LABEL PORT "PIDS" LOADGEN_ARGS...: runs the load and prints one result line:
 # label (one word), req/s, p50 µs, p99 µs, server CPU µs per request (warm-up included on both sides).
+# THREADS=1 also prints, on stderr, each thread group's share of the first process's CPU.
 load() {
   local label=$1 port=$2 procs=$3
   shift 3
-  local before after out
+  local before after out first=${procs%% *} threads_before=""
+  [ -n "${THREADS:-}" ] && threads_before=$(thread_ticks "$first")
   before=$(cpu_ticks $procs)
   out=$("$loadgen" --port "$port" --ca "$work/certs/root-ca.pem" "$@" -t 2 --warmup 2)
   after=$(cpu_ticks $procs)
+  if [ -n "$threads_before" ]; then
+    join <(echo "$threads_before") <(thread_ticks "$first") |
+      awk -v l="$label" '{ d[$1] = $3 - $2; t += $3 - $2 }
+        END { printf "%s threads:", l; for (n in d) if (d[n] > 0) printf " %s %.0f%%", n, 100 * d[n] / t; print "" }' >&2
+  fi
   local done_all rps p50 p99 errors non2xx
   done_all=$(json_field "$out" completed_with_warmup)
   rps=$(json_field "$out" rps); p50=$(json_field "$out" p50_us); p99=$(json_field "$out" p99_us)
