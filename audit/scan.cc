@@ -157,8 +157,8 @@ struct Chunk {
       leaves.push_back(leaf);
     }
     last_time.assign(previous_time);
-    // The tree, a level at a time, so that the hashes can be computed two by two: the leaves,
-    // then each perfect subtree that lies inside the chunk, from its two halves.
+    // The tree, a level at a time: the leaves, then each perfect subtree that lies inside the
+    // chunk, from its two halves.
     std::size_t n = leaves.size();
     if (n == 0) return;
     std::size_t used = 1;

@@ -60,11 +60,11 @@ Response answer_from(const store::IdempotencyRecord& record, const std::string& 
 }  // namespace
 
 // A request with a key first reserves it (a pending record, status 0, with a random token as
-// its body), durably, then runs, then stores its answer over the reservation. A second request
-// with the key meanwhile gets 409 idempotency-key-in-progress, so the same exchange never runs
-// twice at once, also across instances sharing a PostgreSQL store. A 5xx answer releases the
-// key (a retry should try again); a reservation whose instance died expires after
-// max(60 s, 4 × exchange.adapter_timeout).
+// its body), durably — or finds the key's live record and answers from it — then runs, then stores
+// its answer over the reservation. A second request with the key meanwhile gets 409
+// idempotency-key-in-progress, so the same exchange never runs twice at once, also across instances
+// sharing a PostgreSQL store. A 5xx answer releases the key (a retry should try again); a
+// reservation whose instance died expires after max(60 s, 4 × exchange.adapter_timeout).
 Handler idempotent(const Services& services, Handler inner) {
   const Services* s = &services;
   return [s, inner = std::move(inner)](RequestContext& ctx) -> asio::awaitable<Response> {
@@ -81,13 +81,7 @@ Handler idempotent(const Services& services, Handler inner) {
                                         std::string(ctx.path) + "\n" + ctx.request.body());
     const SysTime now = now_utc();
     const std::string agency = ctx.agency.id;
-    auto find = [agency, key, now](store::Store& st) {
-      return st.find_idempotency(agency, key, now);
-    };
-    auto found = co_await read_store(*s, std::move(find));
-    if (!found) co_return Response::from_problem(problem_from_error(found.error()));
-    if (found->has_value()) co_return answer_from(**found, hash);
-
+    // One durable statement both reserves a new key and returns what a live key holds.
     const auto pending_ttl = std::max<std::chrono::microseconds>(
         std::chrono::seconds(60), 4 * s->config->exchange.adapter_timeout);
     const std::string token = new_id("pending-");

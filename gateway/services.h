@@ -98,7 +98,7 @@ auto on_store(const Services& s, Work work)
 // Runs a read `work(store)`: on the calling I/O thread when the store reads in process (SQLite:
 // a read of local pages costs a few microseconds, less than the two thread hand-offs of the
 // executor), on the store executor otherwise (PostgreSQL). Only for short reads: a page of
-// consents or referrals, one idempotency record; searches of the audit index stay on the
+// consents or referrals; searches of the audit index stay on the
 // executor (docs/architecture.md, "Threads").
 template <typename Work>
 auto read_store(const Services& s, Work work)
