@@ -101,6 +101,7 @@ class AuditLog::Impl {
     std::lock_guard lk(state_mu_);
     return latest_;
   }
+  Result<std::vector<std::string>> read_leaves(std::uint64_t from, std::uint64_t to) const;
   Result<std::vector<AuditRecord>> read(std::uint64_t from, std::uint64_t to) const;
   Result<Hash> root_at(std::uint64_t size) const;
   Result<InclusionProof> prove_inclusion(std::uint64_t index, std::uint64_t size) const;
@@ -537,8 +538,9 @@ Status AuditLog::Impl::close() {
   return result;
 }
 
-Result<std::vector<AuditRecord>> AuditLog::Impl::read(std::uint64_t from, std::uint64_t to) const {
-  std::vector<AuditRecord> out;
+Result<std::vector<std::string>> AuditLog::Impl::read_leaves(std::uint64_t from,
+                                                             std::uint64_t to) const {
+  std::vector<std::string> out;
   std::vector<SegmentInfo> segments;
   Locator start;
   {
@@ -568,18 +570,28 @@ Result<std::vector<AuditRecord>> AuditLog::Impl::read(std::uint64_t from, std::u
                 (step == SegmentReader::Step::kTorn ? std::string("truncated") : reader.problem()));
       }
       if (frame.type != FrameType::kRecord) continue;
-      if (seq >= from) {
-        auto record = parse_record(frame.payload);
-        if (!record) return record.error();
-        if (record->seq != seq) {
-          return make_error(ErrorCode::kDataLoss, "audit log: record " + std::to_string(seq) +
-                                                      " has sequence number " +
-                                                      std::to_string(record->seq));
-        }
-        out.push_back(std::move(*record));
-      }
+      if (seq >= from) out.emplace_back(frame.payload);
       if (++seq == to) return out;
     }
+  }
+  return out;
+}
+
+Result<std::vector<AuditRecord>> AuditLog::Impl::read(std::uint64_t from, std::uint64_t to) const {
+  auto leaves = read_leaves(from, to);
+  if (!leaves) return leaves.error();
+  std::vector<AuditRecord> out;
+  out.reserve(leaves->size());
+  for (const auto& leaf : *leaves) {
+    auto record = parse_record(leaf);
+    if (!record) return record.error();
+    std::uint64_t seq = from + out.size();
+    if (record->seq != seq) {
+      return make_error(ErrorCode::kDataLoss, "audit log: record " + std::to_string(seq) +
+                                                  " has sequence number " +
+                                                  std::to_string(record->seq));
+    }
+    out.push_back(std::move(*record));
   }
   return out;
 }
@@ -669,6 +681,9 @@ Checkpoint AuditLog::tree_head() const { return impl_->tree_head(); }
 SignedCheckpoint AuditLog::latest_checkpoint() const { return impl_->latest_checkpoint(); }
 Result<std::vector<AuditRecord>> AuditLog::read(std::uint64_t from, std::uint64_t to) const {
   return impl_->read(from, to);
+}
+Result<std::vector<std::string>> AuditLog::read_leaves(std::uint64_t from, std::uint64_t to) const {
+  return impl_->read_leaves(from, to);
 }
 Result<Hash> AuditLog::root_at(std::uint64_t size) const { return impl_->root_at(size); }
 Result<InclusionProof> AuditLog::prove_inclusion(std::uint64_t index, std::uint64_t size) const {

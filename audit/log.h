@@ -68,9 +68,9 @@ class AuditLog {
   using AppendCallback = std::function<void(Result<std::uint64_t> seq)>;
   // Queues the event and returns without blocking on I/O. On success `done` is called exactly
   // once, on one of the log's threads, after the fdatasync that made the record durable (or with
-  // the error that stopped the log). Completions run one at a time, in sequence order. Returns an error, and
-  // never calls `done`, when the event is invalid or the log is closed or failed. `done` must not
-  // block on the log.
+  // the error that stopped the log). Completions run one at a time, in sequence order. Returns an
+  // error, and never calls `done`, when the event is invalid or the log is closed or failed. `done`
+  // must not block on the log.
   Status append(AuditEvent event, AppendCallback done);
   // append() and wait (CLI, tests). Not from inside a completion.
   Result<std::uint64_t> append_and_wait(AuditEvent event);
@@ -88,6 +88,8 @@ class AuditLog {
 
   // Records with from <= seq < min(to, size), in order.
   Result<std::vector<AuditRecord>> read(std::uint64_t from, std::uint64_t to) const;
+  // The same records' exact leaf bytes (canonical JSON, no identity code), unparsed.
+  Result<std::vector<std::string>> read_leaves(std::uint64_t from, std::uint64_t to) const;
   Result<Hash> root_at(std::uint64_t size) const;
   Result<InclusionProof> prove_inclusion(std::uint64_t index, std::uint64_t size) const;
   Result<ConsistencyProof> prove_consistency(std::uint64_t from, std::uint64_t to) const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gateway/logging.h"
+
 namespace silta::gateway {
 
 namespace {
@@ -112,6 +114,20 @@ std::string describe(const Services& s, const ReportEntry& x) {
 
 }  // namespace
 
+std::optional<audit::AuditRecord> full_record(const Services& s, const store::AuditIndexEntry& e) {
+  if (e.origin == s.audit->origin()) {
+    auto r = s.audit->read(e.sequence, e.sequence + 1);
+    if (r && r->size() == 1) return std::move(r->front());
+  }
+  if (e.record.empty()) return std::nullopt;
+  auto r = audit::parse_record(e.record);
+  if (!r || r->seq != e.sequence || r->time != e.time) {
+    logging::warn("audit_index_record_unreadable", {{"origin", e.origin}, {"seq", e.sequence}});
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
 SubjectReport build_subject_report(const Services& s,
                                    const std::vector<store::AuditIndexEntry>& entries,
                                    SysTime now) {
@@ -120,11 +136,9 @@ SubjectReport build_subject_report(const Services& s,
   for (const auto& e : entries) {
     if (!about_the_subject(e.event_type)) continue;
     ReportEntry x;
-    if (e.origin == s.audit->origin()) {
-      auto r = s.audit->read(e.sequence, e.sequence + 1);
-      if (r && r->size() == 1) x = from_record(e.origin, r->front());
-    }
-    if (x.event_type.empty()) {  // another instance's record: what the index holds
+    if (auto r = full_record(s, e)) {
+      x = from_record(e.origin, *r);
+    } else {  // another instance's entry from before records were indexed: what the index holds
       x.origin = e.origin;
       x.seq = e.sequence;
       x.time = e.time;

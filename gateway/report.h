@@ -38,7 +38,12 @@ struct SubjectReport {
   std::vector<ReportEntry> withheld;  // under an embargo (ATL 11 §): privacy officer only
 };
 
-// From the subject's audit index entries (any order); reads this gateway's own records in full.
+// The full record behind an audit index entry: this gateway's own records from its log (the
+// source of truth), other instances' from the copy the index holds. Absent only for another
+// instance's entry indexed before the store kept records (schema version 3).
+std::optional<audit::AuditRecord> full_record(const Services& s, const store::AuditIndexEntry& e);
+
+// From the subject's audit index entries (any order), each in full where full_record() has it.
 SubjectReport build_subject_report(const Services& s,
                                    const std::vector<store::AuditIndexEntry>& entries, SysTime now);
 nlohmann::json subject_report_json(const SubjectReport& report);

@@ -45,18 +45,15 @@ Response audit_unavailable() {
                                         "The read could not be recorded, so it was not answered."));
 }
 
-// Full records for index entries of this gateway's own log; other instances' entries as indexed.
+// Full records (full_record()); an entry without one as indexed.
 nlohmann::json records_json(const Services& s, const std::vector<store::AuditIndexEntry>& items) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : items) {
-    if (e.origin == s.audit->origin()) {
-      auto r = s.audit->read(e.sequence, e.sequence + 1);
-      if (r && r->size() == 1) {
-        auto j = audit::to_json(r->front());
-        j["origin"] = e.origin;
-        out.push_back(std::move(j));
-        continue;
-      }
+    if (auto r = full_record(s, e)) {
+      auto j = audit::to_json(*r);
+      j["origin"] = e.origin;
+      out.push_back(std::move(j));
+      continue;
     }
     out.push_back({{"origin", e.origin},
                    {"seq", e.sequence},

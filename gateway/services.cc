@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "common/thread_name.h"
 #include "gateway/logging.h"
 
@@ -52,28 +54,41 @@ void AuditIndexer::run() {
 Status AuditIndexer::catch_up() {
   std::lock_guard lock(mu_);
   const std::string& origin = log_.origin();
-  if (!next_) {
-    auto last = store_.max_indexed_sequence(origin);
-    if (!last) return last.error();
-    next_ = last->has_value() ? **last + 1 : 0;
-  }
   const std::uint64_t size = log_.tree_head().size;
+  if (!next_) {
+    auto next = store_.next_audit_index_sequence(origin);
+    if (!next) return next.error();
+    // Only durable records are indexed, and a durable record is never lost: an index ahead of
+    // the log is another log's (the same origin twice) or a log restored without its index.
+    if (*next > size) {
+      return make_error(ErrorCode::kFailedPrecondition,
+                        fmt::format("the audit index holds {} records of origin \"{}\" but its log "
+                                    "has {}: two audit logs use this origin (give every gateway "
+                                    "instance its own audit.origin), or the log was restored "
+                                    "without its index",
+                                    *next, origin, size));
+    }
+    next_ = *next;
+  }
   constexpr std::uint64_t kBatch = 1000;
   while (*next_ < size) {
-    auto records = log_.read(*next_, std::min(size, *next_ + kBatch));
-    if (!records) return records.error();
+    auto leaves = log_.read_leaves(*next_, std::min(size, *next_ + kBatch));
+    if (!leaves) return leaves.error();
     std::vector<store::AuditIndexEntry> entries;
-    entries.reserve(records->size());
-    for (const auto& r : *records) {
-      entries.push_back({origin, r.seq, r.time, std::string(audit::event_type_name(r.event.type)),
-                         r.event.agency, r.event.subject, r.event.target, r.event.purpose});
+    entries.reserve(leaves->size());
+    for (auto& leaf : *leaves) {
+      auto r = audit::parse_record(leaf);
+      if (!r) return r.error();
+      entries.push_back({origin, r->seq, r->time,
+                         std::string(audit::event_type_name(r->event.type)), r->event.agency,
+                         r->event.subject, r->event.target, r->event.purpose, std::move(leaf)});
     }
     if (auto s = store_.index_audit_records(entries); !s) {
       next_.reset();  // ask the store again next time
       return s;
     }
-    if (records->empty()) break;
-    *next_ += records->size();
+    if (entries.empty()) break;
+    *next_ += entries.size();
   }
   return {};
 }

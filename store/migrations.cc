@@ -117,6 +117,10 @@ CREATE INDEX audit_index_by_event ON audit_index (event_type, time);
       {2, "idempotency location", R"SQL(
 ALTER TABLE idempotency ADD COLUMN location TEXT NOT NULL DEFAULT '';
 )SQL"},
+      // Every instance can report every instance's records in full (categories, bases, embargo).
+      {3, "audit index records", R"SQL(
+ALTER TABLE audit_index ADD COLUMN record TEXT;
+)SQL"},
   };
   return list;
 }

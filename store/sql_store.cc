@@ -474,13 +474,24 @@ Result<BreakGlassReview> SqlStore::review_break_glass(const std::string& id,
 Status SqlStore::index_audit_records(const std::vector<AuditIndexEntry>& entries) {
   return write([&](Connection& c) -> Status {
     for (const auto& e : entries) {
+      // Indexing again after a crash finds the same records; a different record under the same
+      // origin and sequence is another log with the same origin, whose entries would be lost.
       auto r = c.run(
           "INSERT INTO audit_index (origin, sequence, time, event_type, agency, "
-          "subject_pseudonym, target_agency, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-          "ON CONFLICT (origin, sequence) DO NOTHING",
+          "subject_pseudonym, target_agency, purpose, record) VALUES ($1, $2, $3, $4, $5, $6, "
+          "$7, $8, $9) ON CONFLICT (origin, sequence) DO UPDATE SET record = excluded.record "
+          "WHERE audit_index.record IS NULL OR audit_index.record = excluded.record "
+          "RETURNING sequence",
           e.origin, e.sequence, e.time, e.event_type, e.agency, e.subject_pseudonym,
-          e.target_agency, e.purpose);
+          e.target_agency, e.purpose, e.record);
       if (!r) return r.error();
+      if (r->empty()) {
+        return make_error(ErrorCode::kFailedPrecondition,
+                          "the audit index holds a different record " + std::to_string(e.sequence) +
+                              " of origin \"" + e.origin +
+                              "\": two audit logs use this origin (give every gateway instance "
+                              "its own audit.origin)");
+      }
     }
     return {};
   });
@@ -546,7 +557,7 @@ Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery&
   std::size_t limit = page_limit(q.limit);
   std::string sql =
       "SELECT origin, sequence, time, event_type, agency, subject_pseudonym, target_agency, "
-      "purpose FROM audit_index WHERE " +
+      "purpose, record FROM audit_index WHERE " +
       f.where() + " ORDER BY time, origin, sequence LIMIT " + std::to_string(limit + 1);
   return read([&](Connection& c) -> Result<Page<AuditIndexEntry>> {
     auto rows = c.query(sql, f.params);
@@ -556,19 +567,23 @@ Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery&
       const auto& r = (*rows)[i];
       page.items.push_back(AuditIndexEntry{r.text(0), static_cast<std::uint64_t>(r.i64(1)),
                                            r.time(2), r.text(3), r.text(4), r.text(5), r.text(6),
-                                           r.text(7)});
+                                           r.text(7), r.text(8)});
     }
     if (rows->size() > limit) page.next_cursor = audit_cursor(page.items.back());
     return page;
   });
 }
 
-Result<std::optional<std::uint64_t>> SqlStore::max_indexed_sequence(const std::string& origin) {
-  return read([&](Connection& c) -> Result<std::optional<std::uint64_t>> {
-    auto rows = c.run("SELECT MAX(sequence) FROM audit_index WHERE origin = $1", origin);
+Result<std::uint64_t> SqlStore::next_audit_index_sequence(const std::string& origin) {
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto rows = c.run(
+        "SELECT MAX(sequence), (SELECT MIN(sequence) FROM audit_index WHERE origin = $1 AND "
+        "record IS NULL) FROM audit_index WHERE origin = $1",
+        origin);
     if (!rows) return rows.error();
-    if (rows->empty() || rows->front().is_null(0)) return std::optional<std::uint64_t>();
-    return std::optional<std::uint64_t>(static_cast<std::uint64_t>(rows->front().i64(0)));
+    if (rows->empty() || rows->front().is_null(0)) return std::uint64_t{0};
+    const auto& r = rows->front();
+    return static_cast<std::uint64_t>(r.is_null(1) ? r.i64(0) + 1 : r.i64(1));
   });
 }
 

@@ -67,7 +67,7 @@ class SqlStore final : public Store {
 
   Status index_audit_records(const std::vector<AuditIndexEntry>& entries) override;
   Result<Page<AuditIndexEntry>> query_audit_index(const AuditIndexQuery& query) override;
-  Result<std::optional<std::uint64_t>> max_indexed_sequence(const std::string& origin) override;
+  Result<std::uint64_t> next_audit_index_sequence(const std::string& origin) override;
   Status clear_audit_index(const std::string& origin) override;
 
  private:

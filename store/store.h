@@ -115,6 +115,10 @@ struct AuditIndexEntry {
   std::string subject_pseudonym;
   std::string target_agency;
   std::string purpose;
+  // The record's leaf bytes (canonical JSON; a pseudonym, never an identity code), so that any
+  // instance can show another instance's record in full. Empty for entries indexed before schema
+  // version 3.
+  std::string record;
 };
 
 // Filters combine with AND; pages are ordered by time, then origin and sequence.
@@ -224,7 +228,9 @@ class Store {
   // (same origin and sequence) is left as it is, so a rebuild may overlap.
   virtual Status index_audit_records(const std::vector<AuditIndexEntry>& entries) = 0;
   virtual Result<Page<AuditIndexEntry>> query_audit_index(const AuditIndexQuery& query) = 0;
-  virtual Result<std::optional<std::uint64_t>> max_indexed_sequence(const std::string& origin) = 0;
+  // Where indexing `origin`'s log goes on: after its last indexed record, or at the first entry
+  // indexed without its record (before schema version 3), so that those are filled in.
+  virtual Result<std::uint64_t> next_audit_index_sequence(const std::string& origin) = 0;
   virtual Status clear_audit_index(const std::string& origin) = 0;
 };
 

@@ -8,9 +8,11 @@
 #include <set>
 #include <thread>
 
+#include "audit/config.h"
 #include "common/codec.h"
 #include "tests/support/demo_people.h"
 #include "tests/support/gateway_process.h"
+#include "tests/support/postgres_server.h"
 
 using namespace silta;
 using namespace silta::test;
@@ -444,4 +446,81 @@ TEST_CASE("the catalog in force, with its version and hash", "[exchange]") {
   CHECK(j["id"] == "fi");
   CHECK(j["sha256"].get<std::string>().size() == 64);
   CHECK_FALSE(j["bases"].empty());
+}
+
+// Two instances share one PostgreSQL store (and the store and pseudonym keys), each with its own
+// audit log and origin. The subject report on one shows the other's records in full: their bases,
+// and the police embargo that withholds an entry from the person (ATL 11 §).
+TEST_CASE("instances on one PostgreSQL report each other's records in full, embargoes included",
+          "[exchange][postgres]") {
+  std::string why_not;
+  auto pg = PostgresServer::start(why_not);
+  if (!pg) {
+    WARN(why_not);
+    return;
+  }
+  TempDir keys("silta-keys");
+  REQUIRE(run_command({silta_binary().string(), "db", "keygen", "--key-file",
+                       (keys / "store.key").string()})
+              .status == 0);
+  REQUIRE(audit::generate_key_files(keys.path(), "shared"));  // its pseudonym key serves both
+  json patch = {
+      {"store",
+       {{"url", pg->uri(pg->create_database())}, {"key_file", (keys / "store.key").string()}}},
+      {"audit", {{"pseudonym_key", (keys / "pseudonym.key").string()}}}};
+  patch["audit"]["origin"] = "gw-a";
+  GatewayProcess a(patch);
+  patch["audit"]["origin"] = "gw-b";
+  GatewayProcess b(patch);
+
+  // On b: child welfare gets Veeti's attendance; the police get it for an investigation,
+  // embargoed from his report.
+  REQUIRE(b.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request()).status ==
+          200);
+  json investigation = {{"target", "kokkola-perusopetus"},
+                        {"actor", "rikoskomisario-kari"},
+                        {"subject", {{"identity_code", people::kVeeti}}},
+                        {"purpose", "crime_investigation"},
+                        {"categories", {"school_attendance"}},
+                        {"attestations", {"senior_officer_request"}},
+                        {"case_reference", "5500/R/1234/26"},
+                        {"justification", "Necessary for the investigation described here"},
+                        {"embargo_until", format_rfc3339(now_utc() + std::chrono::days(30))}};
+  REQUIRE(b.client("pohjanmaa-poliisi").post_json("/v1/exchanges", investigation).status == 200);
+
+  // On a, once b has indexed its records (within about half a second).
+  auto officer = a.client("soite-tietosuoja");
+  json report;
+  REQUIRE(eventually([&] {
+    auto r =
+        officer.get("/v1/audit/subject-report?actor=po-1&subject=" + std::string(people::kVeeti));
+    if (r.status != 200) return false;
+    report = r.json();
+    return report["entries"].size() == 2 && report["withheld_count"] == 2;
+  }));
+  for (const auto& e : report["entries"]) {  // child welfare's decision and disclosure, in full
+    CHECK(e["origin"] == "gw-b");
+    CHECK(e["full_record"] == true);
+    CHECK(e["agency"] == "soite-lastensuojelu");
+    CHECK(e["bases"] == json::array({"fi.atl.64.1"}));
+  }
+  for (const auto& e : report["withheld_entries_for_privacy_officer"]) {
+    CHECK(e["agency"] == "pohjanmaa-poliisi");
+    CHECK(e.contains("embargo_until"));
+  }
+  // The search shows them in full too.
+  auto records = officer.get("/v1/audit/records?actor=po-1&agency=pohjanmaa-poliisi");
+  REQUIRE(records.status == 200);
+  const json found = records.json()["records"];
+  REQUIRE(found.size() == 2);
+  for (const auto& r : found) {
+    CHECK(r["origin"] == "gw-b");
+    CHECK_FALSE(r.contains("full_record"));
+    CHECK(r.contains("embargo_until"));
+  }
+
+  // A third instance given b's origin (a copied configuration) refuses to start rather than mix
+  // two logs' entries in the index.
+  patch["audit"]["origin"] = "gw-b";
+  CHECK_THROWS_WITH(GatewayProcess(patch), Catch::Contains("two audit logs use this origin"));
 }

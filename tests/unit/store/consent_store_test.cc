@@ -44,9 +44,12 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
     REQUIRE(s->create_consent(make_consent("c-1", "p-child")));
     REQUIRE(s->save_idempotency({"soite-lastensuojelu", "k1", "hash-a", 201, "{\"id\": \"c-1\"}",
                                  "/v1/consents/c-1", t0(), t0() + hours(24)}));
+    REQUIRE(s->index_audit_records({{"gw-1", 0, t0(), "decision", "soite-lastensuojelu", "p-child",
+                                     "kokkola-perusopetus", "cw_assessment", "{}"}}));
   }
   const char* undo[] = {"ALTER TABLE idempotency DROP COLUMN location",
-                        "DELETE FROM schema_migrations WHERE version = 2"};
+                        "ALTER TABLE audit_index DROP COLUMN record",
+                        "DELETE FROM schema_migrations WHERE version >= 2"};
   if (TestType::kBackend == store::Backend::kSqlite) {
     auto c = store::sql::connect_sqlite(f.config.url.substr(7), true, seconds(5));
     REQUIRE(c);
@@ -61,10 +64,11 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
   auto before = s.schema_status();
   REQUIRE(before);
   CHECK(before->current_version == 1);
-  REQUIRE(before->pending.size() == 1);
+  REQUIRE(before->pending.size() == 2);
   CHECK(before->pending[0] == "2 idempotency location");
+  CHECK(before->pending[1] == "3 audit index records");
   REQUIRE(s.migrate());
-  CHECK(s.schema_status()->current_version == 2);
+  CHECK(s.schema_status()->current_version == 3);
 
   auto consent = s.get_consent("c-1");
   REQUIRE(consent);
@@ -79,6 +83,16 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
   REQUIRE(s.save_idempotency({"soite-lastensuojelu", "k2", "hash-b", 201, "{}", "/v1/consents/c-2",
                               t0(), t0() + hours(24)}));
   CHECK((*s.find_idempotency("soite-lastensuojelu", "k2", t0()))->location == "/v1/consents/c-2");
+  // An entry indexed before version 3 has no record; indexing it again fills it in.
+  auto indexed = s.query_audit_index({});
+  REQUIRE(indexed);
+  REQUIRE(indexed->items.size() == 1);
+  CHECK(indexed->items[0].record.empty());
+  CHECK(*s.next_audit_index_sequence("gw-1") == 0);  // indexing starts again there
+  REQUIRE(s.index_audit_records({{"gw-1", 0, t0(), "decision", "soite-lastensuojelu", "p-child",
+                                  "kokkola-perusopetus", "cw_assessment", "{\"seq\":0}"}}));
+  CHECK(s.query_audit_index({})->items[0].record == "{\"seq\":0}");
+  CHECK(*s.next_audit_index_sequence("gw-1") == 1);
 }
 
 TEMPLATE_TEST_CASE("the store refuses a key file that is not this database's", "[store]", Sqlite,

@@ -195,30 +195,43 @@ TEMPLATE_TEST_CASE("break-glass review items: open and list and review once",
   CHECK(p2->next_cursor.empty());
 }
 
-TEMPLATE_TEST_CASE("audit index: queries and cursor pages and overlap and max and clear per origin",
-                   "[store][audit_index]", Sqlite, Postgres) {
+TEMPLATE_TEST_CASE(
+    "audit index: queries and cursor pages and overlap and resume point and clear per origin",
+    "[store][audit_index]", Sqlite, Postgres) {
   StoreFixture f(TestType::kBackend);
   SILTA_NEED_BACKEND(f);
   auto s = f.open();
-  CHECK_FALSE(*s->max_indexed_sequence("gw-1"));
+  CHECK(*s->next_audit_index_sequence("gw-1") == 0);
   std::vector<store::AuditIndexEntry> entries;
   for (std::uint64_t i = 1; i <= 10; ++i) {
     entries.push_back({"gw-1", i, at_minutes(static_cast<int>(i)),
                        i % 2 ? "exchange.decision" : "exchange.disclosure",
                        i <= 5 ? "soite-lastensuojelu" : "kokkola-koulu",
                        i % 3 == 0 ? "p-other" : "p-child",
-                       i <= 5 ? "kokkola-koulu" : "oulu-poliisi", "cw_assessment"});
+                       i <= 5 ? "kokkola-koulu" : "oulu-poliisi", "cw_assessment",
+                       "{\"seq\":" + std::to_string(i) + "}"});
   }
   // A second instance's log, interleaved in time, with the same sequence numbers.
   for (std::uint64_t i = 1; i <= 3; ++i) {
     entries.push_back({"gw-2", i, at_minutes(static_cast<int>(i)), "exchange.decision",
-                       "oulu-poliisi", "p-child", "soite-lastensuojelu", "crime_investigation"});
+                       "oulu-poliisi", "p-child", "soite-lastensuojelu", "crime_investigation",
+                       "{\"gw\":2,\"seq\":" + std::to_string(i) + "}"});
   }
   REQUIRE(s->index_audit_records(entries));
   // A rebuild that overlaps what is indexed adds nothing twice.
   REQUIRE(s->index_audit_records({entries.begin(), entries.begin() + 4}));
-  CHECK(*s->max_indexed_sequence("gw-1") == std::optional<std::uint64_t>(10));
-  CHECK(*s->max_indexed_sequence("gw-2") == std::optional<std::uint64_t>(3));
+  // Another log under the same origin (a copied configuration): refused, and nothing of that
+  // batch is stored.
+  auto impostor = entries[1];
+  impostor.record = "{\"impostor\":true}";
+  auto fresh = entries[0];
+  fresh.sequence = 11;
+  auto refused = s->index_audit_records({fresh, impostor});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::kFailedPrecondition);
+  CHECK(refused.error().message.find("audit.origin") != std::string::npos);
+  CHECK(*s->next_audit_index_sequence("gw-1") == 11);
+  CHECK(*s->next_audit_index_sequence("gw-2") == 4);
 
   auto keys = [](const store::Page<store::AuditIndexEntry>& p) {
     std::vector<std::string> out;
@@ -230,6 +243,11 @@ TEMPLATE_TEST_CASE("audit index: queries and cursor pages and overlap and max an
   REQUIRE(everything);
   CHECK(everything->items.size() == 13);
   CHECK(everything->next_cursor.empty());
+  for (const auto& e : everything->items) {  // each with its own record, as indexed
+    std::string n = std::to_string(e.sequence);
+    CHECK(e.record ==
+          (e.origin == "gw-1" ? "{\"seq\":" + n + "}" : "{\"gw\":2,\"seq\":" + n + "}"));
+  }
 
   store::AuditIndexQuery by_subject;
   by_subject.subject_pseudonyms = {"p-other"};
@@ -279,6 +297,6 @@ TEMPLATE_TEST_CASE("audit index: queries and cursor pages and overlap and max an
   CHECK(s->query_audit_index(bad).error().code == ErrorCode::kInvalidArgument);
 
   REQUIRE(s->clear_audit_index("gw-1"));
-  CHECK_FALSE(*s->max_indexed_sequence("gw-1"));
+  CHECK(*s->next_audit_index_sequence("gw-1") == 0);
   CHECK(s->query_audit_index(all)->items.size() == 3);
 }
