@@ -191,7 +191,12 @@ Result<std::unique_ptr<Connection>> connect_sqlite(const std::string& path, bool
   }
   auto c = std::make_unique<SqliteConnection>(db);
   sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
-  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  // temp_store=MEMORY: the statement journal that an upsert inside a transaction needs is kept
+  // in memory rather than in a temporary file created and removed per statement (a third of
+  // the audit indexer's CPU under load, docs/benchmarks.md).
+  std::string pragmas =
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+      "PRAGMA temp_store=MEMORY;";
   if (!writer) pragmas += " PRAGMA query_only=ON;";
   if (auto s = c->exec_script(pragmas); !s) return s.error();
   return std::unique_ptr<Connection>(std::move(c));
