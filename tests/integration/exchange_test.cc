@@ -11,6 +11,7 @@
 #include "audit/config.h"
 #include "common/codec.h"
 #include "tests/support/demo_people.h"
+#include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/postgres_server.h"
 
@@ -477,15 +478,7 @@ TEST_CASE("instances on one PostgreSQL report each other's records in full, emba
   // embargoed from his report.
   REQUIRE(b.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request()).status ==
           200);
-  json investigation = {{"target", "kokkola-perusopetus"},
-                        {"actor", "rikoskomisario-kari"},
-                        {"subject", {{"identity_code", people::kVeeti}}},
-                        {"purpose", "crime_investigation"},
-                        {"categories", {"school_attendance"}},
-                        {"attestations", {"senior_officer_request"}},
-                        {"case_reference", "5500/R/1234/26"},
-                        {"justification", "Necessary for the investigation described here"},
-                        {"embargo_until", format_rfc3339(now_utc() + std::chrono::days(30))}};
+  json investigation = police_investigation(people::kVeeti);
   REQUIRE(b.client("pohjanmaa-poliisi").post_json("/v1/exchanges", investigation).status == 200);
 
   // On a, once b has indexed its records (within about half a second).

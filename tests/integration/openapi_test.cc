@@ -15,6 +15,7 @@
 
 #include "common/time.h"
 #include "tests/support/demo_people.h"
+#include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
 
 using namespace silta;
@@ -200,15 +201,7 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
   std::string review_id = urgent.json()["decision"].value("review_id", "");
   REQUIRE_FALSE(review_id.empty());
   // The police obtain attendance for a crime investigation, embargoed from Veeti's report.
-  json investigation = {{"target", "kokkola-perusopetus"},
-                        {"actor", "rikoskomisario-kari"},
-                        {"subject", {{"identity_code", veeti}}},
-                        {"purpose", "crime_investigation"},
-                        {"categories", {"school_attendance"}},
-                        {"attestations", {"senior_officer_request"}},
-                        {"case_reference", "5500/R/1234/26"},
-                        {"justification", "Necessary for the investigation described here"},
-                        {"embargo_until", format_rfc3339(now_utc() + std::chrono::days(30))}};
+  json investigation = police_investigation(veeti);
   CHECK(t.call(police, "POST", "/v1/exchanges", investigation).status == 200);
 
   // --- consents -----------------------------------------------------------------------------
