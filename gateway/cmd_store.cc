@@ -1,4 +1,5 @@
-// `silta db migrate`, `silta db status`, `silta db keygen` and `silta db requeue`.
+// `silta db migrate`, `silta db status`, `silta db keygen`, `silta db requeue` and
+// `silta db clear-audit-index`.
 #include <iostream>
 
 #include "gateway/commands.h"
@@ -112,6 +113,26 @@ void add_store_commands(CLI::App& app) {
       throw CLI::RuntimeError(r.error().code == ErrorCode::kUnavailable ? kFailed : kBadInput);
     }
     std::cout << "referral " << r->id << " to " << r->recipient_agency << " is back in delivery\n";
+  });
+
+  auto clear_opts = std::make_shared<DbOptions>();
+  auto origin = std::make_shared<std::string>();
+  auto* clear = db->add_subcommand(
+      "clear-audit-index",
+      "Remove one audit log's entries from the audit index (derived data), e.g. after its "
+      "segments were restored from an older backup than the store. Stop that instance first; "
+      "it indexes its log again when it starts. The log itself is not touched.");
+  add_store_options(clear, *clear_opts, false);
+  clear->add_option("--origin", *origin, "The log's origin (the instance's audit.origin)")
+      ->required();
+  clear->callback([=] {
+    auto s = open_or_explain(*clear_opts, "clear-audit-index");
+    if (auto c = s->clear_audit_index(*origin); !c) {
+      std::cerr << "silta db clear-audit-index: " << c.error().message << "\n";
+      throw CLI::RuntimeError(kFailed);
+    }
+    std::cout << "cleared the audit index entries of origin " << *origin
+              << "; that instance indexes its log again when it starts\n";
   });
 
   auto key_file = std::make_shared<std::string>();

@@ -1,4 +1,4 @@
-// `silta db status`, `silta db migrate` and `silta db keygen`, run as the real binary.
+// `silta db status`, `migrate`, `keygen` and `clear-audit-index`, run as the real binary.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -41,6 +41,31 @@ TEMPLATE_TEST_CASE("silta db status and migrate", "[store][cli]", Sqlite, Postgr
   // The store the CLI migrated is the one the library opens.
   auto s = f.open();
   CHECK(s->schema_status()->pending.empty());
+}
+
+TEMPLATE_TEST_CASE("silta db clear-audit-index removes one origin's entries", "[store][cli]",
+                   Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  {
+    auto s = f.open();
+    for (const char* origin : {"gw-1", "gw-2"}) {
+      REQUIRE(s->index_audit_records({{origin, 0, t0(), "decision", "soite-lastensuojelu",
+                                       "p-child", "kokkola-perusopetus", "cw_assessment", "{}"}}));
+    }
+  }
+  auto missing = silta_cli({"db", "clear-audit-index", "--store", f.config.url});
+  CHECK(missing.status != 0);
+  CHECK(missing.output.find("--origin") != std::string::npos);
+
+  auto cleared =
+      silta_cli({"db", "clear-audit-index", "--store", f.config.url, "--origin", "gw-1"});
+  INFO(cleared.output);
+  CHECK(cleared.status == 0);
+  CHECK(cleared.output.find("origin gw-1") != std::string::npos);
+  auto s = f.open();
+  CHECK(*s->next_audit_index_sequence("gw-1") == 0);
+  CHECK(*s->next_audit_index_sequence("gw-2") == 1);  // the other log's entries stay
 }
 
 TEST_CASE("silta db: bad arguments and unreachable stores", "[store][cli]") {
