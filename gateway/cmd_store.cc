@@ -127,6 +127,14 @@ void add_store_commands(CLI::App& app) {
       ->required();
   clear->callback([=] {
     auto s = open_or_explain(*clear_opts, "clear-audit-index");
+    auto st = s->schema_status();
+    if (!st || st->current_version == 0) {
+      std::cerr << "silta db clear-audit-index: "
+                << (st ? "the store has no schema (not a Silta store, or never migrated)"
+                       : st.error().message)
+                << "\n";
+      throw CLI::RuntimeError(st ? kBadInput : kFailed);
+    }
     if (auto c = s->clear_audit_index(*origin); !c) {
       std::cerr << "silta db clear-audit-index: " << c.error().message << "\n";
       throw CLI::RuntimeError(kFailed);

@@ -54,6 +54,11 @@ TEMPLATE_TEST_CASE("silta db clear-audit-index removes one origin's entries", "[
                                        "p-child", "kokkola-perusopetus", "cw_assessment", "{}"}}));
     }
   }
+  TempDir empty;
+  auto unmigrated = silta_cli({"db", "clear-audit-index", "--store",
+                               "sqlite:" + (empty / "other.db").string(), "--origin", "gw-1"});
+  CHECK(unmigrated.status == 2);
+  CHECK(unmigrated.output.find("has no schema") != std::string::npos);
   auto missing = silta_cli({"db", "clear-audit-index", "--store", f.config.url});
   CHECK(missing.status != 0);
   CHECK(missing.output.find("--origin") != std::string::npos);
