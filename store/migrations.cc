@@ -118,8 +118,11 @@ CREATE INDEX audit_index_by_event ON audit_index (event_type, time);
 ALTER TABLE idempotency ADD COLUMN location TEXT NOT NULL DEFAULT '';
 )SQL"},
       // Every instance can report every instance's records in full (categories, bases, embargo).
+      // The partial index finds an instance's entries still without a record at start without
+      // reading all of its entries.
       {3, "audit index records", R"SQL(
 ALTER TABLE audit_index ADD COLUMN record TEXT;
+CREATE INDEX audit_index_unrecorded ON audit_index (origin, sequence) WHERE record IS NULL;
 )SQL"},
   };
   return list;

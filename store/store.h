@@ -224,8 +224,10 @@ class Store {
   virtual Result<BreakGlassReview> review_break_glass(const std::string& id,
                                                       const BreakGlassVerdict& verdict) = 0;
 
-  // Audit index. index: inserts the entries in one transaction; an entry already indexed
-  // (same origin and sequence) is left as it is, so a rebuild may overlap.
+  // Audit index. index: inserts the entries in one transaction. An entry already indexed (same
+  // origin and sequence) with the same record is left as it is, so a rebuild may overlap; one
+  // without a record (before schema version 3) gets it; one with a different record fails the
+  // whole batch with kFailedPrecondition (two logs under one origin).
   virtual Status index_audit_records(const std::vector<AuditIndexEntry>& entries) = 0;
   virtual Result<Page<AuditIndexEntry>> query_audit_index(const AuditIndexQuery& query) = 0;
   // Where indexing `origin`'s log goes on: after its last indexed record, or at the first entry

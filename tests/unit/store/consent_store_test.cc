@@ -48,6 +48,7 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
                                      "kokkola-perusopetus", "cw_assessment", "{}"}}));
   }
   const char* undo[] = {"ALTER TABLE idempotency DROP COLUMN location",
+                        "DROP INDEX audit_index_unrecorded",
                         "ALTER TABLE audit_index DROP COLUMN record",
                         "DELETE FROM schema_migrations WHERE version >= 2"};
   if (TestType::kBackend == store::Backend::kSqlite) {
