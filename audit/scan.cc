@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "audit/event.h"
+#include "audit/record_scan.h"
 #include "audit/segment.h"
 
 namespace silta::audit {

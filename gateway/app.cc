@@ -3,9 +3,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <stdexcept>
 
-#include "gateway/api.h"
+#include "gateway/api/requests.h"
+#include "gateway/api/routes.h"
 #include "gateway/logging.h"
-#include "gateway/routes.h"
 
 namespace silta::gateway {
 

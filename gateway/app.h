@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "gateway/config.h"
+#include "gateway/http/server.h"
 #include "gateway/referral_worker.h"
-#include "gateway/server.h"
 #include "gateway/services.h"
 
 namespace silta::gateway {

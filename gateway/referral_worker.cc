@@ -12,7 +12,7 @@
 
 #include "common/codec.h"
 #include "gateway/logging.h"
-#include "gateway/referrals.h"
+#include "gateway/referral_rules.h"
 
 namespace silta::gateway {
 

@@ -2,96 +2,9 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
-#include "common/thread_name.h"
 #include "gateway/logging.h"
 
 namespace silta::gateway {
-
-AuditIndexer::AuditIndexer(audit::AuditLog& log, store::Store& store,
-                           std::chrono::milliseconds delay)
-    : log_(log), store_(store), delay_(delay), thread_([this] {
-        name_this_thread("audit-index");
-        run();
-      }) {}
-
-AuditIndexer::~AuditIndexer() {
-  {
-    std::lock_guard lock(wait_mu_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
-}
-
-void AuditIndexer::schedule() {
-  if (pending_fast_.exchange(true)) return;  // a pass is asked for already
-  {
-    std::lock_guard lock(wait_mu_);
-    pending_ = true;
-  }
-  cv_.notify_one();
-}
-
-void AuditIndexer::run() {
-  std::unique_lock lock(wait_mu_);
-  while (true) {
-    cv_.wait(lock, [this] { return pending_ || stopping_; });
-    if (stopping_) return;
-    // Gather what the next `delay` appends, then index it in one pass.
-    cv_.wait_for(lock, delay_, [this] { return stopping_; });
-    if (stopping_) return;
-    pending_ = false;
-    pending_fast_ = false;  // appends from now on ask for another pass
-    lock.unlock();
-    if (auto s = catch_up(); !s)
-      logging::warn("audit_index_failed", {{"error", s.error().message}});
-    lock.lock();
-  }
-}
-
-Status AuditIndexer::catch_up() {
-  std::lock_guard lock(mu_);
-  const std::string& origin = log_.origin();
-  const std::uint64_t size = log_.tree_head().size;
-  if (!next_) {
-    auto next = store_.next_audit_index_sequence(origin);
-    if (!next) return next.error();
-    // Only durable records are indexed, and a durable record is never lost: an index ahead of
-    // the log is another log's (the same origin twice) or a log restored without its index.
-    if (*next > size) {
-      return make_error(ErrorCode::kFailedPrecondition,
-                        fmt::format("the audit index holds {} records of origin \"{}\" but its log "
-                                    "has {}: two audit logs use this origin (give every gateway "
-                                    "instance its own audit.origin), or the log was restored "
-                                    "without its index",
-                                    *next, origin, size));
-    }
-    next_ = *next;
-  }
-  constexpr std::uint64_t kBatch = 1000;
-  while (*next_ < size) {
-    auto leaves = log_.read_leaves(*next_, std::min(size, *next_ + kBatch));
-    if (!leaves) return leaves.error();
-    std::vector<store::AuditIndexEntry> entries;
-    entries.reserve(leaves->size());
-    for (auto& leaf : *leaves) {
-      auto r = audit::parse_record(leaf);
-      if (!r) return r.error();
-      entries.push_back({origin, r->seq, r->time,
-                         std::string(audit::event_type_name(r->event.type)), r->event.agency,
-                         r->event.subject, r->event.target, r->event.purpose, std::move(leaf)});
-    }
-    if (auto s = store_.index_audit_records(entries); !s) {
-      next_.reset();  // ask the store again next time
-      return s;
-    }
-    if (entries.empty()) break;
-    *next_ += entries.size();
-  }
-  return {};
-}
 
 audit::DecisionSummary summary_of(const policy::Decision& d) {
   if (d.all_granted()) return audit::DecisionSummary::kGranted;

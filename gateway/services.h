@@ -21,6 +21,7 @@
 #include "audit/pseudonym.h"
 #include "common/result.h"
 #include "gateway/async.h"
+#include "gateway/audit_indexer.h"
 #include "gateway/config.h"
 #include "gateway/metrics.h"
 #include "policy/engine.h"
@@ -28,38 +29,6 @@
 #include "store/store.h"
 
 namespace silta::gateway {
-
-// Keeps the store's audit index up to date with the log. Searches catch the index up before they
-// run (catch_up), so indexing after appends only keeps that short: a background thread indexes
-// what is pending at most once per `delay`, in batches, off the request path. The index can
-// always be rebuilt from the segments, which stay the source of truth.
-class AuditIndexer {
- public:
-  AuditIndexer(audit::AuditLog& log, store::Store& store,
-               std::chrono::milliseconds delay = std::chrono::milliseconds(500));
-  ~AuditIndexer();
-  AuditIndexer(const AuditIndexer&) = delete;
-  AuditIndexer& operator=(const AuditIndexer&) = delete;
-
-  // Asks for a background pass within `delay`; returns at once.
-  void schedule();
-  // Indexes everything durable now, on the calling thread (start-up, searches, tests).
-  Status catch_up();
-
- private:
-  void run();
-
-  audit::AuditLog& log_;
-  store::Store& store_;
-  const std::chrono::milliseconds delay_;
-  std::mutex mu_;                      // one pass at a time
-  std::optional<std::uint64_t> next_;  // the next sequence to index, once known (under mu_)
-  std::mutex wait_mu_;
-  std::condition_variable cv_;
-  bool pending_ = false, stopping_ = false;  // under wait_mu_
-  std::atomic<bool> pending_fast_{false};    // a pass is asked for already: schedule() is cheap
-  std::thread thread_;
-};
 
 class ReferralWorker;
 

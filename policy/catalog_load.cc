@@ -1,7 +1,7 @@
-// Reading and checking a catalog directory. Every table is parsed with json_check so that every
-// problem is reported with its file and JSON Pointer; references are checked against the tables
-// parsed before them (the files are read in dependency order), then the whole catalog is
-// checked for bases, break-glass rules and referral kinds that can never apply.
+// Reading a catalog directory. Every table is parsed with json_check so that every problem is
+// reported with its file and JSON Pointer; references are checked against the tables parsed
+// before them (the files are read in dependency order); then catalog_check.cc checks the whole
+// catalog.
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -9,6 +9,8 @@
 
 #include "common/codec.h"
 #include "policy/catalog.h"
+#include "policy/catalog_check.h"
+#include "policy/consent_json.h"
 
 namespace silta::policy {
 
@@ -27,7 +29,7 @@ constexpr const char* kKinds = "kinds.json";
 constexpr const char* kCategories = "categories.json";
 constexpr const char* kPurposes = "purposes.json";
 constexpr const char* kConditions = "conditions.json";
-constexpr const char* kConsentRules = "consent_rules.json";
+constexpr const char* kConsentRules = detail::kConsentRulesFile;
 constexpr const char* kBreakGlass = "break_glass.json";
 constexpr const char* kDeadlines = "deadlines.json";
 constexpr const char* kReferrals = "referrals.json";
@@ -71,13 +73,7 @@ struct CatalogBuilder {
   std::vector<CatalogProblem> problems;
   std::map<std::string, json> docs;  // parsed files, for the hash
 
-  // Where each basis, rule and referral kind was defined, for problems found later.
-  struct Where {
-    std::string file;
-    std::string path;
-  };
-  std::vector<Where> basis_where, break_glass_where, referral_where;
-  std::vector<std::string> referral_companion_path;
+  detail::CatalogSites sites;  // where bases and referral kinds were defined
 
   void problem(std::string file, std::string path, std::string message) {
     problems.push_back({std::move(file), std::move(path), std::move(message)});
@@ -450,9 +446,10 @@ struct CatalogBuilder {
     root.no_other_keys();
   }
 
-  static std::optional<ConsentKind> consent_kind_from(std::string_view s) {
-    if (s == "suostumus") return ConsentKind::kSuostumus;
-    if (s == "luovutuslupa") return ConsentKind::kLuovutuslupa;
+  // The consents a basis may rest on: permits only (a prohibition is never a basis).
+  static std::optional<ConsentKind> permit_kind_from(std::string_view s) {
+    auto k = consent_kind_from(s);
+    if (k == ConsentKind::kSuostumus || k == ConsentKind::kLuovutuslupa) return k;
     return std::nullopt;
   }
 
@@ -499,7 +496,7 @@ struct CatalogBuilder {
         b.notes = text(o, "notes");
         o.no_other_keys();
         seen.insert(b.id);
-        basis_where.push_back({file, o.path()});
+        sites.basis.push_back({file, o.path()});
         catalog->bases.push_back(std::move(b));
       }
     }
@@ -516,7 +513,7 @@ struct CatalogBuilder {
       if (auto kinds = c->strings("kinds", Need::kRequired)) {
         if (kinds->empty()) c->issues().add(c->path_of("kinds"), "expected at least one kind");
         for (std::size_t j = 0; j < kinds->size(); ++j) {
-          if (auto k = consent_kind_from((*kinds)[j])) {
+          if (auto k = permit_kind_from((*kinds)[j])) {
             q.consent_kinds.push_back(*k);
           } else {
             c->issues().add(child_pointer(c->path_of("kinds"), j),
@@ -613,7 +610,6 @@ struct CatalogBuilder {
         r.notes = text(o, "notes");
         o.no_other_keys();
         seen.insert(r.id);
-        break_glass_where.push_back({kBreakGlass, o.path()});
         bg.rules.push_back(std::move(r));
       }
     }
@@ -752,123 +748,15 @@ struct CatalogBuilder {
           }
         }
         k.companion = o.string_or("companion", "");
-        referral_companion_path.push_back(o.path_of("companion"));
+        sites.referral_companion_path.push_back(o.path_of("companion"));
         k.notes = text(o, "notes");
         o.no_other_keys();
         seen.insert(k.id);
-        referral_where.push_back({kReferrals, o.path()});
+        sites.referral.push_back({kReferrals, o.path()});
         catalog->referral_kinds.push_back(std::move(k));
       }
     }
     root.no_other_keys();
-  }
-
-  // --- whole-catalog checks (after every table parsed without problems) --------------------
-
-  void check_bases() {
-    std::set<std::string> with_rule;
-    for (const auto& r : catalog->break_glass.rules) with_rule.insert(r.basis);
-    for (std::size_t i = 0; i < catalog->bases.size(); ++i) {
-      const auto& b = catalog->bases[i];
-      const auto& w = basis_where[i];
-      for (std::size_t j = 0; j < b.categories.size(); ++j) {
-        const auto* c = catalog->find_category(b.categories[j]);
-        bool held = std::any_of(b.from_kinds.begin(), b.from_kinds.end(),
-                                [&](const std::string& k) { return contains(c->held_by, k); });
-        if (!held) {
-          problem(w.file, child_pointer(w.path + "/categories", j),
-                  "no kind in from_kinds holds \"" + c->id + "\": this part can never apply");
-        }
-      }
-      for (std::size_t j = 0; j < b.from_kinds.size(); ++j) {
-        bool holds_any = std::any_of(b.categories.begin(), b.categories.end(), [&](const auto& c) {
-          return contains(catalog->find_category(c)->held_by, b.from_kinds[j]);
-        });
-        if (!holds_any) {
-          problem(w.file, child_pointer(w.path + "/from_kinds", j),
-                  "\"" + b.from_kinds[j] +
-                      "\" holds none of the basis's categories: this part can never apply");
-        }
-      }
-      if (b.recipient_must_be_authority &&
-          std::none_of(b.to_kinds.begin(), b.to_kinds.end(),
-                       [&](const auto& k) { return catalog->find_kind(k)->authority; })) {
-        problem(w.file, w.path + "/recipient_must_be_authority",
-                "no kind in to_kinds is an authority: the basis can never apply");
-      }
-      if (b.requirements.emergency && with_rule.count(b.id) == 0) {
-        problem(w.file, w.path + "/requires/emergency",
-                "no break-glass rule names this basis: it can never apply");
-      }
-    }
-  }
-
-  void check_consent_rules() {
-    for (const auto& c : catalog->categories) {
-      if (catalog->find_consent_rule(c.consent_regime) == nullptr) {
-        problem(kConsentRules, "/rules",
-                std::string("no rule for the regime \"") + consent_regime_name(c.consent_regime) +
-                    "\" of category \"" + c.id + "\"");
-      }
-    }
-  }
-
-  void check_referrals() {
-    for (std::size_t i = 0; i < catalog->referral_kinds.size(); ++i) {
-      auto& k = catalog->referral_kinds[i];
-      const auto& w = referral_where[i];
-      bool any_consent = false, all_consent = true;
-      for (std::size_t j = 0; j < k.bases.size(); ++j) {
-        const auto* b = catalog->find_basis(k.bases[j]);
-        auto path = child_pointer(w.path + "/bases", j);
-        if (b->initiative == Initiative::kPull) {
-          problem(w.file, path, "\"" + b->id + "\" is a pull basis: a referral is pushed");
-        }
-        if (!contains(b->purposes, k.purpose)) {
-          problem(w.file, path,
-                  "\"" + b->id + "\" does not cover the purpose \"" + k.purpose + "\"");
-        }
-        any_consent = any_consent || b->needs_consent();
-        all_consent = all_consent && b->needs_consent();
-      }
-      k.consent = all_consent   ? ReferralConsent::kRequired
-                  : any_consent ? ReferralConsent::kRequiredUnlessConditions
-                                : ReferralConsent::kNotRequired;
-      // Every sender, recipient and category must be covered by some basis.
-      auto covered = [&](auto pred) {
-        return std::any_of(k.bases.begin(), k.bases.end(),
-                           [&](const auto& id) { return pred(*catalog->find_basis(id)); });
-      };
-      for (std::size_t j = 0; j < k.from_kinds.size(); ++j) {
-        if (!covered(
-                [&](const LegalBasis& b) { return contains(b.from_kinds, k.from_kinds[j]); })) {
-          problem(w.file, child_pointer(w.path + "/from_kinds", j),
-                  "no basis of the referral kind lets \"" + k.from_kinds[j] + "\" send it");
-        }
-      }
-      for (std::size_t j = 0; j < k.to_kinds.size(); ++j) {
-        if (!covered([&](const LegalBasis& b) { return contains(b.to_kinds, k.to_kinds[j]); })) {
-          problem(w.file, child_pointer(w.path + "/to_kinds", j),
-                  "no basis of the referral kind lets \"" + k.to_kinds[j] + "\" receive it");
-        }
-      }
-      for (std::size_t j = 0; j < k.categories.size(); ++j) {
-        if (!covered(
-                [&](const LegalBasis& b) { return contains(b.categories, k.categories[j]); })) {
-          problem(w.file, child_pointer(w.path + "/categories", j),
-                  "no basis of the referral kind covers \"" + k.categories[j] + "\"");
-        }
-      }
-      if (!k.companion.empty()) {
-        if (catalog->find_referral_kind(k.companion) == nullptr) {
-          problem(w.file, referral_companion_path[i],
-                  "unknown referral kind \"" + k.companion + "\"");
-        } else if (k.companion == k.id) {
-          problem(w.file, referral_companion_path[i],
-                  "a referral kind cannot be its own companion");
-        }
-      }
-    }
   }
 
   void index() {
@@ -979,9 +867,7 @@ CatalogLoad parse_catalog(const CatalogFiles& files) {
   CatalogLoad out;
   // The whole-catalog checks look ids up: only meaningful once every reference resolved.
   if (b.problems.empty()) {
-    b.check_bases();
-    b.check_consent_rules();
-    b.check_referrals();
+    detail::check_catalog(*b.catalog, b.sites, b.problems);
   }
   if (b.problems.empty()) {
     try {

@@ -161,16 +161,6 @@ Engine::Engine(std::shared_ptr<const Catalog> catalog) : catalog_(std::move(cata
 
 Engine::~Engine() = default;
 
-bool Decision::all_granted() const {
-  return std::all_of(categories.begin(), categories.end(),
-                     [](const CategoryDecision& c) { return c.outcome == Outcome::kGranted; });
-}
-
-bool Decision::any_granted() const {
-  return std::any_of(categories.begin(), categories.end(),
-                     [](const CategoryDecision& c) { return c.outcome == Outcome::kGranted; });
-}
-
 namespace {
 
 // The outcome of trying one basis for one category.
@@ -720,52 +710,23 @@ Result<Decision> Engine::decide(const DecisionRequest& req, std::span<const Cons
   return d;
 }
 
-const char* deny_reason_name(DenyReason reason) {
-  switch (reason) {
-    case DenyReason::kNone:
-      return "none";
-    case DenyReason::kNoBasis:
-      return "no_basis";
-    case DenyReason::kNotHeld:
-      return "not_held";
-    case DenyReason::kReferralNotAllowed:
-      return "referral_not_allowed";
-    case DenyReason::kBasisNotInForce:
-      return "basis_not_in_force";
-    case DenyReason::kRecipientNotAuthority:
-      return "recipient_not_authority";
-    case DenyReason::kSubjectAge:
-      return "subject_age";
-    case DenyReason::kSubjectAgeUnknown:
-      return "subject_age_unknown";
-    case DenyReason::kOffenceMissing:
-      return "offence_missing";
-    case DenyReason::kOffenceNotCovered:
-      return "offence_not_covered";
-    case DenyReason::kAttestationMissing:
-      return "attestation_missing";
-    case DenyReason::kBreakGlassRequired:
-      return "break_glass_required";
-    case DenyReason::kBreakGlassNotAllowed:
-      return "break_glass_not_allowed";
-    case DenyReason::kBreakGlassJustificationShort:
-      return "break_glass_justification_short";
-    case DenyReason::kProhibited:
-      return "prohibited";
-    case DenyReason::kConsentMissing:
-      return "consent_missing";
-    case DenyReason::kConsentParty:
-      return "consent_party";
-    case DenyReason::kConsentForm:
-      return "consent_form";
-    case DenyReason::kConsentNotSpecific:
-      return "consent_not_specific";
-    case DenyReason::kCaseReferenceMissing:
-      return "case_reference_missing";
-    case DenyReason::kJustificationMissing:
-      return "justification_missing";
+Result<ShadowDecision> decide_with_shadow(const Engine& enforced, const Engine& shadow,
+                                          const DecisionRequest& request,
+                                          std::span<const ConsentRecord> consents, SysTime now) {
+  auto d = enforced.decide(request, consents, now);
+  if (!d) return d.error();
+  ShadowDecision out{std::move(*d), std::nullopt, "", {}};
+  auto s = shadow.decide(request, consents, now);
+  if (!s) {
+    out.shadow_error = s.error().message;
+    for (const auto& c : out.enforced.categories) {
+      out.changes.push_back({c.category->id, summary(c), "error: " + s.error().message});
+    }
+    return out;
   }
-  return "no_basis";
+  out.changes = compare(out.enforced, *s);
+  out.shadow = std::move(*s);
+  return out;
 }
 
 }  // namespace silta::policy

@@ -1,7 +1,9 @@
 #include "store/consent_json.h"
 
-#include <array>
+#include <optional>
 #include <utility>
+
+#include "policy/consent_json.h"
 
 namespace silta::store {
 
@@ -13,43 +15,19 @@ using policy::ConsentKind;
 // A field added to these structs must be stored too: map it below, then update the sizes.
 static_assert(sizeof(policy::ConsentRecord) == 560 && sizeof(policy::ConsentGrantor) == 96 &&
                   sizeof(policy::ConsentRevocation) == 144,
-              "policy/consent.h changed: map the new field in consent_to_json and "
-              "consent_from_json, then update these sizes");
+              "policy/consent.h changed: map the new field in consent_document and "
+              "consent_from_document, then update these sizes");
 
 namespace {
 
-template <typename E, std::size_t N>
-const char* name_of(const std::array<std::pair<E, const char*>, N>& names, E e) {
-  for (const auto& [v, n] : names) {
-    if (v == e) return n;
-  }
-  return "";
+// The enumerations are stored by their names in policy (policy/consent_json.h).
+template <typename From>
+auto stored(From from_name, const json& j) {
+  const auto name = j.get<std::string>();
+  auto value = from_name(name);
+  if (!value) throw std::invalid_argument("unknown value \"" + name + "\"");
+  return *value;
 }
-template <typename E, std::size_t N>
-E enum_of(const std::array<std::pair<E, const char*>, N>& names, const std::string& s) {
-  for (const auto& [v, n] : names) {
-    if (s == n) return v;
-  }
-  throw std::invalid_argument("unknown value \"" + s + "\"");
-}
-
-constexpr std::array<std::pair<ConsentKind, const char*>, 4> kKinds = {{
-    {ConsentKind::kSuostumus, "suostumus"},
-    {ConsentKind::kLuovutuslupa, "luovutuslupa"},
-    {ConsentKind::kKielto, "kielto"},
-    {ConsentKind::kMinorProhibition, "minor_prohibition"},
-}};
-constexpr std::array<std::pair<Capacity, const char*>, 4> kCapacities = {{
-    {Capacity::kSelf, "self"},
-    {Capacity::kGuardian, "guardian"},
-    {Capacity::kLegalRep, "legal_rep"},
-    {Capacity::kEdunvalvoja, "edunvalvoja"},
-}};
-constexpr std::array<std::pair<ConsentForm, const char*>, 3> kForms = {{
-    {ConsentForm::kWritten, "written"},
-    {ConsentForm::kElectronic, "electronic"},
-    {ConsentForm::kOralRecorded, "oral_recorded"},
-}};
 
 std::int64_t micros(SysTime t) { return t.time_since_epoch().count(); }
 SysTime at(const json& j) { return SysTime(std::chrono::microseconds(j.get<std::int64_t>())); }
@@ -69,10 +47,10 @@ T get_or(const json& j, const char* key, T fallback) {
 
 }  // namespace
 
-json consent_to_json(const policy::ConsentRecord& c) {
+json consent_document(const policy::ConsentRecord& c) {
   json grantors = json::array();
   for (const auto& g : c.granted_by) {
-    grantors.push_back({{"capacity", name_of(kCapacities, g.capacity)},
+    grantors.push_back({{"capacity", policy::capacity_name(g.capacity)},
                         {"person_pseudonym", g.person_pseudonym},
                         {"minor_capable", g.minor_capable},
                         {"assessed_by", g.assessed_by},
@@ -80,7 +58,7 @@ json consent_to_json(const policy::ConsentRecord& c) {
   }
   json j = {{"id", c.id},
             {"subject_pseudonym", c.subject_pseudonym},
-            {"kind", name_of(kKinds, c.kind)},
+            {"kind", policy::consent_kind_name(c.kind)},
             {"granted_by", grantors},
             {"from_kinds", c.from_kinds},
             {"from_agencies", c.from_agencies},
@@ -92,7 +70,7 @@ json consent_to_json(const policy::ConsentRecord& c) {
             {"data_recorded_until", opt_time(c.data_recorded_until)},
             {"valid_from", micros(c.valid_from)},
             {"valid_until", opt_time(c.valid_until)},
-            {"form", name_of(kForms, c.form)},
+            {"form", policy::consent_form_name(c.form)},
             {"informed_text_hash", c.informed_text_hash},
             {"recorded_by_agency", c.recorded_by_agency},
             {"recorded_by_actor", c.recorded_by_actor},
@@ -101,21 +79,21 @@ json consent_to_json(const policy::ConsentRecord& c) {
   if (c.revoked) {
     const auto& r = *c.revoked;
     j["revoked"] = {{"at", micros(r.at)},     {"by_agency", r.by_agency},
-                    {"by_actor", r.by_actor}, {"capacity", name_of(kCapacities, r.capacity)},
+                    {"by_actor", r.by_actor}, {"capacity", policy::capacity_name(r.capacity)},
                     {"channel", r.channel},   {"reason", r.reason}};
   }
   return j;
 }
 
-Result<policy::ConsentRecord> consent_from_json(const json& j) {
+Result<policy::ConsentRecord> consent_from_document(const json& j) {
   try {
     policy::ConsentRecord c;
     c.id = j.at("id").get<std::string>();
     c.subject_pseudonym = j.at("subject_pseudonym").get<std::string>();
-    c.kind = enum_of(kKinds, j.at("kind").get<std::string>());
+    c.kind = stored(policy::consent_kind_from, j.at("kind"));
     for (const auto& g : j.at("granted_by")) {
       policy::ConsentGrantor out;
-      out.capacity = enum_of(kCapacities, g.at("capacity").get<std::string>());
+      out.capacity = stored(policy::capacity_from, g.at("capacity"));
       out.person_pseudonym = get_or<std::string>(g, "person_pseudonym", "");
       out.minor_capable = get_or<bool>(g, "minor_capable", false);
       out.assessed_by = get_or<std::string>(g, "assessed_by", "");
@@ -133,7 +111,7 @@ Result<policy::ConsentRecord> consent_from_json(const json& j) {
     c.data_recorded_until = opt_time(j, "data_recorded_until");
     c.valid_from = at(j.at("valid_from"));
     c.valid_until = opt_time(j, "valid_until");
-    c.form = enum_of(kForms, j.at("form").get<std::string>());
+    c.form = stored(policy::consent_form_from, j.at("form"));
     c.informed_text_hash = get_or<std::string>(j, "informed_text_hash", "");
     c.recorded_by_agency = get_or<std::string>(j, "recorded_by_agency", "");
     c.recorded_by_actor = get_or<std::string>(j, "recorded_by_actor", "");
@@ -143,7 +121,7 @@ Result<policy::ConsentRecord> consent_from_json(const json& j) {
       r.at = at(it->at("at"));
       r.by_agency = get_or<std::string>(*it, "by_agency", "");
       r.by_actor = get_or<std::string>(*it, "by_actor", "");
-      r.capacity = enum_of(kCapacities, it->at("capacity").get<std::string>());
+      r.capacity = stored(policy::capacity_from, it->at("capacity"));
       r.channel = get_or<std::string>(*it, "channel", "");
       r.reason = get_or<std::string>(*it, "reason", "");
       c.revoked = std::move(r);
@@ -162,7 +140,7 @@ Result<policy::ConsentRecord> ConsentDocuments::parse(const std::string& id,
     auto it = parsed_.find(id);
     if (it != parsed_.end() && it->second.document == document) return it->second.record;
   }
-  auto record = consent_from_json(json::parse(document, nullptr, false));
+  auto record = consent_from_document(json::parse(document, nullptr, false));
   if (!record) return record.error();
   std::lock_guard lock(mu_);
   if (parsed_.size() >= capacity_) parsed_.clear();

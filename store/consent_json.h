@@ -14,8 +14,10 @@
 
 namespace silta::store {
 
-nlohmann::json consent_to_json(const policy::ConsentRecord& c);
-Result<policy::ConsentRecord> consent_from_json(const nlohmann::json& j);
+// The storage form (times in microseconds, pseudonyms only); not the API's form, which is
+// policy::consent_to_json.
+nlohmann::json consent_document(const policy::ConsentRecord& c);
+Result<policy::ConsentRecord> consent_from_document(const nlohmann::json& j);
 
 // Parsed consent documents by consent id, reused while the stored document is byte for byte the
 // one parsed before (a revocation rewrites it, so it is parsed again). Every decision reads the

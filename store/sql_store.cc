@@ -161,7 +161,7 @@ Status SqlStore::create_consent(const StoredConsent& consent) {
         "identities_sealed, receipt, revocation_receipt, updated_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         r.id, r.subject_pseudonym, status_text(status), r.valid_from, r.valid_until,
-        consent_to_json(r).dump(), *sealed, consent.receipt, consent.revocation_receipt,
+        consent_document(r).dump(), *sealed, consent.receipt, consent.revocation_receipt,
         r.recorded_at);
     if (!rows) {
       if (rows.error().code == ErrorCode::kAlreadyExists) {
@@ -228,7 +228,7 @@ Result<StoredConsent> SqlStore::revoke_consent(const std::string& id,
     auto updated = c.run(
         "UPDATE consents SET status = 'revoked', record = $2, revocation_receipt = $3, "
         "updated_at = $4 WHERE id = $1",
-        id, consent_to_json(consent->record).dump(), revocation_receipt, revocation.at);
+        id, consent_document(consent->record).dump(), revocation_receipt, revocation.at);
     if (!updated) return updated.error();
     return std::move(*consent);
   });

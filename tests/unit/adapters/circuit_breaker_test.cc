@@ -3,7 +3,7 @@
 
 #include "adapters/adapter_set.h"
 #include "adapters/circuit_breaker.h"
-#include "gateway/problem.h"
+#include "gateway/http/problem.h"
 
 using namespace silta;
 using namespace silta::adapters;

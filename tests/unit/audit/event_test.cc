@@ -6,6 +6,7 @@
 
 #include "audit/event.h"
 #include "audit/fhir.h"
+#include "audit/record_scan.h"
 #include "common/codec.h"
 #include "tests/unit/audit/audit_test_util.h"
 

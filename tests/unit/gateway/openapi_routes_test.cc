@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "gateway/routes.h"
+#include "gateway/api/routes.h"
 #include "tests/support/temp_dir.h"
 
 using namespace silta;

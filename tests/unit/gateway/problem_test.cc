@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "gateway/problem.h"
-#include "gateway/router.h"
+#include "gateway/http/problem.h"
+#include "gateway/http/router.h"
 
 using namespace silta;
 using namespace silta::gateway;

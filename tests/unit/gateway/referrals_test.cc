@@ -2,8 +2,8 @@
 // delivery backoff.
 #include <catch2/catch.hpp>
 
+#include "gateway/referral_rules.h"
 #include "gateway/referral_worker.h"
-#include "gateway/referrals.h"
 #include "policy/calendar.h"
 #include "tests/support/temp_dir.h"
 

@@ -278,7 +278,7 @@ TEST_CASE("consent documents: a parsed record is reused only for the same bytes"
           "[store][consent]") {
   store::ConsentDocuments docs(2);
   auto c = make_consent("c-1", "p-child").record;
-  std::string doc = store::consent_to_json(c).dump();
+  std::string doc = store::consent_document(c).dump();
   auto first = docs.parse("c-1", doc);
   REQUIRE(first);
   CHECK(first->id == "c-1");
@@ -288,7 +288,7 @@ TEST_CASE("consent documents: a parsed record is reused only for the same bytes"
   // Revoked: the document changed, so the record is parsed again.
   c.revoked = policy::ConsentRevocation{
       t0(), "soite-mielenterveys", "nurse-7", policy::Capacity::kSelf, "in_person", "changed mind"};
-  auto revoked = docs.parse("c-1", store::consent_to_json(c).dump());
+  auto revoked = docs.parse("c-1", store::consent_document(c).dump());
   REQUIRE(revoked);
   REQUIRE(revoked->revoked);
   CHECK(revoked->revoked->reason == "changed mind");
@@ -300,7 +300,7 @@ TEST_CASE("consent documents: a parsed record is reused only for the same bytes"
   // Beyond its capacity it starts again; answers stay right.
   for (int i = 0; i < 5; ++i) {
     auto other = make_consent("c-x" + std::to_string(i), "p-other").record;
-    auto parsed = docs.parse(other.id, store::consent_to_json(other).dump());
+    auto parsed = docs.parse(other.id, store::consent_document(other).dump());
     REQUIRE(parsed);
     CHECK(parsed->id == other.id);
   }

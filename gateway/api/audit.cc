@@ -1,0 +1,328 @@
+// The privacy officer's audit API (tietosuojavastaava): search the log, the subject's log-data
+// report (ATL 11 §), checkpoints and proofs, and the review queue of break-glass accesses.
+// Every read here is itself audited, durably, before the answer goes out.
+#include "common/codec.h"
+#include "gateway/api/idempotency.h"
+#include "gateway/api/requests.h"
+#include "gateway/api/routes.h"
+#include "gateway/api/subject_report.h"
+
+namespace silta::gateway {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::uint64_t kMaxPage = 1000;
+
+std::string actor_param(const RequestContext& ctx, json_check::Issues& issues) {
+  auto it = ctx.query.find("actor");
+  if (it == ctx.query.end() || it->second.empty() || it->second.size() > 200) {
+    issues.add("?actor", "required: the privacy officer's user id (1-200 characters)");
+    return "";
+  }
+  return it->second;
+}
+
+// Records the read; nothing is answered unless this is durable.
+asio::awaitable<bool> audit_read(const Services& s, const RequestContext& ctx,
+                                 const std::string& actor, std::string what,
+                                 std::optional<audit::Pseudonym> subject = std::nullopt) {
+  audit::AuditEvent e;
+  e.type = audit::EventType::kAuditRead;
+  e.agency = ctx.agency.id;
+  e.actor = actor;
+  if (subject) {
+    e.subject = subject->value;
+    e.subject_key = subject->key_id;
+  }
+  e.reference = std::move(what);
+  e.outcome = "ok";
+  co_return static_cast<bool>(co_await audit_durably(s, std::move(e)));
+}
+
+Response audit_unavailable() {
+  return Response::from_problem(problem(503, "audit-unavailable", "The audit log is unavailable",
+                                        "The read could not be recorded, so it was not answered."));
+}
+
+// Full records (full_record()); an entry without one as indexed.
+nlohmann::json records_json(const Services& s, const std::vector<store::AuditIndexEntry>& items) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : items) {
+    if (auto r = full_record(s, e)) {
+      auto j = audit::to_json(*r);
+      j["origin"] = e.origin;
+      out.push_back(std::move(j));
+      continue;
+    }
+    out.push_back({{"origin", e.origin},
+                   {"seq", e.sequence},
+                   {"time", format_rfc3339(e.time)},
+                   {"type", e.event_type},
+                   {"agency", e.agency},
+                   {"subject", e.subject_pseudonym},
+                   {"target", e.target_agency},
+                   {"purpose", e.purpose},
+                   {"full_record", false}});
+  }
+  return out;
+}
+
+asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  auto code = identity_code_param(ctx.query, "subject", false, issues);
+  store::AuditIndexQuery q;
+  if (auto it = ctx.query.find("agency"); it != ctx.query.end() && !it->second.empty()) {
+    q.agency = it->second;
+  }
+  if (auto it = ctx.query.find("event_type"); it != ctx.query.end() && !it->second.empty()) {
+    if (!audit::parse_event_type(it->second)) {
+      issues.add("?event_type", "unknown event type \"" + it->second + "\"");
+    }
+    q.event_type = it->second;
+  }
+  q.from = time_param(ctx.query, "from", issues);
+  q.until = time_param(ctx.query, "until", issues);
+  q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";
+  q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  std::optional<audit::Pseudonym> subject;
+  if (code) {
+    subject = s.pseudonyms->pseudonymise(code->normalised());
+    for (const auto& p : s.pseudonyms->all_pseudonyms(code->normalised())) {
+      q.subject_pseudonyms.push_back(p.value);
+    }
+  }
+  // The index first catches up with every durable record, so a search sees all of them.
+  auto query = [q, indexer =
+                       s.indexer](store::Store& st) -> Result<store::Page<store::AuditIndexEntry>> {
+    if (auto caught_up = indexer->catch_up(); !caught_up) return caught_up.error();
+    return st.query_audit_index(q);
+  };
+  auto page = co_await on_store(s, std::move(query));
+  if (!page) co_return Response::from_problem(problem_from_error(page.error()));
+  if (!co_await audit_read(s, ctx, actor, "records", subject)) co_return audit_unavailable();
+  nlohmann::json body = {{"records", records_json(s, page->items)}};
+  if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+  co_return Response::json(200, body);
+}
+
+asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  auto code = identity_code_param(ctx.query, "subject", true, issues);
+  std::string format = ctx.query.count("format") ? ctx.query.at("format") : "json";
+  if (format != "json" && format != "html") issues.add("?format", "expected json or html");
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  auto subject = s.pseudonyms->pseudonymise(code->normalised());
+  store::AuditIndexQuery q;
+  for (const auto& p : s.pseudonyms->all_pseudonyms(code->normalised())) {
+    q.subject_pseudonyms.push_back(p.value);
+  }
+  q.limit = kMaxPage;
+  auto every_page = [q, indexer = s.indexer](
+                        store::Store& st) mutable -> Result<std::vector<store::AuditIndexEntry>> {
+    if (auto caught_up = indexer->catch_up(); !caught_up) return caught_up.error();
+    std::vector<store::AuditIndexEntry> all;
+    for (;;) {
+      auto page = st.query_audit_index(q);
+      if (!page) return page.error();
+      for (auto& e : page->items) all.push_back(std::move(e));
+      if (page->next_cursor.empty() || all.size() >= 100 * kMaxPage) break;
+      q.cursor = page->next_cursor;
+    }
+    return all;
+  };
+  auto entries = co_await on_store(s, std::move(every_page));
+  if (!entries) co_return Response::from_problem(problem_from_error(entries.error()));
+  if (!co_await audit_read(s, ctx, actor, "subject-report", subject)) {
+    co_return audit_unavailable();
+  }
+  SubjectReport report = build_subject_report(s, *entries, now_utc());
+  if (format == "html") {
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = render_subject_report_html(s, report);
+    co_return r;
+  }
+  co_return Response::json(200, subject_report_json(report));
+}
+
+asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (!co_await audit_read(s, ctx, actor, "checkpoint")) co_return audit_unavailable();
+  auto cp = s.audit->latest_checkpoint();
+  co_return Response::json(200, {{"origin", cp.checkpoint.origin},
+                                 {"size", cp.checkpoint.size},
+                                 {"root_hash", to_base64(cp.checkpoint.root)},
+                                 {"note", cp.note},
+                                 {"verifier_key", s.audit->verifier().to_string()}});
+}
+
+asio::awaitable<Response> inclusion(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  auto index = number_param(ctx.query, "index", true, UINT64_MAX / 2, issues);
+  auto size = number_param(ctx.query, "size", true, UINT64_MAX / 2, issues);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  auto proof = s.audit->prove_inclusion(*index, *size);
+  if (!proof) {
+    co_return Response::from_problem(
+        problem(400, "bad-proof-request", "No such proof", proof.error().message));
+  }
+  if (!co_await audit_read(s, ctx, actor, "proof-inclusion")) co_return audit_unavailable();
+  co_return Response::json(200, audit::to_json(*proof));
+}
+
+asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  auto from = number_param(ctx.query, "from", true, UINT64_MAX / 2, issues);
+  auto to = number_param(ctx.query, "to", true, UINT64_MAX / 2, issues);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  auto proof = s.audit->prove_consistency(*from, *to);
+  if (!proof) {
+    co_return Response::from_problem(
+        problem(400, "bad-proof-request", "No such proof", proof.error().message));
+  }
+  if (!co_await audit_read(s, ctx, actor, "proof-consistency")) co_return audit_unavailable();
+  co_return Response::json(200, audit::to_json(*proof));
+}
+
+nlohmann::json review_json(const store::BreakGlassReview& r) {
+  nlohmann::json j = {{"id", r.id},
+                      {"audit", {{"origin", r.audit_origin}, {"seq", r.audit_sequence}}},
+                      {"agency", r.agency},
+                      {"actor", r.actor},
+                      {"target", r.target_agency},
+                      {"subject", r.subject_pseudonym},
+                      {"basis", r.basis},
+                      {"categories", r.categories},
+                      {"justification", r.justification},
+                      {"opened_at", format_rfc3339(r.opened_at)},
+                      {"due_at", format_rfc3339(r.due_at)},
+                      {"state", r.review ? "reviewed" : "open"}};
+  if (r.review) {
+    j["review"] = {{"verdict", store::review_verdict_name(r.review->verdict)},
+                   {"reviewer", r.review->reviewer},
+                   {"note", r.review->note},
+                   {"at", format_rfc3339(r.review->at)}};
+  }
+  return j;
+}
+
+asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  store::BreakGlassQuery q;
+  std::string state = ctx.query.count("state") ? ctx.query.at("state") : "open";
+  if (state == "open") {
+    q.which = store::BreakGlassQuery::Which::kOpen;
+  } else if (state == "reviewed") {
+    q.which = store::BreakGlassQuery::Which::kReviewed;
+  } else if (state == "all") {
+    q.which = store::BreakGlassQuery::Which::kAll;
+  } else {
+    issues.add("?state", "expected open, reviewed or all");
+  }
+  if (auto it = ctx.query.find("agency"); it != ctx.query.end() && !it->second.empty()) {
+    q.agency = it->second;
+  }
+  q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";
+  q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  auto list = [q](store::Store& st) { return st.list_break_glass_reviews(q); };
+  auto page = co_await on_store(s, std::move(list));
+  if (!page) co_return Response::from_problem(problem_from_error(page.error()));
+  if (!co_await audit_read(s, ctx, actor, "break-glass-queue")) co_return audit_unavailable();
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : page->items) items.push_back(review_json(r));
+  nlohmann::json body = {{"reviews", std::move(items)}};
+  if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+  co_return Response::json(200, body);
+}
+
+asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  json_check::Object o(issues, ctx.body, "");
+  store::BreakGlassVerdict verdict;
+  verdict.at = now_utc();
+  verdict.reviewer = actor_field(o);
+  if (auto v = o.string("verdict", json_check::Need::kRequired)) {
+    if (auto parsed = store::parse_review_verdict(*v)) {
+      verdict.verdict = *parsed;
+    } else {
+      issues.add("/verdict", "expected justified or unjustified");
+    }
+  }
+  verdict.note = o.string_or("note", "");
+  o.no_other_keys();
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  std::string id = ctx.params["id"];
+  auto get = [id](store::Store& st) { return st.get_break_glass_review(id); };
+  auto item = co_await on_store(s, std::move(get));
+  if (!item) {
+    if (item.error().code == ErrorCode::kNotFound) {
+      co_return Response::from_problem(
+          problem(404, "not-found", "Not found", "No break-glass review item with this id."));
+    }
+    co_return Response::from_problem(problem_from_error(item.error()));
+  }
+  if (item->review) {
+    co_return Response::from_problem(problem(409, "already-reviewed", "Already reviewed",
+                                             "This break-glass access was reviewed before."));
+  }
+  audit::AuditEvent e;
+  e.type = audit::EventType::kBreakGlassReview;
+  e.agency = ctx.agency.id;
+  e.actor = verdict.reviewer;
+  e.target = item->agency;
+  if (item->audit_origin == s.audit->origin()) {
+    // The access record has the subject and the key of its pseudonym.
+    if (auto r = s.audit->read(item->audit_sequence, item->audit_sequence + 1);
+        r && r->size() == 1) {
+      e.subject = r->front().event.subject;
+      e.subject_key = r->front().event.subject_key;
+    }
+  }
+  e.citations = {item->basis};
+  e.categories_requested = item->categories;
+  e.reference = item->id;
+  e.outcome = store::review_verdict_name(verdict.verdict);
+  if (!co_await audit_durably(s, std::move(e))) co_return audit_unavailable();
+  auto review = [id, verdict](store::Store& st) { return st.review_break_glass(id, verdict); };
+  auto reviewed = co_await on_store(s, std::move(review));
+  if (!reviewed) {
+    if (reviewed.error().code == ErrorCode::kFailedPrecondition) {
+      co_return Response::from_problem(problem(409, "already-reviewed", "Already reviewed",
+                                               "This break-glass access was reviewed before."));
+    }
+    co_return Response::from_problem(problem_from_error(reviewed.error()));
+  }
+  co_return Response::json(200, {{"review", review_json(*reviewed)}});
+}
+
+}  // namespace
+
+void add_audit_routes(Router& router, const Services& services) {
+  const Services* s = &services;
+  const std::vector<Role> officer = {Role::kPrivacyOfficer};
+  auto route = [&](http::verb verb, const char* path, auto fn) {
+    router.add(verb, path, officer, [s, fn](RequestContext& ctx) { return fn(*s, ctx); });
+  };
+  route(http::verb::get, "/v1/audit/records", records);
+  route(http::verb::get, "/v1/audit/subject-report", subject_report);
+  route(http::verb::get, "/v1/audit/checkpoint", checkpoint);
+  route(http::verb::get, "/v1/audit/proofs/inclusion", inclusion);
+  route(http::verb::get, "/v1/audit/proofs/consistency", consistency);
+  route(http::verb::get, "/v1/audit/break-glass", break_glass_list);
+  router.add(
+      http::verb::post, "/v1/audit/break-glass/{id}/review", officer,
+      idempotent(services, [s](RequestContext& ctx) { return break_glass_review(*s, ctx); }));
+}
+
+}  // namespace silta::gateway

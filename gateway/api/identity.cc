@@ -1,0 +1,20 @@
+#include "gateway/api/routes.h"
+
+namespace silta::gateway {
+
+void add_identity_routes(Router& router) {
+  router.add(http::verb::get, "/v1/whoami", {Role::kAgency, Role::kPrivacyOfficer, Role::kOperator},
+             [](RequestContext& ctx) -> boost::asio::awaitable<Response> {
+               const Agency& a = ctx.agency;
+               nlohmann::json roles = nlohmann::json::array();
+               for (Role r : a.roles) roles.push_back(role_name(r));
+               co_return Response::json(200, {{"agency_id", a.id},
+                                              {"name", a.name},
+                                              {"kind", a.kind},
+                                              {"authority", a.authority},
+                                              {"business_id", a.business_id},
+                                              {"roles", roles}});
+             });
+}
+
+}  // namespace silta::gateway

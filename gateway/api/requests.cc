@@ -1,0 +1,448 @@
+#include "gateway/api/requests.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/codec.h"
+#include "policy/consent_json.h"
+
+namespace silta::gateway {
+
+using json_check::child_pointer;
+using json_check::Need;
+using json_check::Object;
+
+namespace {
+
+std::optional<SysTime> time_field(Object& o, std::string_view key, Need need) {
+  auto text = o.string(key, need);
+  if (!text) return std::nullopt;
+  auto t = parse_rfc3339(*text);
+  if (!t) o.issues().add(o.path_of(key), "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
+  return t;
+}
+
+std::optional<policy::IdentityCode> identity_code_field(Object& o, std::string_view key,
+                                                        Need need) {
+  auto text = o.string(key, need);
+  if (!text) return std::nullopt;
+  auto code = policy::parse_identity_code(*text);
+  if (!code) {
+    // The message says what is wrong with the code and never repeats it.
+    o.issues().add(o.path_of(key), code.error().message);
+    return std::nullopt;
+  }
+  return std::move(*code);
+}
+
+SubjectInput subject_field(Object& parent, std::string_view key) {
+  SubjectInput s;
+  auto o = parent.object(key, Need::kRequired);
+  if (!o) return s;
+  s.identity_code = identity_code_field(*o, "identity_code", Need::kRequired);
+  s.capable = o->boolean("capable");
+  if (auto g = o->integer("guardians", Need::kOptional, 0, 2)) s.guardians = static_cast<int>(*g);
+  s.turvakielto = o->boolean_or("turvakielto", false);
+  o->no_other_keys();
+  return s;
+}
+
+// The subject as the engine weighs it.
+policy::Subject subject_of(const SubjectInput& in, const std::string& pseudonym) {
+  policy::Subject s;
+  s.pseudonym = pseudonym;
+  if (in.identity_code) s.birth_date = in.identity_code->birth_date();
+  s.capable = in.capable;
+  s.guardians = in.guardians;
+  s.turvakielto = in.turvakielto;
+  return s;
+}
+
+// The text that justifies the disclosure: the kind's first required text field (the concern,
+// the need for support, the suspicion). It is weighed by the engine, never written to the log.
+std::string justification_of(const policy::ReferralKind& kind, const nlohmann::json& fields) {
+  for (const auto& f : kind.fields) {
+    if (f.type != policy::ReferralField::Type::kText || !f.required) continue;
+    auto it = fields.find(f.name);
+    if (it != fields.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+// A list of catalog ids, each checked with `find`.
+template <typename Find>
+std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need, Find find,
+                                     const char* what) {
+  auto list = o.strings(key, need);
+  if (!list) return {};
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if (!find((*list)[i])) {
+      o.issues().add(child_pointer(o.path_of(key), i),
+                     fmt::format("unknown {} \"{}\"", what, (*list)[i]));
+    }
+  }
+  return *list;
+}
+
+std::optional<policy::Offence> offence_field(Object& o, const policy::Catalog& catalog) {
+  auto off = o.object("offence");
+  if (!off) return std::nullopt;
+  policy::Offence offence;
+  offence.offence_class = off->string("class", Need::kRequired).value_or("");
+  if (off->has("class") && !catalog.find_offence_class(offence.offence_class)) {
+    o.issues().add(off->path_of("class"),
+                   "unknown offence class \"" + offence.offence_class + "\"");
+  }
+  offence.max_penalty_months =
+      static_cast<int>(off->integer("max_penalty_months", Need::kRequired, 0, 12 * 20).value_or(0));
+  off->no_other_keys();
+  return offence;
+}
+
+// The registered agency `id` read from `key`: another agency than the caller, with the agency role.
+const Agency* other_agency(Object& o, std::string_view key, const std::string& id,
+                           const Agency& caller, const Registry& registry) {
+  if (!o.has(key) || id.empty()) return nullptr;
+  const Agency* a = registry.find(id);
+  if (a == nullptr || !a->enabled || !a->has_role(Role::kAgency)) {
+    o.issues().add(o.path_of(key), "unknown agency \"" + id + "\"");
+    return nullptr;
+  }
+  if (id == caller.id) {
+    o.issues().add(o.path_of(key), "expected another agency than the caller");
+    return nullptr;
+  }
+  return a;
+}
+
+std::vector<std::string> attestation_ids(Object& o, const policy::Catalog& catalog) {
+  return catalog_ids(
+      o, "attestations", Need::kOptional,
+      [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
+      "attestation");
+}
+
+}  // namespace
+
+std::string actor_field(Object& o) {
+  auto actor = o.string("actor", Need::kRequired).value_or("");
+  if (o.has("actor") && (actor.empty() || actor.size() > 200)) {
+    o.issues().add(o.path_of("actor"),
+                   "expected the acting person's user id at your agency (1-200 characters)");
+  }
+  return actor;
+}
+
+ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
+                             const Registry& registry, const policy::Catalog& catalog,
+                             const ExchangeConfig& config, SysTime now, bool with_data,
+                             json_check::Issues& issues) {
+  ExchangeInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  if (auto d = o.string("direction")) {
+    if (*d == "pull") {
+      in.direction = policy::Direction::kPull;
+    } else if (*d == "push") {
+      in.direction = policy::Direction::kPush;
+    } else {
+      issues.add("/direction", "expected \"pull\" (ask the target) or \"push\" (disclose to it)");
+    }
+  }
+  in.target = o.string("target", Need::kRequired).value_or("");
+  in.target_agency = other_agency(o, "target", in.target, caller, registry);
+  in.actor = actor_field(o);
+  in.subject = subject_field(o, "subject");
+  in.purpose = o.string("purpose", Need::kRequired).value_or("");
+  if (o.has("purpose") && !in.purpose.empty() && !catalog.find_purpose(in.purpose)) {
+    issues.add("/purpose", "unknown purpose \"" + in.purpose + "\"");
+  }
+  in.categories = catalog_ids(
+      o, "categories", Need::kRequired,
+      [&](const std::string& id) { return catalog.find_category(id) != nullptr; }, "data category");
+  if (o.has("categories") && in.categories.empty()) {
+    issues.add("/categories", "expected at least one data category");
+  }
+  in.justification = o.string_or("justification", "");
+  in.case_reference = o.string_or("case_reference", "");
+  in.offence = offence_field(o, catalog);
+  in.attestations = attestation_ids(o, catalog);
+  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+  in.break_glass = o.boolean_or("break_glass", false);
+  in.embargo_until = time_field(o, "embargo_until", Need::kOptional);
+  if (in.embargo_until) {
+    const Agency* recipient = in.direction == policy::Direction::kPull ? &caller : in.target_agency;
+    bool to_police = recipient != nullptr && recipient->kind == "police";
+    if (!to_police || in.purpose != "crime_investigation") {
+      issues.add("/embargo_until",
+                 "an embargo is only for a disclosure to the police for a crime investigation");
+    } else if (*in.embargo_until <= now || *in.embargo_until > now + config.max_embargo) {
+      issues.add("/embargo_until", "expected a time in the future, at most " +
+                                       std::to_string(config.max_embargo.count()) + " days ahead");
+    }
+  }
+  if (with_data && in.direction == policy::Direction::kPush) {
+    const auto* data = o.any("data", Need::kRequired);
+    if (data != nullptr && !data->is_object()) {
+      issues.add("/data", "expected an object: category id → array of records");
+    } else if (data != nullptr) {
+      for (auto it = data->begin(); it != data->end(); ++it) {
+        auto path = child_pointer("/data", it.key());
+        if (std::find(in.categories.begin(), in.categories.end(), it.key()) ==
+            in.categories.end()) {
+          issues.add(path, "not one of the requested categories");
+        } else if (!it->is_array()) {
+          issues.add(path, "expected an array of records");
+        }
+      }
+      in.data = *data;
+    }
+  } else if (o.any("data") != nullptr) {
+    issues.add("/data", "only a push exchange carries data");
+  }
+  o.no_other_keys();
+  return in;
+}
+
+ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
+                             const Registry& registry, const policy::Catalog& catalog,
+                             json_check::Issues& issues) {
+  ReferralInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  if (auto kind = o.string("kind", Need::kRequired)) {
+    in.kind = catalog.find_referral_kind(*kind);
+    if (in.kind == nullptr) issues.add("/kind", "unknown referral kind \"" + *kind + "\"");
+  }
+  in.recipient = o.string("recipient", Need::kRequired).value_or("");
+  in.recipient_agency = other_agency(o, "recipient", in.recipient, caller, registry);
+  in.actor = actor_field(o);
+  in.subject = subject_field(o, "subject");
+  if (const auto* fields = o.any("fields", Need::kRequired)) {
+    if (in.kind != nullptr) policy::check_referral_fields(*in.kind, *fields, issues, "/fields");
+    if (fields->is_object()) in.fields = *fields;
+  }
+  // What a referral always carries: who it is about and the report itself.
+  in.categories = {"identity_contact", "cw_report_content"};
+  if (const auto* data = o.any("data")) {
+    if (!data->is_object()) {
+      issues.add("/data", "expected an object: category id → array of records");
+    } else {
+      for (auto it = data->begin(); it != data->end(); ++it) {
+        auto path = child_pointer("/data", it.key());
+        if (catalog.find_category(it.key()) == nullptr) {
+          issues.add(path, "unknown data category \"" + it.key() + "\"");
+        } else if (!it->is_array()) {
+          issues.add(path, "expected an array of records");
+        } else if (std::find(in.categories.begin(), in.categories.end(), it.key()) ==
+                   in.categories.end()) {
+          in.categories.push_back(it.key());
+        }
+      }
+      in.data = *data;
+    }
+  }
+  in.offence = offence_field(o, catalog);
+  in.attestations = attestation_ids(o, catalog);
+  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+  o.no_other_keys();
+  return in;
+}
+
+policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
+                                         const std::string& subject_pseudonym) {
+  policy::DecisionRequest r;
+  r.direction = in.direction;
+  const Agency& holder = in.direction == policy::Direction::kPull ? *in.target_agency : caller;
+  const Agency& recipient = in.direction == policy::Direction::kPull ? caller : *in.target_agency;
+  r.from_kind = holder.kind;
+  r.from_agency = holder.id;
+  r.to_kind = recipient.kind;
+  r.to_agency = recipient.id;
+  r.recipient_is_authority = recipient.authority;
+  r.purpose = in.purpose;
+  r.categories = in.categories;
+  r.subject = subject_of(in.subject, subject_pseudonym);
+  r.justification = in.justification;
+  r.case_reference = in.case_reference;
+  r.offence = in.offence;
+  r.attestations = in.attestations;
+  r.break_glass = in.break_glass;
+  r.cited_consents = in.consents;
+  return r;
+}
+
+policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
+                                         const std::string& subject_pseudonym) {
+  policy::DecisionRequest r;
+  r.direction = policy::Direction::kPush;
+  r.from_kind = caller.kind;
+  r.from_agency = caller.id;
+  r.to_kind = in.recipient_agency->kind;
+  r.to_agency = in.recipient_agency->id;
+  r.recipient_is_authority = in.recipient_agency->authority;
+  r.referral_kind = in.kind->id;
+  r.categories = in.categories;
+  r.subject = subject_of(in.subject, subject_pseudonym);
+  r.justification = justification_of(*in.kind, in.fields);
+  r.offence = in.offence;
+  r.attestations = in.attestations;
+  r.cited_consents = in.consents;
+  return r;
+}
+
+ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catalog& catalog,
+                                 SysTime now, json_check::Issues& issues) {
+  ConsentInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  auto& c = in.record;
+  in.subject = subject_field(o, "subject");
+  if (auto kind = o.string("kind", Need::kRequired)) {
+    if (auto k = policy::consent_kind_from(*kind)) {
+      c.kind = *k;
+    } else {
+      issues.add("/kind", "expected one of suostumus, luovutuslupa, kielto, minor_prohibition");
+    }
+  }
+  if (const auto* list = o.array("granted_by", Need::kRequired)) {
+    if (list->empty()) issues.add("/granted_by", "expected at least one person");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Object g(issues, (*list)[i], child_pointer("/granted_by", i));
+      if (!g.valid()) continue;
+      policy::ConsentGrantor grantor;
+      if (auto cap = g.string("capacity", Need::kRequired)) {
+        if (auto v = policy::capacity_from(*cap)) {
+          grantor.capacity = *v;
+        } else {
+          issues.add(g.path_of("capacity"),
+                     "expected one of self, guardian, legal_rep, edunvalvoja");
+        }
+      }
+      auto code = identity_code_field(g, "identity_code", Need::kRequired);
+      grantor.minor_capable = g.boolean_or("minor_capable", false);
+      grantor.assessed_by = g.string_or("assessed_by", "");
+      grantor.assessed_at = time_field(g, "assessed_at", Need::kOptional);
+      if (grantor.minor_capable && grantor.assessed_by.empty()) {
+        issues.add(g.path_of("assessed_by"),
+                   "required when minor_capable: who assessed the minor capable (ATL 34 §)");
+      }
+      g.no_other_keys();
+      if (code) in.grantors.push_back(std::move(*code));
+      c.granted_by.push_back(std::move(grantor));
+    }
+  }
+  auto kind_ok = [&](const std::string& id) { return catalog.find_kind(id) != nullptr; };
+  c.from_kinds = catalog_ids(o, "from_kinds", Need::kOptional, kind_ok, "agency kind");
+  c.to_kinds = catalog_ids(o, "to_kinds", Need::kOptional, kind_ok, "agency kind");
+  c.from_agencies = o.strings("from_agencies").value_or(std::vector<std::string>{});
+  c.to_agencies = o.strings("to_agencies").value_or(std::vector<std::string>{});
+  c.categories = catalog_ids(
+      o, "categories", Need::kOptional,
+      [&](const std::string& id) { return catalog.find_category(id) != nullptr; }, "data category");
+  c.purposes = catalog_ids(
+      o, "purposes", Need::kOptional,
+      [&](const std::string& id) { return catalog.find_purpose(id) != nullptr; }, "purpose");
+  c.data_recorded_from = time_field(o, "data_recorded_from", Need::kOptional);
+  c.data_recorded_until = time_field(o, "data_recorded_until", Need::kOptional);
+  c.valid_from = time_field(o, "valid_from", Need::kOptional).value_or(now);
+  c.valid_until = time_field(o, "valid_until", Need::kOptional);
+  if (c.valid_until && *c.valid_until <= c.valid_from) {
+    issues.add("/valid_until", "expected a time after valid_from");
+  }
+  if (auto form = o.string("form", Need::kRequired)) {
+    if (auto f = policy::consent_form_from(*form)) {
+      c.form = *f;
+    } else {
+      issues.add("/form", "expected one of written, electronic, oral_recorded");
+    }
+  }
+  c.informed_text_hash = o.string_or("informed_text_hash", "");
+  if (!c.informed_text_hash.empty() &&
+      (c.informed_text_hash.size() != 64 || !from_hex(c.informed_text_hash))) {
+    issues.add("/informed_text_hash", "expected the SHA-256 (64 hex) of the information given");
+  }
+  c.recorded_by_actor = actor_field(o);
+  o.no_other_keys();
+  return in;
+}
+
+policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Agency& caller,
+                                           SysTime now, json_check::Issues& issues) {
+  policy::ConsentRevocation r;
+  r.at = now;
+  r.by_agency = caller.id;
+  Object o(issues, body, "");
+  if (!o.valid()) return r;
+  r.by_actor = actor_field(o);
+  if (auto cap = o.string("capacity", Need::kRequired)) {
+    if (auto v = policy::capacity_from(*cap)) {
+      r.capacity = *v;
+    } else {
+      issues.add("/capacity", "expected one of self, guardian, legal_rep, edunvalvoja");
+    }
+  }
+  r.channel = o.string("channel", Need::kRequired).value_or("");
+  r.reason = o.string_or("reason", "");
+  o.no_other_keys();
+  return r;
+}
+
+std::optional<policy::IdentityCode> identity_code_param(
+    const std::map<std::string, std::string>& query, const std::string& name, bool required,
+    json_check::Issues& issues) {
+  auto it = query.find(name);
+  if (it == query.end() || it->second.empty()) {
+    if (required) issues.add("?" + name, "required: the subject's identity code");
+    return std::nullopt;
+  }
+  auto code = policy::parse_identity_code(it->second);
+  if (!code) {
+    issues.add("?" + name, code.error().message);
+    return std::nullopt;
+  }
+  return std::move(*code);
+}
+
+std::optional<SysTime> time_param(const std::map<std::string, std::string>& query,
+                                  const std::string& name, json_check::Issues& issues) {
+  auto it = query.find(name);
+  if (it == query.end() || it->second.empty()) return std::nullopt;
+  auto t = parse_rfc3339(it->second);
+  if (!t) issues.add("?" + name, "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
+  return t;
+}
+
+std::optional<std::uint64_t> number_param(const std::map<std::string, std::string>& query,
+                                          const std::string& name, bool required, std::uint64_t max,
+                                          json_check::Issues& issues) {
+  auto it = query.find(name);
+  if (it == query.end() || it->second.empty()) {
+    if (required) issues.add("?" + name, "required: a number");
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (char ch : it->second) {
+    if (ch < '0' || ch > '9' || v > max / 10) {
+      issues.add("?" + name, "expected a number from 0 to " + std::to_string(max));
+      return std::nullopt;
+    }
+    v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  if (v > max) {
+    issues.add("?" + name, "expected a number from 0 to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string new_id(std::string_view prefix) {
+  std::uint8_t bytes[12];
+  randombytes_buf(bytes, sizeof bytes);
+  return std::string(prefix) + to_hex(bytes);
+}
+
+}  // namespace silta::gateway

@@ -1,0 +1,27 @@
+// The API's routes, wired to the modules they use (docs/api.md, docs/openapi.yaml).
+#pragma once
+
+#include "gateway/http/router.h"
+#include "gateway/services.h"
+
+namespace silta::gateway {
+
+// Every route of the API listener: the add_*_routes below. docs/openapi.yaml documents exactly
+// this set (tests/unit/gateway/openapi_routes_test.cc keeps the two equal).
+void add_api_routes(Router& router, const Services& services);
+
+// GET /v1/whoami: the caller's identity as the gateway sees it.
+void add_identity_routes(Router& router);
+// GET /v1/catalog
+void add_catalog_routes(Router& router, const Services& services);
+// POST /v1/exchanges, POST /v1/decisions
+void add_exchange_routes(Router& router, const Services& services);
+// POST /v1/consents, GET /v1/consents, GET /v1/consents/{id}, POST /v1/consents/{id}/revoke
+void add_consent_routes(Router& router, const Services& services);
+// POST /v1/referrals, GET /v1/referrals, GET /v1/referrals/{id},
+// POST /v1/referrals/{id}/acknowledge, POST /v1/referrals/{id}/decision
+void add_referral_routes(Router& router, const Services& services);
+// The privacy officer's audit API: /v1/audit/...
+void add_audit_routes(Router& router, const Services& services);
+
+}  // namespace silta::gateway

@@ -1,0 +1,242 @@
+// `silta keygen` and `silta audit verify|export|checkpoint|prove`: offline work on a log
+// directory. Nothing here writes to the log; verify needs only the public key.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "audit/config.h"
+#include "audit/fhir.h"
+#include "audit/offline.h"
+#include "common/files.h"
+#include "gateway/cli/commands.h"
+
+namespace silta::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void exit_with(int code) { throw CLI::RuntimeError(code); }
+
+// Damage is a failed verification (1); anything else (missing directory, bad arguments) is bad
+// input (2).
+int code_for(const Error& e) { return e.code == ErrorCode::kDataLoss ? kFailed : kBadInput; }
+
+std::string default_key_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "silta";
+  return std::string("silta/") + host;
+}
+
+// --vkey takes a file holding the verifier key, or the key itself.
+Result<audit::VerifierKey> load_vkey(const std::string& arg) {
+  std::error_code ec;
+  if (fs::is_regular_file(arg, ec)) return audit::VerifierKey::load(arg);
+  return audit::VerifierKey::parse(arg);
+}
+
+// "<name>+<key id>", as the key is named in notes.
+std::string key_label(const audit::VerifierKey& key) {
+  char id[9];
+  std::snprintf(id, sizeof id, "%08x", key.key_id());
+  return key.name() + "+" + id;
+}
+
+void keygen(const std::string& dir, const std::string& name) {
+  auto keys = audit::generate_key_files(dir, name);
+  if (!keys) {
+    std::cerr << "silta keygen: " << keys.error().message << "\n";
+    exit_with(kBadInput);
+  }
+  std::cerr << "wrote " << keys->signing_key.string() << " (audit signing key, mode 0600)\n"
+            << "wrote " << keys->pseudonym_key.string() << " (pseudonym key "
+            << keys->pseudonym_key_id << ", mode 0600)\n"
+            << "wrote " << keys->verifier_key.string() << " (verifier key: publish it)\n";
+  std::cout << keys->vkey << "\n";
+}
+
+void verify(const std::string& dir, const std::string& vkey_arg) {
+  auto vkey = load_vkey(vkey_arg);
+  if (!vkey) {
+    std::cerr << "silta audit verify: " << vkey.error().message << "\n";
+    exit_with(kBadInput);
+  }
+  auto report = audit::verify_log(dir, *vkey);
+  if (!report) {
+    std::cerr << "audit log " << dir << ": FAILED\n  " << report.error().message << "\n";
+    exit_with(code_for(report.error()));
+  }
+  const auto& r = *report;
+  std::cout << "audit log " << dir << ": OK\n"
+            << "  origin       " << r.origin << "\n"
+            << "  records      " << r.records << " in " << r.segments << " segment"
+            << (r.segments == 1 ? "" : "s") << "\n"
+            << "  checkpoints  " << r.checkpoints << ", all signed by " << key_label(*vkey)
+            << "; the latest covers " << r.signed_size << " records\n"
+            << "  root         " << to_base64(r.root) << "\n";
+  if (r.records > r.signed_size) {
+    std::cout << "  note         " << r.records - r.signed_size
+              << " records after the latest checkpoint are not yet signed (the gateway signs "
+                 "them when it next opens the log)\n";
+  }
+  if (!r.torn_tail.empty()) {
+    std::cout << "  torn tail    " << r.torn_tail
+              << " (a crash while writing; the gateway cuts it when it next opens the log)\n";
+  }
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.3f s, %.0f records/s", r.seconds,
+                r.seconds > 0 ? static_cast<double>(r.records) / r.seconds : 0.0);
+  std::cout << "  verified in  " << rate << "\n";
+}
+
+void export_log(const std::string& dir, const std::string& format) {
+  audit::LogReader reader;
+  std::string origin;
+  if (format == "raw") {
+    // The exact leaf bytes, one per line: enough to rebuild the tree in any language.
+    reader.on_record = [](std::uint64_t, std::string_view leaf) {
+      std::cout << leaf << '\n';
+      return Status();
+    };
+  } else if (format == "jsonl") {
+    reader.on_record = [](std::uint64_t seq, std::string_view leaf) -> Status {
+      auto record = audit::parse_record(leaf);
+      if (!record) return record.error();
+      nlohmann::json line = {{"entry", "record"},
+                             {"seq", seq},
+                             {"leaf_hash", to_base64(audit::leaf_hash(leaf))},
+                             {"record", audit::to_json(*record)}};
+      std::cout << line.dump() << '\n';
+      return {};
+    };
+    reader.on_checkpoint = [](const audit::SignedCheckpoint& cp) {
+      nlohmann::json line = {{"entry", "checkpoint"},
+                             {"origin", cp.checkpoint.origin},
+                             {"size", cp.checkpoint.size},
+                             {"root", to_base64(cp.checkpoint.root)},
+                             {"note", cp.note}};
+      std::cout << line.dump() << '\n';
+      return Status();
+    };
+  } else {
+    // FHIR NDJSON (bulk data format): one AuditEvent per line. The origin comes from the
+    // segment headers, which the reader has checked by the time records arrive.
+    auto head = audit::latest_checkpoint(dir);
+    if (!head) {
+      std::cerr << "silta audit export: " << head.error().message << "\n";
+      exit_with(code_for(head.error()));
+    }
+    origin = head->checkpoint.origin;
+    reader.on_record = [&origin](std::uint64_t, std::string_view leaf) -> Status {
+      auto record = audit::parse_record(leaf);
+      if (!record) return record.error();
+      std::cout << audit::to_fhir_audit_event(*record, origin).dump() << '\n';
+      return {};
+    };
+  }
+  auto done = audit::read_log(dir, reader);
+  std::cout.flush();
+  if (!done) {
+    std::cerr << "silta audit export: " << done.error().message << "\n";
+    exit_with(code_for(done.error()));
+  }
+}
+
+void checkpoint(const std::string& dir) {
+  auto cp = audit::latest_checkpoint(dir);
+  if (!cp) {
+    std::cerr << "silta audit checkpoint: " << cp.error().message << "\n";
+    exit_with(code_for(cp.error()));
+  }
+  std::cout << cp->note;
+}
+
+template <typename Proof>
+void print_proof(const Result<Proof>& proof, const char* what) {
+  if (!proof) {
+    std::cerr << "silta audit prove " << what << ": " << proof.error().message << "\n";
+    exit_with(code_for(proof.error()));
+  }
+  std::cout << audit::to_json(*proof).dump(2) << "\n";
+}
+
+}  // namespace
+
+void add_audit_commands(CLI::App& app) {
+  {
+    auto* cmd = app.add_subcommand(
+        "keygen",
+        "Write a new audit signing key and pseudonym key (mode 0600) and the verifier key; print "
+        "the verifier key. Never overwrites.");
+    auto dir = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>(default_key_name());
+    cmd->add_option("--dir", *dir, "Directory for the key files (created 0700)")->required();
+    cmd->add_option("--name", *name,
+                    "Key name, which is also the log origin in checkpoints (e.g. "
+                    "silta.example/soite-gw-1)")
+        ->capture_default_str();
+    cmd->callback([=] { keygen(*dir, *name); });
+  }
+
+  auto* audit_cmd = app.add_subcommand("audit", "Verify, export and prove the audit log, offline.");
+  audit_cmd->require_subcommand(1);
+  auto dir = std::make_shared<std::string>();
+  auto add_dir = [dir](CLI::App* cmd) {
+    cmd->add_option("--dir", *dir, "The audit log directory")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+  };
+  {
+    auto* cmd = audit_cmd->add_subcommand(
+        "verify",
+        "Check every record, the tree, every checkpoint signature, sequence and time, with only "
+        "the public key. Exit 0 ok, 1 verification failed, 2 bad input.");
+    add_dir(cmd);
+    auto vkey = std::make_shared<std::string>();
+    cmd->add_option("--vkey", *vkey, "Verifier key: a file holding it, or the key itself")
+        ->required();
+    cmd->callback([=] { verify(*dir, *vkey); });
+  }
+  {
+    auto* cmd = audit_cmd->add_subcommand("export", "Print the records.");
+    add_dir(cmd);
+    auto format = std::make_shared<std::string>("jsonl");
+    cmd->add_option("--format", *format,
+                    "raw: the exact leaf bytes, one per line; jsonl: records and checkpoints as "
+                    "JSON lines; fhir: FHIR R4 AuditEvent resources, one per line")
+        ->check(CLI::IsMember({"raw", "jsonl", "fhir"}))
+        ->capture_default_str();
+    cmd->callback([=] { export_log(*dir, *format); });
+  }
+  {
+    auto* cmd = audit_cmd->add_subcommand("checkpoint", "Print the latest signed checkpoint.");
+    add_dir(cmd);
+    cmd->callback([=] { checkpoint(*dir); });
+  }
+  {
+    auto* prove = audit_cmd->add_subcommand("prove", "Inclusion and consistency proofs (JSON).");
+    prove->require_subcommand(1);
+    auto* inclusion =
+        prove->add_subcommand("inclusion", "Prove that record INDEX is in the tree of SIZE.");
+    add_dir(inclusion);
+    auto index = std::make_shared<std::uint64_t>();
+    auto size = std::make_shared<std::uint64_t>();
+    inclusion->add_option("--index", *index, "Sequence number of the record")->required();
+    inclusion->add_option("--size", *size, "Tree size (of a checkpoint)")->required();
+    inclusion->callback(
+        [=] { print_proof(audit::prove_inclusion(*dir, *index, *size), "inclusion"); });
+    auto* consistency = prove->add_subcommand(
+        "consistency", "Prove that the tree of size FROM is a prefix of the tree of size TO.");
+    add_dir(consistency);
+    auto from = std::make_shared<std::uint64_t>();
+    auto to = std::make_shared<std::uint64_t>();
+    consistency->add_option("--from", *from, "Older tree size")->required();
+    consistency->add_option("--to", *to, "Newer tree size")->required();
+    consistency->callback(
+        [=] { print_proof(audit::prove_consistency(*dir, *from, *to), "consistency"); });
+  }
+}
+
+}  // namespace silta::cli

@@ -1,0 +1,47 @@
+// The types a route handler sees: the request with the caller's identity, and the reply.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "gateway/http/problem.h"
+#include "gateway/registry.h"
+
+namespace silta::gateway {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(unsigned status, const nlohmann::json& body);
+  static Response from_problem(const Problem& p);
+};
+
+struct RequestContext {
+  const Request& request;
+  const Agency& agency;                       // the authenticated caller
+  std::string_view path;                      // without the query
+  std::map<std::string, std::string> query;   // decoded query parameters
+  std::map<std::string, std::string> params;  // path parameters, e.g. {id}
+  nlohmann::json body;                        // parsed JSON body for POST/PUT routes
+  std::string request_id;
+  std::string peer;  // remote address, for audit of failures
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
+
+}  // namespace silta::gateway

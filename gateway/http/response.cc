@@ -1,0 +1,21 @@
+// The reply a handler returns: JSON bodies and problem+json.
+#include "gateway/http/request.h"
+
+namespace silta::gateway {
+
+Response Response::json(unsigned status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response Response::from_problem(const Problem& p) {
+  Response r;
+  r.status = p.status;
+  r.content_type = kProblemContentType;
+  r.body = p.body();
+  return r;
+}
+
+}  // namespace silta::gateway
