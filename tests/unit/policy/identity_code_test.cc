@@ -1,4 +1,4 @@
-// Henkilötunnus parsing and validation (domain.md §6). Every literal code here is from the
+// Henkilötunnus parsing and validation (docs/law.md §7). Every literal code here is from the
 // temporary range 900-999, as test material must be.
 #include <catch2/catch.hpp>
 
@@ -32,7 +32,7 @@ IdentityCodeProblem problem_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("the worked examples of domain.md validate", "[hetu]") {
+TEST_CASE("the worked examples of docs/law.md §7.2 validate", "[hetu]") {
   struct Example {
     const char* code;
     Date birth;
@@ -111,7 +111,7 @@ TEST_CASE("each kind of invalid code gets its own precise error", "[hetu]") {
        {"150317A901G", "150317A901I", "150317A901O", "150317A901Q", "150317A901Z", "150317A901-"}) {
     CHECK(problem_of(bad) == IdentityCodeProblem::kCheckCharacterForm);
   }
-  // 29.2.1900 never existed although the check character is right (domain.md §6).
+  // 29.2.1900 never existed although the check character is right (docs/law.md §7.2).
   CHECK(problem_of("290200-961A") == IdentityCodeProblem::kDate);
   CHECK(problem_of("320190-999W") == IdentityCodeProblem::kDate);
   CHECK(problem_of("011390-999W") == IdentityCodeProblem::kDate);
