@@ -1,5 +1,5 @@
 // The catalog of agency kinds, data categories, purposes and statutory legal bases that every
-// decision is made against (domain.md; docs/catalog.md documents the files and every id).
+// decision is made against (docs/law.md; docs/catalog.md documents the files and every id).
 //
 // A catalog is data: a directory of JSON files, loaded and validated completely at start-up
 // (every problem reported with its file and JSON path), then immutable and shared. Its version
@@ -32,7 +32,7 @@ struct Text {
 
 // A statute as cited: "LSL" → Lastensuojelulaki 417/2007.
 struct Law {
-  std::string id;  // the abbreviation domain.md uses: LSL, SHL, ATL, POL, OHL, PolL, ETL...
+  std::string id;  // the abbreviation of docs/law.md §1.1: LSL, SHL, ATL, POL, OHL, PolL, ETL...
   Text name;
   std::string number;     // "417/2007"
   bool articles = false;  // cited by article (an EU regulation), not by section
@@ -66,7 +66,7 @@ struct AgencyKind {
   Text notes;
 };
 
-// Whose consent counts for data of a category (domain.md §3).
+// Whose consent counts for data of a category (docs/law.md §4.3).
 enum class ConsentRegime {
   kHealth,          // PotL 7 §, ATL 51 §(1), 34 §
   kSocial,          // AL 10 §, ATL 51 §(2); LSL 20-22 §

@@ -135,7 +135,7 @@ Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProb
              day{unsigned(number(v.substr(0, 2)))}};
   if (!birth.ok()) return fail(IdentityCodeProblem::kDate);
   int individual = number(v.substr(7, 3));
-  // 000 and 001 are not issued (domain.md §6 marks this "verify"; rejecting is the safe side).
+  // 000 and 001 are not issued (docs/law.md §7.1 marks this uncertain; rejecting is the safe side).
   if (individual < 2) return fail(IdentityCodeProblem::kIndividualNumber);
   long long nine = number(v.substr(0, 6)) * 1000LL + individual;
   if (kCheckCharacters[static_cast<std::size_t>(nine % 31)] != check) {

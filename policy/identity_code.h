@@ -1,5 +1,5 @@
 // The Finnish personal identity code (henkilötunnus, HETU): VN asetus 128/2010 2 § as amended by
-// 690/2022 (domain.md §6). Format DDMMYY C ZZZ Q: birth date, century sign, individual number,
+// 690/2022 (docs/law.md §7). Format DDMMYY C ZZZ Q: birth date, century sign, individual number,
 // check character.
 //
 // A code identifies a person: never put one in a log line or an error message. The errors here

@@ -43,7 +43,7 @@ Subject parse_subject(Object& o, Date today) {
     if (!parsed) {
       o.issues().add(o.path_of("identity_code"), parsed.error().message);
     } else if (!parsed->temporary()) {
-      // Test material must never hold a real person's code (domain.md §6).
+      // Test material must never hold a real person's code (docs/law.md §7.3).
       o.issues().add(o.path_of("identity_code"),
                      "expected a temporary identity code (individual number 900-999)");
     } else {

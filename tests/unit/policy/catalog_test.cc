@@ -26,7 +26,7 @@ std::string path_of(const BasisAt& at, const std::string& rest) {
 
 }  // namespace
 
-TEST_CASE("the shipped catalog loads and has the ids of domain.md", "[catalog]") {
+TEST_CASE("the shipped catalog loads and has the ids of docs/law.md", "[catalog]") {
   auto c = shipped_catalog();
   CHECK(c->id == "fi");
   CHECK_FALSE(c->version.empty());
@@ -55,7 +55,7 @@ TEST_CASE("the shipped catalog loads and has the ids of domain.md", "[catalog]")
         "emergency"}) {
     CHECK(c->find_purpose(p) != nullptr);
   }
-  // Every row of domain.md §2 and the consent paths of §3.
+  // Every basis of docs/law.md §3 and the consent paths of §4.
   for (const char* b :
        {"fi.lsl.25.1",   "fi.lsl.25a",     "fi.lsl.25c",  "fi.lsl.25.3", "fi.lsl.25d.1",
         "fi.lsl.41.2",   "fi.shl.35.1",    "fi.shl.35.2", "fi.atl.53.3", "fi.atl.53.5",
