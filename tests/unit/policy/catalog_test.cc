@@ -2,10 +2,12 @@
 // catalog author can make, reported with its file and JSON path.
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "common/codec.h"
 #include "policy/calendar.h"
+#include "policy/consent_json.h"
 #include "tests/unit/policy/catalog_test_support.h"
 
 using namespace silta::policy;
@@ -426,4 +428,43 @@ TEST_CASE("docs/catalog.md documents every stable id", "[catalog][docs]") {
   for (const auto& reason : kDenyReasonNames.terms) {
     if (reason.value != DenyReason::kNone) documented(reason.name);
   }
+}
+
+namespace {
+
+// Every term reads back as itself and its name is unique; the terms are the enumeration's values
+// in declared order from 0 (what Vocabulary::name's fast path and a new value's author rely on).
+template <typename E, std::size_t N>
+void check_vocabulary(const Vocabulary<E, N>& vocabulary) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto& t = vocabulary.terms[i];
+    INFO(t.name);
+    CHECK(static_cast<std::size_t>(t.value) == i);
+    CHECK(names.insert(t.name).second);
+    CHECK(vocabulary.find(t.name) == t.value);
+    CHECK(std::string(vocabulary.name(t.value)) == t.name);
+  }
+  CHECK_FALSE(vocabulary.find("no such name").has_value());
+}
+
+}  // namespace
+
+TEST_CASE("every vocabulary reads back what it writes", "[catalog]") {
+  check_vocabulary(kConsentRegimeNames);
+  check_vocabulary(kGdprNames);
+  check_vocabulary(kInitiativeNames);
+  check_vocabulary(kDirectionNames);
+  check_vocabulary(kPartiesNames);
+  check_vocabulary(kDeadlineCountNames);
+  check_vocabulary(kReferralFieldTypeNames);
+  check_vocabulary(kReferralConsentNames);
+  check_vocabulary(kConsentKindNames);
+  check_vocabulary(kCapacityNames);
+  check_vocabulary(kConsentFormNames);
+  check_vocabulary(kOutcomeNames);
+  check_vocabulary(kDenyReasonNames);
+  check_vocabulary(kNeedKindNames);
+  CHECK(kDirectionNames.expected() == "expected pull or push");
+  CHECK(kGdprNames.expected() == "expected one of ordinary, art9, art10");
 }
