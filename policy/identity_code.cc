@@ -108,6 +108,13 @@ int age_on(Date birth, Date on) {
   return years;
 }
 
+Date birth_date_for_age(int age, Date on) {
+  using namespace std::chrono;
+  year_month_day born{on.year() - years{age}, on.month(), on.day()};
+  if (!born.ok()) born = year_month_day{born.year() / born.month() / last};
+  return born;
+}
+
 int IdentityCode::age_on(Date on) const { return policy::age_on(birth_date_, on); }
 
 Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProblem* problem) {
