@@ -37,51 +37,86 @@ T must(Result<T> r, const std::string& what) {
   return std::move(*r);
 }
 
+void prepare_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw std::runtime_error("cannot create data_dir " + dir.string() + ": " + ec.message());
+  }
+  fs::permissions(dir, fs::perms::owner_all, ec);
+}
+
+void describe_app_metrics(Metrics& m) {
+  m.describe("silta_decisions_total", "counter", "Decisions by outcome.");
+  m.describe("silta_break_glass_total", "counter", "Emergency (break-glass) accesses by agency.");
+  m.describe("silta_adapter_failures_total", "counter",
+             "Failed calls to agency systems by agency.");
+  m.describe("silta_audit_failed", "gauge",
+             "1 when the audit log has stopped after a failed write or fdatasync.");
+  m.describe("silta_referrals_total", "counter",
+             "Referrals submitted, by kind and outcome (accepted or denied).");
+  m.describe("silta_referral_deliveries_total", "counter",
+             "Delivery attempts by outcome: delivered, retry, dead (dead letter).");
+  m.describe("silta_referrals", "gauge",
+             "Referrals by state (all instances; refreshed every "
+             "referrals.metrics_interval_ms). state=\"dead\" are dead letters.");
+  m.describe("silta_referrals_overdue", "gauge",
+             "Referrals with a statutory deadline passed and not met, by recipient agency.");
+}
+
+adapters::BuildOptions adapter_build_options(const Config& config,
+                                             boost::asio::any_io_executor executor) {
+  adapters::BuildOptions build;
+  build.executor = std::move(executor);
+  build.ca = config.tls.client_ca;
+  build.certificate = config.tls.certificate;
+  build.private_key = config.tls.private_key;
+  build.events = [](const adapters::AdapterEvent& e) {
+    auto level = e.level == adapters::EventLevel::kError  ? spdlog::level::err
+                 : e.level == adapters::EventLevel::kWarn ? spdlog::level::warn
+                 : e.level == adapters::EventLevel::kInfo ? spdlog::level::info
+                                                          : spdlog::level::debug;
+    logging::event(level, e.name, e.fields);
+  };
+  return build;
+}
+
 }  // namespace
 
 App::App(const Config& config, AppOptions app_options) : config_(config) {
-  std::error_code ec;
-  fs::create_directories(config_.data_dir, ec);
-  if (ec) {
-    throw std::runtime_error("cannot create data_dir " + config_.data_dir.string() + ": " +
-                             ec.message());
-  }
-  fs::permissions(config_.data_dir, fs::perms::owner_all, ec);
+  prepare_data_dir(config_.data_dir);
+  load_policy();
+  metrics_ = std::make_shared<Metrics>();
+  describe_app_metrics(*metrics_);
+  Router router;
+  add_api_routes(router, services_);
+  server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
+  open_store();
+  open_audit_log(app_options);
+  adapters_ = adapters::AdapterSet::build(
+      config_.adapters, adapter_build_options(config_, server_->io_context().get_executor()));
+  wire_services();
+  install_server_hooks();
+  server_->bind();
+}
 
+void App::load_policy() {
   engine_ = load_engine(config_.catalog_dir);
   check_registry_kinds(config_.registry, *engine_->catalog());
   logging::info("catalog_loaded", {{"id", engine_->catalog()->id},
                                    {"version", engine_->catalog()->version},
                                    {"sha256", engine_->catalog()->sha256}});
-  metrics_ = std::make_shared<Metrics>();
-  metrics_->describe("silta_decisions_total", "counter", "Decisions by outcome.");
-  metrics_->describe("silta_break_glass_total", "counter",
-                     "Emergency (break-glass) accesses by agency.");
-  metrics_->describe("silta_adapter_failures_total", "counter",
-                     "Failed calls to agency systems by agency.");
-  metrics_->describe("silta_audit_failed", "gauge",
-                     "1 when the audit log has stopped after a failed write or fdatasync.");
-  metrics_->describe("silta_referrals_total", "counter",
-                     "Referrals submitted, by kind and outcome (accepted or denied).");
-  metrics_->describe("silta_referral_deliveries_total", "counter",
-                     "Delivery attempts by outcome: delivered, retry, dead (dead letter).");
-  metrics_->describe("silta_referrals", "gauge",
-                     "Referrals by state (all instances; refreshed every "
-                     "referrals.metrics_interval_ms). state=\"dead\" are dead letters.");
-  metrics_->describe(
-      "silta_referrals_overdue", "gauge",
-      "Referrals with a statutory deadline passed and not met, by recipient agency.");
+}
 
-  Router router;
-  add_api_routes(router, services_);
-  server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
-
+void App::open_store() {
   store_ = must(store::open_store(config_.store), "cannot open the store");
   if (auto s = store_->migrate(); !s) {
     throw std::runtime_error("cannot migrate the store: " + s.error().message);
   }
   executor_ = std::make_unique<store::StoreExecutor>(config_.store.executor_threads);
+}
 
+void App::open_audit_log(const AppOptions& app_options) {
   signer_ = must(audit::SigningKey::load(config_.audit.signing_key), "cannot load the signing key");
   keyring_ = must(audit::load_pseudonym_keyring(config_.audit), "cannot load the pseudonym keys");
   auto options = config_.audit.log_options();
@@ -107,21 +142,9 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
   }
+}
 
-  adapters::BuildOptions build;
-  build.executor = server_->io_context().get_executor();
-  build.ca = config_.tls.client_ca;
-  build.certificate = config_.tls.certificate;
-  build.private_key = config_.tls.private_key;
-  build.events = [](const adapters::AdapterEvent& e) {
-    auto level = e.level == adapters::EventLevel::kError  ? spdlog::level::err
-                 : e.level == adapters::EventLevel::kWarn ? spdlog::level::warn
-                 : e.level == adapters::EventLevel::kInfo ? spdlog::level::info
-                                                          : spdlog::level::debug;
-    logging::event(level, e.name, e.fields);
-  };
-  adapters_ = adapters::AdapterSet::build(config_.adapters, build);
-
+void App::wire_services() {
   services_.config = &config_;
   services_.engine = engine_;
   services_.audit = audit_.get();
@@ -138,7 +161,9 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   referral_worker_ = std::make_unique<ReferralWorker>(
       services_, server_->io_context(), boost::asio::ip::host_name() + "/" + new_id("w-"));
   services_.referral_worker = config_.referrals.worker ? referral_worker_.get() : nullptr;
+}
 
+void App::install_server_hooks() {
   audit::AuditLog* log = audit_.get();
   server_->set_ready_check([log] { return !log->failure().has_value(); });
   server_->set_auth_failure_hook([this](const AuthFailure& f) {
@@ -150,7 +175,6 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
     e.outcome = f.reason;
     audit_in_background(services_, std::move(e));
   });
-  server_->bind();
 }
 
 App::~App() {

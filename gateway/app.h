@@ -31,6 +31,13 @@ class App {
   void run();
 
  private:
+  // The constructor's steps.
+  void load_policy();
+  void open_store();
+  void open_audit_log(const AppOptions& app_options);
+  void wire_services();
+  void install_server_hooks();
+
   Config config_;
   std::shared_ptr<const policy::Engine> engine_;
   std::shared_ptr<Metrics> metrics_;

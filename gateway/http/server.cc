@@ -26,7 +26,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -238,51 +237,71 @@ asio::awaitable<void> Server::accept_loop() {
   }
 }
 
+// Registers a connection for shutdown and unregisters it when the session ends.
+class Server::ConnectionScope {
+ public:
+  ConnectionScope(Server& server, const asio::any_io_executor& executor)
+      : server_(server), conn_(std::make_shared<Connection>()) {
+    conn_->executor = executor;
+    std::lock_guard lock(server_.connections_mu_);
+    id_ = server_.next_connection_++;
+    server_.connections_.emplace(id_, conn_);
+  }
+  ~ConnectionScope() {
+    conn_->closed = true;
+    conn_->stream = nullptr;
+    {
+      std::lock_guard lock(server_.connections_mu_);
+      server_.connections_.erase(id_);
+    }
+    server_.connection_closed();
+  }
+  ConnectionScope(const ConnectionScope&) = delete;
+  ConnectionScope& operator=(const ConnectionScope&) = delete;
+  Connection& connection() { return *conn_; }
+
+ private:
+  Server& server_;
+  std::shared_ptr<Connection> conn_;
+  std::uint64_t id_ = 0;
+};
+
 asio::awaitable<void> Server::session(tcp::socket socket) {
   const std::string peer = endpoint_string(socket);
-  auto conn = std::make_shared<Connection>();
-  conn->executor = socket.get_executor();
-  std::uint64_t conn_id;
-  {
-    std::lock_guard lock(connections_mu_);
-    conn_id = next_connection_++;
-    connections_.emplace(conn_id, conn);
-  }
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_);
-  conn->stream = &stream.next_layer();
-  struct Cleanup {
-    Server* self;
-    std::shared_ptr<Connection> conn;
-    std::uint64_t id;
-    ~Cleanup() {
-      conn->closed = true;
-      conn->stream = nullptr;
-      {
-        std::lock_guard lock(self->connections_mu_);
-        self->connections_.erase(id);
-      }
-      self->connection_closed();
-    }
-  } cleanup{this, conn, conn_id};
+  ConnectionScope scope(*this, socket.get_executor());
+  Connection& conn = scope.connection();
+  TlsStream stream(std::move(socket), *tls_);
+  conn.stream = &stream.next_layer();
 
   if (draining_.load()) co_return;
+  if (!co_await handshake(stream, peer)) co_return;
+  const Agency* agency = identify(stream, peer);
+  const bool lingering = co_await serve_requests(stream, conn, agency, peer);
+  conn.in_request = false;
+  co_await close_connection(stream, lingering);
+}
+
+asio::awaitable<bool> Server::handshake(TlsStream& stream, const std::string& peer) {
   stream.next_layer().expires_after(config_.timeouts.handshake);
   auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple);
-  if (hec) {
-    AuthFailure failure;
-    failure.reason = handshake_failure_reason(stream.native_handle(), hec);
-    failure.peer = peer;
-    X509* cert = SSL_get0_peer_certificate(stream.native_handle());
-    failure.spki_pin = spki_pin(cert);
-    metrics_->handshake(failure.reason);
-    logging::warn("tls_handshake_failed", {{"peer", peer}, {"reason", failure.reason}});
-    if (auth_failure_hook_ && failure.reason != "timeout" && failure.reason != "protocol_error") {
-      auth_failure_hook_(failure);
-    }
-    co_return;
+  if (!hec) {
+    metrics_->handshake("ok");
+    co_return true;
   }
-  metrics_->handshake("ok");
+  AuthFailure failure;
+  failure.reason = handshake_failure_reason(stream.native_handle(), hec);
+  failure.peer = peer;
+  X509* cert = SSL_get0_peer_certificate(stream.native_handle());
+  failure.spki_pin = spki_pin(cert);
+  metrics_->handshake(failure.reason);
+  logging::warn("tls_handshake_failed", {{"peer", peer}, {"reason", failure.reason}});
+  if (auth_failure_hook_ && failure.reason != "timeout" && failure.reason != "protocol_error") {
+    auth_failure_hook_(failure);
+  }
+  co_return false;
+}
 
+const Agency* Server::identify(TlsStream& stream, const std::string& peer) {
   X509* cert = SSL_get0_peer_certificate(stream.native_handle());
   const std::string pin = spki_pin(cert);
   const Agency* agency = config_.registry.find_by_pin(pin);
@@ -292,99 +311,141 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     logging::warn("client_not_registered", {{"peer", peer}, {"reason", failure.reason}});
     if (auth_failure_hook_) auth_failure_hook_(failure);
   }
+  return agency;
+}
 
+namespace {
+
+Problem body_too_large(std::size_t limit) {
+  return problem(413, "body-too-large", "Request body too large",
+                 "The request body exceeds " + std::to_string(limit) + " bytes.");
+}
+
+// A closed, timed-out or cancelled connection between requests ends quietly.
+bool quiet_end(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted || ec == ssl::error::stream_truncated ||
+         ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+}  // namespace
+
+// Reads the header; an error or a framing problem becomes `early`.
+asio::awaitable<Server::ReadOutcome> Server::read_header(TlsStream& stream,
+                                                         beast::flat_buffer& buffer,
+                                                         RequestParser& parser, bool first) {
+  ReadOutcome out;
+  stream.next_layer().expires_after(first ? config_.timeouts.read : config_.timeouts.idle);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+  out.in_flight = !ec;
+  if (ec == http::error::header_limit) {
+    out.early = problem(431, "header-too-large", "Request header fields too large",
+                        "The request header exceeds " +
+                            std::to_string(config_.limits.max_header_bytes) + " bytes.");
+  } else if (ec == http::error::body_limit) {
+    out.early = body_too_large(config_.limits.max_body_bytes);
+  } else if (ec) {
+    if (quiet_end(ec)) {
+      out.quit = true;
+    } else {
+      out.early =
+          problem(400, "malformed-request", "The request is not valid HTTP/1.1", ec.message());
+    }
+  } else {
+    out.early = smuggling_problem(parser.get());
+  }
+  co_return out;
+}
+
+// Reads the rest of the request after its header; trailers are refused.
+asio::awaitable<void> Server::read_body(TlsStream& stream, beast::flat_buffer& buffer,
+                                        RequestParser& parser, ReadOutcome& out) {
+  auto fields_before = std::distance(parser.get().begin(), parser.get().end());
+  stream.next_layer().expires_after(config_.timeouts.read);
+  auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
+  if (bec == http::error::body_limit) {
+    out.early = body_too_large(config_.limits.max_body_bytes);
+  } else if (bec == beast::error::timeout || bec == asio::error::operation_aborted) {
+    out.quit = true;
+  } else if (bec) {
+    out.early =
+        problem(400, "malformed-request", "The request is not valid HTTP/1.1", bec.message());
+  } else if (std::distance(parser.get().begin(), parser.get().end()) != fields_before) {
+    out.early = problem(400, "bad-framing", "The request framing is not accepted",
+                        "Trailers are not accepted.");
+  }
+}
+
+// The request loop of one connection; returns whether it ended with an error response (then the
+// connection is closed with a lingering close).
+asio::awaitable<bool> Server::serve_requests(TlsStream& stream, Connection& conn,
+                                             const Agency* agency, const std::string& peer) {
   beast::flat_buffer buffer;
   bool first = true;
-  bool lingering = false;
   while (!draining_.load()) {
-    http::request_parser<http::string_body> parser;
+    RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(config_.limits.max_header_bytes));
     parser.body_limit(config_.limits.max_body_bytes);
-    conn->in_request = false;
-    stream.next_layer().expires_after(first ? config_.timeouts.read : config_.timeouts.idle);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-    conn->in_request = true;
+    conn.in_request = false;
+    ReadOutcome read = co_await read_header(stream, buffer, parser, first);
+    conn.in_request = true;
     first = false;
+    if (read.quit) break;
     const auto start = Clock::now();
-
-    const bool in_flight = !ec;
-    if (in_flight) ++requests_in_flight_;
-    std::optional<Problem> early;
-    if (ec == http::error::header_limit) {
-      early = problem(431, "header-too-large", "Request header fields too large",
-                      "The request header exceeds " +
-                          std::to_string(config_.limits.max_header_bytes) + " bytes.");
-    } else if (ec == http::error::body_limit) {
-      early = problem(
-          413, "body-too-large", "Request body too large",
-          "The request body exceeds " + std::to_string(config_.limits.max_body_bytes) + " bytes.");
-    } else if (ec) {
-      // A closed, timed-out or cancelled connection between requests ends quietly.
-      bool quiet = ec == http::error::end_of_stream || ec == beast::error::timeout ||
-                   ec == asio::error::operation_aborted || ec == ssl::error::stream_truncated ||
-                   ec == asio::error::eof || ec == asio::error::connection_reset;
-      if (quiet) break;
-      early = problem(400, "malformed-request", "The request is not valid HTTP/1.1", ec.message());
-    } else {
-      early = smuggling_problem(parser.get());
-    }
-    if (!early && !parser.is_done()) {
-      auto fields_before = std::distance(parser.get().begin(), parser.get().end());
-      stream.next_layer().expires_after(config_.timeouts.read);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
-      if (bec == http::error::body_limit) {
-        early = problem(413, "body-too-large", "Request body too large",
-                        "The request body exceeds " +
-                            std::to_string(config_.limits.max_body_bytes) + " bytes.");
-      } else if (bec == beast::error::timeout || bec == asio::error::operation_aborted) {
+    if (read.in_flight) ++requests_in_flight_;
+    if (!read.early && !parser.is_done()) {
+      co_await read_body(stream, buffer, parser, read);
+      if (read.quit) {
         --requests_in_flight_;
         break;
-      } else if (bec) {
-        early =
-            problem(400, "malformed-request", "The request is not valid HTTP/1.1", bec.message());
-      } else if (std::distance(parser.get().begin(), parser.get().end()) != fields_before) {
-        early = problem(400, "bad-framing", "The request framing is not accepted",
-                        "Trailers are not accepted.");
       }
     }
-
-    const std::string request_id = instance_tag_ + "-" + std::to_string(++next_request_);
-    Response response;
-    const Route* route = nullptr;
-    unsigned version = 11;
-    bool keep_alive = false;
-    std::string method = "-";
-    if (early) {
-      response = Response::from_problem(*early);
-      lingering = true;
+    Exchange exchange;
+    exchange.request_id = instance_tag_ + "-" + std::to_string(++next_request_);
+    if (read.early) {
+      exchange.response = Response::from_problem(*read.early);
     } else {
       Request req = parser.release();
-      version = req.version();
-      keep_alive = req.keep_alive();
-      method = std::string(req.method_string());
-      response = co_await dispatch(req, agency, peer, request_id, route);
+      exchange.version = req.version();
+      exchange.keep_alive = req.keep_alive();
+      exchange.method = std::string(req.method_string());
+      exchange.response = co_await dispatch(req, agency, peer, exchange.request_id, exchange.route);
     }
-    keep_alive = keep_alive && !draining_.load();
-
-    const unsigned status = response.status;
-    auto res = to_beast(std::move(response), version, keep_alive, request_id);
-    stream.next_layer().expires_after(config_.timeouts.write);
-    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (in_flight) --requests_in_flight_;
-    (route != nullptr ? *route_stats_[static_cast<std::size_t>(route - router_.routes().data())]
-                      : *unmatched_stats_)
-        .record(status, seconds);
-    const std::string_view route_label =
-        route != nullptr ? std::string_view(route->pattern) : std::string_view("-");
-    if (config_.log.access_log) {
-      logging::access({agency != nullptr ? std::string_view(agency->id) : "-", method, route_label,
-                       status, seconds * 1e3, request_id});
-    }
-    if (wec || !keep_alive) break;
+    exchange.keep_alive = exchange.keep_alive && !draining_.load();
+    const bool written = co_await write_response(stream, exchange);
+    if (read.in_flight) --requests_in_flight_;
+    record_request(exchange, agency, start);
+    if (read.early) co_return true;
+    if (!written || !exchange.keep_alive) break;
   }
-  conn->in_request = false;
+  co_return false;
+}
 
+asio::awaitable<bool> Server::write_response(TlsStream& stream, Exchange& exchange) {
+  exchange.status = exchange.response.status;
+  auto res = to_beast(std::move(exchange.response), exchange.version, exchange.keep_alive,
+                      exchange.request_id);
+  stream.next_layer().expires_after(config_.timeouts.write);
+  auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+  co_return !wec;
+}
+
+void Server::record_request(const Exchange& exchange, const Agency* agency,
+                            Clock::time_point start) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const Route* route = exchange.route;
+  (route != nullptr ? *route_stats_[static_cast<std::size_t>(route - router_.routes().data())]
+                    : *unmatched_stats_)
+      .record(exchange.status, seconds);
+  const std::string_view route_label =
+      route != nullptr ? std::string_view(route->pattern) : std::string_view("-");
+  if (config_.log.access_log) {
+    logging::access({agency != nullptr ? std::string_view(agency->id) : "-", exchange.method,
+                     route_label, exchange.status, seconds * 1e3, exchange.request_id});
+  }
+}
+
+asio::awaitable<void> Server::close_connection(TlsStream& stream, bool lingering) {
   if (lingering) {
     co_await linger_close(stream.next_layer());
     co_return;
@@ -393,19 +454,66 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
   co_await stream.async_shutdown(kTuple);
 }
 
+namespace {
+
+// A registered, enabled caller passes; anyone else gets the problem.
+std::optional<Problem> caller_problem(const Agency* agency) {
+  if (agency == nullptr) {
+    return problem(403, "unregistered-client", "The client certificate is not registered",
+                   "The certificate chains to the federation CA, but its key is not in the "
+                   "agency registry.");
+  }
+  if (!agency->enabled) {
+    return problem(403, "agency-disabled", "The agency is disabled",
+                   "This agency is disabled in the registry.");
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> no_route_problem(const Router::Match& match) {
+  if (match.status == 405) {
+    return problem(405, "method-not-allowed", "Method not allowed",
+                   "This path does not accept this method.");
+  }
+  return problem(404, "not-found", "Not found", "No route matches this path.");
+}
+
+// The JSON body of a POST/PUT/PATCH into ctx.body.
+std::optional<Problem> parse_json_body(const Request& req, RequestContext& ctx) {
+  if (req.method() != http::verb::post && req.method() != http::verb::put &&
+      req.method() != http::verb::patch) {
+    return std::nullopt;
+  }
+  if (req.body().empty()) return std::nullopt;
+  if (!is_json_media_type(req[http::field::content_type])) {
+    return problem(415, "unsupported-media-type", "Unsupported media type",
+                   "Send the body as application/json.");
+  }
+  ctx.body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (ctx.body.is_discarded()) {
+    return problem(400, "malformed-json", "The body is not valid JSON",
+                   "The request body could not be parsed as JSON.");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Problem> Server::role_problem(const Route& route, const Agency& agency,
+                                            const std::string& peer) {
+  if (route.allows(agency)) return std::nullopt;
+  std::string needed;
+  for (Role r : route.roles) needed += (needed.empty() ? "" : " or ") + std::string(role_name(r));
+  if (auth_failure_hook_) {
+    auth_failure_hook_(AuthFailure{"forbidden_role", peer, "", agency.id, route.pattern});
+  }
+  return problem(403, "forbidden", "Forbidden", "This route needs the role " + needed + ".");
+}
+
 asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* agency,
                                            const std::string& peer, const std::string& request_id,
                                            const Route*& matched) {
-  if (agency == nullptr) {
-    co_return Response::from_problem(
-        problem(403, "unregistered-client", "The client certificate is not registered",
-                "The certificate chains to the federation CA, but its key is not in the agency "
-                "registry."));
-  }
-  if (!agency->enabled) {
-    co_return Response::from_problem(problem(403, "agency-disabled", "The agency is disabled",
-                                             "This agency is disabled in the registry."));
-  }
+  if (auto p = caller_problem(agency)) co_return Response::from_problem(*p);
   std::string_view target = req.target();
   auto qpos = target.find('?');
   std::string_view path = target.substr(0, qpos);
@@ -416,25 +524,9 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
                                              "The query string has a malformed percent-escape."));
   }
   auto match = router_.match(req.method(), path);
-  if (match.route == nullptr) {
-    if (match.status == 405) {
-      co_return Response::from_problem(problem(405, "method-not-allowed", "Method not allowed",
-                                               "This path does not accept this method."));
-    }
-    co_return Response::from_problem(
-        problem(404, "not-found", "Not found", "No route matches this path."));
-  }
+  if (match.route == nullptr) co_return Response::from_problem(*no_route_problem(match));
   matched = match.route;
-  if (!match.route->allows(*agency)) {
-    std::string needed;
-    for (Role r : match.route->roles)
-      needed += (needed.empty() ? "" : " or ") + std::string(role_name(r));
-    if (auth_failure_hook_) {
-      auth_failure_hook_(AuthFailure{"forbidden_role", peer, "", agency->id, matched->pattern});
-    }
-    co_return Response::from_problem(
-        problem(403, "forbidden", "Forbidden", "This route needs the role " + needed + "."));
-  }
+  if (auto p = role_problem(*match.route, *agency, peer)) co_return Response::from_problem(*p);
   RequestContext ctx{req,
                      *agency,
                      path,
@@ -443,27 +535,16 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
                      nlohmann::json::object(),
                      request_id,
                      peer};
-  if (req.method() == http::verb::post || req.method() == http::verb::put ||
-      req.method() == http::verb::patch) {
-    if (!req.body().empty()) {
-      if (!is_json_media_type(req[http::field::content_type])) {
-        co_return Response::from_problem(problem(415, "unsupported-media-type",
-                                                 "Unsupported media type",
-                                                 "Send the body as application/json."));
-      }
-      ctx.body = nlohmann::json::parse(req.body(), nullptr, false);
-      if (ctx.body.is_discarded()) {
-        co_return Response::from_problem(problem(400, "malformed-json",
-                                                 "The body is not valid JSON",
-                                                 "The request body could not be parsed as JSON."));
-      }
-    }
-  }
+  if (auto p = parse_json_body(req, ctx)) co_return Response::from_problem(*p);
+  co_return co_await run_handler(*match.route, ctx);
+}
+
+asio::awaitable<Response> Server::run_handler(const Route& route, RequestContext& ctx) {
   std::optional<Response> response;
   try {
-    response = co_await match.route->handler(ctx);
+    response = co_await route.handler(ctx);
   } catch (const std::exception& e) {
-    logging::error("handler_failed", {{"route", matched->pattern}, {"error", e.what()}});
+    logging::error("handler_failed", {{"route", route.pattern}, {"error", e.what()}});
   }
   if (!response) {
     co_return Response::from_problem(problem_from_error(make_error(ErrorCode::kInternal, "")));

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -20,6 +22,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "gateway/config.h"
 #include "gateway/http/router.h"
@@ -67,14 +74,51 @@ class Server {
 
  private:
   struct Connection;
+  class ConnectionScope;
+  using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  using RequestParser = http::request_parser<http::string_body>;
+  using Clock = std::chrono::steady_clock;
+  // What reading a request gave: an early answer (a framing or limit problem), or an end.
+  struct ReadOutcome {
+    std::optional<Problem> early;
+    bool quit = false;       // the connection ended between requests, or timed out
+    bool in_flight = false;  // a header was read: the request counts as in flight
+  };
+  // One request and its answer, for the response and the access log.
+  struct Exchange {
+    std::string request_id;
+    Response response;
+    unsigned status = 0;
+    const Route* route = nullptr;
+    unsigned version = 11;
+    bool keep_alive = false;
+    std::string method = "-";
+  };
 
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> admin_accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  // The session's steps, in order.
+  boost::asio::awaitable<bool> handshake(TlsStream& stream, const std::string& peer);
+  const Agency* identify(TlsStream& stream, const std::string& peer);
+  boost::asio::awaitable<bool> serve_requests(TlsStream& stream, Connection& conn,
+                                              const Agency* agency, const std::string& peer);
+  boost::asio::awaitable<ReadOutcome> read_header(TlsStream& stream,
+                                                  boost::beast::flat_buffer& buffer,
+                                                  RequestParser& parser, bool first);
+  boost::asio::awaitable<void> read_body(TlsStream& stream, boost::beast::flat_buffer& buffer,
+                                         RequestParser& parser, ReadOutcome& out);
+  boost::asio::awaitable<bool> write_response(TlsStream& stream, Exchange& exchange);
+  void record_request(const Exchange& exchange, const Agency* agency, Clock::time_point start);
+  boost::asio::awaitable<void> close_connection(TlsStream& stream, bool lingering);
+
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<Response> dispatch(const Request& req, const Agency* agency,
                                             const std::string& peer, const std::string& request_id,
                                             const Route*& matched);
+  std::optional<Problem> role_problem(const Route& route, const Agency& agency,
+                                      const std::string& peer);
+  boost::asio::awaitable<Response> run_handler(const Route& route, RequestContext& ctx);
   Response admin_response(const Request& req);
   void connection_closed();
   boost::asio::io_context& next_context();
