@@ -3,6 +3,8 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "common/files.h"
+#include "gateway/http/request_parser.h"
+#include "gateway/http/tls.h"
 
 namespace silta::gateway {
 
@@ -63,17 +65,34 @@ void parse_tls(Object& o, const fs::path& base, TlsConfig& tls) {
       o.issues().add(o.path_of("private_key"), s.error().message);
   }
   if (auto p = file_path(o, "client_ca", Need::kRequired, base)) tls.client_ca = *p;
+  if (auto p = file_path(o, "client_intermediates", Need::kOptional, base)) {
+    tls.client_intermediates = *p;
+  }
   if (auto p = file_path(o, "crl", Need::kOptional, base)) tls.crl = *p;
   tls.allow_tls12 = o.boolean_or("allow_tls12", false);
 }
 
+std::size_t size_or(Object& o, std::string_view key, std::size_t fallback, std::int64_t min,
+                    std::int64_t max) {
+  return static_cast<std::size_t>(o.integer_or(key, static_cast<std::int64_t>(fallback), min, max));
+}
+
 void parse_limits(Object& o, Limits& l) {
-  l.max_header_bytes = static_cast<std::size_t>(o.integer_or(
-      "max_header_bytes", static_cast<std::int64_t>(l.max_header_bytes), 1024, 1 << 20));
-  l.max_body_bytes = static_cast<std::size_t>(
-      o.integer_or("max_body_bytes", static_cast<std::int64_t>(l.max_body_bytes), 0, 64 << 20));
-  l.max_connections = static_cast<std::size_t>(
-      o.integer_or("max_connections", static_cast<std::int64_t>(l.max_connections), 1, 1000000));
+  // Beast cannot hold a header field of 65534 bytes or more (it throws): the header limit stays
+  // below that.
+  l.max_header_bytes = size_or(o, "max_header_bytes", l.max_header_bytes, 1024,
+                               static_cast<std::int64_t>(kMaxHeaderBytes));
+  l.max_header_fields = size_or(o, "max_header_fields", l.max_header_fields, 1, 1000);
+  l.max_body_bytes = size_or(o, "max_body_bytes", l.max_body_bytes, 0, 64 << 20);
+  l.max_connections = size_or(o, "max_connections", l.max_connections, 1, 1000000);
+  l.reserved_connections = size_or(o, "reserved_connections", l.max_connections / 10, 0, 1000000);
+  if (l.reserved_connections >= l.max_connections) {
+    o.issues().add(o.path_of("reserved_connections"),
+                   "expected fewer than max_connections, so that a client can still connect to "
+                   "authenticate");
+  }
+  l.max_connections_per_address =
+      size_or(o, "max_connections_per_address", l.max_connections_per_address, 1, 1000000);
 }
 
 void parse_timeouts(Object& o, Timeouts& t) {
@@ -82,28 +101,6 @@ void parse_timeouts(Object& o, Timeouts& t) {
   t.idle = millis(o, "idle_ms", t.idle);
   t.write = millis(o, "write_ms", t.write);
   t.shutdown_grace = millis(o, "shutdown_grace_ms", t.shutdown_grace);
-}
-
-// The registry file named by the config; its problems are reported at /registry with the file's
-// own name and JSON path.
-Registry load_registry_file(const fs::path& file, json_check::Issues& issues) {
-  auto text = read_file(file);
-  if (!text) {
-    issues.add("/registry", text.error().message);
-    return {};
-  }
-  auto doc = nlohmann::json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) {
-    issues.add("/registry", file.string() + " is not valid JSON");
-    return {};
-  }
-  json_check::Issues reg_issues;
-  Registry registry = parse_registry(doc, reg_issues);
-  for (const auto& i : reg_issues.list()) {
-    issues.add("/registry",
-               file.filename().string() + " " + (i.path.empty() ? "/" : i.path) + ": " + i.message);
-  }
-  return registry;
 }
 
 void parse_exchange(Object& o, ExchangeConfig& e) {
@@ -154,7 +151,13 @@ void section(Object& root, std::string_view key, Need need, Parse parse) {
 void parse_transport(Object& root, const fs::path& base_dir, Config& c) {
   section(root, "listen", Need::kOptional, [&](Object& o) { parse_listener(o, c.listen); });
   section(root, "admin", Need::kOptional, [&](Object& o) { parse_admin(o, c.admin); });
-  section(root, "tls", Need::kRequired, [&](Object& o) { parse_tls(o, base_dir, c.tls); });
+  section(root, "tls", Need::kRequired, [&](Object& o) {
+    const std::size_t before = o.issues().list().size();
+    parse_tls(o, base_dir, c.tls);
+    if (o.issues().list().size() == before && !c.tls.client_ca.empty()) {
+      check_tls_files(c.tls, now_utc(), o.issues(), c.warnings);
+    }
+  });
   section(root, "limits", Need::kOptional, [&](Object& o) { parse_limits(o, c.limits); });
   section(root, "timeouts", Need::kOptional, [&](Object& o) { parse_timeouts(o, c.timeouts); });
   c.threads = static_cast<unsigned>(root.integer_or("threads", 0, 0, 256));
@@ -208,8 +211,36 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
                "waiting for the agency system is not claimed by another worker");
   }
   section(root, "log", Need::kOptional, [&](Object& o) { parse_log(o, c.log); });
+  section(root, "reload", Need::kOptional, [&](Object& o) {
+    c.reload.interval =
+        Millis(o.integer_or("interval_ms", c.reload.interval.count(), 0, 24LL * 3600 * 1000));
+  });
+  section(root, "auth_failures", Need::kOptional, [&](Object& o) {
+    c.auth_failures.summary_interval = Millis(o.integer_or(
+        "summary_interval_ms", c.auth_failures.summary_interval.count(), 1000, 3'600'000));
+  });
   root.no_other_keys();
   return c;
+}
+
+Registry load_registry_file(const fs::path& file, json_check::Issues& issues) {
+  auto text = read_file(file);
+  if (!text) {
+    issues.add("/registry", text.error().message);
+    return {};
+  }
+  auto doc = nlohmann::json::parse(*text, nullptr, false);
+  if (doc.is_discarded()) {
+    issues.add("/registry", file.string() + " is not valid JSON");
+    return {};
+  }
+  json_check::Issues reg_issues;
+  Registry registry = parse_registry(doc, reg_issues);
+  for (const auto& i : reg_issues.list()) {
+    issues.add("/registry",
+               file.filename().string() + " " + (i.path.empty() ? "/" : i.path) + ": " + i.message);
+  }
+  return registry;
 }
 
 std::optional<Config> load_config(const fs::path& file, std::string& report) {

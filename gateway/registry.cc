@@ -40,21 +40,41 @@ bool valid_business_id(std::string_view id) {
   return id[8] - '0' == check;
 }
 
-Registry::Registry(std::vector<Agency> agencies) : agencies_(std::move(agencies)) {
-  for (std::size_t i = 0; i < agencies_.size(); ++i) {
-    by_id_.emplace(agencies_[i].id, i);
-    for (const auto& pin : agencies_[i].spki_sha256) by_pin_.emplace(pin, i);
+Registry::Registry() : Registry(std::vector<Agency>{}) {}
+
+Registry::Registry(std::vector<Agency> agencies) : shared_(std::make_shared<Shared>()) {
+  auto v = std::make_shared<Version>();
+  v->agencies = std::move(agencies);
+  for (std::size_t i = 0; i < v->agencies.size(); ++i) {
+    v->by_id.emplace(v->agencies[i].id, i);
+    for (const auto& pin : v->agencies[i].spki_sha256) v->by_pin.emplace(pin, i);
   }
+  shared_->current.store(v.get(), std::memory_order_release);
+  shared_->kept.push_back(std::move(v));
+}
+
+void Registry::replace(const Registry& other) {
+  if (other.shared_ == shared_) return;
+  std::shared_ptr<const Version> v;
+  {
+    std::lock_guard lock(other.shared_->mu);
+    v = other.shared_->kept.back();
+  }
+  std::lock_guard lock(shared_->mu);
+  shared_->kept.push_back(v);
+  shared_->current.store(v.get(), std::memory_order_release);
 }
 
 const Agency* Registry::find_by_pin(std::string_view pin) const {
-  auto it = by_pin_.find(std::string(pin));
-  return it == by_pin_.end() ? nullptr : &agencies_[it->second];
+  const Version& v = current();
+  auto it = v.by_pin.find(std::string(pin));
+  return it == v.by_pin.end() ? nullptr : &v.agencies[it->second];
 }
 
 const Agency* Registry::find(std::string_view id) const {
-  auto it = by_id_.find(std::string(id));
-  return it == by_id_.end() ? nullptr : &agencies_[it->second];
+  const Version& v = current();
+  auto it = v.by_id.find(std::string(id));
+  return it == v.by_id.end() ? nullptr : &v.agencies[it->second];
 }
 
 namespace {
