@@ -217,7 +217,7 @@ Server::Server(const Config& config, Router router, std::shared_ptr<Metrics> met
   metrics_->describe("silta_connections_evicted_total", "counter",
                      "Unauthenticated connections closed to make room for a new connection.");
   metrics_->describe("silta_accept_errors_total", "counter",
-                     "Failed accepts on the agency listener by error (e.g. EMFILE); each is "
+                     "Failed accepts (agency and admin listeners) by error, e.g. EMFILE; each is "
                      "followed by a back-off.");
   metrics_->describe("silta_session_failures_total", "counter",
                      "Exceptions caught at a session's boundary (the process goes on).");
@@ -226,6 +226,9 @@ Server::Server(const Config& config, Router router, std::shared_ptr<Metrics> met
     m.set("silta_unauthenticated_connections", {},
           static_cast<double>(admission_.unauthenticated()));
   });
+  // Each I/O context's reactor (its epoll and eventfd descriptors) now, not when the first
+  // connection lands on it, which may be when descriptors have run out.
+  for (auto& c : contexts_) asio::steady_timer warm(*c);
   unsigned char tag[4];
   RAND_bytes(tag, sizeof tag);
   instance_tag_ = to_hex(tag);
@@ -276,8 +279,8 @@ void Server::bind() {
 }
 
 void Server::run() {
-  asio::co_spawn(io_context(), accept_loop(), asio::detached);
-  asio::co_spawn(io_context(), admin_accept_loop(), asio::detached);
+  asio::co_spawn(io_context(), accept_loop(acceptor_, &Server::admit), asio::detached);
+  asio::co_spawn(io_context(), accept_loop(admin_acceptor_, &Server::admit_admin), asio::detached);
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
   std::vector<std::thread> threads;
@@ -351,17 +354,25 @@ void Server::connection_closed() {
   if (left == 0 && draining_.load()) asio::post(io_context(), [this] { stop_all(); });
 }
 
-asio::awaitable<void> Server::accept_loop() {
+asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor,
+                                          void (Server::*take)(tcp::socket)) {
   std::chrono::milliseconds delay{0};
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(next_context(), kTuple);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      co_await back_off(ec, delay);
-      continue;
+    boost::system::error_code ec;
+    try {
+      auto [accept_ec, socket] = co_await acceptor.async_accept(next_context(), kTuple);
+      ec = accept_ec;
+      if (!ec) {
+        delay = std::chrono::milliseconds(0);
+        (this->*take)(std::move(socket));
+        continue;
+      }
+    } catch (const std::exception& e) {  // e.g. no descriptor left for a new socket's state
+      session_failed(e.what());
+      ec = asio::error::no_descriptors;
     }
-    delay = std::chrono::milliseconds(0);
-    admit(std::move(socket));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    co_await back_off(ec, delay);
   }
 }
 
@@ -838,25 +849,15 @@ asio::awaitable<Response> Server::run_handler(const Route& route, RequestContext
   co_return std::move(*response);
 }
 
-asio::awaitable<void> Server::admin_accept_loop() {
-  std::chrono::milliseconds delay{0};
-  for (;;) {
-    auto [ec, socket] = co_await admin_acceptor_.async_accept(next_context(), kTuple);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !admin_acceptor_.is_open()) co_return;
-      co_await back_off(ec, delay);
-      continue;
-    }
-    delay = std::chrono::milliseconds(0);
-    boost::system::error_code rec;
-    auto remote = socket.remote_endpoint(rec);
-    if (rec || (!config_.admin.allow_remote && !remote.address().is_loopback())) {
-      socket.close(rec);
-      continue;
-    }
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, admin_session(std::move(socket)), asio::detached);
+void Server::admit_admin(tcp::socket socket) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec || (!config_.admin.allow_remote && !remote.address().is_loopback())) {
+    socket.close(ec);
+    return;
   }
+  auto executor = socket.get_executor();
+  asio::co_spawn(executor, admin_session(std::move(socket)), asio::detached);
 }
 
 asio::awaitable<void> Server::admin_session(tcp::socket socket) {

@@ -114,12 +114,14 @@ class Server {
     std::string method = "-";
   };
 
-  boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> admin_accept_loop();
+  // Accepts on `acceptor` and hands each connection to `take` (admit, admit_admin).
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor,
+                                           void (Server::*take)(boost::asio::ip::tcp::socket));
   // After an accept error (EMFILE, ENFILE, ...): wait before accepting again, doubling up to 1 s.
   boost::asio::awaitable<void> back_off(const boost::system::error_code& ec,
                                         std::chrono::milliseconds& delay);
   void admit(boost::asio::ip::tcp::socket socket);
+  void admit_admin(boost::asio::ip::tcp::socket socket);
   void evict(std::uint64_t id);
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket,
                                        std::shared_ptr<Connection> conn);
