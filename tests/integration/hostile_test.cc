@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -111,6 +112,20 @@ std::size_t stream_filler(TlsClient& client, const std::string& prefix, std::siz
   } catch (const std::runtime_error&) {
   }
   return sent;
+}
+
+// `n` plain TCP connections to the gateway that never start TLS, the i-th from `from(i)`.
+std::vector<tcp::socket> idle_connections(asio::io_context& ioc, const GatewayProcess& gw, int n,
+                                          const std::function<std::string(int)>& from) {
+  std::vector<tcp::socket> out;
+  for (int i = 0; i < n; ++i) {
+    out.emplace_back(ioc);
+    boost::system::error_code ec;
+    out.back().open(tcp::v4(), ec);
+    out.back().bind({asio::ip::make_address(from(i)), 0}, ec);
+    out.back().connect({asio::ip::make_address("127.0.0.1"), gw.port()}, ec);
+  }
+  return out;
 }
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -282,12 +297,7 @@ TEST_CASE("hostile: idle connections from one address cannot take the slots",
   REQUIRE(before.get("/v1/whoami").status == 200);
   RssProbe probe(gw);
   asio::io_context ioc;
-  std::vector<tcp::socket> flood;
-  for (int i = 0; i < 1000; ++i) {
-    flood.emplace_back(ioc);
-    boost::system::error_code ec;
-    flood.back().connect({asio::ip::make_address("127.0.0.1"), gw.port()}, ec);
-  }
+  auto flood = idle_connections(ioc, gw, 1000, [](int) { return "127.0.0.1"; });
   CHECK(eventually([&] {
     return metric(gw, "silta_connections_refused_total{reason=\"per_address\"}") >= 980;
   }));
@@ -317,14 +327,8 @@ TEST_CASE("hostile: idle connections from many addresses leave the reserve to ag
   }
   RssProbe probe(gw);
   asio::io_context ioc;
-  std::vector<tcp::socket> flood;
-  for (int i = 0; i < 300; ++i) {
-    flood.emplace_back(ioc);
-    boost::system::error_code ec;
-    flood.back().open(tcp::v4(), ec);
-    flood.back().bind({asio::ip::make_address("127.0.1." + std::to_string(1 + i % 200)), 0}, ec);
-    flood.back().connect({asio::ip::make_address("127.0.0.1"), gw.port()}, ec);
-  }
+  auto flood = idle_connections(ioc, gw, 300,
+                                [](int i) { return "127.0.1." + std::to_string(1 + i % 200); });
   // The flood holds at most the unauthenticated share; the oldest ones were evicted.
   CHECK(eventually([&] { return metric(gw, "silta_connections_evicted_total") >= 300 - 40; }));
   CHECK(metric(gw, "silta_unauthenticated_connections") <= 40);
