@@ -455,7 +455,7 @@ std::string read_text_file(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("SIGHUP reloads the CRLs, the registry and the catalog; a bad file keeps the old one",
+TEST_CASE("SIGHUP reloads the CRLs, the registry and the catalog, a bad file keeps the old one",
           "[gateway][reload]") {
   TempDir files("silta-reload");
   const auto crl = files / "crl.pem";

@@ -20,7 +20,7 @@ TEST_CASE("admission caps unauthenticated connections per address", "[admission]
   CHECK(a.unauthenticated() == 3);
 }
 
-TEST_CASE("unauthenticated connections never take the reserve; the oldest makes room",
+TEST_CASE("unauthenticated connections never take the reserve, the oldest makes room",
           "[admission]") {
   Admission a({10, 4, 100});
   std::vector<std::uint64_t> ids;
