@@ -1,8 +1,18 @@
 #include "gateway/app.h"
 
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <stdexcept>
 
+#include "common/codec.h"
+#include "common/files.h"
+#include "common/thread_name.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/logging.h"
@@ -31,57 +41,148 @@ void check_registry_kinds(const Registry& registry, const policy::Catalog& catal
   }
 }
 
+// What a reload compares: the SHA-256 of the files' names and contents (a directory's files
+// in order), so that an unchanged file is not loaded again.
+std::string fingerprint(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& e : fs::recursive_directory_iterator(p, ec)) {
+        if (e.is_regular_file()) files.push_back(e.path());
+      }
+    } else {
+      files.push_back(p);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::string all;
+  for (const auto& f : files) {
+    auto text = read_file(f);
+    all += f.string() + '\0' + (text ? sha256_hex(*text) : "unreadable") + '\0';
+  }
+  return sha256_hex(all);
+}
+
+std::vector<fs::path> tls_files(const TlsConfig& tls) {
+  std::vector<fs::path> files = {tls.certificate, tls.private_key, tls.client_ca};
+  if (tls.client_intermediates) files.push_back(*tls.client_intermediates);
+  if (tls.crl) files.push_back(*tls.crl);
+  return files;
+}
+
+double unix_seconds(SysTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
 template <typename T>
 T must(Result<T> r, const std::string& what) {
   if (!r) throw std::runtime_error(what + ": " + r.error().message);
   return std::move(*r);
 }
 
+void prepare_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw std::runtime_error("cannot create data_dir " + dir.string() + ": " + ec.message());
+  }
+  fs::permissions(dir, fs::perms::owner_all, ec);
+}
+
+void describe_app_metrics(Metrics& m) {
+  m.describe("silta_decisions_total", "counter", "Decisions by outcome.");
+  m.describe("silta_break_glass_total", "counter", "Emergency (break-glass) accesses by agency.");
+  m.describe("silta_adapter_failures_total", "counter",
+             "Failed calls to agency systems by agency.");
+  m.describe("silta_audit_failed", "gauge",
+             "1 when the audit log has stopped after a failed write or fdatasync.");
+  m.describe("silta_referrals_total", "counter",
+             "Referrals submitted, by kind and outcome (accepted or denied).");
+  m.describe("silta_referral_deliveries_total", "counter",
+             "Delivery attempts by outcome: delivered, retry, dead (dead letter).");
+  m.describe("silta_referrals", "gauge",
+             "Referrals by state (all instances; refreshed every "
+             "referrals.metrics_interval_ms). state=\"dead\" are dead letters.");
+  m.describe("silta_referrals_overdue", "gauge",
+             "Referrals with a statutory deadline passed and not met, by recipient agency.");
+  m.describe("silta_reloads_total", "counter",
+             "Reloads that took effect, by what (tls, registry, catalog).");
+  m.describe("silta_reload_failures_total", "counter",
+             "Reloads refused, by what: the new files were bad, the old ones stay in force.");
+  m.describe("silta_crl_last_update_timestamp_seconds", "gauge",
+             "thisUpdate of each CRL in force (tls.crl), by issuer.");
+  m.describe("silta_crl_next_update_timestamp_seconds", "gauge",
+             "nextUpdate of each CRL in force, by issuer: after it every handshake through that "
+             "CA fails until the CRL is refreshed.");
+  m.describe("silta_crl_age_seconds", "gauge", "Age of each CRL in force, by issuer.");
+}
+
+adapters::BuildOptions adapter_build_options(const Config& config,
+                                             boost::asio::any_io_executor executor) {
+  adapters::BuildOptions build;
+  build.executor = std::move(executor);
+  build.ca = config.tls.client_ca;
+  build.certificate = config.tls.certificate;
+  build.private_key = config.tls.private_key;
+  build.events = [](const adapters::AdapterEvent& e) {
+    auto level = e.level == adapters::EventLevel::kError  ? spdlog::level::err
+                 : e.level == adapters::EventLevel::kWarn ? spdlog::level::warn
+                 : e.level == adapters::EventLevel::kInfo ? spdlog::level::info
+                                                          : spdlog::level::debug;
+    logging::event(level, e.name, e.fields);
+  };
+  return build;
+}
+
 }  // namespace
 
 App::App(const Config& config, AppOptions app_options) : config_(config) {
-  std::error_code ec;
-  fs::create_directories(config_.data_dir, ec);
-  if (ec) {
-    throw std::runtime_error("cannot create data_dir " + config_.data_dir.string() + ": " +
-                             ec.message());
-  }
-  fs::permissions(config_.data_dir, fs::perms::owner_all, ec);
+  ensure_file_descriptor_limit(config_.limits.max_connections);
+  prepare_data_dir(config_.data_dir);
+  load_policy();
+  metrics_ = std::make_shared<Metrics>();
+  describe_app_metrics(*metrics_);
+  Router router;
+  add_api_routes(router, services_);
+  server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
+  open_store();
+  open_audit_log(app_options);
+  adapters_ = adapters::AdapterSet::build(
+      config_.adapters, adapter_build_options(config_, server_->io_context().get_executor()));
+  wire_services();
+  install_server_hooks();
+  tls_fingerprint_ = fingerprint(tls_files(config_.tls));
+  registry_fingerprint_ = fingerprint({config_.registry_file});
+  catalog_fingerprint_ = fingerprint({config_.catalog_dir});
+  record_crls();
+  metrics_->add_collector([this](Metrics& m) {
+    std::lock_guard lock(crls_mu_);
+    for (const auto& crl : crls_) {
+      m.set("silta_crl_age_seconds", {{"issuer", crl.issuer}},
+            unix_seconds(now_utc()) - unix_seconds(crl.last_update));
+    }
+  });
+  server_->bind();
+}
 
+void App::load_policy() {
   engine_ = load_engine(config_.catalog_dir);
   check_registry_kinds(config_.registry, *engine_->catalog());
   logging::info("catalog_loaded", {{"id", engine_->catalog()->id},
                                    {"version", engine_->catalog()->version},
                                    {"sha256", engine_->catalog()->sha256}});
-  metrics_ = std::make_shared<Metrics>();
-  metrics_->describe("silta_decisions_total", "counter", "Decisions by outcome.");
-  metrics_->describe("silta_break_glass_total", "counter",
-                     "Emergency (break-glass) accesses by agency.");
-  metrics_->describe("silta_adapter_failures_total", "counter",
-                     "Failed calls to agency systems by agency.");
-  metrics_->describe("silta_audit_failed", "gauge",
-                     "1 when the audit log has stopped after a failed write or fdatasync.");
-  metrics_->describe("silta_referrals_total", "counter",
-                     "Referrals submitted, by kind and outcome (accepted or denied).");
-  metrics_->describe("silta_referral_deliveries_total", "counter",
-                     "Delivery attempts by outcome: delivered, retry, dead (dead letter).");
-  metrics_->describe("silta_referrals", "gauge",
-                     "Referrals by state (all instances; refreshed every "
-                     "referrals.metrics_interval_ms). state=\"dead\" are dead letters.");
-  metrics_->describe(
-      "silta_referrals_overdue", "gauge",
-      "Referrals with a statutory deadline passed and not met, by recipient agency.");
+}
 
-  Router router;
-  add_api_routes(router, services_);
-  server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
-
+void App::open_store() {
   store_ = must(store::open_store(config_.store), "cannot open the store");
   if (auto s = store_->migrate(); !s) {
     throw std::runtime_error("cannot migrate the store: " + s.error().message);
   }
   executor_ = std::make_unique<store::StoreExecutor>(config_.store.executor_threads);
+}
 
+void App::open_audit_log(const AppOptions& app_options) {
   signer_ = must(audit::SigningKey::load(config_.audit.signing_key), "cannot load the signing key");
   keyring_ = must(audit::load_pseudonym_keyring(config_.audit), "cannot load the pseudonym keys");
   auto options = config_.audit.log_options();
@@ -107,23 +208,11 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
   }
+}
 
-  adapters::BuildOptions build;
-  build.executor = server_->io_context().get_executor();
-  build.ca = config_.tls.client_ca;
-  build.certificate = config_.tls.certificate;
-  build.private_key = config_.tls.private_key;
-  build.events = [](const adapters::AdapterEvent& e) {
-    auto level = e.level == adapters::EventLevel::kError  ? spdlog::level::err
-                 : e.level == adapters::EventLevel::kWarn ? spdlog::level::warn
-                 : e.level == adapters::EventLevel::kInfo ? spdlog::level::info
-                                                          : spdlog::level::debug;
-    logging::event(level, e.name, e.fields);
-  };
-  adapters_ = adapters::AdapterSet::build(config_.adapters, build);
-
+void App::wire_services() {
   services_.config = &config_;
-  services_.engine = engine_;
+  services_.engine.replace(engine_);
   services_.audit = audit_.get();
   services_.pseudonyms = &*keyring_;
   services_.signer = &*signer_;
@@ -132,50 +221,202 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   services_.adapters = &adapters_;
   services_.metrics = metrics_.get();
   services_.indexer = indexer_.get();
-  services_.catalog_json = engine_->catalog()->to_json().dump();
 
   // The worker's id names this process in delivery leases.
   referral_worker_ = std::make_unique<ReferralWorker>(
       services_, server_->io_context(), boost::asio::ip::host_name() + "/" + new_id("w-"));
   services_.referral_worker = config_.referrals.worker ? referral_worker_.get() : nullptr;
+}
 
+void App::install_server_hooks() {
   audit::AuditLog* log = audit_.get();
   server_->set_ready_check([log] { return !log->failure().has_value(); });
   server_->set_auth_failure_hook([this](const AuthFailure& f) {
+    if (f.reason != "forbidden_role") {
+      // Not (yet) a registered agency: summarised, so that refusals cannot fill the log.
+      auth_failures_.add(f, now_utc());
+      return;
+    }
+    // A registered agency called a route its role does not allow: one record per request.
     audit::AuditEvent e;
     e.type = audit::EventType::kAuthFailure;
     e.agency = f.agency;
-    // Which key was refused (an unregistered one), or which route (a role refusal).
-    e.reference = !f.route.empty() ? f.route : (f.spki_pin.empty() ? "" : "spki:" + f.spki_pin);
+    e.reference = f.route;
     e.outcome = f.reason;
     audit_in_background(services_, std::move(e));
   });
-  server_->bind();
+}
+
+void App::flush_auth_failures() {
+  if (auto e = auth_failures_.take()) audit_in_background(services_, std::move(*e));
+}
+
+boost::asio::awaitable<void> App::summarise_auth_failures() {
+  boost::asio::steady_timer timer(server_->io_context());
+  for (;;) {
+    timer.expires_after(config_.auth_failures.summary_interval);
+    auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    flush_auth_failures();
+    if (ec) co_return;
+  }
+}
+
+void App::record_crls() {
+  if (!config_.tls.crl) return;
+  auto crls = read_crl_info(*config_.tls.crl);
+  for (const auto& crl : crls) {
+    metrics_->set("silta_crl_last_update_timestamp_seconds", {{"issuer", crl.issuer}},
+                  unix_seconds(crl.last_update));
+    if (crl.next_update) {
+      metrics_->set("silta_crl_next_update_timestamp_seconds", {{"issuer", crl.issuer}},
+                    unix_seconds(*crl.next_update));
+    }
+  }
+  std::lock_guard lock(crls_mu_);
+  crls_ = std::move(crls);
+}
+
+void App::reload_failed(const char* what, const std::string& error) {
+  metrics_->add("silta_reload_failures_total", {{"what", what}});
+  logging::error("reload_failed", {{"what", what}, {"error", error}, {"kept", "the one in force"}});
+}
+
+void App::reloaded(const char* what) {
+  metrics_->add("silta_reloads_total", {{"what", what}});
+  logging::info("reloaded", {{"what", what}});
+}
+
+void App::reload_tls() {
+  auto fp = fingerprint(tls_files(config_.tls));
+  if (fp == tls_fingerprint_) return;
+  json_check::Issues issues;
+  std::vector<std::string> warnings;
+  check_tls_files(config_.tls, now_utc(), issues, warnings);
+  if (!issues.empty()) return reload_failed("tls", issues.format());
+  try {
+    server_->replace_tls_context(make_server_tls_context(config_.tls));
+  } catch (const std::exception& e) {
+    return reload_failed("tls", e.what());
+  }
+  for (const auto& w : warnings) logging::warn("config_warning", {{"warning", w}});
+  tls_fingerprint_ = fp;
+  record_crls();
+  reloaded("tls");
+}
+
+void App::reload_registry() {
+  auto fp = fingerprint({config_.registry_file});
+  if (fp == registry_fingerprint_) return;
+  json_check::Issues issues;
+  Registry fresh = load_registry_file(config_.registry_file, issues);
+  if (!issues.empty()) return reload_failed("registry", issues.format());
+  try {
+    check_registry_kinds(fresh, services_.catalog());
+  } catch (const std::exception& e) {
+    return reload_failed("registry", e.what());
+  }
+  config_.registry.replace(fresh);  // the server's copy shares it
+  registry_fingerprint_ = fp;
+  reloaded("registry");
+}
+
+void App::reload_catalog() {
+  auto fp = fingerprint({config_.catalog_dir});
+  if (fp == catalog_fingerprint_) return;
+  std::shared_ptr<const policy::Engine> engine;
+  try {
+    engine = load_engine(config_.catalog_dir);
+    check_registry_kinds(config_.registry, *engine->catalog());
+  } catch (const std::exception& e) {
+    return reload_failed("catalog", e.what());
+  }
+  logging::info("catalog_loaded", {{"id", engine->catalog()->id},
+                                   {"version", engine->catalog()->version},
+                                   {"sha256", engine->catalog()->sha256}});
+  services_.engine.replace(std::move(engine));
+  catalog_fingerprint_ = fp;
+  reloaded("catalog");
+}
+
+void App::reload() {
+  reload_tls();
+  reload_catalog();
+  reload_registry();
+}
+
+// The reload thread: file reading and parsing stay off the I/O threads.
+void App::reload_loop() {
+  name_this_thread("silta-reload");
+  std::unique_lock lock(reload_mu_);
+  for (;;) {
+    auto wake = [this] { return reload_requested_ || reload_stopping_; };
+    if (config_.reload.interval.count() > 0) {
+      reload_cv_.wait_for(lock, config_.reload.interval, wake);
+    } else {
+      reload_cv_.wait(lock, wake);
+    }
+    if (reload_stopping_) return;
+    reload_requested_ = false;
+    lock.unlock();
+    reload();
+    lock.lock();
+  }
+}
+
+void App::request_reload() {
+  std::lock_guard lock(reload_mu_);
+  reload_requested_ = true;
+  reload_cv_.notify_one();
+}
+
+void App::stop_reloading() {
+  {
+    std::lock_guard lock(reload_mu_);
+    reload_stopping_ = true;
+    reload_cv_.notify_one();
+  }
+  if (reloader_.joinable()) reloader_.join();
 }
 
 App::~App() {
+  stop_reloading();
   // The audit log signs a final checkpoint on a clean shutdown.
   if (audit_) {
+    flush_auth_failures();
     if (auto s = audit_->close(); !s)
       logging::error("audit_close_failed", {{"error", s.error().message}});
   }
 }
 
-void App::run() {
-  boost::asio::signal_set signals(server_->io_context(), SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+void App::handle_signals(boost::asio::signal_set& signals) {
+  signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    logging::info("signal", {{"signal", sig}});
+    if (sig == SIGHUP) {
+      logging::info("signal_received", {{"signal", "SIGHUP"}, {"action", "reload"}});
+      request_reload();
+      handle_signals(signals);
+      return;
+    }
+    logging::info("signal_received",
+                  {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"action", "shutdown"}});
     referral_worker_->stop();
     server_->shutdown();
   });
+}
+
+void App::run() {
+  boost::asio::signal_set signals(server_->io_context(), SIGINT, SIGTERM, SIGHUP);
+  handle_signals(signals);
   logging::info("listening", {{"agency_port", server_->port()},
                               {"admin_port", server_->admin_port()},
                               {"agencies", config_.registry.agencies().size()},
                               {"referral_worker",
                                config_.referrals.worker ? referral_worker_->worker_id() : ""}});
   referral_worker_->start();
+  reloader_ = std::thread([this] { reload_loop(); });
+  boost::asio::co_spawn(server_->io_context(), summarise_auth_failures(), boost::asio::detached);
   server_->run();
+  stop_reloading();
 }
 
 }  // namespace silta::gateway

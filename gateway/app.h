@@ -4,8 +4,17 @@
 #include <memory>
 #include <optional>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "gateway/auth_failures.h"
 #include "gateway/config.h"
 #include "gateway/http/server.h"
+#include "gateway/http/tls.h"
 #include "gateway/referral_worker.h"
 #include "gateway/services.h"
 
@@ -27,10 +36,36 @@ class App {
   App& operator=(const App&) = delete;
 
   Server& server() { return *server_; }
+  const Config& config() const { return config_; }
   // Runs until SIGTERM/SIGINT (handled here) and the shutdown completes.
   void run();
 
  private:
+  // The constructor's steps.
+  void load_policy();
+  void open_store();
+  void open_audit_log(const AppOptions& app_options);
+  void wire_services();
+  void install_server_hooks();
+  // Reloads the TLS files, the registry and the catalog when they changed; each part is built
+  // and checked completely first, and a part that fails keeps what is in force (logged,
+  // counted in silta_reload_failures_total). On SIGHUP and every reload.interval_ms, on the
+  // reload thread.
+  void reload();
+  void reload_tls();
+  void reload_registry();
+  void reload_catalog();
+  void reload_failed(const char* what, const std::string& error);
+  void reloaded(const char* what);
+  void record_crls();
+  void reload_loop();
+  void request_reload();
+  void stop_reloading();
+  void handle_signals(boost::asio::signal_set& signals);
+  // Refused connections: one audit record per auth_failures.summary_interval_ms.
+  boost::asio::awaitable<void> summarise_auth_failures();
+  void flush_auth_failures();
+
   Config config_;
   std::shared_ptr<const policy::Engine> engine_;
   std::shared_ptr<Metrics> metrics_;
@@ -45,6 +80,16 @@ class App {
   std::unique_ptr<AuditIndexer> indexer_;
   adapters::AdapterSet adapters_;
   Services services_;
+  AuthFailureSummary auth_failures_;
+  // What was loaded last (fingerprints of the files), and the CRLs in force, for metrics.
+  std::string tls_fingerprint_, registry_fingerprint_, catalog_fingerprint_;
+  std::mutex crls_mu_;
+  std::vector<CrlInfo> crls_;
+  std::mutex reload_mu_;
+  std::condition_variable reload_cv_;
+  bool reload_requested_ = false;
+  bool reload_stopping_ = false;
+  std::thread reloader_;
   std::unique_ptr<ReferralWorker> referral_worker_;
 };
 

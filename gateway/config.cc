@@ -3,6 +3,8 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "common/files.h"
+#include "gateway/http/request_parser.h"
+#include "gateway/http/tls.h"
 
 namespace silta::gateway {
 
@@ -43,83 +45,132 @@ Millis millis(Object& o, std::string_view key, Millis fallback) {
   return Millis(o.integer_or(key, fallback.count(), 1, 24LL * 3600 * 1000));
 }
 
-}  // namespace
+void parse_admin(Object& o, AdminConfig& admin) {
+  parse_listener(o, admin);
+  admin.allow_remote = o.boolean_or("allow_remote", false);
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(admin.address, ec);
+  if (!ec && !addr.is_loopback() && !admin.allow_remote) {
+    o.issues().add(o.path_of("address"),
+                   "expected a loopback address (the admin listener has no authentication); set "
+                   "allow_remote to expose it deliberately");
+  }
+}
 
-Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
-                    json_check::Issues& issues) {
-  Config c;
-  Object root(issues, doc, "");
-  if (!root.valid()) return c;
+void parse_tls(Object& o, const fs::path& base, TlsConfig& tls) {
+  if (auto p = file_path(o, "certificate", Need::kRequired, base)) tls.certificate = *p;
+  if (auto p = file_path(o, "private_key", Need::kRequired, base)) {
+    tls.private_key = *p;
+    if (auto s = check_secret_file_mode(*p); !s)
+      o.issues().add(o.path_of("private_key"), s.error().message);
+  }
+  if (auto p = file_path(o, "client_ca", Need::kRequired, base)) tls.client_ca = *p;
+  if (auto p = file_path(o, "client_intermediates", Need::kOptional, base)) {
+    tls.client_intermediates = *p;
+  }
+  if (auto p = file_path(o, "crl", Need::kOptional, base)) tls.crl = *p;
+  tls.allow_tls12 = o.boolean_or("allow_tls12", false);
+}
 
-  if (auto o = root.object("listen")) {
-    parse_listener(*o, c.listen);
+std::size_t size_or(Object& o, std::string_view key, std::size_t fallback, std::int64_t min,
+                    std::int64_t max) {
+  return static_cast<std::size_t>(o.integer_or(key, static_cast<std::int64_t>(fallback), min, max));
+}
+
+void parse_limits(Object& o, Limits& l) {
+  // Beast cannot hold a header field of 65534 bytes or more (it throws): the header limit stays
+  // below that.
+  l.max_header_bytes = size_or(o, "max_header_bytes", l.max_header_bytes, 1024,
+                               static_cast<std::int64_t>(kMaxHeaderBytes));
+  l.max_header_fields = size_or(o, "max_header_fields", l.max_header_fields, 1, 1000);
+  l.max_body_bytes = size_or(o, "max_body_bytes", l.max_body_bytes, 0, 64 << 20);
+  l.max_connections = size_or(o, "max_connections", l.max_connections, 1, 1000000);
+  l.reserved_connections = size_or(o, "reserved_connections", l.max_connections / 10, 0, 1000000);
+  if (l.reserved_connections >= l.max_connections) {
+    o.issues().add(o.path_of("reserved_connections"),
+                   "expected fewer than max_connections, so that a client can still connect to "
+                   "authenticate");
+  }
+  l.max_connections_per_address =
+      size_or(o, "max_connections_per_address", l.max_connections_per_address, 1, 1000000);
+}
+
+void parse_timeouts(Object& o, Timeouts& t) {
+  t.handshake = millis(o, "handshake_ms", t.handshake);
+  t.read = millis(o, "read_ms", t.read);
+  t.idle = millis(o, "idle_ms", t.idle);
+  t.write = millis(o, "write_ms", t.write);
+  t.shutdown_grace = millis(o, "shutdown_grace_ms", t.shutdown_grace);
+}
+
+void parse_exchange(Object& o, ExchangeConfig& e) {
+  e.adapter_timeout = millis(o, "adapter_timeout_ms", e.adapter_timeout);
+  e.idempotency_ttl = std::chrono::hours(o.integer_or("idempotency_ttl_hours", 24, 1, 24 * 365));
+  e.max_embargo = std::chrono::days(o.integer_or("max_embargo_days", 730, 1, 3650));
+}
+
+void parse_referrals(Object& o, ReferralsConfig& r) {
+  r.worker = o.boolean_or("worker", r.worker);
+  r.poll_interval = millis(o, "poll_interval_ms", r.poll_interval);
+  r.batch =
+      static_cast<std::size_t>(o.integer_or("batch", static_cast<std::int64_t>(r.batch), 1, 1000));
+  r.lease = millis(o, "lease_ms", r.lease);
+  r.max_attempts = static_cast<int>(o.integer_or("max_attempts", r.max_attempts, 1, 1000));
+  r.backoff_initial = millis(o, "backoff_initial_ms", r.backoff_initial);
+  r.backoff_max = millis(o, "backoff_max_ms", r.backoff_max);
+  r.metrics_interval = millis(o, "metrics_interval_ms", r.metrics_interval);
+  if (r.backoff_max < r.backoff_initial) {
+    o.issues().add(o.path_of("backoff_max_ms"), "expected at least backoff_initial_ms");
+  }
+}
+
+void parse_log(Object& o, LogConfig& log) {
+  auto format = o.string_or("format", "text");
+  if (format != "text" && format != "json") {
+    o.issues().add(o.path_of("format"), "expected \"text\" or \"json\"");
+  }
+  log.json = format == "json";
+  log.level = o.string_or("level", log.level);
+  static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+  if (!levels.count(log.level)) {
+    o.issues().add(o.path_of("level"), "expected one of trace, debug, info, warn, error");
+  }
+  log.access_log = o.boolean_or("access_log", true);
+}
+
+// Runs `parse` on the optional section `key` and refuses keys it does not know.
+template <typename Parse>
+void section(Object& root, std::string_view key, Need need, Parse parse) {
+  if (auto o = root.object(key, need)) {
+    parse(*o);
     o->no_other_keys();
   }
-  if (auto o = root.object("admin")) {
-    parse_listener(*o, c.admin);
-    c.admin.allow_remote = o->boolean_or("allow_remote", false);
-    boost::system::error_code ec;
-    auto addr = boost::asio::ip::make_address(c.admin.address, ec);
-    if (!ec && !addr.is_loopback() && !c.admin.allow_remote) {
-      issues.add(o->path_of("address"),
-                 "expected a loopback address (the admin listener has no authentication); set "
-                 "allow_remote to expose it deliberately");
+}
+
+// The network side: listeners, TLS, limits, timeouts, threads.
+void parse_transport(Object& root, const fs::path& base_dir, Config& c) {
+  section(root, "listen", Need::kOptional, [&](Object& o) { parse_listener(o, c.listen); });
+  section(root, "admin", Need::kOptional, [&](Object& o) { parse_admin(o, c.admin); });
+  section(root, "tls", Need::kRequired, [&](Object& o) {
+    const std::size_t before = o.issues().list().size();
+    parse_tls(o, base_dir, c.tls);
+    if (o.issues().list().size() == before && !c.tls.client_ca.empty()) {
+      check_tls_files(c.tls, now_utc(), o.issues(), c.warnings);
     }
-    o->no_other_keys();
-  }
-  if (auto o = root.object("tls", Need::kRequired)) {
-    if (auto p = file_path(*o, "certificate", Need::kRequired, base_dir)) c.tls.certificate = *p;
-    if (auto p = file_path(*o, "private_key", Need::kRequired, base_dir)) {
-      c.tls.private_key = *p;
-      if (auto s = check_secret_file_mode(*p); !s) {
-        issues.add(o->path_of("private_key"), s.error().message);
-      }
-    }
-    if (auto p = file_path(*o, "client_ca", Need::kRequired, base_dir)) c.tls.client_ca = *p;
-    if (auto p = file_path(*o, "crl", Need::kOptional, base_dir)) c.tls.crl = *p;
-    c.tls.allow_tls12 = o->boolean_or("allow_tls12", false);
-    o->no_other_keys();
-  }
-  if (auto o = root.object("limits")) {
-    c.limits.max_header_bytes = static_cast<std::size_t>(o->integer_or(
-        "max_header_bytes", static_cast<std::int64_t>(c.limits.max_header_bytes), 1024, 1 << 20));
-    c.limits.max_body_bytes = static_cast<std::size_t>(o->integer_or(
-        "max_body_bytes", static_cast<std::int64_t>(c.limits.max_body_bytes), 0, 64 << 20));
-    c.limits.max_connections = static_cast<std::size_t>(o->integer_or(
-        "max_connections", static_cast<std::int64_t>(c.limits.max_connections), 1, 1000000));
-    o->no_other_keys();
-  }
-  if (auto o = root.object("timeouts")) {
-    c.timeouts.handshake = millis(*o, "handshake_ms", c.timeouts.handshake);
-    c.timeouts.read = millis(*o, "read_ms", c.timeouts.read);
-    c.timeouts.idle = millis(*o, "idle_ms", c.timeouts.idle);
-    c.timeouts.write = millis(*o, "write_ms", c.timeouts.write);
-    c.timeouts.shutdown_grace = millis(*o, "shutdown_grace_ms", c.timeouts.shutdown_grace);
-    o->no_other_keys();
-  }
+  });
+  section(root, "limits", Need::kOptional, [&](Object& o) { parse_limits(o, c.limits); });
+  section(root, "timeouts", Need::kOptional, [&](Object& o) { parse_timeouts(o, c.timeouts); });
   c.threads = static_cast<unsigned>(root.integer_or("threads", 0, 0, 256));
+}
 
+// The data: registry, data directory, catalog, audit log, store, adapters.
+void parse_data(Object& root, const fs::path& base_dir, Config& c) {
+  auto& issues = root.issues();
   if (auto p = file_path(root, "registry", Need::kRequired, base_dir)) {
     c.registry_file = *p;
-    auto text = read_file(*p);
-    if (!text) {
-      issues.add("/registry", text.error().message);
-    } else {
-      auto doc_reg = nlohmann::json::parse(*text, nullptr, false);
-      if (doc_reg.is_discarded()) {
-        issues.add("/registry", p->string() + " is not valid JSON");
-      } else {
-        json_check::Issues reg_issues;
-        c.registry = parse_registry(doc_reg, reg_issues);
-        for (const auto& i : reg_issues.list()) {
-          issues.add("/registry", p->filename().string() + " " + (i.path.empty() ? "/" : i.path) +
-                                      ": " + i.message);
-        }
-      }
-    }
+    c.registry = load_registry_file(*p, issues);
   }
   if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve(base_dir, *d);
-
   if (auto d = root.string("catalog", Need::kRequired)) {
     c.catalog_dir = resolve(base_dir, *d);
     std::error_code ec;
@@ -141,51 +192,55 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
     for (const auto& agency : c.registry.agencies()) known.insert(agency.id);
     c.adapters = adapters::parse_adapters_config(*a, base_dir, "/adapters", known, issues);
   }
-  if (auto o = root.object("exchange")) {
-    c.exchange.adapter_timeout = millis(*o, "adapter_timeout_ms", c.exchange.adapter_timeout);
-    c.exchange.idempotency_ttl =
-        std::chrono::hours(o->integer_or("idempotency_ttl_hours", 24, 1, 24 * 365));
-    c.exchange.max_embargo = std::chrono::days(o->integer_or("max_embargo_days", 730, 1, 3650));
-    o->no_other_keys();
-  }
-  if (auto o = root.object("referrals")) {
-    auto& r = c.referrals;
-    r.worker = o->boolean_or("worker", r.worker);
-    r.poll_interval = millis(*o, "poll_interval_ms", r.poll_interval);
-    r.batch = static_cast<std::size_t>(
-        o->integer_or("batch", static_cast<std::int64_t>(r.batch), 1, 1000));
-    r.lease = millis(*o, "lease_ms", r.lease);
-    r.max_attempts = static_cast<int>(o->integer_or("max_attempts", r.max_attempts, 1, 1000));
-    r.backoff_initial = millis(*o, "backoff_initial_ms", r.backoff_initial);
-    r.backoff_max = millis(*o, "backoff_max_ms", r.backoff_max);
-    r.metrics_interval = millis(*o, "metrics_interval_ms", r.metrics_interval);
-    if (r.backoff_max < r.backoff_initial) {
-      issues.add(o->path_of("backoff_max_ms"), "expected at least backoff_initial_ms");
-    }
-    o->no_other_keys();
-  }
+}
+
+}  // namespace
+
+Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
+                    json_check::Issues& issues) {
+  Config c;
+  Object root(issues, doc, "");
+  if (!root.valid()) return c;
+  parse_transport(root, base_dir, c);
+  parse_data(root, base_dir, c);
+  section(root, "exchange", Need::kOptional, [&](Object& o) { parse_exchange(o, c.exchange); });
+  section(root, "referrals", Need::kOptional, [&](Object& o) { parse_referrals(o, c.referrals); });
   if (c.referrals.lease <= c.exchange.adapter_timeout) {
     issues.add("/referrals/lease_ms",
                "expected more than exchange.adapter_timeout_ms, so that a delivery still "
                "waiting for the agency system is not claimed by another worker");
   }
-
-  if (auto o = root.object("log")) {
-    auto format = o->string_or("format", "text");
-    if (format != "text" && format != "json") {
-      issues.add(o->path_of("format"), "expected \"text\" or \"json\"");
-    }
-    c.log.json = format == "json";
-    c.log.level = o->string_or("level", c.log.level);
-    static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
-    if (!levels.count(c.log.level)) {
-      issues.add(o->path_of("level"), "expected one of trace, debug, info, warn, error");
-    }
-    c.log.access_log = o->boolean_or("access_log", true);
-    o->no_other_keys();
-  }
+  section(root, "log", Need::kOptional, [&](Object& o) { parse_log(o, c.log); });
+  section(root, "reload", Need::kOptional, [&](Object& o) {
+    c.reload.interval =
+        Millis(o.integer_or("interval_ms", c.reload.interval.count(), 0, 24LL * 3600 * 1000));
+  });
+  section(root, "auth_failures", Need::kOptional, [&](Object& o) {
+    c.auth_failures.summary_interval = Millis(o.integer_or(
+        "summary_interval_ms", c.auth_failures.summary_interval.count(), 1000, 3'600'000));
+  });
   root.no_other_keys();
   return c;
+}
+
+Registry load_registry_file(const fs::path& file, json_check::Issues& issues) {
+  auto text = read_file(file);
+  if (!text) {
+    issues.add("/registry", text.error().message);
+    return {};
+  }
+  auto doc = nlohmann::json::parse(*text, nullptr, false);
+  if (doc.is_discarded()) {
+    issues.add("/registry", file.string() + " is not valid JSON");
+    return {};
+  }
+  json_check::Issues reg_issues;
+  Registry registry = parse_registry(doc, reg_issues);
+  for (const auto& i : reg_issues.list()) {
+    issues.add("/registry",
+               file.filename().string() + " " + (i.path.empty() ? "/" : i.path) + ": " + i.message);
+  }
+  return registry;
 }
 
 std::optional<Config> load_config(const fs::path& file, std::string& report) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,25 +31,42 @@ struct AdminConfig : ListenerConfig {
 };
 
 struct TlsConfig {
-  std::filesystem::path certificate;         // PEM chain: leaf first, then intermediates
-  std::filesystem::path private_key;         // PEM, mode 0600
-  std::filesystem::path client_ca;           // PEM trust anchors for agency certificates
+  std::filesystem::path certificate;  // PEM chain: leaf first, then intermediates
+  std::filesystem::path private_key;  // PEM, mode 0600
+  std::filesystem::path client_ca;    // PEM trust anchors for agency certificates
+  // PEM intermediate CAs of the federation, for clients that send only their own certificate.
+  std::optional<std::filesystem::path> client_intermediates;
   std::optional<std::filesystem::path> crl;  // PEM CRL(s) of the issuing CA
   bool allow_tls12 = false;                  // TLS 1.2 with ECDHE + AEAD suites only
 };
 
 struct Limits {
-  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_header_bytes = 8 * 1024;  // at most 65535 (gateway/http/request_parser.h)
+  std::size_t max_header_fields = 100;
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_connections = 10000;
+  // Slots that only registered agencies' connections use; default a tenth of max_connections.
+  std::size_t reserved_connections = 1000;
+  std::size_t max_connections_per_address = 64;  // unauthenticated connections per address
 };
 
 struct Timeouts {
-  Millis handshake{10'000};
+  // The TLS handshake, and every read of a client that is not a registered agency.
+  Millis handshake{5'000};
   Millis read{30'000};
   Millis idle{60'000};
   Millis write{30'000};
   Millis shutdown_grace{10'000};
+};
+
+// Reloading certificates, CRLs, the registry and the catalog (docs/operations.md).
+struct ReloadConfig {
+  Millis interval{60'000};  // also on SIGHUP; 0: on SIGHUP only
+};
+
+// Refused connections in the audit log (gateway/auth_failures.h).
+struct AuthFailuresConfig {
+  Millis summary_interval{60'000};  // one auth-failure record per interval at most
 };
 
 struct LogConfig {
@@ -80,7 +98,8 @@ struct ReferralsConfig {
 };
 
 struct Config {
-  std::filesystem::path source;  // the file this came from
+  std::filesystem::path source;       // the file this came from
+  std::vector<std::string> warnings;  // what works but needs attention (e.g. a CRL about to expire)
   ListenerConfig listen{"0.0.0.0", 8443};
   AdminConfig admin{{"127.0.0.1", 9090}, false};
   TlsConfig tls;
@@ -91,6 +110,8 @@ struct Config {
   Registry registry;
   std::filesystem::path data_dir;
   LogConfig log;
+  AuthFailuresConfig auth_failures;
+  ReloadConfig reload;
   std::filesystem::path catalog_dir;  // the legal-basis catalog (policy/catalogs/fi)
   audit::AuditConfig audit;
   store::StoreConfig store;
@@ -104,6 +125,10 @@ struct Config {
 // the config (registry, TLS files) are read and checked too.
 Config parse_config(const nlohmann::json& doc, const std::filesystem::path& base_dir,
                     json_check::Issues& issues);
+
+// Reads and parses the registry file; problems are added at /registry with the file's own name
+// and JSON path (start-up and reloads).
+Registry load_registry_file(const std::filesystem::path& file, json_check::Issues& issues);
 
 // Reads `file` and parses it; problems in the registry file are reported with its name.
 // Returns std::nullopt when there is any problem; `report` receives one line per problem.

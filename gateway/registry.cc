@@ -40,21 +40,41 @@ bool valid_business_id(std::string_view id) {
   return id[8] - '0' == check;
 }
 
-Registry::Registry(std::vector<Agency> agencies) : agencies_(std::move(agencies)) {
-  for (std::size_t i = 0; i < agencies_.size(); ++i) {
-    by_id_.emplace(agencies_[i].id, i);
-    for (const auto& pin : agencies_[i].spki_sha256) by_pin_.emplace(pin, i);
+Registry::Registry() : Registry(std::vector<Agency>{}) {}
+
+Registry::Registry(std::vector<Agency> agencies) : shared_(std::make_shared<Shared>()) {
+  auto v = std::make_shared<Version>();
+  v->agencies = std::move(agencies);
+  for (std::size_t i = 0; i < v->agencies.size(); ++i) {
+    v->by_id.emplace(v->agencies[i].id, i);
+    for (const auto& pin : v->agencies[i].spki_sha256) v->by_pin.emplace(pin, i);
   }
+  shared_->current.store(v.get(), std::memory_order_release);
+  shared_->kept.push_back(std::move(v));
+}
+
+void Registry::replace(const Registry& other) {
+  if (other.shared_ == shared_) return;
+  std::shared_ptr<const Version> v;
+  {
+    std::lock_guard lock(other.shared_->mu);
+    v = other.shared_->kept.back();
+  }
+  std::lock_guard lock(shared_->mu);
+  shared_->kept.push_back(v);
+  shared_->current.store(v.get(), std::memory_order_release);
 }
 
 const Agency* Registry::find_by_pin(std::string_view pin) const {
-  auto it = by_pin_.find(std::string(pin));
-  return it == by_pin_.end() ? nullptr : &agencies_[it->second];
+  const Version& v = current();
+  auto it = v.by_pin.find(std::string(pin));
+  return it == v.by_pin.end() ? nullptr : &v.agencies[it->second];
 }
 
 const Agency* Registry::find(std::string_view id) const {
-  auto it = by_id_.find(std::string(id));
-  return it == by_id_.end() ? nullptr : &agencies_[it->second];
+  const Version& v = current();
+  auto it = v.by_id.find(std::string(id));
+  return it == v.by_id.end() ? nullptr : &v.agencies[it->second];
 }
 
 namespace {
@@ -70,6 +90,89 @@ bool valid_agency_id(std::string_view id) {
 
 }  // namespace
 
+namespace {
+
+void parse_roles(json_check::Object& o, Agency& a) {
+  auto roles = o.strings("roles", Need::kRequired);
+  if (!roles) return;
+  if (roles->empty()) o.issues().add(o.path_of("roles"), "expected at least one role");
+  for (std::size_t r = 0; r < roles->size(); ++r) {
+    const auto& name = (*roles)[r];
+    if (name == "agency") {
+      a.roles.insert(Role::kAgency);
+    } else if (name == "privacy_officer") {
+      a.roles.insert(Role::kPrivacyOfficer);
+    } else if (name == "operator") {
+      a.roles.insert(Role::kOperator);
+    } else {
+      o.issues().add(json_check::child_pointer(o.path_of("roles"), r),
+                     "expected one of agency, privacy_officer, operator");
+    }
+  }
+}
+
+void parse_kind(json_check::Object& o, Agency& a) {
+  auto kind = o.string("kind");
+  if (!kind) {
+    if (a.has_role(Role::kAgency)) {
+      o.issues().add(o.path_of("kind"), "required for an agency: an agency kind");
+    }
+    return;
+  }
+  const auto& kinds = known_agency_kinds();
+  if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
+    std::string list;
+    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    o.issues().add(o.path_of("kind"), "expected an agency kind: one of " + list);
+  }
+  a.kind = *kind;
+}
+
+// `pins` holds the pins of the agencies before this one: a pin belongs to one agency only.
+void parse_pins(json_check::Object& o, Agency& a, std::set<std::string>& pins) {
+  auto list = o.strings("spki_sha256", Need::kRequired);
+  if (!list) return;
+  if (list->empty()) o.issues().add(o.path_of("spki_sha256"), "expected at least one pin");
+  for (std::size_t p = 0; p < list->size(); ++p) {
+    const auto& pin = (*list)[p];
+    auto path = json_check::child_pointer(o.path_of("spki_sha256"), p);
+    auto raw = from_base64(pin);
+    if (!raw || raw->size() != 32) {
+      o.issues().add(path, "expected the base64 SHA-256 of a SubjectPublicKeyInfo (44 chars)");
+    } else if (!pins.insert(pin).second) {
+      o.issues().add(path, "this pin is already used by another agency");
+    }
+  }
+  a.spki_sha256 = *list;
+}
+
+Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
+                    std::set<std::string>& pins) {
+  Agency a;
+  a.id = o.string("id", Need::kRequired).value_or("");
+  if (o.has("id") && !valid_agency_id(a.id)) {
+    o.issues().add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
+  } else if (!a.id.empty() && !ids.insert(a.id).second) {
+    o.issues().add(o.path_of("id"), "duplicate agency id \"" + a.id + "\"");
+  }
+  a.name = o.string("name", Need::kRequired).value_or("");
+  a.authority = o.boolean("authority", Need::kRequired).value_or(false);
+  a.enabled = o.boolean_or("enabled", true);
+  a.business_id = o.string("business_id", Need::kRequired).value_or("");
+  if (o.has("business_id") && !valid_business_id(a.business_id)) {
+    o.issues().add(o.path_of("business_id"),
+                   "expected a Finnish business id (Y-tunnus) like 1234567-1 with a valid check "
+                   "digit");
+  }
+  parse_roles(o, a);
+  parse_kind(o, a);
+  parse_pins(o, a, pins);
+  o.no_other_keys();
+  return a;
+}
+
+}  // namespace
+
 Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
   json_check::Object root(issues, doc, "");
   std::vector<Agency> agencies;
@@ -78,66 +181,7 @@ Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       json_check::Object o(issues, (*list)[i], json_check::child_pointer("/agencies", i));
       if (!o.valid()) continue;
-      Agency a;
-      a.id = o.string("id", Need::kRequired).value_or("");
-      if (o.has("id") && !valid_agency_id(a.id)) {
-        issues.add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
-      } else if (!a.id.empty() && !ids.insert(a.id).second) {
-        issues.add(o.path_of("id"), "duplicate agency id \"" + a.id + "\"");
-      }
-      a.name = o.string("name", Need::kRequired).value_or("");
-      a.authority = o.boolean("authority", Need::kRequired).value_or(false);
-      a.enabled = o.boolean_or("enabled", true);
-      a.business_id = o.string("business_id", Need::kRequired).value_or("");
-      if (o.has("business_id") && !valid_business_id(a.business_id)) {
-        issues.add(o.path_of("business_id"),
-                   "expected a Finnish business id (Y-tunnus) like 1234567-1 with a valid check "
-                   "digit");
-      }
-      if (auto roles = o.strings("roles", Need::kRequired)) {
-        if (roles->empty()) issues.add(o.path_of("roles"), "expected at least one role");
-        for (std::size_t r = 0; r < roles->size(); ++r) {
-          const auto& name = (*roles)[r];
-          if (name == "agency") {
-            a.roles.insert(Role::kAgency);
-          } else if (name == "privacy_officer") {
-            a.roles.insert(Role::kPrivacyOfficer);
-          } else if (name == "operator") {
-            a.roles.insert(Role::kOperator);
-          } else {
-            issues.add(json_check::child_pointer(o.path_of("roles"), r),
-                       "expected one of agency, privacy_officer, operator");
-          }
-        }
-      }
-      auto kind = o.string("kind");
-      if (kind) {
-        const auto& kinds = known_agency_kinds();
-        if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
-          std::string list;
-          for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
-          issues.add(o.path_of("kind"), "expected an agency kind: one of " + list);
-        }
-        a.kind = *kind;
-      } else if (a.has_role(Role::kAgency)) {
-        issues.add(o.path_of("kind"), "required for an agency: an agency kind");
-      }
-      if (auto list_pins = o.strings("spki_sha256", Need::kRequired)) {
-        if (list_pins->empty()) issues.add(o.path_of("spki_sha256"), "expected at least one pin");
-        for (std::size_t p = 0; p < list_pins->size(); ++p) {
-          const auto& pin = (*list_pins)[p];
-          auto path = json_check::child_pointer(o.path_of("spki_sha256"), p);
-          auto raw = from_base64(pin);
-          if (!raw || raw->size() != 32) {
-            issues.add(path, "expected the base64 SHA-256 of a SubjectPublicKeyInfo (44 chars)");
-          } else if (!pins.insert(pin).second) {
-            issues.add(path, "this pin is already used by another agency");
-          }
-        }
-        a.spki_sha256 = *list_pins;
-      }
-      o.no_other_keys();
-      agencies.push_back(std::move(a));
+      agencies.push_back(parse_agency(o, ids, pins));
     }
   }
   root.no_other_keys();

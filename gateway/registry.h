@@ -1,6 +1,9 @@
 // The agency registry: who may connect, identified by the SPKI pin of their client certificate.
 #pragma once
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -36,20 +39,36 @@ const std::vector<std::string>& known_agency_kinds();
 // Finnish business id (Y-tunnus): 7 digits, '-', check digit (weights 7,9,10,5,8,4,2; mod 11).
 bool valid_business_id(std::string_view id);
 
+// Copies of a Registry share their agencies: replace() through any copy (a reload) is seen by
+// all of them (the server's and the API's). Lookups are lock-free. An Agency returned before a
+// replace stays valid: every version is kept, as a registry changes a few times a year.
 class Registry {
  public:
-  Registry() = default;
+  Registry();
   explicit Registry(std::vector<Agency> agencies);
 
   // Returns nullptr when no agency carries this pin (callers answer 403).
   const Agency* find_by_pin(std::string_view spki_sha256_base64) const;
   const Agency* find(std::string_view id) const;
-  const std::vector<Agency>& agencies() const { return agencies_; }
+  const std::vector<Agency>& agencies() const { return current().agencies; }
+
+  // Makes `other`'s agencies this registry's (and every copy's).
+  void replace(const Registry& other);
 
  private:
-  std::vector<Agency> agencies_;
-  std::unordered_map<std::string, std::size_t> by_pin_;
-  std::unordered_map<std::string, std::size_t> by_id_;
+  struct Version {
+    std::vector<Agency> agencies;
+    std::unordered_map<std::string, std::size_t> by_pin;
+    std::unordered_map<std::string, std::size_t> by_id;
+  };
+  struct Shared {
+    std::mutex mu;
+    std::vector<std::shared_ptr<const Version>> kept;  // every version, the current last
+    std::atomic<const Version*> current{nullptr};
+  };
+  const Version& current() const { return *shared_->current.load(std::memory_order_acquire); }
+
+  std::shared_ptr<Shared> shared_;
 };
 
 // Parses {"agencies": [...]}; reports every problem into `issues` (paths relative to the

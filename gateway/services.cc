@@ -71,6 +71,15 @@ boost::asio::awaitable<Result<std::uint64_t>> audit_durably(const Services& s,
   co_return seq;
 }
 
+void PolicyInForce::replace(std::shared_ptr<const policy::Engine> engine) {
+  auto v = std::make_unique<Version>();
+  v->catalog_json = engine->catalog()->to_json().dump();
+  v->engine = std::move(engine);
+  std::lock_guard lock(shared_->mu);
+  shared_->current.store(v.get(), std::memory_order_release);
+  shared_->kept.push_back(std::move(v));
+}
+
 void audit_in_background(const Services& s, audit::AuditEvent event) {
   AuditIndexer* indexer = s.indexer;
   auto refused = s.audit->append(std::move(event), [indexer](Result<std::uint64_t> seq) {

@@ -8,10 +8,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -32,9 +34,34 @@ namespace silta::gateway {
 
 class ReferralWorker;
 
+// The decision engine in force and its catalog rendered for GET /v1/catalog. A catalog reload
+// (SIGHUP, docs/operations.md) replaces them for every copy; requests already running keep the
+// engine they started with valid, since every version is kept (a catalog changes rarely).
+class PolicyInForce {
+ public:
+  PolicyInForce() : shared_(std::make_shared<Shared>()) {}
+  void replace(std::shared_ptr<const policy::Engine> engine);
+  const policy::Engine* operator->() const { return current().engine.get(); }
+  const policy::Engine& operator*() const { return *current().engine; }
+  const std::string& catalog_json() const { return current().catalog_json; }
+
+ private:
+  struct Version {
+    std::shared_ptr<const policy::Engine> engine;
+    std::string catalog_json;
+  };
+  struct Shared {
+    std::mutex mu;
+    std::vector<std::unique_ptr<const Version>> kept;
+    std::atomic<const Version*> current{nullptr};
+  };
+  const Version& current() const { return *shared_->current.load(std::memory_order_acquire); }
+  std::shared_ptr<Shared> shared_;
+};
+
 struct Services {
   const Config* config = nullptr;
-  std::shared_ptr<const policy::Engine> engine;
+  PolicyInForce engine;
   audit::AuditLog* audit = nullptr;
   const audit::PseudonymKeyring* pseudonyms = nullptr;
   const audit::SigningKey* signer = nullptr;  // the gateway's key: checkpoints and receipts
@@ -44,7 +71,6 @@ struct Services {
   Metrics* metrics = nullptr;
   AuditIndexer* indexer = nullptr;
   ReferralWorker* referral_worker = nullptr;  // woken when a referral is accepted
-  std::string catalog_json;                   // GET /v1/catalog, rendered once
 
   const policy::Catalog& catalog() const { return *engine->catalog(); }
 };

@@ -16,7 +16,7 @@ void add_catalog_routes(Router& router, const Services& services) {
              {Role::kAgency, Role::kPrivacyOfficer, Role::kOperator},
              [s](RequestContext&) -> asio::awaitable<Response> {
                Response r;
-               r.body = s->catalog_json;
+               r.body = s->engine.catalog_json();
                co_return r;
              });
 }

@@ -22,6 +22,7 @@ int serve(const std::string& config_path, const std::string& ready_file) {
     return kBadInput;
   }
   logging::setup(config->log.json, config->log.level);
+  for (const auto& w : config->warnings) logging::warn("config_warning", {{"warning", w}});
   try {
     {
       gateway::App app(*config);
@@ -75,6 +76,7 @@ void add_config_commands(CLI::App& app) {
       std::cerr << report;
       throw CLI::RuntimeError(kBadInput);
     }
+    for (const auto& w : c->warnings) std::cout << *file << ": warning: " << w << "\n";
     std::cout << *file << ": valid (" << c->registry.agencies().size()
               << " agencies in the registry)\n";
   });

@@ -6,6 +6,7 @@
 #include <boost/asio/ssl.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -33,6 +34,13 @@ bool refused(TlsClient& client) {
 bool metrics_show(const GatewayProcess& gw, const std::string& line) {
   return eventually(
       [&] { return gw.admin_get("/metrics").second.find(line) != std::string::npos; });
+}
+
+// `client` is refused at the handshake, and the refusals for `reason` reach `count`.
+bool refused_for(const GatewayProcess& gw, TlsClient client, const std::string& reason,
+                 int count = 1) {
+  return refused(client) && metrics_show(gw, "silta_tls_handshakes_total{result=\"" + reason +
+                                                 "\"} " + std::to_string(count));
 }
 
 bool log_shows(GatewayProcess& gw, const std::string& text) {
@@ -69,24 +77,15 @@ TEST_CASE("a registered agency gets its identity over mutual TLS", "[gateway][tl
 TEST_CASE("certificates outside the federation are refused at the handshake", "[gateway][tls]") {
   GatewayProcess gw;
   SECTION("no client certificate") {
-    TlsClient c("127.0.0.1", gw.port(), std::nullopt);
-    CHECK(refused(c));
-    CHECK(metrics_show(gw, "silta_tls_handshakes_total{result=\"no_client_certificate\"} 1"));
+    CHECK(
+        refused_for(gw, TlsClient("127.0.0.1", gw.port(), std::nullopt), "no_client_certificate"));
   }
-  SECTION("a foreign CA") {
-    auto c = gw.client("foreign-client");
-    CHECK(refused(c));
-    CHECK(metrics_show(gw, "silta_tls_handshakes_total{result=\"unknown_ca\"} 1"));
-  }
+  SECTION("a foreign CA") { CHECK(refused_for(gw, gw.client("foreign-client"), "unknown_ca")); }
   SECTION("an expired certificate") {
-    auto c = gw.client("expired-client");
-    CHECK(refused(c));
-    CHECK(metrics_show(gw, "silta_tls_handshakes_total{result=\"certificate_expired\"} 1"));
+    CHECK(refused_for(gw, gw.client("expired-client"), "certificate_expired"));
   }
   SECTION("a revoked certificate") {
-    auto c = gw.client("revoked-client");
-    CHECK(refused(c));
-    CHECK(metrics_show(gw, "silta_tls_handshakes_total{result=\"certificate_revoked\"} 1"));
+    CHECK(refused_for(gw, gw.client("revoked-client"), "certificate_revoked"));
   }
   CHECK(log_shows(gw, "tls_handshake_failed"));
 }
@@ -333,4 +332,206 @@ TEST_CASE("JSON log lines on request, without bodies", "[gateway][logging]") {
     }
   }
   CHECK(access);
+}
+
+namespace {
+
+json with_intermediates() {
+  return json{{"tls", {{"client_intermediates", (certs_dir() / "intermediates.pem").string()}}}};
+}
+
+TlsClient leaf_only_client(const GatewayProcess& gw, const std::string& name) {
+  auto cert = cert_of(name);
+  cert.leaf_only = true;
+  return TlsClient("127.0.0.1", gw.port(), cert);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a client that sends only its own certificate is verified through the configured "
+    "intermediates",
+    "[gateway][tls][intermediates]") {
+  GatewayProcess gw(with_intermediates());
+  auto leaf_only = leaf_only_client(gw, "soite-tietosuoja");
+  auto r = leaf_only.get("/v1/whoami");
+  CHECK(r.status == 200);
+  CHECK(r.json()["agency_id"] == "soite-tietosuoja");
+  // A client sending its chain is accepted as before.
+  CHECK(gw.client("soite-lastensuojelu").get("/v1/whoami").status == 200);
+}
+
+TEST_CASE("without the intermediates a leaf-only client is refused",
+          "[gateway][tls][intermediates]") {
+  GatewayProcess gw;
+  CHECK(refused_for(gw, leaf_only_client(gw, "soite-tietosuoja"), "unknown_ca"));
+}
+
+TEST_CASE("clients under a bad intermediate are refused at the handshake",
+          "[gateway][tls][intermediates]") {
+  GatewayProcess gw(with_intermediates());
+  SECTION("an intermediate under another root") {
+    CHECK(refused_for(gw, gw.client("other-root-intermediate-client"), "unknown_ca"));
+    CHECK(refused_for(gw, leaf_only_client(gw, "other-root-intermediate-client"), "unknown_ca", 2));
+  }
+  SECTION("an expired intermediate") {
+    CHECK(refused_for(gw, gw.client("expired-intermediate-client"), "certificate_expired"));
+  }
+  SECTION("a revoked intermediate") {
+    CHECK(refused_for(gw, gw.client("revoked-intermediate-client"), "certificate_revoked"));
+  }
+}
+
+TEST_CASE("HTTP/1.1 without exactly one Host is refused", "[gateway][http]") {
+  GatewayProcess gw;
+  SECTION("no Host") {
+    auto client = gw.client("soite-lastensuojelu");
+    auto r = client.raw("GET /v1/whoami HTTP/1.1\r\n\r\n");
+    CHECK(r.status == 400);
+    CHECK(r.json()["type"] == "urn:silta:problem:malformed-request");
+    CHECK(r.json()["detail"] == "An HTTP/1.1 request needs a Host header field.");
+    CHECK(client.closed_by_peer(std::chrono::seconds(10)));
+  }
+  SECTION("two Hosts") {
+    auto client = gw.client("soite-lastensuojelu");
+    auto r = client.raw("GET /v1/whoami HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    CHECK(r.status == 400);
+    CHECK(r.json()["detail"] == "The request has more than one Host header field.");
+  }
+  SECTION("HTTP/1.0 without Host is still fine") {
+    auto client = gw.client("soite-lastensuojelu");
+    auto r = client.raw("GET /v1/whoami HTTP/1.0\r\n\r\n");
+    CHECK(r.status == 200);
+  }
+}
+
+TEST_CASE("chunk extensions and oversized chunk lines are refused", "[gateway][http][limits]") {
+  GatewayProcess gw;
+  SECTION("an extension") {
+    auto client = gw.client("soite-lastensuojelu");
+    auto r =
+        client.raw(whoami_request("Content-Type: application/json\r\nTransfer-Encoding: "
+                                  "chunked\r\n",
+                                  "2;name=value\r\n{}\r\n0\r\n\r\n"));
+    CHECK(r.status == 400);
+    CHECK(r.json()["detail"] == "Chunk extensions are not accepted.");
+  }
+  SECTION("a chunk line longer than the header limit") {
+    auto client = gw.client("soite-lastensuojelu");
+    auto r = client.raw(whoami_request("Transfer-Encoding: chunked\r\n",
+                                       "2;" + std::string(20000, 'e') + "\r\n{}\r\n0\r\n\r\n"));
+    CHECK(r.status == 400);
+    CHECK(r.json()["type"] == "urn:silta:problem:bad-framing");
+  }
+}
+
+TEST_CASE("more header fields than the limit get 431", "[gateway][limits]") {
+  GatewayProcess gw(json{{"limits", {{"max_header_fields", 10}}}});
+  auto client = gw.client("soite-lastensuojelu");
+  std::string fields;
+  for (int i = 0; i < 11; ++i) fields += "X-F" + std::to_string(i) + ": v\r\n";
+  auto r = client.raw("GET /v1/whoami HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n");
+  CHECK(r.status == 431);
+  CHECK(r.json()["detail"] == "The request has more than 10 header fields.");
+  CHECK(gw.client("soite-lastensuojelu").get("/v1/whoami").status == 200);
+}
+
+namespace {
+
+// Replaces a file the way an operator's tooling should: a complete new file renamed over it.
+void replace_file(const std::filesystem::path& target, const std::string& content) {
+  auto tmp = target;
+  tmp += ".new";
+  std::ofstream(tmp) << content;
+  std::filesystem::rename(tmp, target);
+}
+
+std::string read_text_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("SIGHUP reloads the CRLs, the registry and the catalog, a bad file keeps the old one",
+          "[gateway][reload]") {
+  TempDir files("silta-reload");
+  const auto crl = files / "crl.pem";
+  const auto registry = files / "registry.json";
+  const auto catalog = files / "catalog";
+  std::filesystem::copy_file(certs_dir() / "crl.pem", crl);
+  std::filesystem::copy_file(certs_dir() / "registry.json", registry);
+  std::filesystem::copy(source_dir() / "policy" / "catalogs" / "fi", catalog,
+                        std::filesystem::copy_options::recursive);
+  GatewayProcess gw(json{{"tls", {{"crl", crl.string()}}},
+                         {"registry", registry.string()},
+                         {"catalog", catalog.string()},
+                         {"reload", {{"interval_ms", 0}}}});
+  REQUIRE(gw.client("soite-paihde").get("/v1/whoami").status == 200);
+  auto kokkola = gw.client("kokkola-perusopetus");  // stays connected across the reloads
+  REQUIRE(kokkola.get("/v1/whoami").status == 200);
+  CHECK(metrics_show(gw,
+                     "silta_crl_next_update_timestamp_seconds{issuer=\"/C=FI/O=Silta demo "
+                     "federation/CN=Silta demo issuing CA\"}"));
+
+  SECTION("a new CRL revokes without a restart") {
+    replace_file(crl, read_text_file(certs_dir() / "crl-next.pem"));
+    gw.process().signal(SIGHUP);
+    CHECK(metrics_show(gw, "silta_reloads_total{what=\"tls\"} 1"));
+    CHECK(log_shows(gw, "signal_received action=reload signal=SIGHUP"));
+    auto revoked = gw.client("soite-paihde");
+    CHECK(refused(revoked));
+    CHECK(gw.client("soite-lastensuojelu").get("/v1/whoami").status == 200);
+    // A broken CRL file is refused; the CRLs in force stay.
+    replace_file(crl, "not a CRL");
+    gw.process().signal(SIGHUP);
+    CHECK(metrics_show(gw, "silta_reload_failures_total{what=\"tls\"} 1"));
+    CHECK(log_shows(gw, "reload_failed"));
+    CHECK(gw.client("soite-lastensuojelu").get("/v1/whoami").status == 200);
+    auto still_revoked = gw.client("soite-paihde");
+    CHECK(refused(still_revoked));
+  }
+  SECTION("the registry: a disabled agency is refused, also on its open connection") {
+    auto doc = json::parse(read_text_file(registry));
+    for (auto& a : doc["agencies"]) {
+      if (a["id"] == "kokkola-perusopetus") a["enabled"] = false;
+    }
+    replace_file(registry, doc.dump());
+    gw.process().signal(SIGHUP);
+    CHECK(metrics_show(gw, "silta_reloads_total{what=\"registry\"} 1"));
+    auto r = kokkola.get("/v1/whoami");
+    CHECK(r.status == 403);
+    CHECK(r.json()["type"] == "urn:silta:problem:agency-disabled");
+    replace_file(registry, "{\"agencies\": [{\"id\": \"x\"}]}");
+    gw.process().signal(SIGHUP);
+    CHECK(metrics_show(gw, "silta_reload_failures_total{what=\"registry\"} 1"));
+    CHECK(gw.client("soite-lastensuojelu").get("/v1/whoami").status == 200);
+  }
+  SECTION("the catalog") {
+    auto doc = json::parse(read_text_file(catalog / "catalog.json"));
+    doc["version"] = "2099.9";
+    replace_file(catalog / "catalog.json", doc.dump());
+    gw.process().signal(SIGHUP);
+    CHECK(metrics_show(gw, "silta_reloads_total{what=\"catalog\"} 1"));
+    CHECK(gw.client("soite-lastensuojelu").get("/v1/catalog").json()["version"] == "2099.9");
+    replace_file(catalog / "kinds.json", "[");
+    gw.process().signal(SIGHUP);
+    CHECK(metrics_show(gw, "silta_reload_failures_total{what=\"catalog\"} 1"));
+    CHECK(gw.client("soite-lastensuojelu").get("/v1/catalog").json()["version"] == "2099.9");
+  }
+  CHECK(gw.process().running());
+}
+
+TEST_CASE("the reload timer picks up a new CRL without a signal", "[gateway][reload]") {
+  TempDir files("silta-reload");
+  const auto crl = files / "crl.pem";
+  std::filesystem::copy_file(certs_dir() / "crl.pem", crl);
+  GatewayProcess gw(json{{"tls", {{"crl", crl.string()}}}, {"reload", {{"interval_ms", 100}}}});
+  REQUIRE(gw.client("soite-paihde").get("/v1/whoami").status == 200);
+  replace_file(crl, read_text_file(certs_dir() / "crl-next.pem"));
+  CHECK(metrics_show(gw, "silta_reloads_total{what=\"tls\"} 1"));
+  auto revoked = gw.client("soite-paihde");
+  CHECK(refused(revoked));
 }

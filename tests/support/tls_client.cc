@@ -35,6 +35,7 @@ struct TlsClient::Impl {
   ssl::context ctx{ssl::context::tls_client};
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
+  std::string local_address;
 
   // Runs a coroutine on the private io_context, bounded by the timeout.
   template <typename T>
@@ -63,7 +64,17 @@ struct TlsClient::Impl {
     auto results = co_await resolver.async_resolve(host, std::to_string(port),
                                                    asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return "resolve: " + ec.message();
-    co_await tcp_stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+    if (!local_address.empty()) {
+      auto& socket = tcp_stream.socket();
+      socket.open(results.begin()->endpoint().protocol(), ec);
+      if (!ec) socket.bind(tcp::endpoint(asio::ip::make_address(local_address), 0), ec);
+      if (ec) co_return "bind: " + ec.message();
+      co_await tcp_stream.async_connect(results.begin()->endpoint(),
+                                        asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return "connect: " + ec.message();
+    } else {
+      co_await tcp_stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec) co_return "connect: " + ec.message();
     co_await stream->async_handshake(ssl::stream_base::client,
                                      asio::redirect_error(asio::use_awaitable, ec));
@@ -102,13 +113,21 @@ TlsClient::TlsClient(std::string host, std::uint16_t port, std::optional<ClientC
   if (ca.empty()) ca = certs_dir() / "root-ca.pem";
   impl_->ctx.load_verify_file(ca.string());
   impl_->ctx.set_verify_mode(ssl::verify_peer);
-  if (cert) {
+  if (cert && cert->leaf_only) {
+    SSL_CTX_set_mode(impl_->ctx.native_handle(), SSL_MODE_NO_AUTO_CHAIN);
+    impl_->ctx.use_certificate_file(cert->cert.string(), ssl::context::pem);
+    impl_->ctx.use_private_key_file(cert->key.string(), ssl::context::pem);
+  } else if (cert) {
     impl_->ctx.use_certificate_chain_file(cert->cert.string());
     impl_->ctx.use_private_key_file(cert->key.string(), ssl::context::pem);
   }
 }
 
 TlsClient::~TlsClient() = default;
+TlsClient::TlsClient(TlsClient&&) noexcept = default;
+TlsClient& TlsClient::operator=(TlsClient&&) noexcept = default;
+
+void TlsClient::bind_local(const std::string& address) { impl_->local_address = address; }
 
 std::string TlsClient::connect() { return impl_->run(impl_->do_connect()); }
 

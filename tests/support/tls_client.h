@@ -16,6 +16,7 @@ namespace silta::test {
 struct ClientCert {
   std::filesystem::path cert;  // chain PEM
   std::filesystem::path key;
+  bool leaf_only = false;  // send only the first certificate of `cert`, as many browsers do
 };
 
 // The certificate <name>.pem/.key from the test PKI.
@@ -36,7 +37,11 @@ class TlsClient {
   TlsClient(std::string host, std::uint16_t port, std::optional<ClientCert> cert,
             std::filesystem::path ca = {},
             std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Connects from this local address (e.g. 127.0.0.2), for tests of per-address limits.
+  void bind_local(const std::string& address);
   ~TlsClient();
+  TlsClient(TlsClient&&) noexcept;
+  TlsClient& operator=(TlsClient&&) noexcept;
 
   // TCP connect + TLS handshake. Returns an error message, or "" on success.
   std::string connect();

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "gateway/config.h"
+#include "gateway/http/tls.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,7 +31,12 @@ TEST_CASE("the test config is valid and gets the documented defaults", "[config]
   REQUIRE(issues.empty());
   CHECK(c.limits.max_header_bytes == 8192);
   CHECK(c.limits.max_body_bytes == 1048576);
-  CHECK(c.timeouts.handshake == Millis(10000));
+  CHECK(c.limits.max_header_fields == 100);
+  CHECK(c.limits.max_connections == 10000);
+  CHECK(c.limits.reserved_connections == 1000);
+  CHECK(c.limits.max_connections_per_address == 64);
+  CHECK(c.auth_failures.summary_interval == Millis(60000));
+  CHECK(c.timeouts.handshake == Millis(5000));
   CHECK(c.timeouts.read == Millis(30000));
   CHECK(c.timeouts.idle == Millis(60000));
   CHECK_FALSE(c.tls.allow_tls12);
@@ -160,4 +166,100 @@ TEST_CASE("a number too large for a double is a clear error, not a crash", "[con
   std::string report;
   CHECK_FALSE(load_config(dir / "big.json", report).has_value());
   CHECK(report.find("big.json: not valid JSON") != std::string::npos);
+}
+
+TEST_CASE("limits that cannot work are refused", "[config][limits]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  // Beast throws on a header field of 65534 bytes or more: the header limit stops below it.
+  doc["limits"] = {{"max_header_bytes", 65536},
+                   {"max_connections", 100},
+                   {"reserved_connections", 100},
+                   {"max_header_fields", 0}};
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/limits/max_header_bytes"] == "expected an integer from 1024 to 65535");
+  CHECK(by_path["/limits/reserved_connections"].find("fewer than max_connections") !=
+        std::string::npos);
+  CHECK(by_path["/limits/max_header_fields"] == "expected an integer from 1 to 1000");
+
+  doc["limits"] = {{"max_header_bytes", 65535}, {"max_connections", 100}};
+  json_check::Issues issues;
+  Config c = parse_config(doc, dir.path(), issues);
+  INFO(issues.format());
+  CHECK(issues.empty());
+  CHECK(c.limits.reserved_connections == 10);  // a tenth of max_connections by default
+}
+
+namespace {
+
+// The issues of the test config with tls.client_intermediates set to `file` of the test PKI.
+std::map<std::string, std::string> with_intermediates(const std::string& file) {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  doc["tls"]["client_intermediates"] = (test::certs_dir() / file).string();
+  return issues_by_path(doc);
+}
+
+}  // namespace
+
+TEST_CASE("config check validates each intermediate CA and names the bad one",
+          "[config][intermediates]") {
+  CHECK(with_intermediates("intermediates.pem").empty());
+  auto expired = with_intermediates("expired-issuing-ca.pem")["/tls/client_intermediates"];
+  CHECK(expired.find("expired-issuing-ca") != std::string::npos);
+  CHECK(expired.find("expired") != std::string::npos);
+  auto revoked = with_intermediates("revoked-issuing-ca.pem")["/tls/client_intermediates"];
+  CHECK(revoked.find("revoked-issuing-ca") != std::string::npos);
+  CHECK(revoked.find("revoked") != std::string::npos);
+  auto other = with_intermediates("other-root-issuing-ca.pem")["/tls/client_intermediates"];
+  CHECK(other.find("other-root-issuing-ca") != std::string::npos);
+  CHECK(other.find("does not chain to a root CA of tls.client_ca") != std::string::npos);
+  auto leaf = with_intermediates("soite-lastensuojelu.pem")["/tls/client_intermediates"];
+  CHECK(leaf.find("is not a CA certificate") != std::string::npos);
+  auto root = with_intermediates("root-ca.pem")["/tls/client_intermediates"];
+  CHECK(root.find("self-signed") != std::string::npos);
+  auto none = with_intermediates("registry.json")["/tls/client_intermediates"];
+  CHECK(none.find("holds none") != std::string::npos);
+}
+
+TEST_CASE("an intermediate without its CRL is refused when CRLs are checked",
+          "[config][intermediates]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  doc["tls"]["client_intermediates"] = (test::certs_dir() / "intermediates.pem").string();
+  // Only the root's CRL (the second of crl.pem): the issuing CA's is missing.
+  std::ifstream in(test::certs_dir() / "crl.pem");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string begin = "-----BEGIN X509 CRL-----";
+  auto second = all.find(begin, 1);
+  auto third = all.find(begin, second + 1);
+  REQUIRE(third != std::string::npos);
+  std::ofstream(dir / "root-crl.pem") << all.substr(second, third - second);
+  doc["tls"]["crl"] = (dir / "root-crl.pem").string();
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/tls/client_intermediates"].find("has no CRL in tls.crl") != std::string::npos);
+}
+
+TEST_CASE("a CRL near or past its nextUpdate is a warning", "[config][crl]") {
+  TlsConfig tls;
+  tls.client_ca = test::certs_dir() / "root-ca.pem";
+  tls.crl = test::certs_dir() / "crl.pem";
+  auto crls = read_crl_info(*tls.crl);
+  REQUIRE(crls.size() == 4);
+  REQUIRE(crls[0].next_update);
+  const SysTime next = *crls[0].next_update;
+  auto warnings_at = [&](SysTime now) {
+    json_check::Issues issues;
+    std::vector<std::string> warnings;
+    check_tls_files(tls, now, issues, warnings);
+    CHECK(issues.empty());
+    return warnings;
+  };
+  CHECK(warnings_at(next - std::chrono::hours(24 * 30)).empty());
+  auto near = warnings_at(next - std::chrono::hours(24));
+  REQUIRE(near.size() == 4);  // every CRL of the demo PKI has the same nextUpdate
+  CHECK(near[0].find("refresh it before then") != std::string::npos);
+  auto past = warnings_at(next + std::chrono::hours(1));
+  REQUIRE_FALSE(past.empty());
+  CHECK(past[0].find("past its nextUpdate") != std::string::npos);
 }
