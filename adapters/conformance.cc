@@ -14,6 +14,7 @@
 #include "adapters/categories.h"
 #include "adapters/https_client.h"
 #include "adapters/protocol.h"
+#include "adapters/url.h"
 #include "common/codec.h"
 
 namespace silta::adapters {
@@ -209,6 +210,16 @@ class ConformanceKit {
     return std::nullopt;
   }
 
+  // Passes check `id` when `r` is a problem+json with `status` (and type), fails it otherwise.
+  void expect_problem(const char* id, const Result<HttpReply>& r, unsigned status,
+                      std::string_view type_suffix = "") {
+    if (auto why = not_problem(r, status, type_suffix)) {
+      fail(id, *why);
+    } else {
+      pass(id);
+    }
+  }
+
   // Parses a 200 fetch answer; sets `reason` when it is not one.
   static std::optional<FetchResult> fetch_ok(const Result<HttpReply>& r, std::string& reason) {
     if (!r) {
@@ -318,9 +329,8 @@ asio::awaitable<void> ConformanceKit::run() {
   co_await check_malformed_json();
   co_await check_invalid_request();
   if (!o_.deliver || o_.agencies_without_referrals.count(agency_)) {
-    const std::string why = !o_.deliver
-                                ? "skipped on request (--no-deliver)"
-                                : "the registry says " + agency_ + " receives no referrals";
+    const std::string why = !o_.deliver ? "skipped on request (--no-deliver)"
+                                        : "the registry says " + agency_ + " receives no referrals";
     add("deliver.idempotent", CheckOutcome::kSkip, why);
     add("deliver.conflict", CheckOutcome::kSkip, why);
   } else {
@@ -344,14 +354,13 @@ bool ConformanceKit::set_up() {
   tls_ = *tls;
   tls_nocert_ = *tls_nocert;
   client_options_.connect_timeout = o_.timeout;
-  client_options_.max_idle_connections =
-      static_cast<std::size_t>(std::max(1, o_.load_concurrency));
+  client_options_.max_idle_connections = static_cast<std::size_t>(std::max(1, o_.load_concurrency));
   return true;
 }
 
 asio::awaitable<std::optional<HttpReply>> ConformanceKit::check_tls_host_name() {
-  client_ = std::make_unique<HttpsClient>(co_await asio::this_coro::executor, tls_, *url_,
-                                          client_options_);
+  auto executor = co_await asio::this_coro::executor;
+  client_ = std::make_unique<HttpsClient>(executor, tls_, *url_, client_options_);
   auto versions = co_await send(*client_, http::verb::get, std::string(protocol::kVersionsPath));
   if (!versions) {
     fail("tls.host_name", versions.error().message);
@@ -375,7 +384,8 @@ void ConformanceKit::judge_refusal(const char* id, const Result<HttpReply>& r,
 asio::awaitable<void> ConformanceKit::check_client_certificate_required() {
   HttpsClient::Options no_host = client_options_;
   no_host.verify_host_name = false;  // isolate this check from the host name one
-  HttpsClient anonymous(co_await asio::this_coro::executor, tls_nocert_, *url_, no_host);
+  auto executor = co_await asio::this_coro::executor;
+  HttpsClient anonymous(executor, tls_nocert_, *url_, no_host);
   auto r = co_await send(anonymous, http::verb::get, std::string(protocol::kHealthPath));
   judge_refusal("tls.client_certificate_required", r, "a client without a certificate");
 }
@@ -393,11 +403,13 @@ asio::awaitable<void> ConformanceKit::check_other_client_refused() {
     fail(id, "cannot use the other client certificate: " + tls.error().message);
     co_return;
   }
-  HttpsClient other(co_await asio::this_coro::executor, *tls, *url_, client_options_);
-  // A read that any caller the adapter accepts would get: health, then a fetch.
+  auto executor = co_await asio::this_coro::executor;
+  HttpsClient other(executor, *tls, *url_, client_options_);
+  // A read that any caller the adapter accepts would get.
   auto r = co_await send(other, http::verb::get, std::string(protocol::kHealthPath));
-  judge_refusal(id, r, "a federation client that is not the gateway (it must accept the "
-                       "gateway's key pin only)");
+  judge_refusal(id, r,
+                "a federation client that is not the gateway (it must accept the "
+                "gateway's key pin only)");
 }
 
 void ConformanceKit::check_version_discovery(const HttpReply& versions) {
@@ -418,11 +430,7 @@ void ConformanceKit::check_version_discovery(const HttpReply& versions) {
 
 asio::awaitable<void> ConformanceKit::check_version_unsupported() {
   auto r = co_await send(*client_, http::verb::get, "/silta-adapter/v999/health");
-  if (auto why = not_problem(r, 404)) {
-    fail("version.unsupported", *why);
-  } else {
-    pass("version.unsupported");
-  }
+  expect_problem("version.unsupported", r, 404);
 }
 
 asio::awaitable<void> ConformanceKit::check_health_shape() {
@@ -549,28 +557,21 @@ asio::awaitable<void> ConformanceKit::check_fetch_unknown_subject() {
 asio::awaitable<void> ConformanceKit::check_fetch_unknown_category() {
   auto r =
       co_await fetch(fetch_request(o_.subject, std::vector<std::string>(1, "no_such_category")));
-  if (auto why = not_problem(r, 400, protocol::kUnknownCategory)) {
-    fail("fetch.unknown_category", *why);
-  } else {
-    pass("fetch.unknown_category");
-  }
+  expect_problem("fetch.unknown_category", r, 400, protocol::kUnknownCategory);
 }
 
 asio::awaitable<void> ConformanceKit::check_malformed_json() {
   auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath),
                          "{\"request_id\": \"x\", ");
-  if (auto why = not_problem(r, 400)) {
-    fail("errors.malformed_json", *why);
-  } else {
-    pass("errors.malformed_json");
-  }
+  expect_problem("errors.malformed_json", r, 400);
 }
 
 asio::awaitable<void> ConformanceKit::check_invalid_request() {
   const char* id = "errors.invalid_request";
   json body = protocol::to_json(fetch_request(o_.subject, categories_));
   body.erase("subject");
-  auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump());
+  auto r =
+      co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump());
   if (auto why = not_problem(r, 400)) {
     fail(id, *why);
     co_return;
@@ -636,11 +637,7 @@ asio::awaitable<void> ConformanceKit::referral_checks() {
   Referral other = referral;
   other.content["fields"]["concern"] = "TEST: different content under the same referral id.";
   auto conflict = co_await send(*client_, http::verb::put, target, protocol::to_json(other).dump());
-  if (auto why = not_problem(conflict, 409, protocol::kReferralConflict)) {
-    fail("deliver.conflict", *why);
-  } else {
-    pass("deliver.conflict");
-  }
+  expect_problem("deliver.conflict", conflict, 409, protocol::kReferralConflict);
 }
 
 asio::awaitable<void> ConformanceKit::load_check() {

@@ -101,21 +101,11 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
 
   if (auto p = file_path(root, "registry", Need::kRequired, base_dir)) {
     c.registry_file = *p;
-    auto text = read_file(*p);
-    if (!text) {
-      issues.add("/registry", text.error().message);
-    } else {
-      auto doc_reg = nlohmann::json::parse(*text, nullptr, false);
-      if (doc_reg.is_discarded()) {
-        issues.add("/registry", p->string() + " is not valid JSON");
-      } else {
-        json_check::Issues reg_issues;
-        c.registry = parse_registry(doc_reg, reg_issues);
-        for (const auto& i : reg_issues.list()) {
-          issues.add("/registry", p->filename().string() + " " + (i.path.empty() ? "/" : i.path) +
-                                      ": " + i.message);
-        }
-      }
+    json_check::Issues reg_issues;
+    c.registry = read_registry(*p, reg_issues);
+    for (const auto& i : reg_issues.list()) {
+      issues.add("/registry",
+                 p->filename().string() + " " + (i.path.empty() ? "/" : i.path) + ": " + i.message);
     }
   }
   if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve(base_dir, *d);
@@ -136,17 +126,19 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
   } else {
     c.store = store::default_store_config(c.data_dir);
   }
-  if (const auto* a = root.any("adapters")) {
-    std::set<std::string> known;
-    for (const auto& agency : c.registry.agencies()) known.insert(agency.id);
-    c.adapters = adapters::parse_adapters_config(*a, base_dir, "/adapters", known, issues);
-  }
   if (auto o = root.object("exchange")) {
     c.exchange.adapter_timeout = millis(*o, "adapter_timeout_ms", c.exchange.adapter_timeout);
     c.exchange.idempotency_ttl =
         std::chrono::hours(o->integer_or("idempotency_ttl_hours", 24, 1, 24 * 365));
     c.exchange.max_embargo = std::chrono::days(o->integer_or("max_embargo_days", 730, 1, 3650));
     o->no_other_keys();
+  }
+  c.adapters.default_timeout = c.exchange.adapter_timeout;
+  if (const auto* a = root.any("adapters")) {
+    std::set<std::string> known;
+    for (const auto& agency : c.registry.agencies()) known.insert(agency.id);
+    c.adapters = adapters::parse_adapters_config(*a, base_dir, "/adapters", known,
+                                                 c.exchange.adapter_timeout, issues);
   }
   if (auto o = root.object("referrals")) {
     auto& r = c.referrals;
@@ -164,10 +156,11 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
     }
     o->no_other_keys();
   }
-  if (c.referrals.lease <= c.exchange.adapter_timeout) {
+  if (c.referrals.lease <= c.adapters.longest_timeout()) {
     issues.add("/referrals/lease_ms",
-               "expected more than exchange.adapter_timeout_ms, so that a delivery still "
-               "waiting for the agency system is not claimed by another worker");
+               "expected more than every adapter's timeout (timeout_ms, else "
+               "exchange.adapter_timeout_ms), so that a delivery still waiting for the agency "
+               "system is not claimed by another worker");
   }
 
   if (auto o = root.object("log")) {
