@@ -5,6 +5,7 @@
 
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
+#include "gateway/health.h"
 #include "gateway/logging.h"
 
 namespace silta::gateway {
@@ -39,6 +40,12 @@ T must(Result<T> r, const std::string& what) {
 
 }  // namespace
 
+adapters::protocol::CatalogStamp catalog_stamp(const policy::Catalog& catalog) {
+  adapters::protocol::CatalogStamp stamp{catalog.version, catalog.sha256, {}};
+  for (const auto& c : catalog.categories) stamp.categories.push_back(c.id);
+  return stamp;
+}
+
 App::App(const Config& config, AppOptions app_options) : config_(config) {
   std::error_code ec;
   fs::create_directories(config_.data_dir, ec);
@@ -71,6 +78,11 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   metrics_->describe(
       "silta_referrals_overdue", "gauge",
       "Referrals with a statutory deadline passed and not met, by recipient agency.");
+  metrics_->describe("silta_referrals_due_soon", "gauge",
+                     "Referrals with a statutory deadline unmet within 24 hours or passed, by "
+                     "recipient agency.");
+  metrics_->describe("silta_break_glass_reviews_overdue", "gauge",
+                     "Break-glass review items still open after their due date (all instances).");
 
   Router router;
   add_api_routes(router, services_);
@@ -113,6 +125,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   build.ca = config_.tls.client_ca;
   build.certificate = config_.tls.certificate;
   build.private_key = config_.tls.private_key;
+  build.catalog = catalog_stamp(*engine_->catalog());
   build.events = [](const adapters::AdapterEvent& e) {
     auto level = e.level == adapters::EventLevel::kError  ? spdlog::level::err
                  : e.level == adapters::EventLevel::kWarn ? spdlog::level::warn
@@ -133,14 +146,17 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   services_.metrics = metrics_.get();
   services_.indexer = indexer_.get();
   services_.catalog_json = engine_->catalog()->to_json().dump();
+  health_ = std::make_unique<Health>(*audit_, adapters_);
+  health_->register_metrics(*metrics_);
+  record_certificate_expiry(*metrics_, config_.tls);
+  services_.health = health_.get();
 
   // The worker's id names this process in delivery leases.
   referral_worker_ = std::make_unique<ReferralWorker>(
       services_, server_->io_context(), boost::asio::ip::host_name() + "/" + new_id("w-"));
   services_.referral_worker = config_.referrals.worker ? referral_worker_.get() : nullptr;
 
-  audit::AuditLog* log = audit_.get();
-  server_->set_ready_check([log] { return !log->failure().has_value(); });
+  server_->set_ready_check([health = health_.get()] { return health->check(); });
   server_->set_auth_failure_hook([this](const AuthFailure& f) {
     audit::AuditEvent e;
     e.type = audit::EventType::kAuthFailure;

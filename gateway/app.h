@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "gateway/config.h"
+#include "gateway/health.h"
 #include "gateway/http/server.h"
 #include "gateway/referral_worker.h"
 #include "gateway/services.h"
@@ -15,6 +16,9 @@ namespace silta::gateway {
 struct AppOptions {
   audit::FileSystem* audit_file_system = nullptr;  // null: the real POSIX one
 };
+
+// What adapter services are told of the catalog on every call (docs/adapter-protocol.md).
+adapters::protocol::CatalogStamp catalog_stamp(const policy::Catalog& catalog);
 
 class App {
  public:
@@ -46,6 +50,7 @@ class App {
   adapters::AdapterSet adapters_;
   Services services_;
   std::unique_ptr<ReferralWorker> referral_worker_;
+  std::unique_ptr<Health> health_;
 };
 
 }  // namespace silta::gateway

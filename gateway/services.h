@@ -30,6 +30,7 @@
 
 namespace silta::gateway {
 
+class Health;
 class ReferralWorker;
 
 struct Services {
@@ -44,6 +45,7 @@ struct Services {
   Metrics* metrics = nullptr;
   AuditIndexer* indexer = nullptr;
   ReferralWorker* referral_worker = nullptr;  // woken when a referral is accepted
+  Health* health = nullptr;                   // told the outcome of the periodic store probe
   std::string catalog_json;                   // GET /v1/catalog, rendered once
 
   const policy::Catalog& catalog() const { return *engine->catalog(); }

@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <nlohmann/json.hpp>
 
 #include "gateway/config.h"
 #include "gateway/http/router.h"
@@ -35,6 +36,15 @@ struct AuthFailure {
   std::string spki_pin;  // when a certificate was presented
   std::string agency;    // the registry id, when the certificate is registered
   std::string route;     // the route refused, for "forbidden_role"
+};
+
+// What /ready answers (gateway/health.h decides): 503 problem+json `not-ready` with `reason`
+// when not ready, else 200 with status "ready" or "degraded"; both carry `checks`.
+struct Readiness {
+  bool ready = true;
+  bool degraded = false;
+  std::string reason;
+  nlohmann::json checks = nlohmann::json::object();
 };
 
 class Server {
@@ -59,8 +69,8 @@ class Server {
   boost::asio::io_context& io_context() { return *contexts_.front(); }
   Metrics& metrics() { return *metrics_; }
 
-  // Extra readiness condition for /ready (e.g. the audit log accepts appends).
-  void set_ready_check(std::function<bool()> check) { ready_check_ = std::move(check); }
+  // What /ready reports besides shutting down (the audit log, the store, the adapters).
+  void set_ready_check(std::function<Readiness()> check) { ready_check_ = std::move(check); }
   void set_auth_failure_hook(std::function<void(const AuthFailure&)> hook) {
     auth_failure_hook_ = std::move(hook);
   }
@@ -92,7 +102,7 @@ class Server {
   boost::asio::ip::tcp::acceptor admin_acceptor_;
   std::uint16_t port_ = 0;
   std::uint16_t admin_port_ = 0;
-  std::function<bool()> ready_check_;
+  std::function<Readiness()> ready_check_;
   std::function<void(const AuthFailure&)> auth_failure_hook_;
 
   std::atomic<bool> draining_{false};

@@ -24,15 +24,21 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kAllChecks = {
-    "tls.host_name",          "tls.client_certificate_required",
-    "tls.other_client_refused",
-    "version.discovery",      "version.unsupported",
-    "health.shape",           "fetch.shape",
-    "fetch.only_requested",   "fetch.unknown_subject",
-    "fetch.unknown_category", "errors.malformed_json",
-    "errors.invalid_request", "deliver.idempotent",
-    "deliver.conflict",       "latency.small_load"};
+const std::vector<std::string> kAllChecks = {"tls.host_name",
+                                             "tls.client_certificate_required",
+                                             "tls.other_client_refused",
+                                             "version.discovery",
+                                             "version.unsupported",
+                                             "health.shape",
+                                             "fetch.shape",
+                                             "fetch.only_requested",
+                                             "fetch.unknown_subject",
+                                             "fetch.unknown_category",
+                                             "errors.malformed_json",
+                                             "errors.invalid_request",
+                                             "deliver.idempotent",
+                                             "deliver.conflict",
+                                             "latency.small_load"};
 
 std::vector<std::string> check_command(const std::string& url) {
   auto certs = certs_dir();
@@ -227,8 +233,7 @@ TEST_CASE("a deliberately broken adapter fails exactly the checks for what is br
   CHECK(with_outcome(report, CheckOutcome::kPass) ==
         std::set<std::string>{"tls.host_name", "tls.client_certificate_required",
                               "tls.other_client_refused", "version.discovery", "health.shape",
-                              "fetch.shape",
-                              "latency.small_load"});
+                              "fetch.shape", "latency.small_load"});
   // The reasons say what is wrong.
   CHECK(report.find("fetch.only_requested")->reason ==
         "asked for [identity_contact], got [grades, identity_contact, school_attendance]");
@@ -272,9 +277,10 @@ TEST_CASE("each fault alone fails its own check", "[adapters][conformance]") {
   CHECK(one(f) == std::set<std::string>{"tls.other_client_refused"});
 }
 
-TEST_CASE("every fetch of the kit has its own request id, in the body and in X-Request-Id, "
-          "and carries the catalog",
-          "[adapters][conformance]") {
+TEST_CASE(
+    "every fetch of the kit has its own request id, in the body and in X-Request-Id, "
+    "and carries the catalog",
+    "[adapters][conformance]") {
   auto reference = adapter_service(Faults{});
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> ids;  // body, header

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Debian package, installed into a throwaway root (nothing on this system changes):
-#   1. CPack builds the .deb from the already-built tree (cpack, not a rebuild);
+#   1. CPack builds the .deb from the already-built tree: `cmake --install --strip` into a staging
+#      directory, then cpack packs that directory with the project's CPack configuration (cpack's
+#      own install step would first build every target of the tree; this never builds);
 #   2. dpkg-deb unpacks it; the files, modes, conffiles and maintainer scripts are where an
 #      operator expects them;
 #   3. the packaged `silta --version` runs and names the project's version;
@@ -21,7 +23,10 @@ checks=0
 ok() { checks=$((checks + 1)); echo "ok: $*"; }
 
 # 1. The package.
-cpack --config "$build/CPackConfig.cmake" -B "$work/out" >"$work/cpack.log" 2>&1 ||
+DESTDIR="$work/stage" cmake --install "$build" --prefix /usr --strip >"$work/install.log" 2>&1 ||
+  { cat "$work/install.log" >&2; fail "cmake --install failed"; }
+cpack --config "$build/CPackConfig.cmake" -B "$work/out" -D CPACK_INSTALL_CMAKE_PROJECTS= \
+  -D "CPACK_INSTALLED_DIRECTORIES=$work/stage;/" >"$work/cpack.log" 2>&1 ||
   { cat "$work/cpack.log" >&2; fail "cpack failed"; }
 deb=$(ls "$work"/out/silta_"$version"_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "no silta_${version}_*.deb in $work/out"

@@ -150,7 +150,8 @@ void HttpsTestServer::serve(int fd) {
   ssl::stream<tcp::socket> stream(std::move(socket), impl_->ctx);
   boost::system::error_code ec;
   stream.handshake(ssl::stream_base::server, ec);
-  const std::string client = ec ? "" : fingerprint(SSL_get0_peer_certificate(stream.native_handle()));
+  const std::string client =
+      ec ? "" : fingerprint(SSL_get0_peer_certificate(stream.native_handle()));
   beast::flat_buffer buffer;
   while (!ec && !stopping_) {
     http::request<http::string_body> req;
