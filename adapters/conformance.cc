@@ -568,10 +568,11 @@ asio::awaitable<void> ConformanceKit::check_malformed_json() {
 
 asio::awaitable<void> ConformanceKit::check_invalid_request() {
   const char* id = "errors.invalid_request";
-  json body = protocol::to_json(fetch_request(o_.subject, categories_));
+  auto request = fetch_request(o_.subject, categories_);
+  json body = protocol::to_json(request);
   body.erase("subject");
-  auto r =
-      co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump());
+  auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump(),
+                         request.request_id);
   if (auto why = not_problem(r, 400)) {
     fail(id, *why);
     co_return;

@@ -52,7 +52,7 @@ std::vector<std::pair<std::string, std::string>> catalog_headers(const CatalogSt
   if (!stamp.sha256.empty()) out.emplace_back(kCatalogSha256Header, stamp.sha256);
   std::string list;
   for (const auto& c : stamp.categories) list += (list.empty() ? "" : ", ") + c;
-  out.emplace_back(kCatalogCategoriesHeader, list);
+  if (!list.empty()) out.emplace_back(kCatalogCategoriesHeader, list);
   return out;
 }
 

@@ -34,7 +34,7 @@ inline constexpr std::string_view kCatalogCategoriesHeader = "Silta-Catalog-Cate
 struct CatalogStamp {
   std::string version;                  // e.g. "2026.1"; empty: not sent
   std::string sha256;                   // hex; empty: not sent
-  std::vector<std::string> categories;  // every category id of the catalog
+  std::vector<std::string> categories;  // every category id of the catalog; empty: not sent
 };
 // The header fields of `stamp`; the categories comma-separated (an RFC 9110 list).
 std::vector<std::pair<std::string, std::string>> catalog_headers(const CatalogStamp& stamp);

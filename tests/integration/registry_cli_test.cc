@@ -46,7 +46,8 @@ fs::path registry_without(const TempDir& dir, const std::string& drop) {
 }
 
 std::string demo_pin(const std::string& id) {
-  for (const auto& a : json::parse(slurp(certs_dir() / "registry.json"))["agencies"]) {
+  const json doc = json::parse(slurp(certs_dir() / "registry.json"));
+  for (const auto& a : doc["agencies"]) {
     if (a["id"] == id) return a["spki_sha256"][0];
   }
   return "";
@@ -80,7 +81,8 @@ std::vector<std::string> add_school(const std::string& id, const std::string& ke
 }
 
 json entry(const fs::path& file, const std::string& id) {
-  for (const auto& a : json::parse(slurp(file))["agencies"]) {
+  const json doc = json::parse(slurp(file));
+  for (const auto& a : doc["agencies"]) {
     if (a["id"] == id) return a;
   }
   return nullptr;
