@@ -262,6 +262,10 @@ class ConformanceKit {
   asio::awaitable<void> check_invalid_request();
   asio::awaitable<void> referral_checks();
   asio::awaitable<void> load_check();
+  // A fetch whose answer must be a 200 fetch result; fails check `id` when it is not.
+  asio::awaitable<std::optional<FetchResult>> fetch_result(const char* id,
+                                                           const std::string& subject,
+                                                           std::vector<std::string> categories);
   // The verdict on a refused or answered call of a client the adapter must not serve.
   void judge_refusal(const char* id, const Result<HttpReply>& r, const std::string& who);
 
@@ -486,15 +490,19 @@ void ConformanceKit::choose_holder(const HealthReport& health) {
   }
 }
 
-asio::awaitable<void> ConformanceKit::check_fetch_shape() {
-  const char* id = "fetch.shape";
-  auto r = co_await fetch(fetch_request(o_.subject, categories_));
+asio::awaitable<std::optional<FetchResult>> ConformanceKit::fetch_result(
+    const char* id, const std::string& subject, std::vector<std::string> categories) {
+  auto r = co_await fetch(fetch_request(subject, std::move(categories)));
   std::string reason;
   auto result = fetch_ok(r, reason);
-  if (!result) {
-    fail(id, reason);
-    co_return;
-  }
+  if (!result) fail(id, reason);
+  co_return result;
+}
+
+asio::awaitable<void> ConformanceKit::check_fetch_shape() {
+  const char* id = "fetch.shape";
+  auto result = co_await fetch_result(id, o_.subject, categories_);
+  if (!result) co_return;
   if (!result->subject_known) {
     fail(id,
          "the test subject is not known to the adapter: pass --subject with a test person "
@@ -522,13 +530,8 @@ asio::awaitable<void> ConformanceKit::check_fetch_only_requested() {
   const char* id = "fetch.only_requested";
   auto subsets = category_subsets(categories_);
   for (const auto& subset : subsets) {
-    auto r = co_await fetch(fetch_request(o_.subject, subset));
-    std::string reason;
-    auto result = fetch_ok(r, reason);
-    if (!result) {
-      fail(id, reason);
-      co_return;
-    }
+    auto result = co_await fetch_result(id, o_.subject, subset);
+    if (!result) co_return;
     std::set<std::string> got, want(subset.begin(), subset.end());
     for (const auto& [k, v] : result->categories) got.insert(k);
     if (result->subject_known && got != want) {
@@ -541,12 +544,9 @@ asio::awaitable<void> ConformanceKit::check_fetch_only_requested() {
 
 asio::awaitable<void> ConformanceKit::check_fetch_unknown_subject() {
   const char* id = "fetch.unknown_subject";
-  auto r = co_await fetch(fetch_request(o_.unknown_subject, categories_));
-  std::string reason;
-  auto result = fetch_ok(r, reason);
-  if (!result) {
-    fail(id, reason);
-  } else if (result->subject_known || !result->categories.empty()) {
+  auto result = co_await fetch_result(id, o_.unknown_subject, categories_);
+  if (!result) co_return;
+  if (result->subject_known || !result->categories.empty()) {
     fail(id, "expected {\"subject_known\": false, \"categories\": {}}, got data in " +
                  keys_of(*result));
   } else {
