@@ -98,6 +98,9 @@ class Adapter {
   virtual boost::asio::awaitable<Result<DeliveryReceipt>> deliver(const Referral& referral,
                                                                   Deadline deadline) = 0;
   virtual boost::asio::awaitable<Result<HealthReport>> health(Deadline deadline) = 0;
+  // Whether calls fail fast because the agency system's circuit is open (or half-open);
+  // nullopt for an adapter without a circuit breaker (demo). For /ready and /metrics.
+  virtual std::optional<bool> circuit_open() const { return std::nullopt; }
 };
 
 }  // namespace silta::adapters

@@ -56,7 +56,8 @@ AdapterSet AdapterSet::build(const AdaptersConfig& config, const BuildOptions& o
         break;
       case AdapterType::kHttp: {
         const auto& h = std::get<HttpSettings>(a.settings);
-        set.add(agency, std::make_shared<HttpAdapter>(endpoint(agency, h.endpoint)));
+        set.add(agency, std::make_shared<HttpAdapter>(endpoint(agency, h.endpoint),
+                                                      protocol::catalog_headers(options.catalog)));
         break;
       }
       case AdapterType::kFhir: {
@@ -71,6 +72,14 @@ AdapterSet AdapterSet::build(const AdaptersConfig& config, const BuildOptions& o
 
 void AdapterSet::add(std::string agency, std::shared_ptr<Adapter> adapter) {
   by_agency_[std::move(agency)] = std::move(adapter);
+}
+
+std::vector<std::pair<std::string, bool>> AdapterSet::circuits() const {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& [agency, adapter] : by_agency_) {
+    if (auto open = adapter->circuit_open()) out.emplace_back(agency, *open);
+  }
+  return out;
 }
 
 Adapter* AdapterSet::find(std::string_view agency) const {

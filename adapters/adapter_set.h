@@ -16,6 +16,7 @@
 #include "adapters/config.h"
 #include "adapters/demo_adapter.h"
 #include "adapters/events.h"
+#include "adapters/protocol.h"
 
 namespace silta::adapters {
 
@@ -33,6 +34,7 @@ struct BuildOptions {
   std::filesystem::path private_key;
   EventSink events;
   std::shared_ptr<DemoAdapter> demo;  // shared by every "demo" agency; built-in when unset
+  protocol::CatalogStamp catalog;     // told to http adapter services on every call
 };
 
 class AdapterSet {
@@ -47,6 +49,8 @@ class AdapterSet {
   Adapter* find(std::string_view agency) const;
   std::vector<std::string> agencies() const;
   std::shared_ptr<DemoAdapter> demo() const { return demo_; }
+  // Per agency whose adapter has a circuit breaker: whether its circuit is open.
+  std::vector<std::pair<std::string, bool>> circuits() const;
 
   // Calls the holder agency's adapter for the granted categories (request.categories) and
   // filters its answer to them; extra categories are dropped and reported as the event

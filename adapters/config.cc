@@ -178,11 +178,26 @@ void parse_fhir(Object& o, const fs::path& base, FhirSettings& f) {
 
 }  // namespace
 
+Millis AdaptersConfig::timeout_of(std::string_view agency) const {
+  auto it = by_agency.find(std::string(agency));
+  if (it == by_agency.end()) return default_timeout;
+  if (const auto* h = std::get_if<HttpSettings>(&it->second.settings)) return h->endpoint.timeout;
+  if (const auto* f = std::get_if<FhirSettings>(&it->second.settings)) return f->endpoint.timeout;
+  return default_timeout;
+}
+
+Millis AdaptersConfig::longest_timeout() const {
+  Millis longest = default_timeout;
+  for (const auto& [agency, a] : by_agency) longest = std::max(longest, timeout_of(agency));
+  return longest;
+}
+
 AdaptersConfig parse_adapters_config(const nlohmann::json& doc, const fs::path& base_dir,
                                      const std::string& path,
                                      const std::set<std::string>& known_agencies,
-                                     json_check::Issues& issues) {
+                                     Millis default_timeout, json_check::Issues& issues) {
   AdaptersConfig config;
+  config.default_timeout = default_timeout;
   Object root(issues, doc, path);
   if (!root.valid()) return config;
   for (auto it = doc.begin(); it != doc.end(); ++it) {
@@ -201,11 +216,13 @@ AdaptersConfig parse_adapters_config(const nlohmann::json& doc, const fs::path& 
     } else if (type == "http") {
       a.type = AdapterType::kHttp;
       HttpSettings h;
+      h.endpoint.timeout = default_timeout;
       parse_endpoint(*o, base_dir, h.endpoint);
       a.settings = h;
     } else if (type == "fhir") {
       a.type = AdapterType::kFhir;
       FhirSettings f;
+      f.endpoint.timeout = default_timeout;
       parse_fhir(*o, base_dir, f);
       a.settings = f;
     } else {

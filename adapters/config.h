@@ -42,7 +42,8 @@ struct CircuitBreakerSettings {
 struct EndpointSettings {
   HttpsUrl url;
   ClientTlsFiles tls;
-  Millis timeout{5'000};          // upper bound of one call, retries included
+  Millis timeout{5'000};          // the call's time budget, retries included (the one rule:
+                                  // AdaptersConfig::timeout_of)
   Millis connect_timeout{2'000};  // TCP connect + TLS handshake
   std::size_t max_idle_connections = 32;
   Millis idle_timeout{30'000};  // idle pooled connections older than this are not reused
@@ -82,15 +83,25 @@ struct AdapterConfig {
 
 struct AdaptersConfig {
   std::map<std::string, AdapterConfig> by_agency;
+  // The time budget of a call to an agency system whose adapter sets no timeout_ms (the
+  // gateway's exchange.adapter_timeout_ms).
+  Millis default_timeout{5'000};
+
+  // The one timeout rule: a call to the system of `agency` (fetch, delivery, health) may take
+  // its adapter's timeout_ms, retries included, else default_timeout; the gateway waits that long
+  // and no longer, and nothing else shortens it.
+  Millis timeout_of(std::string_view agency) const;
+  Millis longest_timeout() const;  // of every adapter and the default
 };
 
 // Parses the "adapters" object of the gateway config: agency id → adapter. `path` is that
 // object's JSON Pointer in the config (e.g. "/adapters"); relative file names resolve against
 // `base_dir`. An adapter for an id that is not in `known_agencies` (the registry) is reported.
+// An adapter without timeout_ms gets `default_timeout`.
 // Every problem goes to `issues`; the result is meaningful only when none were added.
 AdaptersConfig parse_adapters_config(const nlohmann::json& doc,
                                      const std::filesystem::path& base_dir, const std::string& path,
                                      const std::set<std::string>& known_agencies,
-                                     json_check::Issues& issues);
+                                     Millis default_timeout, json_check::Issues& issues);
 
 }  // namespace silta::adapters

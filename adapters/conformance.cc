@@ -14,6 +14,7 @@
 #include "adapters/categories.h"
 #include "adapters/https_client.h"
 #include "adapters/protocol.h"
+#include "adapters/url.h"
 #include "common/codec.h"
 
 namespace silta::adapters {
@@ -96,17 +97,25 @@ std::vector<std::vector<std::string>> category_subsets(const std::vector<std::st
   return subsets;
 }
 
+// A child welfare report as the gateway delivers one: `content` holds the kind's `fields` and the
+// attached records (`data`, per category), marked as a test in its text.
 Referral test_referral(const std::string& agency, const std::string& subject) {
   Referral r;
   r.id = "conformance-" + random_id();
-  r.kind = "lsl_25_report";
+  r.kind = "lsl25_report";
   r.recipient_agency = agency;
   r.sender_agency = "silta-conformance-kit";
   r.sender_kind = "police";
   r.subject = subject;
-  r.basis = "conformance-check";
+  r.basis = "fi.lsl.25.1";
   r.sent_at = now_utc();
-  r.content = {{"test", true}, {"text", "Silta conformance kit: a test referral."}};
+  r.content = {{"fields",
+                {{"concern", "TEST: Silta conformance kit, not a real report."},
+                 {"reporter_name", "Silta conformance kit"},
+                 {"reporter_role", "test"},
+                 {"reporter_contact", "-"},
+                 {"urgent", false}}},
+               {"data", nlohmann::json::object()}};
   return r;
 }
 
@@ -142,14 +151,18 @@ class ConformanceKit {
     }
   }
 
+  // One call as the gateway makes it: X-Request-Id (`request_id`, or a fresh one) and the
+  // catalog headers.
   asio::awaitable<Result<HttpReply>> send(HttpsClient& client, http::verb method,
-                                          std::string target, std::string body = "") {
+                                          std::string target, std::string body = "",
+                                          std::string request_id = "") {
     HttpCall call;
     call.method = method;
     call.target = std::move(target);
     call.body = std::move(body);
     call.content_type = "application/json";
-    call.request_id = "conformance-" + random_id();
+    call.request_id = request_id.empty() ? "conformance-" + random_id() : std::move(request_id);
+    call.headers = protocol::catalog_headers(o_.catalog);
     co_return co_await client.send(call, Clock::now() + o_.timeout);
   }
 
@@ -166,9 +179,10 @@ class ConformanceKit {
     return r;
   }
 
+  // Every fetch has its own request id, in the body and in X-Request-Id, as the gateway's do.
   asio::awaitable<Result<HttpReply>> fetch(const FetchRequest& r) {
     co_return co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath),
-                            protocol::to_json(r).dump());
+                            protocol::to_json(r).dump(), r.request_id);
   }
 
   // Checks that a reply is a problem+json with `status`; returns a reason when it is not.
@@ -196,6 +210,16 @@ class ConformanceKit {
     return std::nullopt;
   }
 
+  // Passes check `id` when `r` is a problem+json with `status` (and type), fails it otherwise.
+  void expect_problem(const char* id, const Result<HttpReply>& r, unsigned status,
+                      std::string_view type_suffix = "") {
+    if (auto why = not_problem(r, status, type_suffix)) {
+      fail(id, *why);
+    } else {
+      pass(id);
+    }
+  }
+
   // Parses a 200 fetch answer; sets `reason` when it is not one.
   static std::optional<FetchResult> fetch_ok(const Result<HttpReply>& r, std::string& reason) {
     if (!r) {
@@ -221,11 +245,35 @@ class ConformanceKit {
     return result;
   }
 
+  // The steps of run(), in order. Each adds its checks to the report.
+  bool set_up();
+  asio::awaitable<std::optional<HttpReply>> check_tls_host_name();
+  asio::awaitable<void> check_client_certificate_required();
+  asio::awaitable<void> check_other_client_refused();
+  void check_version_discovery(const HttpReply& versions);
+  asio::awaitable<void> check_version_unsupported();
+  asio::awaitable<void> check_health_shape();
+  void choose_holder(const HealthReport& health);
+  asio::awaitable<void> check_fetch_shape();
+  asio::awaitable<void> check_fetch_only_requested();
+  asio::awaitable<void> check_fetch_unknown_subject();
+  asio::awaitable<void> check_fetch_unknown_category();
+  asio::awaitable<void> check_malformed_json();
+  asio::awaitable<void> check_invalid_request();
   asio::awaitable<void> referral_checks();
   asio::awaitable<void> load_check();
+  // A fetch whose answer must be a 200 fetch result; fails check `id` when it is not.
+  asio::awaitable<std::optional<FetchResult>> fetch_result(const char* id,
+                                                           const std::string& subject,
+                                                           std::vector<std::string> categories);
+  // The verdict on a refused or answered call of a client the adapter must not serve.
+  void judge_refusal(const char* id, const Result<HttpReply>& r, const std::string& who);
 
   const ConformanceOptions& o_;
   ConformanceReport& report_;
+  std::optional<HttpsUrl> url_;
+  std::shared_ptr<asio::ssl::context> tls_, tls_nocert_;
+  HttpsClient::Options client_options_;
   std::unique_ptr<HttpsClient> client_;
   std::string agency_;
   std::vector<std::string> categories_;
@@ -236,6 +284,7 @@ const std::vector<std::pair<const char*, const char*>>& all_checks() {
   static const std::vector<std::pair<const char*, const char*>> checks = {
       {"tls.host_name", "the server certificate chains to the CA and names the URL's host"},
       {"tls.client_certificate_required", "a client without a certificate is refused"},
+      {"tls.other_client_refused", "another federation member's certificate is refused"},
       {"version.discovery", "GET /silta-adapter/versions lists v1"},
       {"version.unsupported", "an unknown protocol version is 404 problem+json"},
       {"health.shape", "GET /silta-adapter/v1/health is a health document naming the agency"},
@@ -261,238 +310,285 @@ const char* title_of(std::string_view id) {
 
 asio::awaitable<void> ConformanceKit::run() {
   report_.url = o_.url;
-  auto url = parse_https_url(o_.url, false);
-  if (!url) {
-    setup_failed("expected an https:// URL without query, e.g. https://127.0.0.1:8444");
+  if (!set_up()) co_return;
+  // TLS: the certificate must name the host; nothing else is worth asking otherwise.
+  auto versions = co_await check_tls_host_name();
+  if (!versions) {
+    skip_from("tls.client_certificate_required", "no verified TLS connection (see tls.host_name)");
     co_return;
+  }
+  co_await check_client_certificate_required();
+  co_await check_other_client_refused();
+  check_version_discovery(*versions);
+  co_await check_version_unsupported();
+  co_await check_health_shape();
+  if (agency_.empty()) {
+    skip_from("fetch.shape", "no agency and categories to ask for (see health.shape)");
+    co_return;
+  }
+  co_await check_fetch_shape();
+  co_await check_fetch_only_requested();
+  co_await check_fetch_unknown_subject();
+  co_await check_fetch_unknown_category();
+  co_await check_malformed_json();
+  co_await check_invalid_request();
+  if (!o_.deliver || o_.agencies_without_referrals.count(agency_)) {
+    const std::string why = !o_.deliver ? "skipped on request (--no-deliver)"
+                                        : "the registry says " + agency_ + " receives no referrals";
+    add("deliver.idempotent", CheckOutcome::kSkip, why);
+    add("deliver.conflict", CheckOutcome::kSkip, why);
+  } else {
+    co_await referral_checks();
+  }
+  co_await load_check();
+}
+
+bool ConformanceKit::set_up() {
+  url_ = parse_https_url(o_.url, false);
+  if (!url_) {
+    setup_failed("expected an https:// URL without query, e.g. https://127.0.0.1:8444");
+    return false;
   }
   auto tls = make_client_tls_context(o_.ca, o_.certificate, o_.private_key);
   auto tls_nocert = make_client_tls_context(o_.ca, "", "");
   if (!tls || !tls_nocert) {
     setup_failed(!tls ? tls.error().message : tls_nocert.error().message);
-    co_return;
+    return false;
   }
-  auto executor = co_await asio::this_coro::executor;
-  HttpsClient::Options options;
-  options.connect_timeout = o_.timeout;
-  options.max_idle_connections = static_cast<std::size_t>(std::max(1, o_.load_concurrency));
-  client_ = std::make_unique<HttpsClient>(executor, *tls, *url, options);
+  tls_ = *tls;
+  tls_nocert_ = *tls_nocert;
+  client_options_.connect_timeout = o_.timeout;
+  client_options_.max_idle_connections = static_cast<std::size_t>(std::max(1, o_.load_concurrency));
+  return true;
+}
 
-  // TLS: the certificate must name the host; nothing else is worth asking otherwise.
+asio::awaitable<std::optional<HttpReply>> ConformanceKit::check_tls_host_name() {
+  auto executor = co_await asio::this_coro::executor;
+  client_ = std::make_unique<HttpsClient>(executor, tls_, *url_, client_options_);
   auto versions = co_await send(*client_, http::verb::get, std::string(protocol::kVersionsPath));
   if (!versions) {
     fail("tls.host_name", versions.error().message);
-    skip_from("tls.client_certificate_required", "no verified TLS connection (see tls.host_name)");
-    co_return;
+    co_return std::nullopt;
   }
-  pass("tls.host_name", "verified for " + url->host);
+  pass("tls.host_name", "verified for " + url_->host);
+  co_return std::move(*versions);
+}
 
-  {
-    HttpsClient::Options no_host = options;
-    no_host.verify_host_name = false;  // isolate this check from the host name one
-    HttpsClient anonymous(executor, *tls_nocert, *url, no_host);
-    auto r = co_await send(anonymous, http::verb::get, std::string(protocol::kVersionsPath));
-    if (!r) {
-      pass("tls.client_certificate_required", "refused: " + r.error().message);
-    } else if (r->status == 401 || r->status == 403) {
-      pass("tls.client_certificate_required", "answered HTTP " + std::to_string(r->status));
-    } else {
-      fail("tls.client_certificate_required",
-           "answered HTTP " + std::to_string(r->status) + " to a client without a certificate");
-    }
-  }
-
-  {
-    const char* id = "version.discovery";
-    auto doc = json::parse(versions->body, nullptr, false);
-    if (versions->status != 200) {
-      fail(id, "expected HTTP 200, got " + std::to_string(versions->status));
-    } else if (!media_type_is(versions->content_type, "application/json")) {
-      fail(id, "expected Content-Type application/json");
-    } else if (!doc.is_object() || !doc.contains("versions") || !doc["versions"].is_array() ||
-               std::find(doc["versions"].begin(), doc["versions"].end(), "v1") ==
-                   doc["versions"].end()) {
-      fail(id, "expected {\"versions\": [\"v1\", ...]}");
-    } else {
-      pass(id, "versions " + quote(doc["versions"].dump()));
-    }
-  }
-  {
-    auto r = co_await send(*client_, http::verb::get, "/silta-adapter/v999/health");
-    if (auto why = not_problem(r, 404)) {
-      fail("version.unsupported", *why);
-    } else {
-      pass("version.unsupported");
-    }
-  }
-
-  {
-    const char* id = "health.shape";
-    auto r = co_await send(*client_, http::verb::get, std::string(protocol::kHealthPath));
-    json_check::Issues issues;
-    std::optional<HealthReport> h;
-    if (r && r->status == 200) {
-      auto doc = json::parse(r->body, nullptr, false);
-      h = protocol::health_from_json(doc, issues);
-    }
-    if (!r) {
-      fail(id, r.error().message);
-    } else if (r->status != 200) {
-      fail(id, "expected HTTP 200, got " + std::to_string(r->status));
-    } else if (!h) {
-      fail(id, "not a health document: " + quote(issues.format()));
-    } else if (!h->ok) {
-      fail(id, "the adapter says its system is unavailable");
-    } else {
-      const HolderInfo* holder = nullptr;
-      for (const auto& a : h->agencies) {
-        if (o_.agency.empty() ? holder == nullptr : a.agency == o_.agency) holder = &a;
-      }
-      std::vector<std::string> unknown;
-      if (holder != nullptr) {
-        for (const auto& c : holder->categories) {
-          if (is_catalog_category(c)) {
-            categories_.push_back(c);
-          } else {
-            unknown.push_back(quote(c));
-          }
-        }
-      }
-      if (holder == nullptr) {
-        fail(id, o_.agency.empty() ? "no agency listed" : "agency " + o_.agency + " is not listed");
-      } else if (!unknown.empty()) {
-        fail(id, "categories that are not catalog ids: " + list(unknown));
-      } else if (categories_.empty()) {
-        fail(id, "agency " + quote(holder->agency) + " lists no categories");
-      } else {
-        agency_ = holder->agency;
-        report_.agency = agency_;
-        pass(id, quote(agency_) + " serves " + list(categories_));
-      }
-    }
-  }
-  if (agency_.empty()) {
-    skip_from("fetch.shape", "no agency and categories to ask for (see health.shape)");
-    co_return;
-  }
-
-  {
-    const char* id = "fetch.shape";
-    auto r = co_await fetch(fetch_request(o_.subject, categories_));
-    std::string reason;
-    auto result = fetch_ok(r, reason);
-    if (!result) {
-      fail(id, reason);
-    } else if (!result->subject_known) {
-      fail(id,
-           "the test subject is not known to the adapter: pass --subject with a test person "
-           "your system knows");
-    } else {
-      std::vector<std::string> missing;
-      std::size_t records = 0;
-      for (const auto& c : categories_) {
-        if (!result->categories.count(c)) {
-          missing.push_back(c);
-        } else {
-          records += result->categories[c].size();
-        }
-      }
-      if (!missing.empty()) {
-        fail(id, "requested categories missing from the answer: " + list(missing));
-      } else {
-        pass(id, std::to_string(records) + " records in " + std::to_string(categories_.size()) +
-                     " categories");
-      }
-    }
-  }
-  {
-    const char* id = "fetch.only_requested";
-    auto subsets = category_subsets(categories_);
-    std::string problem;
-    for (const auto& subset : subsets) {
-      auto r = co_await fetch(fetch_request(o_.subject, subset));
-      std::string reason;
-      auto result = fetch_ok(r, reason);
-      if (!result) {
-        problem = reason;
-        break;
-      }
-      std::set<std::string> got, want(subset.begin(), subset.end());
-      for (const auto& [k, v] : result->categories) got.insert(k);
-      if (result->subject_known && got != want) {
-        problem = "asked for " + list(subset) + ", got " + keys_of(*result);
-        break;
-      }
-    }
-    if (problem.empty()) {
-      pass(id);
-    } else {
-      fail(id, problem);
-    }
-  }
-  {
-    const char* id = "fetch.unknown_subject";
-    auto r = co_await fetch(fetch_request(o_.unknown_subject, categories_));
-    std::string reason;
-    auto result = fetch_ok(r, reason);
-    if (!result) {
-      fail(id, reason);
-    } else if (result->subject_known || !result->categories.empty()) {
-      fail(id, "expected {\"subject_known\": false, \"categories\": {}}, got data in " +
-                   keys_of(*result));
-    } else {
-      pass(id);
-    }
-  }
-  {
-    auto r =
-        co_await fetch(fetch_request(o_.subject, std::vector<std::string>(1, "no_such_category")));
-    if (auto why = not_problem(r, 400, protocol::kUnknownCategory)) {
-      fail("fetch.unknown_category", *why);
-    } else {
-      pass("fetch.unknown_category");
-    }
-  }
-  {
-    auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath),
-                           "{\"request_id\": \"x\", ");
-    if (auto why = not_problem(r, 400)) {
-      fail("errors.malformed_json", *why);
-    } else {
-      pass("errors.malformed_json");
-    }
-  }
-  {
-    const char* id = "errors.invalid_request";
-    json body = protocol::to_json(fetch_request(o_.subject, categories_));
-    body.erase("subject");
-    auto r =
-        co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump());
-    if (auto why = not_problem(r, 400)) {
-      fail(id, *why);
-    } else {
-      auto doc = json::parse(r->body);
-      bool named = false;
-      if (doc.contains("errors") && doc["errors"].is_array()) {
-        for (const auto& e : doc["errors"]) {
-          if (e.is_object() && e.value("pointer", "") == "/subject") named = true;
-        }
-      }
-      if (named) {
-        pass(id);
-      } else {
-        fail(id, "expected an errors entry with \"pointer\": \"/subject\"");
-      }
-    }
-  }
-
-  if (o_.deliver) {
-    co_await referral_checks();
+void ConformanceKit::judge_refusal(const char* id, const Result<HttpReply>& r,
+                                   const std::string& who) {
+  if (!r) {
+    pass(id, "refused: " + r.error().message);
+  } else if (r->status == 401 || r->status == 403) {
+    pass(id, "answered HTTP " + std::to_string(r->status));
   } else {
-    add("deliver.idempotent", CheckOutcome::kSkip, "skipped on request (--no-deliver)");
-    add("deliver.conflict", CheckOutcome::kSkip, "skipped on request (--no-deliver)");
+    fail(id, "answered HTTP " + std::to_string(r->status) + " to " + who);
   }
-  co_await load_check();
+}
+
+asio::awaitable<void> ConformanceKit::check_client_certificate_required() {
+  HttpsClient::Options no_host = client_options_;
+  no_host.verify_host_name = false;  // isolate this check from the host name one
+  auto executor = co_await asio::this_coro::executor;
+  HttpsClient anonymous(executor, tls_nocert_, *url_, no_host);
+  auto r = co_await send(anonymous, http::verb::get, std::string(protocol::kHealthPath));
+  judge_refusal("tls.client_certificate_required", r, "a client without a certificate");
+}
+
+asio::awaitable<void> ConformanceKit::check_other_client_refused() {
+  const char* id = "tls.other_client_refused";
+  if (o_.other_certificate.empty()) {
+    add(id, CheckOutcome::kSkip,
+        "pass --other-cert and --other-key: a federation client certificate that is not the "
+        "gateway's (e.g. an agency's)");
+    co_return;
+  }
+  auto tls = make_client_tls_context(o_.ca, o_.other_certificate, o_.other_private_key);
+  if (!tls) {
+    fail(id, "cannot use the other client certificate: " + tls.error().message);
+    co_return;
+  }
+  auto executor = co_await asio::this_coro::executor;
+  HttpsClient other(executor, *tls, *url_, client_options_);
+  // A read that any caller the adapter accepts would get.
+  auto r = co_await send(other, http::verb::get, std::string(protocol::kHealthPath));
+  judge_refusal(id, r,
+                "a federation client that is not the gateway (it must accept the "
+                "gateway's key pin only)");
+}
+
+void ConformanceKit::check_version_discovery(const HttpReply& versions) {
+  const char* id = "version.discovery";
+  auto doc = json::parse(versions.body, nullptr, false);
+  if (versions.status != 200) {
+    fail(id, "expected HTTP 200, got " + std::to_string(versions.status));
+  } else if (!media_type_is(versions.content_type, "application/json")) {
+    fail(id, "expected Content-Type application/json");
+  } else if (!doc.is_object() || !doc.contains("versions") || !doc["versions"].is_array() ||
+             std::find(doc["versions"].begin(), doc["versions"].end(), "v1") ==
+                 doc["versions"].end()) {
+    fail(id, "expected {\"versions\": [\"v1\", ...]}");
+  } else {
+    pass(id, "versions " + quote(doc["versions"].dump()));
+  }
+}
+
+asio::awaitable<void> ConformanceKit::check_version_unsupported() {
+  auto r = co_await send(*client_, http::verb::get, "/silta-adapter/v999/health");
+  expect_problem("version.unsupported", r, 404);
+}
+
+asio::awaitable<void> ConformanceKit::check_health_shape() {
+  const char* id = "health.shape";
+  auto r = co_await send(*client_, http::verb::get, std::string(protocol::kHealthPath));
+  json_check::Issues issues;
+  std::optional<HealthReport> h;
+  if (r && r->status == 200) {
+    auto doc = json::parse(r->body, nullptr, false);
+    h = protocol::health_from_json(doc, issues);
+  }
+  if (!r) {
+    fail(id, r.error().message);
+  } else if (r->status != 200) {
+    fail(id, "expected HTTP 200, got " + std::to_string(r->status));
+  } else if (!h) {
+    fail(id, "not a health document: " + quote(issues.format()));
+  } else if (!h->ok) {
+    fail(id, "the adapter says its system is unavailable");
+  } else {
+    choose_holder(*h);
+  }
+}
+
+// The register to check (--agency, or the first listed) and its catalog categories.
+void ConformanceKit::choose_holder(const HealthReport& health) {
+  const char* id = "health.shape";
+  const HolderInfo* holder = nullptr;
+  for (const auto& a : health.agencies) {
+    if (o_.agency.empty() ? holder == nullptr : a.agency == o_.agency) holder = &a;
+  }
+  if (holder == nullptr) {
+    fail(id, o_.agency.empty() ? "no agency listed" : "agency " + o_.agency + " is not listed");
+    return;
+  }
+  const auto& known = o_.catalog.categories;
+  std::vector<std::string> unknown;
+  for (const auto& c : holder->categories) {
+    if (std::find(known.begin(), known.end(), c) != known.end()) {
+      categories_.push_back(c);
+    } else {
+      unknown.push_back(quote(c));
+    }
+  }
+  if (!unknown.empty()) {
+    fail(id, "categories that are not catalog ids: " + list(unknown));
+  } else if (categories_.empty()) {
+    fail(id, "agency " + quote(holder->agency) + " lists no categories");
+  } else {
+    agency_ = holder->agency;
+    report_.agency = agency_;
+    pass(id, quote(agency_) + " serves " + list(categories_));
+  }
+}
+
+asio::awaitable<std::optional<FetchResult>> ConformanceKit::fetch_result(
+    const char* id, const std::string& subject, std::vector<std::string> categories) {
+  auto r = co_await fetch(fetch_request(subject, std::move(categories)));
+  std::string reason;
+  auto result = fetch_ok(r, reason);
+  if (!result) fail(id, reason);
+  co_return result;
+}
+
+asio::awaitable<void> ConformanceKit::check_fetch_shape() {
+  const char* id = "fetch.shape";
+  auto result = co_await fetch_result(id, o_.subject, categories_);
+  if (!result) co_return;
+  if (!result->subject_known) {
+    fail(id,
+         "the test subject is not known to the adapter: pass --subject with a test person "
+         "your system knows");
+    co_return;
+  }
+  std::vector<std::string> missing;
+  std::size_t records = 0;
+  for (const auto& c : categories_) {
+    if (!result->categories.count(c)) {
+      missing.push_back(c);
+    } else {
+      records += result->categories[c].size();
+    }
+  }
+  if (!missing.empty()) {
+    fail(id, "requested categories missing from the answer: " + list(missing));
+  } else {
+    pass(id, std::to_string(records) + " records in " + std::to_string(categories_.size()) +
+                 " categories");
+  }
+}
+
+asio::awaitable<void> ConformanceKit::check_fetch_only_requested() {
+  const char* id = "fetch.only_requested";
+  auto subsets = category_subsets(categories_);
+  for (const auto& subset : subsets) {
+    auto result = co_await fetch_result(id, o_.subject, subset);
+    if (!result) co_return;
+    std::set<std::string> got, want(subset.begin(), subset.end());
+    for (const auto& [k, v] : result->categories) got.insert(k);
+    if (result->subject_known && got != want) {
+      fail(id, "asked for " + list(subset) + ", got " + keys_of(*result));
+      co_return;
+    }
+  }
+  pass(id);
+}
+
+asio::awaitable<void> ConformanceKit::check_fetch_unknown_subject() {
+  const char* id = "fetch.unknown_subject";
+  auto result = co_await fetch_result(id, o_.unknown_subject, categories_);
+  if (!result) co_return;
+  if (result->subject_known || !result->categories.empty()) {
+    fail(id, "expected {\"subject_known\": false, \"categories\": {}}, got data in " +
+                 keys_of(*result));
+  } else {
+    pass(id);
+  }
+}
+
+asio::awaitable<void> ConformanceKit::check_fetch_unknown_category() {
+  auto r =
+      co_await fetch(fetch_request(o_.subject, std::vector<std::string>(1, "no_such_category")));
+  expect_problem("fetch.unknown_category", r, 400, protocol::kUnknownCategory);
+}
+
+asio::awaitable<void> ConformanceKit::check_malformed_json() {
+  auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath),
+                         "{\"request_id\": \"x\", ");
+  expect_problem("errors.malformed_json", r, 400);
+}
+
+asio::awaitable<void> ConformanceKit::check_invalid_request() {
+  const char* id = "errors.invalid_request";
+  auto request = fetch_request(o_.subject, categories_);
+  json body = protocol::to_json(request);
+  body.erase("subject");
+  auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body.dump(),
+                         request.request_id);
+  if (auto why = not_problem(r, 400)) {
+    fail(id, *why);
+    co_return;
+  }
+  auto doc = json::parse(r->body);
+  bool named = false;
+  if (doc.contains("errors") && doc["errors"].is_array()) {
+    for (const auto& e : doc["errors"]) {
+      if (e.is_object() && e.value("pointer", "") == "/subject") named = true;
+    }
+  }
+  if (named) {
+    pass(id);
+  } else {
+    fail(id, "expected an errors entry with \"pointer\": \"/subject\"");
+  }
 }
 
 asio::awaitable<void> ConformanceKit::referral_checks() {
@@ -540,13 +636,9 @@ asio::awaitable<void> ConformanceKit::referral_checks() {
   }
 
   Referral other = referral;
-  other.content["text"] = "Silta conformance kit: different content under the same id.";
+  other.content["fields"]["concern"] = "TEST: different content under the same referral id.";
   auto conflict = co_await send(*client_, http::verb::put, target, protocol::to_json(other).dump());
-  if (auto why = not_problem(conflict, 409, protocol::kReferralConflict)) {
-    fail("deliver.conflict", *why);
-  } else {
-    pass("deliver.conflict");
-  }
+  expect_problem("deliver.conflict", conflict, 409, protocol::kReferralConflict);
 }
 
 asio::awaitable<void> ConformanceKit::load_check() {
@@ -558,13 +650,13 @@ asio::awaitable<void> ConformanceKit::load_check() {
   int next = 0, done = 0;
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
-  auto body = protocol::to_json(fetch_request(o_.subject, categories_)).dump();
   // One I/O thread: the workers share these counters without locks.
   auto worker = [&]() -> asio::awaitable<void> {
     while (next < total) {
       ++next;
+      auto request = fetch_request(o_.subject, categories_);  // each with its own request id
       const auto start = Clock::now();
-      auto r = co_await send(*client_, http::verb::post, std::string(protocol::kFetchPath), body);
+      auto r = co_await fetch(request);
       latencies_ms.push_back(
           std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       if (first_error.empty()) {
@@ -601,6 +693,12 @@ asio::awaitable<void> ConformanceKit::load_check() {
 }
 
 }  // namespace
+
+protocol::CatalogStamp default_catalog_stamp() {
+  protocol::CatalogStamp stamp;
+  for (auto c : catalog_categories()) stamp.categories.emplace_back(c);
+  return stamp;
+}
 
 ConformanceReport run_conformance(const ConformanceOptions& options) {
   ConformanceReport report;

@@ -344,4 +344,8 @@ asio::awaitable<Result<HealthReport>> FhirAdapter::health(Deadline deadline) {
   co_return report;
 }
 
+std::optional<bool> FhirAdapter::circuit_open() const {
+  return endpoint_->breaker().state() != CircuitState::kClosed;
+}
+
 }  // namespace silta::adapters

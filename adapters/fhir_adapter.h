@@ -29,6 +29,7 @@ class FhirAdapter final : public Adapter {
   boost::asio::awaitable<Result<DeliveryReceipt>> deliver(const Referral& referral,
                                                           Deadline deadline) override;
   boost::asio::awaitable<Result<HealthReport>> health(Deadline deadline) override;
+  std::optional<bool> circuit_open() const override;
 
  private:
   // The Patient resource of the identity code; a null json when there is none.

@@ -28,7 +28,9 @@ std::string summary(const json_check::Issues& issues) {
 
 }  // namespace
 
-HttpAdapter::HttpAdapter(std::shared_ptr<Endpoint> endpoint) : endpoint_(std::move(endpoint)) {}
+HttpAdapter::HttpAdapter(std::shared_ptr<Endpoint> endpoint,
+                         std::vector<std::pair<std::string, std::string>> headers)
+    : endpoint_(std::move(endpoint)), headers_(std::move(headers)) {}
 
 Error HttpAdapter::out_of_contract(std::string_view operation, const std::string& what) const {
   // The adapter's text may contain anything, an identity code included.
@@ -74,6 +76,7 @@ Error HttpAdapter::rejected(std::string_view operation, const HttpReply& reply) 
 asio::awaitable<Result<FetchResult>> HttpAdapter::fetch(const FetchRequest& request,
                                                         Deadline deadline) {
   HttpCall call;
+  call.headers = headers_;
   call.method = http::verb::post;
   call.target = std::string(protocol::kFetchPath);
   call.body = protocol::to_json(request).dump();
@@ -100,6 +103,7 @@ asio::awaitable<Result<FetchResult>> HttpAdapter::fetch(const FetchRequest& requ
 asio::awaitable<Result<DeliveryReceipt>> HttpAdapter::deliver(const Referral& referral,
                                                               Deadline deadline) {
   HttpCall call;
+  call.headers = headers_;
   call.method = http::verb::put;
   call.target = std::string(protocol::kReferralsPath) + referral.id;  // valid_id: URL-safe
   call.body = protocol::to_json(referral).dump();
@@ -121,6 +125,7 @@ asio::awaitable<Result<DeliveryReceipt>> HttpAdapter::deliver(const Referral& re
 
 asio::awaitable<Result<HealthReport>> HttpAdapter::health(Deadline deadline) {
   HttpCall call;
+  call.headers = headers_;
   call.target = std::string(protocol::kHealthPath);
   auto reply = co_await endpoint_->call("health", call, deadline);
   if (!reply) co_return reply.error();
@@ -131,6 +136,10 @@ asio::awaitable<Result<HealthReport>> HttpAdapter::health(Deadline deadline) {
   auto report = protocol::health_from_json(doc, issues);
   if (!report) co_return out_of_contract("health", summary(issues));
   co_return std::move(*report);
+}
+
+std::optional<bool> HttpAdapter::circuit_open() const {
+  return endpoint_->breaker().state() != CircuitState::kClosed;
 }
 
 }  // namespace silta::adapters

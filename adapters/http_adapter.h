@@ -12,13 +12,16 @@ namespace silta::adapters {
 
 class HttpAdapter final : public Adapter {
  public:
-  explicit HttpAdapter(std::shared_ptr<Endpoint> endpoint);
+  // `headers` go with every call: the catalog in force (protocol::catalog_headers).
+  HttpAdapter(std::shared_ptr<Endpoint> endpoint,
+              std::vector<std::pair<std::string, std::string>> headers = {});
 
   boost::asio::awaitable<Result<FetchResult>> fetch(const FetchRequest& request,
                                                     Deadline deadline) override;
   boost::asio::awaitable<Result<DeliveryReceipt>> deliver(const Referral& referral,
                                                           Deadline deadline) override;
   boost::asio::awaitable<Result<HealthReport>> health(Deadline deadline) override;
+  std::optional<bool> circuit_open() const override;
 
   Endpoint& endpoint() { return *endpoint_; }
 
@@ -27,6 +30,7 @@ class HttpAdapter final : public Adapter {
   Error rejected(std::string_view operation, const HttpReply& reply) const;
 
   std::shared_ptr<Endpoint> endpoint_;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 }  // namespace silta::adapters

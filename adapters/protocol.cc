@@ -46,6 +46,30 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
+std::vector<std::pair<std::string, std::string>> catalog_headers(const CatalogStamp& stamp) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!stamp.version.empty()) out.emplace_back(kCatalogVersionHeader, stamp.version);
+  if (!stamp.sha256.empty()) out.emplace_back(kCatalogSha256Header, stamp.sha256);
+  std::string list;
+  for (const auto& c : stamp.categories) list += (list.empty() ? "" : ", ") + c;
+  if (!list.empty()) out.emplace_back(kCatalogCategoriesHeader, list);
+  return out;
+}
+
+std::vector<std::string> categories_of_header(std::string_view value) {
+  std::vector<std::string> out;
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    auto item = value.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 namespace {
 
 // A required non-empty string that is an id.

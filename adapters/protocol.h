@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +24,22 @@ inline constexpr std::string_view kFetchPath = "/silta-adapter/v1/fetch";
 inline constexpr std::string_view kReferralsPath = "/silta-adapter/v1/referrals/";  // + {id}
 inline constexpr std::string_view kProblemTypePrefix = "urn:silta:problem:";
 inline constexpr std::string_view kProblemContentType = "application/problem+json";
+
+// The catalog in force, told to the adapter service on every call so that it need not hard-code
+// the category list or guess the catalog version (docs/adapter-protocol.md, "The catalog").
+inline constexpr std::string_view kCatalogVersionHeader = "Silta-Catalog-Version";
+inline constexpr std::string_view kCatalogSha256Header = "Silta-Catalog-Sha256";
+inline constexpr std::string_view kCatalogCategoriesHeader = "Silta-Catalog-Categories";
+
+struct CatalogStamp {
+  std::string version;                  // e.g. "2026.1"; empty: not sent
+  std::string sha256;                   // hex; empty: not sent
+  std::vector<std::string> categories;  // every category id of the catalog; empty: not sent
+};
+// The header fields of `stamp`; the categories comma-separated (an RFC 9110 list).
+std::vector<std::pair<std::string, std::string>> catalog_headers(const CatalogStamp& stamp);
+// The category ids of a Silta-Catalog-Categories value (split at commas, spaces trimmed).
+std::vector<std::string> categories_of_header(std::string_view value);
 
 // Problem types an adapter service answers with (besides the generic ones of its server).
 inline constexpr std::string_view kUnknownCategory = "unknown-category";    // 400

@@ -1,5 +1,7 @@
 #include "adapters/protocol_service.h"
 
+#include <algorithm>
+
 #include "adapters/categories.h"
 #include "adapters/protocol.h"
 
@@ -55,13 +57,19 @@ asio::awaitable<ServiceReply> ProtocolService::health() {
   co_return reply(h->ok ? 200 : 503, protocol::to_json(*h));
 }
 
-asio::awaitable<ServiceReply> ProtocolService::fetch(const json& body) {
+asio::awaitable<ServiceReply> ProtocolService::fetch(
+    const json& body, std::optional<std::vector<std::string>> catalog_categories) {
   json_check::Issues issues;
   auto request = protocol::fetch_request_from_json(body, issues);
   if (!request) co_return invalid(issues);
+  auto known = [&](const std::string& id) {
+    if (!catalog_categories) return is_catalog_category(id);
+    return std::find(catalog_categories->begin(), catalog_categories->end(), id) !=
+           catalog_categories->end();
+  };
   json_check::Issues unknown;
   for (std::size_t i = 0; i < request->categories.size(); ++i) {
-    if (!is_catalog_category(request->categories[i])) {
+    if (!known(request->categories[i])) {
       unknown.add(json_check::child_pointer("/categories", i), "not a catalog category id");
     }
   }

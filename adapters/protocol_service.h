@@ -4,8 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -28,8 +30,11 @@ class ProtocolService {
   ServiceReply versions() const;
   // GET /silta-adapter/v1/health
   boost::asio::awaitable<ServiceReply> health();
-  // POST /silta-adapter/v1/fetch
-  boost::asio::awaitable<ServiceReply> fetch(const nlohmann::json& body);
+  // POST /silta-adapter/v1/fetch. `catalog_categories`: the Silta-Catalog-Categories header's
+  // ids when the caller sent it (the gateway does); else the built-in list (categories.h).
+  boost::asio::awaitable<ServiceReply> fetch(
+      const nlohmann::json& body,
+      std::optional<std::vector<std::string>> catalog_categories = std::nullopt);
   // PUT /silta-adapter/v1/referrals/{id}
   boost::asio::awaitable<ServiceReply> deliver(std::string_view referral_id,
                                                const nlohmann::json& body);

@@ -24,7 +24,15 @@ Result<std::string> read_file(const fs::path& path) {
   return ss.str();
 }
 
-Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
+namespace {
+
+struct Owner {
+  uid_t uid;
+  gid_t gid;
+};
+
+Status write_atomic(const fs::path& path, std::string_view content, unsigned mode,
+                    const Owner* owner) {
   fs::path tmp = path;
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -34,6 +42,14 @@ Status write_file_atomic(const fs::path& path, std::string_view content, unsigne
   }
   // open() applies the umask; make the mode exact.
   ::fchmod(fd, mode);
+  if (owner != nullptr && ::fchown(fd, owner->uid, owner->gid) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return make_error(ErrorCode::kPermissionDenied, "cannot give " + tmp.string() +
+                                                        " the owner of " + path.string() + ": " +
+                                                        std::strerror(err));
+  }
   std::size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -57,6 +73,22 @@ Status write_file_atomic(const fs::path& path, std::string_view content, unsigne
   fs::rename(tmp, path, ec);
   if (ec) return make_error(ErrorCode::kUnavailable, "cannot rename to " + path.string());
   return {};
+}
+
+}  // namespace
+
+Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
+  return write_atomic(path, content, mode, nullptr);
+}
+
+Status replace_file_atomic(const fs::path& path, std::string_view content) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return make_error(ErrorCode::kNotFound,
+                      "cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  Owner owner{st.st_uid, st.st_gid};
+  return write_atomic(path, content, static_cast<unsigned>(st.st_mode & 07777), &owner);
 }
 
 Status write_secret_file(const fs::path& path, std::string_view content) {

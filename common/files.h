@@ -15,6 +15,10 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
                          unsigned mode = 0644);
 
+// As write_file_atomic, with the mode, owner and group of the file it replaces, so that the
+// account of a service that reads it (e.g. the gateway's registry) still can.
+Status replace_file_atomic(const std::filesystem::path& path, std::string_view content);
+
 // A secret (private key, pseudonym key, encryption key) is written with mode 0600 and must be
 // refused when group or others can read it.
 Status write_secret_file(const std::filesystem::path& path, std::string_view content);

@@ -15,6 +15,7 @@
 #include "common/thread_name.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
+#include "gateway/health.h"
 #include "gateway/logging.h"
 
 namespace silta::gateway {
@@ -106,6 +107,11 @@ void describe_app_metrics(Metrics& m) {
              "referrals.metrics_interval_ms). state=\"dead\" are dead letters.");
   m.describe("silta_referrals_overdue", "gauge",
              "Referrals with a statutory deadline passed and not met, by recipient agency.");
+  m.describe("silta_referrals_due_soon", "gauge",
+             "Referrals with a statutory deadline unmet within 24 hours or passed, by recipient "
+             "agency.");
+  m.describe("silta_break_glass_reviews_overdue", "gauge",
+             "Break-glass review items still open after their due date (all instances).");
   m.describe("silta_reloads_total", "counter",
              "Reloads that took effect, by what (tls, registry, catalog).");
   m.describe("silta_reload_failures_total", "counter",
@@ -119,9 +125,11 @@ void describe_app_metrics(Metrics& m) {
 }
 
 adapters::BuildOptions adapter_build_options(const Config& config,
-                                             boost::asio::any_io_executor executor) {
+                                             boost::asio::any_io_executor executor,
+                                             adapters::protocol::CatalogStamp catalog) {
   adapters::BuildOptions build;
   build.executor = std::move(executor);
+  build.catalog = std::move(catalog);
   build.ca = config.tls.client_ca;
   build.certificate = config.tls.certificate;
   build.private_key = config.tls.private_key;
@@ -137,6 +145,12 @@ adapters::BuildOptions adapter_build_options(const Config& config,
 
 }  // namespace
 
+adapters::protocol::CatalogStamp catalog_stamp(const policy::Catalog& catalog) {
+  adapters::protocol::CatalogStamp stamp{catalog.version, catalog.sha256, {}};
+  for (const auto& c : catalog.categories) stamp.categories.push_back(c.id);
+  return stamp;
+}
+
 App::App(const Config& config, AppOptions app_options) : config_(config) {
   ensure_file_descriptor_limit(config_.limits.max_connections);
   prepare_data_dir(config_.data_dir);
@@ -149,7 +163,8 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   open_store();
   open_audit_log(app_options);
   adapters_ = adapters::AdapterSet::build(
-      config_.adapters, adapter_build_options(config_, server_->io_context().get_executor()));
+      config_.adapters, adapter_build_options(config_, server_->io_context().get_executor(),
+                                         catalog_stamp(*engine_->catalog())));
   wire_services();
   install_server_hooks();
   tls_fingerprint_ = fingerprint(tls_files(config_.tls));
@@ -221,6 +236,12 @@ void App::wire_services() {
   services_.adapters = &adapters_;
   services_.metrics = metrics_.get();
   services_.indexer = indexer_.get();
+  health_ = std::make_unique<Health>(*audit_, adapters_);
+  health_->register_metrics(*metrics_);
+  record_certificate_expiry(*metrics_, config_.tls);
+  services_.store_probed = [h = health_.get()](bool ok, const std::string& error) {
+    h->store_probed(ok, error);
+  };
 
   // The worker's id names this process in delivery leases.
   referral_worker_ = std::make_unique<ReferralWorker>(
@@ -229,8 +250,7 @@ void App::wire_services() {
 }
 
 void App::install_server_hooks() {
-  audit::AuditLog* log = audit_.get();
-  server_->set_ready_check([log] { return !log->failure().has_value(); });
+  server_->set_ready_check([health = health_.get()] { return health->check(); });
   server_->set_auth_failure_hook([this](const AuthFailure& f) {
     if (f.reason != "forbidden_role") {
       // Not (yet) a registered agency: summarised, so that refusals cannot fill the log.
@@ -301,6 +321,7 @@ void App::reload_tls() {
   for (const auto& w : warnings) logging::warn("config_warning", {{"warning", w}});
   tls_fingerprint_ = fp;
   record_crls();
+  record_certificate_expiry(*metrics_, config_.tls);
   reloaded("tls");
 }
 

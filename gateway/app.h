@@ -13,6 +13,7 @@
 
 #include "gateway/auth_failures.h"
 #include "gateway/config.h"
+#include "gateway/health.h"
 #include "gateway/http/server.h"
 #include "gateway/http/tls.h"
 #include "gateway/referral_worker.h"
@@ -24,6 +25,9 @@ namespace silta::gateway {
 struct AppOptions {
   audit::FileSystem* audit_file_system = nullptr;  // null: the real POSIX one
 };
+
+// What adapter services are told of the catalog on every call (docs/adapter-protocol.md).
+adapters::protocol::CatalogStamp catalog_stamp(const policy::Catalog& catalog);
 
 class App {
  public:
@@ -91,6 +95,7 @@ class App {
   bool reload_stopping_ = false;
   std::thread reloader_;
   std::unique_ptr<ReferralWorker> referral_worker_;
+  std::unique_ptr<Health> health_;
 };
 
 }  // namespace silta::gateway

@@ -187,10 +187,13 @@ void parse_data(Object& root, const fs::path& base_dir, Config& c) {
   } else {
     c.store = store::default_store_config(c.data_dir);
   }
+  // Adapters without their own timeout_ms take exchange.adapter_timeout_ms (parsed before).
+  c.adapters.default_timeout = c.exchange.adapter_timeout;
   if (const auto* a = root.any("adapters")) {
     std::set<std::string> known;
     for (const auto& agency : c.registry.agencies()) known.insert(agency.id);
-    c.adapters = adapters::parse_adapters_config(*a, base_dir, "/adapters", known, issues);
+    c.adapters = adapters::parse_adapters_config(*a, base_dir, "/adapters", known,
+                                                 c.exchange.adapter_timeout, issues);
   }
 }
 
@@ -202,13 +205,14 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
   Object root(issues, doc, "");
   if (!root.valid()) return c;
   parse_transport(root, base_dir, c);
-  parse_data(root, base_dir, c);
   section(root, "exchange", Need::kOptional, [&](Object& o) { parse_exchange(o, c.exchange); });
+  parse_data(root, base_dir, c);
   section(root, "referrals", Need::kOptional, [&](Object& o) { parse_referrals(o, c.referrals); });
-  if (c.referrals.lease <= c.exchange.adapter_timeout) {
+  if (c.referrals.lease <= c.adapters.longest_timeout()) {
     issues.add("/referrals/lease_ms",
-               "expected more than exchange.adapter_timeout_ms, so that a delivery still "
-               "waiting for the agency system is not claimed by another worker");
+               "expected more than every adapter's timeout (timeout_ms, else "
+               "exchange.adapter_timeout_ms), so that a delivery still waiting for the agency "
+               "system is not claimed by another worker");
   }
   section(root, "log", Need::kOptional, [&](Object& o) { parse_log(o, c.log); });
   section(root, "reload", Need::kOptional, [&](Object& o) {
@@ -224,18 +228,8 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
 }
 
 Registry load_registry_file(const fs::path& file, json_check::Issues& issues) {
-  auto text = read_file(file);
-  if (!text) {
-    issues.add("/registry", text.error().message);
-    return {};
-  }
-  auto doc = nlohmann::json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) {
-    issues.add("/registry", file.string() + " is not valid JSON");
-    return {};
-  }
   json_check::Issues reg_issues;
-  Registry registry = parse_registry(doc, reg_issues);
+  Registry registry = read_registry(file, reg_issues);
   for (const auto& i : reg_issues.list()) {
     issues.add("/registry",
                file.filename().string() + " " + (i.path.empty() ? "/" : i.path) + ": " + i.message);

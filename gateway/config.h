@@ -77,7 +77,9 @@ struct LogConfig {
 
 // How the API behaves (the "exchange" section).
 struct ExchangeConfig {
-  Millis adapter_timeout{10'000};  // an agency system's answer to a fetch or a delivery
+  // The time budget of a call to an agency system whose adapter sets no timeout_ms
+  // (AdaptersConfig::timeout_of is the rule).
+  Millis adapter_timeout{5'000};
   // Idempotency-Key records are kept this long; a retry after that is a new request.
   std::chrono::hours idempotency_ttl{24};
   // The longest embargo a police crime-investigation disclosure may put on the subject's own
@@ -90,7 +92,7 @@ struct ReferralsConfig {
   bool worker = true;               // run a delivery worker in this instance
   Millis poll_interval{1'000};      // how often the worker looks for due deliveries when idle
   std::size_t batch = 32;           // deliveries claimed (and in flight) at a time
-  Millis lease{60'000};             // a claim's lease; longer than exchange.adapter_timeout_ms
+  Millis lease{60'000};             // a claim's lease; longer than every adapter's timeout
   int max_attempts = 24;            // then the referral is dead (dead letter)
   Millis backoff_initial{2'000};    // the first retry's delay, doubled per attempt...
   Millis backoff_max{3'600'000};    // ...up to this; each delay is jittered to 50-100 %

@@ -142,7 +142,7 @@ asio::awaitable<void> ReferralWorker::deliver(store::Referral r) {
     d.urgent = payload->urgent;
     d.sent_at = r.created_at;
     d.content = {{"fields", payload->fields}, {"data", payload->data}};
-    auto deadline = adapters::Clock::now() + s_.config->exchange.adapter_timeout;
+    auto deadline = adapters::Clock::now() + s_.config->adapters.timeout_of(r.recipient_agency);
     receipt = co_await s_.adapters->deliver(d, deadline);
   }
   const SysTime at = now_utc();
@@ -203,40 +203,86 @@ asio::awaitable<void> ReferralWorker::deliver(store::Referral r) {
   }
 }
 
+namespace {
+
+// What the metrics refresh reads from the store in one call on the store executor.
+struct StoreCounts {
+  std::vector<std::pair<std::string, std::int64_t>> overdue, due_soon;
+  std::vector<std::pair<store::ReferralState, std::int64_t>> states;
+  std::int64_t break_glass_overdue = 0;
+};
+
+// Open break-glass review items past their due date; counting stops at `cap` (an alert needs
+// "some", and a scrape must stay cheap).
+Result<std::int64_t> count_overdue_reviews(store::Store& st, SysTime now, std::size_t cap) {
+  store::BreakGlassQuery q;
+  q.which = store::BreakGlassQuery::Which::kOpen;
+  q.overdue_at = now;
+  q.limit = 500;
+  std::int64_t n = 0;
+  do {
+    auto page = st.list_break_glass_reviews(q);
+    if (!page) return page.error();
+    n += static_cast<std::int64_t>(page->items.size());
+    q.cursor = page->next_cursor;
+  } while (!q.cursor.empty() && static_cast<std::size_t>(n) < cap);
+  return n;
+}
+
+Result<StoreCounts> read_counts(store::Store& st) {
+  const SysTime now = now_utc();
+  StoreCounts c;
+  auto overdue = st.count_overdue_by_recipient(now);
+  if (!overdue) return overdue.error();
+  c.overdue = std::move(*overdue);
+  auto due_soon = st.count_overdue_by_recipient(now + std::chrono::hours(24));
+  if (!due_soon) return due_soon.error();
+  c.due_soon = std::move(*due_soon);
+  auto states = st.count_referrals_by_state();
+  if (!states) return states.error();
+  c.states = std::move(*states);
+  auto reviews = count_overdue_reviews(st, now, 10'000);
+  if (!reviews) return reviews.error();
+  c.break_glass_overdue = *reviews;
+  return c;
+}
+
+}  // namespace
+
+// Sets `family`{recipient} from `counts`, and to 0 for recipients counted before and not now.
+void ReferralWorker::set_by_recipient(
+    const char* family, const std::vector<std::pair<std::string, std::int64_t>>& counts) {
+  std::set<std::string> seen;
+  for (const auto& [recipient, n] : counts) {
+    s_.metrics->set(family, {{"recipient", recipient}}, double(n));
+    seen.insert(recipient);
+    recipients_seen_.insert(recipient);
+  }
+  for (const auto& recipient : recipients_seen_) {
+    if (!seen.count(recipient)) s_.metrics->set(family, {{"recipient", recipient}}, 0);
+  }
+}
+
+// The store's gauges, and the store probe of /ready: every referrals.metrics_interval.
 asio::awaitable<void> ReferralWorker::refresh_metrics() {
-  auto count = [](store::Store& st)
-      -> Result<std::pair<std::vector<std::pair<std::string, std::int64_t>>,
-                          std::vector<std::pair<store::ReferralState, std::int64_t>>>> {
-    auto overdue = st.count_overdue_by_recipient(now_utc());
-    if (!overdue) return overdue.error();
-    auto states = st.count_referrals_by_state();
-    if (!states) return states.error();
-    return std::make_pair(std::move(*overdue), std::move(*states));
-  };
-  auto counts = co_await on_store(s_, std::move(count));
+  auto counts = co_await on_store(s_, &read_counts);
+  if (s_.store_probed) s_.store_probed(counts.ok(), counts ? "" : counts.error().message);
   if (!counts) {
     logging::warn("referral_metrics_failed", {{"error", counts.error().message}});
     co_return;
   }
-  std::set<std::string> seen;
-  for (const auto& [recipient, n] : counts->first) {
-    s_.metrics->set("silta_referrals_overdue", {{"recipient", recipient}}, double(n));
-    seen.insert(recipient);
-    overdue_recipients_.insert(recipient);
-  }
-  for (const auto& recipient : overdue_recipients_) {
-    if (!seen.count(recipient))
-      s_.metrics->set("silta_referrals_overdue", {{"recipient", recipient}}, 0);
-  }
+  set_by_recipient("silta_referrals_overdue", counts->overdue);
+  set_by_recipient("silta_referrals_due_soon", counts->due_soon);
   for (auto state : {store::ReferralState::kReceived, store::ReferralState::kDelivered,
                      store::ReferralState::kAcknowledged, store::ReferralState::kDecided,
                      store::ReferralState::kDead}) {
     double n = 0;
-    for (const auto& [st, c] : counts->second) {
+    for (const auto& [st, c] : counts->states) {
       if (st == state) n = double(c);
     }
     s_.metrics->set("silta_referrals", {{"state", store::referral_state_name(state)}}, n);
   }
+  s_.metrics->set("silta_break_glass_reviews_overdue", {}, double(counts->break_glass_overdue));
 }
 
 }  // namespace silta::gateway

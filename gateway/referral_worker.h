@@ -52,7 +52,9 @@ class ReferralWorker {
   boost::asio::steady_timer timer_;
   bool wake_pending_ = false;  // on io_ only
   std::atomic<bool> stopping_{false};
-  std::set<std::string> overdue_recipients_;  // gauges set so far, to reset them to 0
+  void set_by_recipient(const char* family,
+                        const std::vector<std::pair<std::string, std::int64_t>>& counts);
+  std::set<std::string> recipients_seen_;  // gauges set so far, to reset them to 0
 };
 
 }  // namespace silta::gateway

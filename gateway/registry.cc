@@ -1,6 +1,7 @@
 #include "gateway/registry.h"
 
 #include "common/codec.h"
+#include "common/files.h"
 
 namespace silta::gateway {
 
@@ -158,6 +159,7 @@ Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
   a.name = o.string("name", Need::kRequired).value_or("");
   a.authority = o.boolean("authority", Need::kRequired).value_or(false);
   a.enabled = o.boolean_or("enabled", true);
+  a.receives_referrals = o.boolean_or("receives_referrals", true);
   a.business_id = o.string("business_id", Need::kRequired).value_or("");
   if (o.has("business_id") && !valid_business_id(a.business_id)) {
     o.issues().add(o.path_of("business_id"),
@@ -186,6 +188,39 @@ Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
   }
   root.no_other_keys();
   return Registry(std::move(agencies));
+}
+
+Registry read_registry(const std::filesystem::path& file, json_check::Issues& issues) {
+  auto text = read_file(file);
+  if (!text) {
+    issues.add("", text.error().message);
+    return {};
+  }
+  auto doc = nlohmann::json::parse(*text, nullptr, false);
+  if (doc.is_discarded()) {
+    issues.add("", file.string() + " is not valid JSON");
+    return {};
+  }
+  return parse_registry(doc, issues);
+}
+
+nlohmann::json registry_to_json(const Registry& registry) {
+  auto agencies = nlohmann::json::array();
+  for (const auto& a : registry.agencies()) {
+    nlohmann::json roles = nlohmann::json::array();
+    for (Role r : a.roles) roles.push_back(role_name(r));
+    nlohmann::json j = {{"id", a.id},
+                        {"name", a.name},
+                        {"authority", a.authority},
+                        {"business_id", a.business_id},
+                        {"roles", roles},
+                        {"spki_sha256", a.spki_sha256}};
+    if (!a.kind.empty()) j["kind"] = a.kind;
+    if (!a.enabled) j["enabled"] = false;
+    if (!a.receives_referrals) j["receives_referrals"] = false;
+    agencies.push_back(std::move(j));
+  }
+  return {{"agencies", agencies}};
 }
 
 }  // namespace silta::gateway

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct Agency {
   std::set<Role> roles;
   std::vector<std::string> spki_sha256;  // base64 SHA-256 of the DER SubjectPublicKeyInfo
   bool enabled = true;
+  // false: the agency's system takes no referrals (e.g. a school): referrals to it are refused
+  // at intake, and its adapter need not serve the referral endpoint (docs/adapter-protocol.md).
+  bool receives_referrals = true;
 
   bool has_role(Role r) const { return roles.count(r) != 0; }
 };
@@ -74,5 +78,12 @@ class Registry {
 // Parses {"agencies": [...]}; reports every problem into `issues` (paths relative to the
 // registry document).
 Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues);
+
+// Reads a registry file and parses it: a file that cannot be read or is not JSON is one issue at
+// "", otherwise as parse_registry. The result is meaningful only when no issue was added.
+Registry read_registry(const std::filesystem::path& file, json_check::Issues& issues);
+
+// The registry document of `registry` (the inverse of parse_registry), for writing it back.
+nlohmann::json registry_to_json(const Registry& registry);
 
 }  // namespace silta::gateway

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +72,8 @@ struct Services {
   Metrics* metrics = nullptr;
   AuditIndexer* indexer = nullptr;
   ReferralWorker* referral_worker = nullptr;  // woken when a referral is accepted
+  // Told the outcome of the periodic store probe (the readiness of /ready), when set.
+  std::function<void(bool ok, const std::string& error)> store_probed;
 
   const policy::Catalog& catalog() const { return *engine->catalog(); }
 };

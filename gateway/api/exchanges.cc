@@ -188,7 +188,7 @@ asio::awaitable<Response> pull(const Services& s, RequestContext& ctx, Decided x
   req.categories = granted(x.decision);
   req.bases = bases_of(x.decision);
   req.audit_seq = x.decision_seq;
-  auto deadline = adapters::Clock::now() + s.config->exchange.adapter_timeout;
+  auto deadline = adapters::Clock::now() + s.config->adapters.timeout_of(x.in.target);
   auto fetched = co_await s.adapters->fetch(req, deadline);
   if (!fetched) {
     s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
@@ -242,7 +242,7 @@ asio::awaitable<Response> push(const Services& s, RequestContext& ctx, Decided x
   delivery.urgent = x.decision.break_glass;
   delivery.sent_at = now_utc();
   delivery.content = {{"purpose", x.in.purpose}, {"bases", bases}, {"data", data}};
-  auto deadline = adapters::Clock::now() + s.config->exchange.adapter_timeout;
+  auto deadline = adapters::Clock::now() + s.config->adapters.timeout_of(x.in.target);
   auto receipt = co_await s.adapters->deliver(delivery, deadline);
   if (!receipt) {
     s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});

@@ -53,7 +53,7 @@ Response answer_from(const store::IdempotencyRecord& record, const std::string& 
 // its answer over the reservation. A second request with the key meanwhile gets 409
 // idempotency-key-in-progress, so the same exchange never runs twice at once, also across instances
 // sharing a PostgreSQL store. A 5xx answer releases the key (a retry should try again); a
-// reservation whose instance died expires after max(60 s, 4 × exchange.adapter_timeout).
+// reservation whose instance died expires after max(60 s, 4 × the longest adapter timeout).
 Handler idempotent(const Services& services, Handler inner) {
   const Services* s = &services;
   return [s, inner = std::move(inner)](RequestContext& ctx) -> asio::awaitable<Response> {
@@ -72,7 +72,7 @@ Handler idempotent(const Services& services, Handler inner) {
     const std::string agency = ctx.agency.id;
     // One durable statement both reserves a new key and returns what a live key holds.
     const auto pending_ttl = std::max<std::chrono::microseconds>(
-        std::chrono::seconds(60), 4 * s->config->exchange.adapter_timeout);
+        std::chrono::seconds(60), 4 * s->config->adapters.longest_timeout());
     const std::string token = new_id("pending-");
     store::IdempotencyRecord reservation{agency, key, hash, 0, token, "", now, now + pending_ttl};
     auto reserve = [reservation](store::Store& st) { return st.save_idempotency(reservation); };

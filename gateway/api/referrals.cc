@@ -95,7 +95,11 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   const auto& catalog = s.catalog();
   json_check::Issues issues;
   auto in = parse_referral(ctx.body, ctx.agency, s.config->registry, catalog, issues);
-  if (in.recipient_agency != nullptr && s.adapters->find(in.recipient) == nullptr) {
+  if (in.recipient_agency != nullptr && !in.recipient_agency->receives_referrals) {
+    issues.add("/recipient", "\"" + in.recipient +
+                                 "\" receives no referrals (the registry says so); send it to "
+                                 "the agency that handles them");
+  } else if (in.recipient_agency != nullptr && s.adapters->find(in.recipient) == nullptr) {
     issues.add("/recipient", "no agency system of \"" + in.recipient +
                                  "\" is connected to this gateway; referrals to it cannot be "
                                  "delivered");

@@ -13,6 +13,7 @@
 #include "adapters/protocol.h"
 #include "adapters/protocol_service.h"
 #include "common/files.h"
+#include "gateway/app.h"
 #include "gateway/cli/commands.h"
 #include "gateway/http/server.h"
 #include "gateway/http/tls.h"
@@ -80,7 +81,12 @@ void add_protocol_routes(gateway::Router& router, std::shared_ptr<ProtocolServic
              });
   router.add(verb::post, std::string(adapters::protocol::kFetchPath), callers,
              [service](RequestContext& ctx) -> asio::awaitable<Response> {
-               co_return to_response(co_await service->fetch(ctx.body));
+               std::optional<std::vector<std::string>> categories;
+               auto header = ctx.request.find(adapters::protocol::kCatalogCategoriesHeader);
+               if (header != ctx.request.end()) {
+                 categories = adapters::protocol::categories_of_header(header->value());
+               }
+               co_return to_response(co_await service->fetch(ctx.body, std::move(categories)));
              });
   router.add(verb::put, std::string(adapters::protocol::kReferralsPath) + "{id}", callers,
              [service](RequestContext& ctx) -> asio::awaitable<Response> {
@@ -177,6 +183,8 @@ void add_check(CLI::App& adapter) {
   auto max_p95 = std::make_shared<long>(o->max_p95.count());
   auto timeout = std::make_shared<long>(o->timeout.count());
   auto no_deliver = std::make_shared<bool>(false);
+  auto registry_file = std::make_shared<std::string>();
+  auto catalog_dir = std::make_shared<std::string>();
   auto* cmd = adapter.add_subcommand(
       "check",
       "Run the conformance kit against an adapter service: pass or fail per check, with the "
@@ -195,8 +203,22 @@ void add_check(CLI::App& adapter) {
                   "Identity code of a test person your system knows (default: the demo's)");
   cmd->add_option("--unknown-subject", o->unknown_subject,
                   "Identity code your system does not know");
+  cmd->add_option("--other-cert", o->other_certificate,
+                  "A federation client certificate that is not the gateway's (e.g. an agency's): "
+                  "the adapter must refuse it")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--other-key", o->other_private_key, "Its private key")->check(CLI::ExistingFile);
   cmd->add_flag("--no-deliver", *no_deliver,
                 "Skip the referral checks (they create test referrals in the system)");
+  auto* registry = cmd->add_option(
+      "--registry", *registry_file,
+      "The gateway's registry: an agency with \"receives_referrals\": false is not asked to "
+      "take referrals");
+  registry->check(CLI::ExistingFile);
+  cmd->add_option("--catalog", *catalog_dir,
+                  "The catalog in force (a directory such as policy/catalogs/fi): its version "
+                  "and categories go with every call, as the gateway sends them")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--requests", o->load_requests, "Fetches in the load check")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
@@ -214,6 +236,31 @@ void add_check(CLI::App& adapter) {
     options.max_p95 = adapters::Millis(*max_p95);
     options.timeout = adapters::Millis(*timeout);
     options.deliver = !*no_deliver;
+    if ((options.other_certificate.empty()) != (options.other_private_key.empty())) {
+      std::cerr << "silta adapter check: --other-cert and --other-key go together\n";
+      throw CLI::RuntimeError(kBadInput);
+    }
+    if (!registry_file->empty()) {
+      json_check::Issues issues;
+      auto registry = gateway::read_registry(*registry_file, issues);
+      if (!issues.empty()) {
+        std::cerr << "silta adapter check: " << *registry_file << " is not a valid registry:\n"
+                  << issues.format(*registry_file + " ");
+        throw CLI::RuntimeError(kBadInput);
+      }
+      for (const auto& a : registry.agencies()) {
+        if (!a.receives_referrals) options.agencies_without_referrals.insert(a.id);
+      }
+    }
+    if (!catalog_dir->empty()) {
+      auto load = policy::load_catalog(*catalog_dir);
+      if (!load.catalog) {
+        std::cerr << "silta adapter check: the catalog in " << *catalog_dir << " is not valid:\n"
+                  << policy::format_problems(load.problems);
+        throw CLI::RuntimeError(kBadInput);
+      }
+      options.catalog = gateway::catalog_stamp(*load.catalog);
+    }
     auto report = adapters::run_conformance(options);
     std::cout << report.format();
     if (!report.passed()) throw CLI::RuntimeError(kFailed);

@@ -531,6 +531,12 @@ std::string Server::identify(TlsStream& stream, const AuthFailure& peer) {
   X509* cert = SSL_get0_peer_certificate(stream.native_handle());
   const std::string pin = spki_pin(cert);
   const Agency* agency = config_.registry.find_by_pin(pin);
+  if (agency != nullptr) {
+    if (auto t = certificate_not_after(cert)) {
+      metrics_->set("silta_agency_certificate_expiry_timestamp_seconds", {{"agency", agency->id}},
+                    *t);
+    }
+  }
   if (agency == nullptr || !agency->enabled) {
     AuthFailure failure = peer;
     failure.reason = agency == nullptr ? "unregistered" : "disabled";
@@ -897,11 +903,14 @@ Response Server::admin_response(const Request& req) {
       return Response::from_problem(
           problem(503, "not-ready", "Not ready", "The gateway is shutting down."));
     }
-    if (ready_check_ && !ready_check_()) {
-      return Response::from_problem(
-          problem(503, "not-ready", "Not ready", "A dependency of the gateway is not ready."));
+    Readiness r = ready_check_ ? ready_check_() : Readiness{};
+    if (!r.ready) {
+      auto p = problem(503, "not-ready", "Not ready", "Not ready: " + r.reason + ".");
+      p.extensions = {{"checks", r.checks}};
+      return Response::from_problem(p);
     }
-    return Response::json(200, {{"status", "ready"}});
+    return Response::json(200,
+                          {{"status", r.degraded ? "degraded" : "ready"}, {"checks", r.checks}});
   }
   if (path == "/metrics") {
     Response r;

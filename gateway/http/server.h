@@ -27,6 +27,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <nlohmann/json.hpp>
 
 #include "gateway/config.h"
 #include "gateway/http/admission.h"
@@ -53,6 +54,14 @@ struct AuthFailure {
 // lower. App calls it first thing at start.
 inline constexpr std::size_t kSpareFileDescriptors = 256;
 void ensure_file_descriptor_limit(std::size_t max_connections);
+// What /ready answers (gateway/health.h decides): 503 problem+json `not-ready` with `reason`
+// when not ready, else 200 with status "ready" or "degraded"; both carry `checks`.
+struct Readiness {
+  bool ready = true;
+  bool degraded = false;
+  std::string reason;
+  nlohmann::json checks = nlohmann::json::object();
+};
 
 class Server {
  public:
@@ -86,8 +95,8 @@ class Server {
   // keep theirs. Session tickets stay valid across it.
   void replace_tls_context(std::shared_ptr<boost::asio::ssl::context> tls);
 
-  // Extra readiness condition for /ready (e.g. the audit log accepts appends).
-  void set_ready_check(std::function<bool()> check) { ready_check_ = std::move(check); }
+  // What /ready reports besides shutting down (the audit log, the store, the adapters).
+  void set_ready_check(std::function<Readiness()> check) { ready_check_ = std::move(check); }
   void set_auth_failure_hook(std::function<void(const AuthFailure&)> hook) {
     auth_failure_hook_ = std::move(hook);
   }
@@ -176,7 +185,7 @@ class Server {
   boost::asio::ip::tcp::acceptor admin_acceptor_;
   std::uint16_t port_ = 0;
   std::uint16_t admin_port_ = 0;
-  std::function<bool()> ready_check_;
+  std::function<Readiness()> ready_check_;
   std::function<void(const AuthFailure&)> auth_failure_hook_;
 
   std::atomic<bool> draining_{false};

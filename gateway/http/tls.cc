@@ -20,12 +20,24 @@ namespace ssl = boost::asio::ssl;
 
 std::string spki_pin(X509* cert) {
   if (cert == nullptr) return {};
+  return spki_pin_of_key(X509_get0_pubkey(cert));
+}
+
+std::string spki_pin_of_key(const EVP_PKEY* key) {
+  if (key == nullptr) return {};
   unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
+  int len = i2d_PUBKEY(key, &der);
   if (len <= 0) return {};
   auto digest = sha256(std::span<const std::uint8_t>(der, static_cast<std::size_t>(len)));
   OPENSSL_free(der);
   return to_base64(digest);
+}
+
+std::optional<double> certificate_not_after(const X509* cert) {
+  if (cert == nullptr) return std::nullopt;
+  struct tm t = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &t) != 1) return std::nullopt;
+  return static_cast<double>(timegm(&t));
 }
 
 namespace {

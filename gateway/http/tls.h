@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ namespace silta::gateway {
 
 // Base64 SHA-256 of the certificate's DER SubjectPublicKeyInfo (the HPKP / curl pin form).
 std::string spki_pin(X509* cert);
+// The same pin of a public key (e.g. a certificate signing request's).
+std::string spki_pin_of_key(const EVP_PKEY* key);
+// The certificate's notAfter as Unix time (metrics of certificate expiry).
+std::optional<double> certificate_not_after(const X509* cert);
 
 // Builds the server context; throws std::runtime_error with a clear message (start-up only).
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const TlsConfig& tls);

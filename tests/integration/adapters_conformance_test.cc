@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <mutex>
 #include <set>
 
 #include "adapters/categories.h"
@@ -23,14 +24,21 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kAllChecks = {
-    "tls.host_name",          "tls.client_certificate_required",
-    "version.discovery",      "version.unsupported",
-    "health.shape",           "fetch.shape",
-    "fetch.only_requested",   "fetch.unknown_subject",
-    "fetch.unknown_category", "errors.malformed_json",
-    "errors.invalid_request", "deliver.idempotent",
-    "deliver.conflict",       "latency.small_load"};
+const std::vector<std::string> kAllChecks = {"tls.host_name",
+                                             "tls.client_certificate_required",
+                                             "tls.other_client_refused",
+                                             "version.discovery",
+                                             "version.unsupported",
+                                             "health.shape",
+                                             "fetch.shape",
+                                             "fetch.only_requested",
+                                             "fetch.unknown_subject",
+                                             "fetch.unknown_category",
+                                             "errors.malformed_json",
+                                             "errors.invalid_request",
+                                             "deliver.idempotent",
+                                             "deliver.conflict",
+                                             "latency.small_load"};
 
 std::vector<std::string> check_command(const std::string& url) {
   auto certs = certs_dir();
@@ -45,6 +53,10 @@ std::vector<std::string> check_command(const std::string& url) {
           (certs / "gateway.pem").string(),
           "--key",
           (certs / "gateway.key").string(),
+          "--other-cert",
+          (certs / "soite-lastensuojelu.pem").string(),
+          "--other-key",
+          (certs / "soite-lastensuojelu.key").string(),
           "--requests",
           "60"};
 }
@@ -56,6 +68,8 @@ ConformanceOptions options(const std::string& url) {
   o.ca = certs / "root-ca.pem";
   o.certificate = certs / "gateway.pem";
   o.private_key = certs / "gateway.key";
+  o.other_certificate = certs / "soite-lastensuojelu.pem";
+  o.other_private_key = certs / "soite-lastensuojelu.key";
   o.load_requests = 40;
   return o;
 }
@@ -77,13 +91,19 @@ struct Faults {
   bool no_error_list = false;   // 400 without the errors array
   bool not_idempotent = false;  // a new receipt for every delivery
   bool version_404_as_html = false;
+  bool serves_any_client = false;  // any federation certificate, not only the gateway's
 };
 
 // The demo adapter behind the protocol service, with the given faults on top.
 TestHandler adapter_service(Faults faults) {
   auto service = std::make_shared<ProtocolService>(DemoAdapter::builtin());
   auto counter = std::make_shared<std::atomic<int>>(0);
-  return [service, faults, counter](const TestRequest& req) -> TestResponse {
+  const std::string gateway = certificate_sha256((certs_dir() / "gateway.pem").string());
+  return [service, faults, counter, gateway](const TestRequest& req) -> TestResponse {
+    if (!faults.serves_any_client && !req.client_certificate_sha256.empty() &&
+        req.client_certificate_sha256 != gateway) {
+      return TestResponse::problem(403, "forbidden", "Only the gateway may call");
+    }
     auto run = [](boost::asio::awaitable<ServiceReply> coro) {
       boost::asio::io_context ioc;
       auto f = boost::asio::co_spawn(ioc, std::move(coro), boost::asio::use_future);
@@ -180,7 +200,7 @@ TEST_CASE("the demo adapter served over the protocol passes the conformance kit"
   for (const auto& id : kAllChecks) {
     CHECK(result.output.find("PASS  " + id) != std::string::npos);
   }
-  CHECK(result.output.find("14 passed, 0 failed, 0 skipped") != std::string::npos);
+  CHECK(result.output.find("15 passed, 0 failed, 0 skipped") != std::string::npos);
 }
 
 TEST_CASE("the kit's own reference service passes in process", "[adapters][conformance]") {
@@ -212,8 +232,8 @@ TEST_CASE("a deliberately broken adapter fails exactly the checks for what is br
                               "deliver.idempotent", "deliver.conflict"});
   CHECK(with_outcome(report, CheckOutcome::kPass) ==
         std::set<std::string>{"tls.host_name", "tls.client_certificate_required",
-                              "version.discovery", "health.shape", "fetch.shape",
-                              "latency.small_load"});
+                              "tls.other_client_refused", "version.discovery", "health.shape",
+                              "fetch.shape", "latency.small_load"});
   // The reasons say what is wrong.
   CHECK(report.find("fetch.only_requested")->reason ==
         "asked for [identity_contact], got [grades, identity_contact, school_attendance]");
@@ -234,7 +254,7 @@ TEST_CASE("a deliberately broken adapter fails exactly the checks for what is br
   auto cli = run_command(check_command(server.url()));
   CHECK(cli.status == 1);
   CHECK(cli.output.find("FAIL  fetch.only_requested") != std::string::npos);
-  CHECK(cli.output.find("6 passed, 8 failed, 0 skipped") != std::string::npos);
+  CHECK(cli.output.find("7 passed, 8 failed, 0 skipped") != std::string::npos);
 }
 
 TEST_CASE("each fault alone fails its own check", "[adapters][conformance]") {
@@ -252,6 +272,70 @@ TEST_CASE("each fault alone fails its own check", "[adapters][conformance]") {
   f = {};
   f.ignores_unknown_categories = true;
   CHECK(one(f) == std::set<std::string>{"fetch.unknown_category"});
+  f = {};
+  f.serves_any_client = true;
+  CHECK(one(f) == std::set<std::string>{"tls.other_client_refused"});
+}
+
+TEST_CASE(
+    "every fetch of the kit has its own request id, in the body and in X-Request-Id, "
+    "and carries the catalog",
+    "[adapters][conformance]") {
+  auto reference = adapter_service(Faults{});
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::string>> ids;  // body, header
+  std::set<std::string> categories_headers;
+  HttpsTestServer server([&](const TestRequest& req) {
+    if (req.method == "POST" && req.target == protocol::kFetchPath) {
+      auto body = json::parse(req.body, nullptr, false);
+      std::lock_guard lock(mu);
+      if (body.is_object() && body.contains("request_id") && body["request_id"].is_string()) {
+        ids.emplace_back(body["request_id"].get<std::string>(), req.header("x-request-id"));
+      }
+      categories_headers.insert(req.header("silta-catalog-categories"));
+    }
+    return reference(req);
+  });
+  auto o = options(server.url());
+  o.catalog.version = "2026.1";
+  auto report = run_conformance(o);
+  INFO(report.format());
+  CHECK(report.passed());
+  std::lock_guard lock(mu);
+  REQUIRE(ids.size() > static_cast<std::size_t>(o.load_requests));
+  std::set<std::string> distinct;
+  for (const auto& [body, header] : ids) {
+    CHECK(body == header);
+    distinct.insert(body);
+  }
+  CHECK(distinct.size() == ids.size());
+  REQUIRE(categories_headers.size() == 1);
+  CHECK(protocol::categories_of_header(*categories_headers.begin()).size() ==
+        catalog_categories().size());
+}
+
+TEST_CASE("an agency that receives no referrals (registry) is not asked to take one",
+          "[adapters][conformance]") {
+  std::atomic<int> deliveries{0};
+  auto reference = adapter_service(Faults{});
+  HttpsTestServer server([&](const TestRequest& req) {
+    if (req.method == "PUT") {
+      ++deliveries;
+      return TestResponse::problem(404, "not-found", "Not found");
+    }
+    return reference(req);
+  });
+  auto o = options(server.url());
+  o.agency = "kokkola-perusopetus";
+  o.agencies_without_referrals = {"kokkola-perusopetus"};
+  auto report = run_conformance(o);
+  INFO(report.format());
+  CHECK(report.passed());
+  CHECK(deliveries == 0);
+  REQUIRE(report.find("deliver.idempotent") != nullptr);
+  CHECK(report.find("deliver.idempotent")->outcome == CheckOutcome::kSkip);
+  CHECK(report.find("deliver.idempotent")->reason ==
+        "the registry says kokkola-perusopetus receives no referrals");
 }
 
 TEST_CASE("an adapter that lets clients in without a certificate fails that check",
@@ -259,8 +343,9 @@ TEST_CASE("an adapter that lets clients in without a certificate fails that chec
   HttpsTestServer server(adapter_service(Faults{}), {"adapter", false});
   auto report = run_conformance(options(server.url()));
   INFO(report.format());
+  // Asking for no certificate, it cannot tell the gateway from another federation member either.
   CHECK(with_outcome(report, CheckOutcome::kFail) ==
-        std::set<std::string>{"tls.client_certificate_required"});
+        std::set<std::string>{"tls.client_certificate_required", "tls.other_client_refused"});
   CHECK(report.find("tls.client_certificate_required")->reason ==
         "answered HTTP 200 to a client without a certificate");
 }
@@ -273,7 +358,7 @@ TEST_CASE("an adapter whose certificate names another host fails tls.host_name",
   CHECK(result.status == 1);
   CHECK(result.output.find("FAIL  tls.host_name") != std::string::npos);
   CHECK(result.output.find("mismatch") != std::string::npos);
-  CHECK(result.output.find("0 passed, 1 failed, 13 skipped") != std::string::npos);
+  CHECK(result.output.find("0 passed, 1 failed, 14 skipped") != std::string::npos);
 }
 
 TEST_CASE("the kit reports an unreachable adapter and bad arguments clearly",

@@ -53,11 +53,15 @@ TEST_CASE("the http adapter fetches, delivers and checks health over mutual TLS"
   auto config = parse_adapters_config(
       {{"kokkola-perusopetus", {{"type", "http"}, {"url", service.url()}}},
        {"soite-lastensuojelu", {{"type", "http"}, {"url", service.url()}}}},
-      ".", "/adapters", {"kokkola-perusopetus", "soite-lastensuojelu"}, issues);
+      ".", "/adapters", {"kokkola-perusopetus", "soite-lastensuojelu"}, Millis(5000), issues);
   REQUIRE(issues.empty());
-  auto set = AdapterSet::build(
-      config, BuildOptions{h.executor(), certs / "root-ca.pem", certs / "gateway.pem",
-                           certs / "gateway.key", h.sink(), nullptr});
+  auto set = AdapterSet::build(config, BuildOptions{h.executor(),
+                                                    certs / "root-ca.pem",
+                                                    certs / "gateway.pem",
+                                                    certs / "gateway.key",
+                                                    h.sink(),
+                                                    nullptr,
+                                                    {}});
   auto* school = dynamic_cast<HttpAdapter*>(set.find("kokkola-perusopetus"));
   REQUIRE(school != nullptr);
 
@@ -308,7 +312,7 @@ TEST_CASE("extra categories in an answer are dropped and logged", "[adapters][ht
   AdapterHarness h;
   // An empty config builds a set that reports to the harness; the adapter is added by hand.
   auto built = AdapterSet::build(AdaptersConfig{},
-                                 BuildOptions{h.executor(), {}, {}, {}, h.sink(), nullptr});
+                                 BuildOptions{h.executor(), {}, {}, {}, h.sink(), nullptr, {}});
   built.add("kokkola-perusopetus", std::make_shared<HttpAdapter>(h.endpoint(server.url())));
   auto r = h.run(built.fetch(veeti_request(), in(Millis(10'000))));
   REQUIRE(r.ok());

@@ -66,11 +66,13 @@ TEST_CASE("the Node.js example adapter passes the conformance kit", "[adapters][
   auto result =
       run_command({silta_binary().string(), "adapter", "check", "--url", adapter.url(), "--ca",
                    (certs / "root-ca.pem").string(), "--cert", (certs / "gateway.pem").string(),
-                   "--key", (certs / "gateway.key").string()});
+                   "--key", (certs / "gateway.key").string(), "--other-cert",
+                   (certs / "soite-lastensuojelu.pem").string(), "--other-key",
+                   (certs / "soite-lastensuojelu.key").string()});
   INFO(result.output);
   INFO(adapter.log());
   CHECK(result.status == 0);
-  CHECK(result.output.find("14 passed, 0 failed, 0 skipped") != std::string::npos);
+  CHECK(result.output.find("15 passed, 0 failed, 0 skipped") != std::string::npos);
   // Its log has a line per request and no identity code.
   CHECK(adapter.log().find("/silta-adapter/v1/fetch") != std::string::npos);
   CHECK_FALSE(std::regex_search(adapter.log(), identity_code_pattern()));

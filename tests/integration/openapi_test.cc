@@ -1,8 +1,8 @@
 // docs/openapi.yaml against the real gateway: every documented operation is called over real
 // mutual TLS, with a success and its important errors (400 problem, 403 role, 404, 409), and
 // the transcript of requests and responses is validated against the document's schemas by
-// tests/support/openapi_validate.js (ajv 6, JSON Schema draft-07; Debian's node-ajv and
-// node-js-yaml, installed by scripts/install-deps).
+// tests/support/openapi_validate.js (ajv 8 in JSON Schema 2020-12 mode, the dialect of OpenAPI
+// 3.1, pinned in package.json and installed by scripts/install-deps with `npm ci`).
 //
 // SILTA_OPENAPI_TRANSCRIPT=<file> keeps the transcript (e.g. for examples in docs/api.md).
 #include <unistd.h>

@@ -3,16 +3,19 @@
 // a kill -9 during a burst, acknowledgements, decisions and their deadlines, and several
 // gateway instances sharing one PostgreSQL outbox.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <regex>
 #include <set>
 #include <thread>
 
+#include "common/time.h"
 #include "tests/support/demo_people.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/https_test_server.h"
 #include "tests/support/postgres_server.h"
+#include "tests/support/temp_dir.h"
 
 using namespace silta;
 using namespace silta::test;
@@ -48,6 +51,10 @@ class ChildWelfareSystem {
     std::lock_guard lock(mu_);
     return bodies_.at(id);
   }
+  std::map<std::string, std::string> headers_of(const std::string& id) {
+    std::lock_guard lock(mu_);
+    return headers_.at(id);
+  }
 
  private:
   TestResponse handle(const TestRequest& r) {
@@ -72,6 +79,7 @@ class ChildWelfareSystem {
     }
     ++accepted_[id];
     bodies_[id] = json::parse(r.body);
+    headers_[id] = r.headers;
     return TestResponse::json(201, receipt.dump());
   }
 
@@ -79,6 +87,7 @@ class ChildWelfareSystem {
   bool down_ = false;
   std::map<std::string, int> accepted_, duplicates_;
   std::map<std::string, json> bodies_;
+  std::map<std::string, std::map<std::string, std::string>> headers_;
   std::size_t refused_ = 0;
   HttpsTestServer server_;  // last: stopped before the state its handler uses
 };
@@ -150,7 +159,105 @@ std::map<std::string, std::string> error_pointers(const HttpResult& r) {
   return out;
 }
 
+// The delivered bodies docs/adapter-protocol.md shows, by kind: each JSON block after a
+// "<!-- delivered: KIND -->" line.
+std::map<std::string, json> documented_deliveries() {
+  std::ifstream in(source_dir() / "docs/adapter-protocol.md");
+  REQUIRE(in);
+  std::map<std::string, json> out;
+  static const std::regex marker(R"(^<!-- delivered: ([a-z0-9_]+) -->$)");
+  std::string line, kind, block;
+  bool in_block = false;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, marker)) {
+      kind = m[1];
+    } else if (!kind.empty() && !in_block && line == "```json") {
+      in_block = true;
+      block.clear();
+    } else if (in_block && line == "```") {
+      out[kind] = json::parse(block);
+      in_block = false;
+      kind.clear();
+    } else if (in_block) {
+      block += line + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("referrals: the adapter protocol's examples are what an adapter receives",
+          "[referrals][docs]") {
+  auto examples = documented_deliveries();
+  // One of each referral kind of the catalog.
+  REQUIRE(examples.size() == 5);
+  // What the sender's request has besides what the recipient receives (the catalog asks for
+  // attestations and the offence, which are the sender's business and stay in the audit log).
+  const std::map<std::string, json> extra = {
+      {"lsl25a_joint_contact", {{"attestations", {"joint_with_child_or_parent"}}}},
+      {"lsl25c_prebirth_report", {{"attestations", {"child_likely_needs_support_after_birth"}}}},
+      {"shl35_contact", {{"attestations", {"unable_to_cope_or_child_interest"}}}},
+      {"lsl25_3_police_report",
+       {{"offence", {{"class", "rl20_sexual"}, {"max_penalty_months", 72}}}}}};
+  ChildWelfareSystem recipient;  // records every delivery, whoever it is for
+  json config = referral_config(recipient.url());
+  config["adapters"]["pohjanmaa-poliisi"] = config["adapters"]["soite-lastensuojelu"];
+  GatewayProcess gw(config);
+  const std::string catalog_version =
+      gw.client("kokkola-perusopetus").get("/v1/catalog").json()["version"];
+
+  for (const auto& [kind, example] : examples) {
+    INFO(kind);
+    json request = {{"kind", example["kind"]},
+                    {"recipient", example["agency"]},
+                    {"actor", "docs-example"},
+                    {"subject", example["subject"]},
+                    {"fields", example["content"]["fields"]},
+                    {"data", example["content"]["data"]}};
+    if (extra.count(kind)) request.merge_patch(extra.at(kind));
+    const std::string sender = example["sender"]["agency"];
+    auto r = gw.client(sender).post_json("/v1/referrals", request);
+    INFO(r.body);
+    REQUIRE(r.status == 202);
+    const std::string id = r.json()["referral"]["id"];
+    REQUIRE(eventually([&] { return recipient.accepted().count(id) == 1; }));
+
+    json delivered = recipient.body_of(id);
+    CHECK(delivered["id"] == id);
+    CHECK(parse_rfc3339(delivered["sent_at"].get<std::string>()).has_value());
+    delivered["id"] = example["id"];
+    delivered["sent_at"] = example["sent_at"];
+    CHECK(delivered.dump(2) == example.dump(2));
+
+    auto headers = recipient.headers_of(id);
+    CHECK(headers["x-request-id"] == id);
+    CHECK(headers["silta-catalog-version"] == catalog_version);
+    CHECK(headers["silta-catalog-sha256"].size() == 64);
+    CHECK(headers["silta-catalog-categories"].find("cw_report_content") != std::string::npos);
+  }
+}
+
+TEST_CASE("a referral to an agency that receives none is refused at intake", "[referrals]") {
+  ChildWelfareSystem recipient;
+  TempDir dir;
+  std::ifstream in(certs_dir() / "registry.json");
+  json registry = json::parse(in);
+  for (auto& a : registry["agencies"]) {
+    if (a["id"] == "soite-lastensuojelu") a["receives_referrals"] = false;
+  }
+  std::ofstream(dir.path() / "registry.json") << registry.dump();
+  json config = referral_config(recipient.url());
+  config["registry"] = (dir.path() / "registry.json").string();
+  GatewayProcess gw(config);
+  auto r = gw.client("kokkola-perusopetus").post_json("/v1/referrals", school_report());
+  REQUIRE(r.status == 400);
+  CHECK(error_pointers(r)["/recipient"] ==
+        "\"soite-lastensuojelu\" receives no referrals (the registry says so); send it to the "
+        "agency that handles them");
+  CHECK(recipient.accepted().empty());
+}
 
 TEST_CASE(
     "a child welfare report is stored before 202, delivered once, acknowledged and decided "

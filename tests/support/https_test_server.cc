@@ -1,6 +1,10 @@
 #include "tests/support/https_test_server.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
+
+#include <cstdio>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -17,6 +21,34 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string fingerprint(X509* cert) {
+  if (cert == nullptr) return "";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &n) != 1) return "";
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string certificate_sha256(const std::string& pem_file) {
+  FILE* f = std::fopen(pem_file.c_str(), "r");
+  if (f == nullptr) return "";
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  std::string out = fingerprint(cert);
+  X509_free(cert);
+  return out;
+}
 
 std::string TestRequest::header(const std::string& name) const {
   auto it = headers.find(name);
@@ -118,6 +150,8 @@ void HttpsTestServer::serve(int fd) {
   ssl::stream<tcp::socket> stream(std::move(socket), impl_->ctx);
   boost::system::error_code ec;
   stream.handshake(ssl::stream_base::server, ec);
+  const std::string client =
+      ec ? "" : fingerprint(SSL_get0_peer_certificate(stream.native_handle()));
   beast::flat_buffer buffer;
   while (!ec && !stopping_) {
     http::request<http::string_body> req;
@@ -133,6 +167,7 @@ void HttpsTestServer::serve(int fd) {
       tr.headers[name] = std::string(f.value());
     }
     tr.body = req.body();
+    tr.client_certificate_sha256 = client;
     TestHandler handler;
     {
       std::lock_guard lock(handler_mu_);

@@ -22,6 +22,7 @@ struct TestRequest {
   std::string target;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  std::string client_certificate_sha256;  // hex SHA-256 of the client's certificate (DER)
 
   std::string header(const std::string& name) const;
 };
@@ -41,6 +42,9 @@ struct TestResponse {
 };
 
 using TestHandler = std::function<TestResponse(const TestRequest&)>;
+
+// Hex SHA-256 of the first certificate (DER) in a PEM file, as TestRequest names the client's.
+std::string certificate_sha256(const std::string& pem_file);
 
 class HttpsTestServer {
  public:

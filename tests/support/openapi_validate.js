@@ -12,23 +12,16 @@
 // where `path` is the request target (a query string is ignored), `headers` has lower-case
 // names, and `body` is the parsed JSON for a JSON content type and the text otherwise.
 //
-// Uses ajv 6 (JSON Schema draft-07) and js-yaml from Debian (node-ajv, node-js-yaml; installed
-// by scripts/install-deps). The document's schemas keep to draft-07 keywords for that reason.
+// Uses ajv 8 in its JSON Schema 2020-12 mode (the dialect of OpenAPI 3.1), ajv-formats and yaml,
+// pinned in the repository's package.json (`npm ci`, run by scripts/install-deps). Strict
+// mode: a keyword that neither JSON Schema 2020-12 nor OpenAPI defines is an error in the
+// document, not something silently ignored.
 'use strict';
 
-// Debian installs its Node.js modules in /usr/share/nodejs; a Node.js from elsewhere (e.g.
-// NodeSource) does not search there, for this script or for those modules' own dependencies.
-{
-  const Module = require('module');
-  const extra = ['/usr/share/nodejs', '/usr/lib/nodejs'];
-  const current = (process.env.NODE_PATH || '').split(':').filter(Boolean);
-  process.env.NODE_PATH = current.concat(extra.filter((d) => !current.includes(d))).join(':');
-  Module._initPaths();
-}
-
 const fs = require('fs');
-const Ajv = require('ajv');
-const yaml = require('js-yaml');
+const Ajv2020 = require('ajv/dist/2020');
+const addFormats = require('ajv-formats');
+const yaml = require('yaml');
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 // Response headers the API sets on purpose: when present, the response must document them.
@@ -39,19 +32,27 @@ function usage() {
   process.exit(2);
 }
 
-// OpenAPI-only keywords that are not JSON Schema draft-07: dropped before ajv sees them.
-function strip(node, inProperties) {
-  if (Array.isArray(node)) return node.map((n) => strip(n, false));
+// "#/components/schemas/X" → "openapi.json#/$defs/X", everywhere below `node` (a copy).
+function rewriteRefs(node) {
+  if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node === null || typeof node !== 'object') return node;
   const out = {};
   for (const [k, v] of Object.entries(node)) {
-    if (!inProperties && (k === 'example' || k === 'nullable' || k === 'discriminator' ||
-                          k === 'xml' || k === 'externalDocs')) {
-      continue;
-    }
-    out[k] = strip(v, k === 'properties' && !inProperties);
+    const prefix = '#/components/schemas/';
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith(prefix)
+        ? 'openapi.json#/$defs/' + v.slice(prefix.length)
+        : rewriteRefs(v);
   }
   return out;
+}
+
+// The value at a JSON Pointer whose segments are also URI-encoded (as pointerSegment makes).
+function nodeAt(doc, pointer) {
+  return pointer.split('/').slice(1).reduce((o, part) => {
+    const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (o === undefined || !(key in o)) throw new Error('nothing at ' + pointer);
+    return o[key];
+  }, doc);
 }
 
 function pointerSegment(s) {
@@ -75,7 +76,7 @@ function deref(doc, obj, pointer) {
 // ajv's errors, one a line, naming the unexpected member of an additionalProperties error.
 function describe(errors, what) {
   return errors.map((e) => {
-    let line = `    ${what}${e.dataPath} ${e.message}`;
+    let line = `    ${what}${e.instancePath} ${e.message}`;
     if (e.keyword === 'additionalProperties') line += `: "${e.params.additionalProperty}"`;
     if (e.keyword === 'enum') line += `: ${JSON.stringify(e.params.allowedValues)}`;
     return line;
@@ -91,18 +92,25 @@ function main() {
   const requireAll = args.includes('--require-every-operation');
   const files = args.filter((a) => !a.startsWith('--'));
   if (files.length !== 2) usage();
-  const doc = strip(yaml.load(fs.readFileSync(files[0], 'utf8')), false);
+  const doc = yaml.parse(fs.readFileSync(files[0], 'utf8'));
   const transcript = JSON.parse(fs.readFileSync(files[1], 'utf8'));
   if (!Array.isArray(transcript)) throw new Error('the transcript must be a JSON array');
 
-  const ajv = new Ajv({allErrors: true, unknownFormats: 'ignore', extendRefs: true});
-  // OpenAPI's "byte": base64. Other formats ajv does not know are ignored.
+  const ajv = new Ajv2020({allErrors: true, strict: true, strictRequired: false});
+  addFormats(ajv);
+  // OpenAPI's "byte": base64.
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
-  ajv.addSchema(doc, 'openapi.json');
+  // The OpenAPI base vocabulary of Schema Objects (annotations only).
+  ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs']);
+  // The component schemas become the $defs of one schema, so that ajv compiles each of them as
+  // a schema (strict: an unknown keyword fails); references to them are rewritten to match.
+  const defs = rewriteRefs(((doc.components || {}).schemas) || {});
+  ajv.addSchema({$id: 'openapi.json', $defs: defs});
+  for (const name of Object.keys(defs)) ajv.compile({$ref: 'openapi.json#/$defs/' + name});
   const compiled = new Map();
   const validatorAt = (pointer) => {
     if (!compiled.has(pointer)) {
-      compiled.set(pointer, ajv.compile({$ref: 'openapi.json#' + pointer}));
+      compiled.set(pointer, ajv.compile(rewriteRefs(nodeAt(doc, pointer))));
     }
     return compiled.get(pointer);
   };

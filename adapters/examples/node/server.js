@@ -13,8 +13,11 @@ const fs = require('node:fs');
 const https = require('node:https');
 const school = require('./school');
 
-// The catalog's category ids (policy/catalogs/fi): an id outside it is an unknown category.
-const CATALOG_CATEGORIES = new Set([
+// The gateway names the catalog in force on every call (docs/adapter-protocol.md, "The
+// catalog"): Silta-Catalog-Version, Silta-Catalog-Sha256 and Silta-Catalog-Categories, the
+// category ids; an id outside them is an unknown category. This list is only for calls without
+// the header (e.g. curl by hand).
+const FALLBACK_CATEGORIES = new Set([
   'identity_contact', 'cw_client_status', 'cw_report_exists', 'cw_report_content',
   'cw_assessment_outcome', 'cw_placement', 'school_attendance', 'grades', 'learning_support',
   'student_welfare_record', 'school_health_record', 'mh_diagnosis', 'mh_treatment_contacts',
@@ -172,7 +175,7 @@ function makeService(agency) {
     health: () => [200, {status: 'ok', system: school.SYSTEM,
                          agencies: [{id: agency, categories: school.CATEGORIES}]}],
 
-    fetch(doc) {
+    fetch(doc, catalog) {
       const errors = validateFetch(doc);
       if (errors.length) {
         throw new Problem(400, 'validation', 'The request is not valid',
@@ -180,7 +183,7 @@ function makeService(agency) {
       }
       const unknown = [];
       doc.categories.forEach((cat, i) => {
-        if (!CATALOG_CATEGORIES.has(cat)) {
+        if (!catalog.has(cat)) {
           unknown.push({pointer: `/categories/${i}`, detail: 'not a catalog category id'});
         }
       });
@@ -229,12 +232,20 @@ function makeService(agency) {
   };
 }
 
-function route(service, method, path, body) {
+// The catalog's category ids from the Silta-Catalog-Categories header, else the fallback list.
+function catalogCategories(headers) {
+  const value = headers['silta-catalog-categories'];
+  if (typeof value !== 'string') return FALLBACK_CATEGORIES;
+  return new Set(value.split(',').map((c) => c.trim()).filter((c) => c.length > 0));
+}
+
+function route(service, method, path, body, headers) {
   const REFERRALS = '/silta-adapter/v1/referrals/';
   const routes = [
     ['GET', (p) => p === '/silta-adapter/versions', () => service.versions()],
     ['GET', (p) => p === '/silta-adapter/v1/health', () => service.health()],
-    ['POST', (p) => p === '/silta-adapter/v1/fetch', () => service.fetch(body())],
+    ['POST', (p) => p === '/silta-adapter/v1/fetch',
+     () => service.fetch(body(), catalogCategories(headers))],
     ['PUT', (p) => p.startsWith(REFERRALS) && !p.slice(REFERRALS.length).includes('/'),
      () => service.deliver(decodeURIComponent(path.slice(REFERRALS.length)), body())],
   ];
@@ -294,7 +305,7 @@ function main() {
           }
         };
         const path = new URL(req.url, 'https://adapter.invalid').pathname;
-        [status, doc] = route(service, req.method, path, body);
+        [status, doc] = route(service, req.method, path, body, req.headers);
         res.writeHead(status, {'Content-Type': 'application/json', 'Cache-Control': 'no-store'});
       } catch (e) {
         const problem = e instanceof Problem ? e

@@ -59,7 +59,7 @@ TEST_CASE("a config with demo, http and fhir adapters parses", "[adapters][confi
           {"mh_treatment_contacts", {{{"resource", "Encounter"}}, {{"resource", "EpisodeOfCare"}}}},
           {"identity_contact", {{{"resource", "Patient"}}}}}}}}};
   json_check::Issues issues;
-  auto c = parse_adapters_config(doc, f.dir.path(), "/adapters", kAgencies, issues);
+  auto c = parse_adapters_config(doc, f.dir.path(), "/adapters", kAgencies, Millis(5000), issues);
   INFO(issues.format());
   REQUIRE(issues.empty());
   REQUIRE(c.by_agency.size() == 3);
@@ -113,7 +113,7 @@ TEST_CASE("every problem in an adapter config is reported with its path", "[adap
                    {{{"resource", "Spaceship"}, {"params", {{"_count", "5"}, {"bad name", "x"}}}}}},
                   {"mh_therapy_notes", json::array()}}}}}};
   json_check::Issues issues;
-  parse_adapters_config(doc, f.dir.path(), "/adapters", kAgencies, issues);
+  parse_adapters_config(doc, f.dir.path(), "/adapters", kAgencies, Millis(5000), issues);
   auto p = by_path(issues);
   INFO(issues.format());
   CHECK(p["/adapters/unknown-agency"] == "expected an agency id of the registry");
@@ -142,16 +142,42 @@ TEST_CASE("every problem in an adapter config is reported with its path", "[adap
 
 TEST_CASE("the adapters section must be an object of objects", "[adapters][config]") {
   json_check::Issues issues;
-  parse_adapters_config(json::array(), ".", "/adapters", kAgencies, issues);
+  parse_adapters_config(json::array(), ".", "/adapters", kAgencies, Millis(5000), issues);
   REQUIRE(issues.list().size() == 1);
   CHECK(issues.list()[0].path == "/adapters");
 
   json_check::Issues more;
   parse_adapters_config({{"soite-lastensuojelu", "demo"}, {"kokkola-perusopetus", json::object()}},
-                        ".", "/adapters", kAgencies, more);
+                        ".", "/adapters", kAgencies, Millis(5000), more);
   auto p = by_path(more);
   CHECK(p["/adapters/soite-lastensuojelu"] == "expected an object");
   CHECK(p["/adapters/kokkola-perusopetus/type"] == "required: a string");
+}
+
+TEST_CASE("one timeout rule: an adapter's timeout_ms, else the gateway's default",
+          "[adapters][config]") {
+  json doc = {{"soite-lastensuojelu", {{"type", "demo"}}},
+              {"kokkola-perusopetus",
+               {{"type", "http"}, {"url", "https://a.example:8444"}, {"timeout_ms", 3000}}},
+              {"pohjanmaa-poliisi", {{"type", "http"}, {"url", "https://b.example:8444"}}}};
+  json_check::Issues issues;
+  auto c = parse_adapters_config(doc, ".", "/adapters", kAgencies, Millis(7000), issues);
+  INFO(issues.format());
+  REQUIRE(issues.empty());
+  CHECK(c.timeout_of("kokkola-perusopetus") == Millis(3000));  // its own, shorter
+  CHECK(c.timeout_of("pohjanmaa-poliisi") == Millis(7000));    // none set: the default
+  CHECK(std::get<HttpSettings>(c.by_agency.at("pohjanmaa-poliisi").settings).endpoint.timeout ==
+        Millis(7000));                                         // and its endpoint uses the same
+  CHECK(c.timeout_of("soite-lastensuojelu") == Millis(7000));  // demo
+  CHECK(c.timeout_of("no-such-agency") == Millis(7000));
+  CHECK(c.longest_timeout() == Millis(7000));
+
+  doc["kokkola-perusopetus"]["timeout_ms"] = 20000;  // longer than the default: it wins too
+  json_check::Issues more;
+  c = parse_adapters_config(doc, ".", "/adapters", kAgencies, Millis(7000), more);
+  REQUIRE(more.empty());
+  CHECK(c.timeout_of("kokkola-perusopetus") == Millis(20000));
+  CHECK(c.longest_timeout() == Millis(20000));
 }
 
 TEST_CASE("https URLs are parsed strictly", "[adapters][url]") {

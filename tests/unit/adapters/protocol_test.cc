@@ -235,3 +235,18 @@ TEST_CASE("the OpenAPI description names exactly the protocol's paths", "[protoc
                                             std::string(protocol::kFetchPath),
                                             std::string(protocol::kReferralsPath) + "{id}"});
 }
+
+TEST_CASE("the catalog travels as three header fields, and only what is known is sent",
+          "[adapters][protocol]") {
+  protocol::CatalogStamp stamp{"2026.1", std::string(64, 'a'), {"grades", "school_attendance"}};
+  auto headers = protocol::catalog_headers(stamp);
+  REQUIRE(headers.size() == 3);
+  CHECK(headers[0] == std::pair<std::string, std::string>{"Silta-Catalog-Version", "2026.1"});
+  CHECK(headers[1].first == "Silta-Catalog-Sha256");
+  CHECK(headers[2] == std::pair<std::string, std::string>{"Silta-Catalog-Categories",
+                                                          "grades, school_attendance"});
+  CHECK(protocol::categories_of_header(headers[2].second) == stamp.categories);
+  CHECK(protocol::categories_of_header(" a ,b,, c ") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(protocol::categories_of_header("").empty());
+  CHECK(protocol::catalog_headers(protocol::CatalogStamp{}).empty());
+}

@@ -42,7 +42,7 @@ std::optional<std::string> room_of(const std::string& path) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> top_level = {
       {"base", {"config", "registry", "metrics", "logging", "async", "referral_rules"}},
       {"services", {"services", "audit_indexer", "referral_worker"}},
-      {"app", {"app", "auth_failures"}},
+      {"app", {"app", "auth_failures", "health"}},
   };
   std::string rest = path.substr(std::string("gateway/").size());
   auto slash = rest.find('/');

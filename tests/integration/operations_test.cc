@@ -1,0 +1,92 @@
+// What an operator watches, on a real `silta serve`: /ready stays 200 but says "degraded" while an
+// agency system's circuit is open (every other agency is still served), and /metrics has the
+// gauges the shipped alert rules (packaging/prometheus/silta.rules.yml) use.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "common/time.h"
+#include "tests/support/demo_requests.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/https_test_server.h"
+
+using namespace silta;
+using namespace silta::test;
+using nlohmann::json;
+
+namespace {
+
+// The value of the first sample `name{labels}` in a Prometheus text exposition, or nullopt.
+std::optional<double> sample(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "/ready is degraded, not unready, while an agency system's circuit is open; the "
+    "alerting gauges are exported",
+    "[operations][ready][metrics]") {
+  HttpsTestServer school([](const TestRequest&) { return TestResponse::json(200, "{}"); });
+  school.set_dead(true);  // accepts TCP connections and closes them: a crashed system
+  json patch = {{"adapters",
+                 {{"kokkola-perusopetus",
+                   {{"type", "http"},
+                    {"url", school.url()},
+                    {"timeout_ms", 2000},
+                    {"retry", {{"max_attempts", 1}}},
+                    {"circuit_breaker", {{"failure_threshold", 1}, {"open_ms", 600000}}}}}}},
+                {"referrals", {{"metrics_interval_ms", 100}}}};
+  GatewayProcess gw(patch);
+
+  auto [status, body] = gw.admin_get("/ready");
+  REQUIRE(status == 200);
+  auto ready = json::parse(body);
+  CHECK(ready["status"] == "ready");
+  CHECK(ready["checks"]["audit_log"] == "ok");
+  CHECK(ready["checks"]["store"] == "ok");
+  CHECK(ready["checks"]["adapters"]["kokkola-perusopetus"] == "ok");
+
+  auto r = gw.client("pohjanmaa-poliisi")
+               .post_json("/v1/exchanges", police_investigation("050912A931L"));
+  INFO(r.body);
+  REQUIRE(r.status == 502);
+
+  std::tie(status, body) = gw.admin_get("/ready");
+  CHECK(status == 200);
+  ready = json::parse(body);
+  CHECK(ready["status"] == "degraded");
+  CHECK(ready["checks"]["adapters"]["kokkola-perusopetus"] == "circuit_open");
+  // Other agencies are still served: a demo agency answers.
+  auto ok = gw.client("soite-lastensuojelu").get("/v1/whoami");
+  CHECK(ok.status == 200);
+
+  auto [mstatus, metrics] = gw.admin_get("/metrics");
+  REQUIRE(mstatus == 200);
+  INFO(metrics);
+  CHECK(sample(metrics, "silta_adapter_circuit_open{agency=\"kokkola-perusopetus\"}") == 1.0);
+  CHECK(sample(metrics, "silta_ready") == 1.0);
+  CHECK(sample(metrics, "silta_store_available") == 1.0);
+  CHECK(sample(metrics, "silta_audit_failed") == 0.0);
+  const double now = std::chrono::duration<double>(now_utc().time_since_epoch()).count();
+  auto gateway_expiry =
+      sample(metrics, "silta_certificate_expiry_timestamp_seconds{certificate=\"gateway\"}");
+  REQUIRE(gateway_expiry.has_value());
+  CHECK(*gateway_expiry > now);
+  CHECK(sample(metrics, "silta_certificate_expiry_timestamp_seconds{certificate=\"client_ca\"}")
+            .value_or(0) > now);
+  for (const char* agency : {"pohjanmaa-poliisi", "soite-lastensuojelu"}) {
+    INFO(agency);
+    CHECK(
+        sample(metrics, std::string("silta_agency_certificate_expiry_timestamp_seconds{agency=\"") +
+                            agency + "\"}")
+            .value_or(0) > now);
+  }
+  // The store's gauges come with the first refresh.
+  REQUIRE(eventually([&] {
+    return sample(gw.admin_get("/metrics").second, "silta_break_glass_reviews_overdue").has_value();
+  }));
+  CHECK(sample(gw.admin_get("/metrics").second, "silta_break_glass_reviews_overdue") == 0.0);
+}
