@@ -4,7 +4,7 @@
 
 using namespace silta;
 
-TEST_CASE("language tags: the primary subtag, any case; other languages are not ours", "[lang]") {
+TEST_CASE("language tags: the primary subtag, any case, other languages are not ours", "[lang]") {
   CHECK(parse_lang("fi") == Lang::kFi);
   CHECK(parse_lang("sv-FI") == Lang::kSv);
   CHECK(parse_lang("EN-gb") == Lang::kEn);
