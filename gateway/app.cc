@@ -164,7 +164,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   open_audit_log(app_options);
   adapters_ = adapters::AdapterSet::build(
       config_.adapters, adapter_build_options(config_, server_->io_context().get_executor(),
-                                         catalog_stamp(*engine_->catalog())));
+                                              catalog_stamp(*engine_->catalog())));
   wire_services();
   install_server_hooks();
   tls_fingerprint_ = fingerprint(tls_files(config_.tls));

@@ -3,8 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "common/files.h"
-#include "gateway/http/request_parser.h"
-#include "gateway/http/tls.h"
+#include "gateway/config_tls.h"
 
 namespace silta::gateway {
 

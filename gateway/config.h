@@ -40,8 +40,12 @@ struct TlsConfig {
   bool allow_tls12 = false;                  // TLS 1.2 with ECDHE + AEAD suites only
 };
 
+// Beast stores a field's name and value lengths in 16 bits and throws std::length_error at
+// 65534 bytes; a header limit of at most this keeps every field below that.
+inline constexpr std::size_t kMaxHeaderBytes = 65535;
+
 struct Limits {
-  std::size_t max_header_bytes = 8 * 1024;  // at most 65535 (gateway/http/request_parser.h)
+  std::size_t max_header_bytes = 8 * 1024;  // at most kMaxHeaderBytes
   std::size_t max_header_fields = 100;
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_connections = 10000;

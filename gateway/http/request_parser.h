@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "gateway/config.h"
 #include "gateway/http/problem.h"
 #include "gateway/http/request.h"
 
@@ -20,10 +21,6 @@ struct ParserLimits {
   std::size_t header_fields = 100;      // header fields
   std::uint64_t body_bytes = 1024 * 1024;
 };
-
-// Beast stores a field's name and value lengths in 16 bits and throws std::length_error at
-// 65534 bytes; a header limit of at most this keeps every field below that.
-inline constexpr std::size_t kMaxHeaderBytes = 65535;
 
 // The most a connection's read buffer may hold: a whole header, or one chunk line, or a trailer
 // section, must fit; more is refused (http::error::buffer_overflow) instead of allocated.

@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "gateway/config.h"
+#include "gateway/config_tls.h"
 
 namespace silta::gateway {
 
@@ -26,23 +27,6 @@ std::optional<double> certificate_not_after(const X509* cert);
 
 // Builds the server context; throws std::runtime_error with a clear message (start-up only).
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const TlsConfig& tls);
-
-// Checks what the TLS files say beyond being readable, for `silta config check` and start-up:
-// each intermediate of tls.client_intermediates must be a CA (CA:true), chain to a root of
-// tls.client_ca, be valid at `now`, not be revoked, and have its CRL in tls.crl when CRLs are
-// configured; problems name the intermediate by its subject. A CRL past its nextUpdate, or
-// within kCrlWarnBefore of it, is a warning (every handshake through its CA fails after it).
-inline constexpr std::chrono::hours kCrlWarnBefore{7 * 24};
-void check_tls_files(const TlsConfig& tls, SysTime now, json_check::Issues& issues,
-                     std::vector<std::string>& warnings);
-
-// What the gateway reports about each CRL it holds (metrics, warnings).
-struct CrlInfo {
-  std::string issuer;  // the issuing CA's subject, one line
-  SysTime last_update;
-  std::optional<SysTime> next_update;
-};
-std::vector<CrlInfo> read_crl_info(const std::filesystem::path& file);
 
 // The issuer (one line) of the certificate a failed handshake refused, or "" (no certificate).
 std::string refused_certificate_issuer(SSL* ssl);

@@ -26,7 +26,7 @@ std::optional<double> sample(const std::string& text, const std::string& series)
 }  // namespace
 
 TEST_CASE(
-    "/ready is degraded, not unready, while an agency system's circuit is open; the "
+    "/ready is degraded, not unready, while an agency system's circuit is open, and the "
     "alerting gauges are exported",
     "[operations][ready][metrics]") {
   HttpsTestServer school([](const TestRequest&) { return TestResponse::json(200, "{}"); });
