@@ -17,6 +17,7 @@
 
 #include "common/codec.h"
 #include "common/thread_name.h"
+#include "gateway/http/same_origin.h"
 #include "gateway/http/tls.h"
 #include "gateway/logging.h"
 
@@ -434,6 +435,12 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
     }
     co_return Response::from_problem(
         problem(403, "forbidden", "Forbidden", "This route needs the role " + needed + "."));
+  }
+  if (auto refused = cross_origin_problem(req)) {
+    if (auth_failure_hook_) {
+      auth_failure_hook_(AuthFailure{"cross_origin", peer, "", agency->id, matched->pattern});
+    }
+    co_return Response::from_problem(*refused);
   }
   RequestContext ctx{req,
                      *agency,

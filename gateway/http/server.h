@@ -28,13 +28,15 @@
 namespace silta::gateway {
 
 // A refused client, for the audit log: a failed handshake, a certificate not in the registry,
-// a disabled agency, or a route the caller's role does not allow.
+// a disabled agency, a route the caller's role does not allow, or a browser's request from
+// another site (http/same_origin.h).
 struct AuthFailure {
-  std::string reason;    // handshake_failure_reason(), "unregistered", "disabled", "forbidden_role"
+  // handshake_failure_reason(), "unregistered", "disabled", "forbidden_role", "cross_origin"
+  std::string reason;
   std::string peer;      // remote address
   std::string spki_pin;  // when a certificate was presented
   std::string agency;    // the registry id, when the certificate is registered
-  std::string route;     // the route refused, for "forbidden_role"
+  std::string route;     // the route refused, for "forbidden_role" and "cross_origin"
 };
 
 class Server {
