@@ -3,6 +3,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <stdexcept>
 
+#include "gateway/api/console.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/logging.h"
@@ -74,6 +75,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
 
   Router router;
   add_api_routes(router, services_);
+  add_console_routes(router, load_console(config_.console));
   server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
 
   store_ = must(store::open_store(config_.store), "cannot open the store");

@@ -170,6 +170,20 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
                "waiting for the agency system is not claimed by another worker");
   }
 
+  if (auto o = root.object("console")) {
+    c.console.enabled = o->boolean_or("enabled", c.console.enabled);
+    if (auto d = o->string("assets_dir")) {
+      fs::path dir = resolve(base_dir, *d);
+      std::error_code ec;
+      if (!fs::is_directory(dir, ec)) {
+        issues.add(o->path_of("assets_dir"),
+                   "expected the console's directory; " + dir.string() + " is not one");
+      }
+      c.console.assets_dir = dir;
+    }
+    o->no_other_keys();
+  }
+
   if (auto o = root.object("log")) {
     auto format = o->string_or("format", "text");
     if (format != "text" && format != "json") {
