@@ -97,4 +97,10 @@ export const api = {
   },
 
   checkpoint: (actor) => call("GET", "/v1/audit/checkpoint", {actor}),
+
+  inclusionProof: (actor, index, size) =>
+      call("GET", "/v1/audit/proofs/inclusion", {actor, index, size}),
+
+  consistencyProof: (actor, from, to) =>
+      call("GET", "/v1/audit/proofs/consistency", {actor, from, to}),
 };

@@ -1,18 +1,11 @@
 // The console's frame: who is signed in, the language, the menu, and which screen is open.
 import {api} from "./api.js";
 import {h, replaceChildren} from "./dom.js";
-import {
-  browserLanguage,
-  isLang,
-  language,
-  languageNames,
-  languages,
-  setLanguage,
-  t,
-} from "./texts.js";
+import {checkLog} from "./integrity.js";
+import {browserLanguage, isLang, language, languageNames, languages, setLanguage, t} from "./texts.js";
 import {announcer, errorBox} from "./ui.js";
 import {BreakGlassView} from "./views/break_glass.js";
-import {CheckpointView} from "./views/checkpoint.js";
+import {alarmBox, CheckpointView} from "./views/checkpoint.js";
 import {HomeView} from "./views/home.js";
 import {SearchView} from "./views/search.js";
 
@@ -22,7 +15,9 @@ import {SearchView} from "./views/search.js";
 //    certificate, never from a typed field: today the registry id of the certificate's holder;
 //    a personal certificate's person when the registry knows persons;
 //  - catalog(): GET /v1/catalog, fetched once, for the names of categories, purposes and legal
-//    bases; null when it cannot be fetched (the screens then show ids).
+//    bases; null when it cannot be fetched (the screens then show ids);
+//  - checkLog(): checks the log's integrity in this browser (integrity.js), shows the alarm
+//    above every screen when it fails, and returns the result; log(): the last result, or null.
 //
 // A screen (a View) has `element`, `nav` (its menu entry's text key), `render()` and `open()`
 // (called when the screen is opened from the menu or a link). It keeps its own state and
@@ -49,6 +44,7 @@ function storedLanguage() {
 
 export class App {
   root;
+  alarm = h("div", {id: "alarm"});
   views = null;
   route = "home";
   session = null;
@@ -72,6 +68,8 @@ export class App {
         "break-glass": new BreakGlassView(s),
         checkpoint: new CheckpointView(s),
       };
+      // On every visit: a rolled-back or rewritten log raises the alarm whatever screen is open.
+      if (this.route !== "checkpoint") void s.checkLog().catch(() => {});
     } catch (error) {
       this.failure = error;
     }
@@ -81,14 +79,36 @@ export class App {
 
   makeSession(who) {
     let catalog = null;
+    let log = null;
+    const actor = who.agency_id;
     return {
       who,
-      actor: who.agency_id,
+      actor,
       catalog: () => {
         catalog ??= api.catalog().catch(() => null);
         return catalog;
       },
+      checkLog: async () => {
+        log = await checkLog(actor);
+        this.showAlarm(log);
+        return log;
+      },
+      log: () => log,
     };
+  }
+
+  // The alarm lives in its own element, updated in place, so that it never takes the focus
+  // from what the officer is doing.
+  showAlarm(log) {
+    replaceChildren(
+        this.alarm,
+        log?.state === "alarm" ?
+            [
+              alarmBox(log.reason),
+              h("p", {class: "alarm-link"}, h("a", {href: "#/checkpoint"}, t("int.alarm_link"))),
+            ] :
+            null);
+    if (this.route === "checkpoint") this.views?.checkpoint.render();
   }
 
   navigate(route, focus = true) {
@@ -108,6 +128,7 @@ export class App {
     }
     if (this.views)
       for (const view of Object.values(this.views)) view.render();
+    this.showAlarm(this.session?.log());
     this.render();
     document.querySelector(`[data-language="${lang}"]`)?.focus();
   }
@@ -140,6 +161,7 @@ export class App {
           t("app.skip")),
         this.header(),
         this.menu(),
+        this.alarm,
         main,
         announcer,
         this.session ?

@@ -172,6 +172,46 @@ const fi = {
 
   "verdict.justified": "perusteltu",
   "verdict.unjustified": "perusteeton",
+
+  "int.checking": "Tarkistetaan lokin eheyttä…",
+  "int.signature_ok": "Tämä selain tarkisti tarkistuspisteen allekirjoituksen avaimella {key}.",
+  "int.first_visit":
+      "Tämä selain näkee lokin {origin} ensimmäistä kertaa ja muistaa nyt sen avaimen ja tilan. Vertaa avainta julkaistuun vahvistusavaimeen.",
+  "int.consistent":
+      "Loki jatkaa tarkistuspistettä, jonka tämä selain tarkisti viimeksi ({size} tapahtumaa): mitään ei ole poistettu eikä muutettu.",
+  "int.alarm_title": "Hälytys: lokin eheys ei täsmää",
+  "int.alarm_help":
+      "Ilmoita tästä heti palvelun ylläpitäjälle ja tietoturvasta vastaavalle. Älä luota lokin sisältöön ennen kuin syy on selvitetty.",
+  "int.alarm_link": "Lokin eheys",
+  "int.remembered": "Tämän selaimen muistama tila: {size} tapahtumaa, tarkistettu {at}.",
+  "verify.bad_key": "Lokin vahvistusavain on virheellinen.",
+  "verify.key_changed": "Lokin vahvistusavain on eri kuin se, jonka tämä selain muistaa.",
+  "verify.bad_note": "Tarkistuspiste on virheellisessä muodossa.",
+  "verify.no_signature": "Tarkistuspisteessä ei ole lokin avaimen allekirjoitusta.",
+  "verify.bad_signature":
+      "Tarkistuspisteen allekirjoitus ei täsmää: tarkistuspistettä on muutettu.",
+  "verify.no_ed25519":
+      "Tämä selain ei osaa tarkistaa Ed25519-allekirjoituksia. Käytä selaimen uusinta versiota.",
+  "verify.rolled_back":
+      "Lokissa on vähemmän tapahtumia kuin tarkistuspisteessä, jonka tämä selain tarkisti viimeksi: lokia on palautettu taaksepäin.",
+  "verify.rewritten":
+      "Loki ei jatka tarkistuspistettä, jonka tämä selain tarkisti viimeksi: lokia on kirjoitettu uudelleen.",
+  "verify.bad_proof": "Todiste ei täsmää.",
+  "verify.bad_known": "Tämän selaimen muistama tila on virheellinen.",
+  "verify.leaf_mismatch": "Tapahtuma ei ole sama kuin lokiin kirjattu: sitä on muutettu.",
+  "verify.partial_record":
+      "Tapahtumasta on saatavilla vain hakemiston tiedot, joten sitä ei voi tarkistaa.",
+  "verify.other_origin":
+      "Tapahtuma on eri lokissa kuin uusin tarkistuspiste, joten sitä ei voi tarkistaa tässä.",
+  "verify.not_yet_covered":
+      "Tapahtuma on uudempi kuin uusin tarkistuspiste. Yritä hetken kuluttua uudelleen.",
+  "record.verify_title": "Onko tapahtuma lokissa?",
+  "record.verify_help":
+      "Selain laskee tapahtuman tiivisteen itse ja tarkistaa, että se sisältyy allekirjoitettuun tarkistuspisteeseen.",
+  "record.verify": "Tarkista tässä selaimessa",
+  "record.verified": "Tapahtuma on lokissa muuttamattomana (tarkistuspiste: {size} tapahtumaa).",
+  "record.not_verified": "Tarkistus epäonnistui: {reason}",
+  "cp.verify_title": "Tarkistettu tässä selaimessa",
 };
 
 const sv = {
@@ -341,6 +381,47 @@ const sv = {
 
   "verdict.justified": "befogad",
   "verdict.unjustified": "obefogad",
+
+  "int.checking": "Kontrollerar loggens integritet…",
+  "int.signature_ok":
+      "Den här webbläsaren kontrollerade kontrollpunktens signatur med nyckeln {key}.",
+  "int.first_visit":
+      "Den här webbläsaren ser loggen {origin} för första gången och minns nu dess nyckel och tillstånd. Jämför nyckeln med den publicerade verifieringsnyckeln.",
+  "int.consistent":
+      "Loggen fortsätter kontrollpunkten som den här webbläsaren kontrollerade senast ({size} händelser): ingenting har tagits bort eller ändrats.",
+  "int.alarm_title": "Larm: loggens integritet håller inte",
+  "int.alarm_help":
+      "Anmäl detta genast till tjänstens driftansvariga och den som ansvarar för informationssäkerheten. Lita inte på loggens innehåll innan orsaken har utretts.",
+  "int.alarm_link": "Loggens integritet",
+  "int.remembered": "Tillstånd som den här webbläsaren minns: {size} händelser, kontrollerat {at}.",
+  "verify.bad_key": "Loggens verifieringsnyckel är felaktig.",
+  "verify.key_changed":
+      "Loggens verifieringsnyckel är en annan än den som den här webbläsaren minns.",
+  "verify.bad_note": "Kontrollpunkten har fel format.",
+  "verify.no_signature": "Kontrollpunkten saknar en signatur med loggens nyckel.",
+  "verify.bad_signature": "Kontrollpunktens signatur stämmer inte: kontrollpunkten har ändrats.",
+  "verify.no_ed25519":
+      "Den här webbläsaren kan inte kontrollera Ed25519-signaturer. Använd webbläsarens senaste version.",
+  "verify.rolled_back":
+      "Loggen har färre händelser än kontrollpunkten som den här webbläsaren kontrollerade senast: loggen har återställts bakåt.",
+  "verify.rewritten":
+      "Loggen fortsätter inte kontrollpunkten som den här webbläsaren kontrollerade senast: loggen har skrivits om.",
+  "verify.bad_proof": "Beviset stämmer inte.",
+  "verify.bad_known": "Tillståndet som den här webbläsaren minns är felaktigt.",
+  "verify.leaf_mismatch": "Händelsen är inte densamma som den loggade: den har ändrats.",
+  "verify.partial_record":
+      "Av händelsen finns bara indexets uppgifter, så den kan inte kontrolleras.",
+  "verify.other_origin":
+      "Händelsen finns i en annan logg än den senaste kontrollpunkten, så den kan inte kontrolleras här.",
+  "verify.not_yet_covered":
+      "Händelsen är nyare än den senaste kontrollpunkten. Försök igen om en stund.",
+  "record.verify_title": "Finns händelsen i loggen?",
+  "record.verify_help":
+      "Webbläsaren beräknar själv händelsens hash och kontrollerar att den ingår i den undertecknade kontrollpunkten.",
+  "record.verify": "Kontrollera i den här webbläsaren",
+  "record.verified": "Händelsen finns oförändrad i loggen (kontrollpunkt: {size} händelser).",
+  "record.not_verified": "Kontrollen misslyckades: {reason}",
+  "cp.verify_title": "Kontrollerat i den här webbläsaren",
 };
 
 const en = {
@@ -510,6 +591,45 @@ const en = {
 
   "verdict.justified": "justified",
   "verdict.unjustified": "unjustified",
+
+  "int.checking": "Checking the log's integrity…",
+  "int.signature_ok": "This browser checked the checkpoint's signature with the key {key}.",
+  "int.first_visit":
+      "This browser sees the log {origin} for the first time and now remembers its key and state. Compare the key with the published verifier key.",
+  "int.consistent":
+      "The log continues the checkpoint this browser verified last ({size} events): nothing was removed or changed.",
+  "int.alarm_title": "Alarm: the log's integrity does not hold",
+  "int.alarm_help":
+      "Report this at once to the service's operators and whoever is responsible for information security. Do not rely on the log's contents until the cause is known.",
+  "int.alarm_link": "Log integrity",
+  "int.remembered": "State this browser remembers: {size} events, verified {at}.",
+  "verify.bad_key": "The log's verifier key is malformed.",
+  "verify.key_changed": "The log's verifier key is not the one this browser remembers.",
+  "verify.bad_note": "The checkpoint is malformed.",
+  "verify.no_signature": "The checkpoint has no signature by the log's key.",
+  "verify.bad_signature": "The checkpoint's signature does not verify: the checkpoint was altered.",
+  "verify.no_ed25519":
+      "This browser cannot check Ed25519 signatures. Use the browser's latest version.",
+  "verify.rolled_back":
+      "The log has fewer events than the checkpoint this browser verified last: the log was rolled back.",
+  "verify.rewritten":
+      "The log does not continue the checkpoint this browser verified last: the log was rewritten.",
+  "verify.bad_proof": "The proof does not hold.",
+  "verify.bad_known": "The state this browser remembers is malformed.",
+  "verify.leaf_mismatch": "The record is not the one the log holds: it was altered.",
+  "verify.partial_record":
+      "Only the index's data of this record is available, so it cannot be checked.",
+  "verify.other_origin":
+      "The record is in another log than the latest checkpoint, so it cannot be checked here.",
+  "verify.not_yet_covered":
+      "The record is newer than the latest checkpoint. Try again in a moment.",
+  "record.verify_title": "Is this record in the log?",
+  "record.verify_help":
+      "The browser computes the record's hash itself and checks that it is included in the signed checkpoint.",
+  "record.verify": "Check in this browser",
+  "record.verified": "The record is in the log, unchanged (checkpoint: {size} events).",
+  "record.not_verified": "The check failed: {reason}",
+  "cp.verify_title": "Checked in this browser",
 };
 
 export const tables = {

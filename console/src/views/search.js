@@ -1,19 +1,12 @@
 // Search the audit log (GET /v1/audit/records) with the filters the API has, page by page, and
-// open one record: its decision, the legal bases it rests on and what they mean.
+// open one record: its decision, the legal bases it rests on and what they mean, and check in
+// the browser that it is in the log as it is (integrity.js).
 import {api, ApiError} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
 import {startOfLocalDay, time} from "../format.js";
+import {checkRecord} from "../integrity.js";
 import {eventTypes, t, tOr} from "../texts.js";
-import {
-  announce,
-  basisOf,
-  errorBox,
-  heading,
-  localText,
-  markInvalid,
-  named,
-  namedList,
-} from "../ui.js";
+import {announce, basisOf, errorBox, heading, localText, markInvalid, named, namedList} from "../ui.js";
 
 const emptyFilters = {
   subject: "",
@@ -68,6 +61,9 @@ export class SearchView {
   pageIndex = 0;
   page = null;
   selected = null;
+  // The in-browser check of the selected record: null, "checking", or checkRecord()'s result
+  // (an ApiError when the gateway could not be asked).
+  verification = null;
   error = null;
   loading = false;
   catalog = null;
@@ -294,6 +290,7 @@ export class SearchView {
               "aria-label": t("search.show_label", {seq: `${r.origin} #${r.seq}`}),
               onclick: () => {
                 this.selected = r;
+                this.verification = null;
                 this.render();
                 document.getElementById("view-heading")?.focus();
               },
@@ -392,6 +389,52 @@ export class SearchView {
                   h("p", null, h("a", {href: b.citation.url, rel: "noreferrer"}, b.citation.url)) :
                   null);
         }) :
-                                                h("p", null, t("record.no_bases")));
+                                                h("p", null, t("record.no_bases")),
+        this.verificationSection(r));
+  }
+
+  verificationSection(r) {
+    const v = this.verification;
+    let outcome = null;
+    if (v === "checking") {
+      outcome = t("int.checking");
+    } else if (v instanceof Error) {
+      outcome = errorBox(v);
+    } else if (v?.ok) {
+      outcome = h("span", {class: "verified"}, t("record.verified", {size: String(v.size)}));
+    } else if (v) {
+      outcome =
+          h("span", {class: "alarm"}, t("record.not_verified", {reason: tOr("verify", v.reason)}));
+    }
+    return h(
+        "section",
+        {class: "record-verify"},
+        h("h2", null, t("record.verify_title")),
+        h("p", null, t("record.verify_help")),
+        h("p",
+          null,
+          h("button",
+            {
+              type: "button",
+              id: "verify-record",
+              disabled: v === "checking",
+              onclick: () => void this.verify(r),
+            },
+            t("record.verify"))),
+        h("div", {role: "status"}, outcome));
+  }
+
+  async verify(r) {
+    this.verification = "checking";
+    this.render();
+    try {
+      this.verification = await checkRecord(this.session.actor, r);
+    } catch (error) {
+      this.verification = error;
+    }
+    if (this.selected !== r) return;
+    this.render();
+    // The screen was rebuilt: the officer stays on the button, and the result is announced.
+    document.getElementById("verify-record")?.focus();
   }
 }
