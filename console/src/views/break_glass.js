@@ -90,10 +90,7 @@ export class BreakGlassView {
             void this.load(false);
           },
         },
-        h("label",
-          { for: "bg-state"
-          },
-          t("bg.state")),
+        h("label", {"for": "bg-state"}, t("bg.state")),
         h("select",
           {
             id: "bg-state",
@@ -194,8 +191,7 @@ export class BreakGlassView {
               form.verdict = verdict;
             },
           }),
-          h("label", { for: id
-          }, label));
+          h("label", {"for": id}, label));
     };
     const noteId = `n-${item.id}`;
     return h(
@@ -215,10 +211,7 @@ export class BreakGlassView {
           radio("unjustified", t("bg.unjustified"))),
         h("div",
           {class: "field"},
-          h("label",
-            { for: noteId
-            },
-            t("bg.note")),
+          h("label", {"for": noteId}, t("bg.note")),
           h("p", {class: "hint", id: `${noteId}-hint`}, t("bg.note_hint")),
           h("textarea",
             {

@@ -96,49 +96,44 @@ export class SearchView {
     markInvalid(this.error, fieldLabels());
   }
 
-  input(name, attrs = {}, hint) {
+  // A filter's control with its label and, when given, a hint the control refers to.
+  field(name, hint, control) {
     const id = fields[`?${name}`].id;
     const hintId = hint ? `${id}-hint` : undefined;
     return h(
         "div",
         {class: "field"},
-        h("label",
-          { for: id
-          },
-          fields[`?${name}`].label()),
+        h("label", {"for": id}, fields[`?${name}`].label()),
         hint ? h("p", {class: "hint", id: hintId}, hint) : null,
-        h("input", {
-          id,
-          name,
-          value: this.draft[name],
-          "aria-describedby": hintId,
-          oninput: (e) => {
-            this.draft[name] = e.target.value;
-          },
-          ...attrs,
-        }));
+        control({id, name, "aria-describedby": hintId}));
+  }
+
+  input(name, attrs = {}, hint) {
+    return this.field(name, hint, (common) => h("input", {
+                                    ...common,
+                                    value: this.draft[name],
+                                    oninput: (e) => {
+                                      this.draft[name] = e.target.value;
+                                    },
+                                    ...attrs,
+                                  }));
   }
 
   select(name, options) {
-    const id = fields[`?${name}`].id;
-    return h(
-        "div",
-        {class: "field"},
-        h("label",
-          { for: id
-          },
-          fields[`?${name}`].label()),
-        h("select",
-          {
-            id,
-            name,
-            onchange: (e) => {
-              this.draft[name] = e.target.value;
-            },
-          },
-          options.map(
-              ([value, label]) =>
-                  h("option", {value, selected: value === this.draft[name]}, label))));
+    return this.field(
+        name,
+        undefined,
+        (common) =>
+            h("select",
+              {
+                ...common,
+                onchange: (e) => {
+                  this.draft[name] = e.target.value;
+                },
+              },
+              options.map(
+                  ([value, label]) =>
+                      h("option", {value, selected: value === this.draft[name]}, label))));
   }
 
   form() {
