@@ -13,6 +13,7 @@
 #include "common/codec.h"
 #include "common/files.h"
 #include "common/thread_name.h"
+#include "gateway/api/console.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/health.h"
@@ -159,6 +160,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   describe_app_metrics(*metrics_);
   Router router;
   add_api_routes(router, services_);
+  add_console_routes(router, load_console(config_.console));
   server_ = std::make_unique<Server>(config_, std::move(router), metrics_);
   open_store();
   open_audit_log(app_options);
@@ -252,12 +254,13 @@ void App::wire_services() {
 void App::install_server_hooks() {
   server_->set_ready_check([health = health_.get()] { return health->check(); });
   server_->set_auth_failure_hook([this](const AuthFailure& f) {
-    if (f.reason != "forbidden_role") {
+    if (f.reason != "forbidden_role" && f.reason != "cross_origin") {
       // Not (yet) a registered agency: summarised, so that refusals cannot fill the log.
       auth_failures_.add(f, now_utc());
       return;
     }
-    // A registered agency called a route its role does not allow: one record per request.
+    // A registered agency called a route its role does not allow, or its browser was made to
+    // call from another site: one record per request.
     audit::AuditEvent e;
     e.type = audit::EventType::kAuthFailure;
     e.agency = f.agency;

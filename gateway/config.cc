@@ -123,6 +123,19 @@ void parse_referrals(Object& o, ReferralsConfig& r) {
   }
 }
 
+void parse_console(Object& o, const fs::path& base_dir, ConsoleConfig& console) {
+  console.enabled = o.boolean_or("enabled", console.enabled);
+  if (auto d = o.string("assets_dir")) {
+    fs::path dir = resolve(base_dir, *d);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      o.issues().add(o.path_of("assets_dir"),
+                     "expected the console's directory; " + dir.string() + " is not one");
+    }
+    console.assets_dir = dir;
+  }
+}
+
 void parse_log(Object& o, LogConfig& log) {
   auto format = o.string_or("format", "text");
   if (format != "text" && format != "json") {
@@ -213,6 +226,8 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
                "exchange.adapter_timeout_ms), so that a delivery still waiting for the agency "
                "system is not claimed by another worker");
   }
+  section(root, "console", Need::kOptional,
+          [&](Object& o) { parse_console(o, base_dir, c.console); });
   section(root, "log", Need::kOptional, [&](Object& o) { parse_log(o, c.log); });
   section(root, "reload", Need::kOptional, [&](Object& o) {
     c.reload.interval =

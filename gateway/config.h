@@ -103,6 +103,14 @@ struct ReferralsConfig {
   Millis metrics_interval{15'000};  // how often overdue and per-state counts are refreshed
 };
 
+// The privacy officer's web console (the "console" section, docs/privacy-officer-guide.md).
+struct ConsoleConfig {
+  bool enabled = true;
+  // The built console; unset: <the silta executable's directory>/../share/silta/console, where
+  // both the build tree and an installation keep it (gateway/api/console.h).
+  std::optional<std::filesystem::path> assets_dir;
+};
+
 struct Config {
   std::filesystem::path source;       // the file this came from
   std::vector<std::string> warnings;  // what works but needs attention (e.g. a CRL about to expire)
@@ -124,6 +132,7 @@ struct Config {
   adapters::AdaptersConfig adapters;  // per holder agency; agencies without one cannot be asked
   ExchangeConfig exchange;
   ReferralsConfig referrals;
+  ConsoleConfig console;
 };
 
 // Parses and validates a config document. Relative paths are resolved against `base_dir`

@@ -21,6 +21,7 @@
 
 #include "common/codec.h"
 #include "common/thread_name.h"
+#include "gateway/http/same_origin.h"
 #include "gateway/http/tls.h"
 #include "gateway/logging.h"
 
@@ -802,15 +803,19 @@ std::optional<Problem> Server::role_problem(const Route& route, const Agency& ag
   if (route.allows(agency)) return std::nullopt;
   std::string needed;
   for (Role r : route.roles) needed += (needed.empty() ? "" : " or ") + std::string(role_name(r));
-  if (auth_failure_hook_) {
-    AuthFailure failure;
-    failure.reason = "forbidden_role";
-    failure.peer = peer;
-    failure.agency = agency.id;
-    failure.route = route.pattern;
-    auth_failure_hook_(failure);
-  }
+  report_refusal("forbidden_role", peer, agency, route);
   return problem(403, "forbidden", "Forbidden", "This route needs the role " + needed + ".");
+}
+
+void Server::report_refusal(std::string reason, const std::string& peer, const Agency& agency,
+                            const Route& route) {
+  if (!auth_failure_hook_) return;
+  AuthFailure failure;
+  failure.reason = std::move(reason);
+  failure.peer = peer;
+  failure.agency = agency.id;
+  failure.route = route.pattern;
+  auth_failure_hook_(failure);
 }
 
 asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* agency,
@@ -830,6 +835,10 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
   if (match.route == nullptr) co_return Response::from_problem(*no_route_problem(match));
   matched = match.route;
   if (auto p = role_problem(*match.route, *agency, peer)) co_return Response::from_problem(*p);
+  if (auto p = cross_origin_problem(req)) {
+    report_refusal("cross_origin", peer, *agency, *match.route);
+    co_return Response::from_problem(*p);
+  }
   RequestContext ctx{req,
                      *agency,
                      path,

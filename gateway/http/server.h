@@ -38,13 +38,15 @@
 namespace silta::gateway {
 
 // A refused client, for the audit log: a failed handshake, a certificate not in the registry,
-// a disabled agency, or a route the caller's role does not allow.
+// a disabled agency, a route the caller's role does not allow, or a browser's request from
+// another site (http/same_origin.h).
 struct AuthFailure {
-  std::string reason;    // handshake_failure_reason(), "unregistered", "disabled", "forbidden_role"
+  // handshake_failure_reason(), "unregistered", "disabled", "forbidden_role", "cross_origin"
+  std::string reason;
   std::string peer;      // remote address and port
   std::string spki_pin;  // when a certificate was presented
   std::string agency;    // the registry id, when the certificate is registered
-  std::string route;     // the route refused, for "forbidden_role"
+  std::string route;     // the route refused, for "forbidden_role" and "cross_origin"
   std::string address;   // remote address without the port
   std::string issuer;    // the presented certificate's issuer (client-chosen text), if any
 };
@@ -54,6 +56,7 @@ struct AuthFailure {
 // lower. App calls it first thing at start.
 inline constexpr std::size_t kSpareFileDescriptors = 256;
 void ensure_file_descriptor_limit(std::size_t max_connections);
+
 // What /ready answers (gateway/health.h decides): 503 problem+json `not-ready` with `reason`
 // when not ready, else 200 with status "ready" or "degraded"; both carry `checks`.
 struct Readiness {
@@ -162,6 +165,9 @@ class Server {
                                             const Route*& matched);
   std::optional<Problem> role_problem(const Route& route, const Agency& agency,
                                       const std::string& peer);
+  // Tells the auth failure hook that a registered caller was refused on `route`.
+  void report_refusal(std::string reason, const std::string& peer, const Agency& agency,
+                      const Route& route);
   boost::asio::awaitable<Response> run_handler(const Route& route, RequestContext& ctx);
   Response admin_response(const Request& req);
   void connection_closed();
