@@ -115,6 +115,14 @@ bool Object::boolean_or(std::string_view key, bool fallback) {
   return v ? *v : fallback;
 }
 
+std::optional<SysTime> Object::time(std::string_view key, Need need) {
+  auto text = string(key, need);
+  if (!text) return std::nullopt;
+  auto t = parse_rfc3339(*text);
+  if (!t) issues_->add(path_of(key), "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
+  return t;
+}
+
 std::optional<std::vector<std::string>> Object::strings(std::string_view key, Need need) {
   const auto* v = array(key, need);
   if (v == nullptr) return std::nullopt;

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time.h"
+
 namespace silta::json_check {
 
 struct Issue {
@@ -57,6 +59,8 @@ class Object {
                           std::int64_t max);
   std::optional<bool> boolean(std::string_view key, Need need = Need::kOptional);
   bool boolean_or(std::string_view key, bool fallback);
+  // An RFC 3339 time (common/time.h).
+  std::optional<SysTime> time(std::string_view key, Need need = Need::kOptional);
   // An array of strings; each element that is not a string is reported.
   std::optional<std::vector<std::string>> strings(std::string_view key,
                                                   Need need = Need::kOptional);

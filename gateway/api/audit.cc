@@ -163,34 +163,38 @@ asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
                                  {"verifier_key", s.audit->verifier().to_string()}});
 }
 
-asio::awaitable<Response> inclusion(const Services& s, RequestContext& ctx) {
+// A proof between the two numbers of the query `first` and `second` (index and size, or from
+// and to); `prove` makes it from the log. Parameters by value: the callers return this coroutine
+// without awaiting it.
+template <typename Prove>
+asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::string first,
+                                std::string second, std::string what, Prove prove) {
   json_check::Issues issues;
   auto actor = actor_param(ctx, issues);
-  auto index = number_param(ctx.query, "index", true, UINT64_MAX / 2, issues);
-  auto size = number_param(ctx.query, "size", true, UINT64_MAX / 2, issues);
+  auto a = number_param(ctx.query, first, true, UINT64_MAX / 2, issues);
+  auto b = number_param(ctx.query, second, true, UINT64_MAX / 2, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto proof = s.audit->prove_inclusion(*index, *size);
-  if (!proof) {
+  auto made = prove(*a, *b);
+  if (!made) {
     co_return Response::from_problem(
-        problem(400, "bad-proof-request", "No such proof", proof.error().message));
+        problem(400, "bad-proof-request", "No such proof", made.error().message));
   }
-  if (!co_await audit_read(s, ctx, actor, "proof-inclusion")) co_return audit_unavailable();
-  co_return Response::json(200, audit::to_json(*proof));
+  if (!co_await audit_read(s, ctx, actor, std::move(what))) co_return audit_unavailable();
+  co_return Response::json(200, audit::to_json(*made));
+}
+
+asio::awaitable<Response> inclusion(const Services& s, RequestContext& ctx) {
+  auto prove = [&s](std::uint64_t index, std::uint64_t size) {
+    return s.audit->prove_inclusion(index, size);
+  };
+  return proof(s, ctx, "index", "size", "proof-inclusion", prove);
 }
 
 asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
-  json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
-  auto from = number_param(ctx.query, "from", true, UINT64_MAX / 2, issues);
-  auto to = number_param(ctx.query, "to", true, UINT64_MAX / 2, issues);
-  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto proof = s.audit->prove_consistency(*from, *to);
-  if (!proof) {
-    co_return Response::from_problem(
-        problem(400, "bad-proof-request", "No such proof", proof.error().message));
-  }
-  if (!co_await audit_read(s, ctx, actor, "proof-consistency")) co_return audit_unavailable();
-  co_return Response::json(200, audit::to_json(*proof));
+  auto prove = [&s](std::uint64_t from, std::uint64_t to) {
+    return s.audit->prove_consistency(from, to);
+  };
+  return proof(s, ctx, "from", "to", "proof-consistency", prove);
 }
 
 nlohmann::json review_json(const store::BreakGlassReview& r) {

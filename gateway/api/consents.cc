@@ -1,6 +1,8 @@
 // Consents, permits and prohibitions recorded by an agency, with signed receipts. An agency
 // sees and revokes only what it recorded; the decision engine weighs every consent of the
 // subject, whoever recorded it.
+#include <variant>
+
 #include "gateway/api/consent_receipt.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/requests.h"
@@ -41,6 +43,11 @@ audit::AuditEvent consent_event(const store::StoredConsent& c, audit::EventType 
 Response not_found() {
   return Response::from_problem(
       problem(404, "not-found", "Not found", "Your agency has recorded no consent with this id."));
+}
+
+Response already_revoked() {
+  return Response::from_problem(
+      problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
 }
 
 Response audit_unavailable() {
@@ -113,7 +120,9 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   co_return Response::json(200, {{"consents", std::move(items)}});
 }
 
-asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
+// The consent of the path's {id} if the caller may see it; or the answer to give instead.
+asio::awaitable<std::variant<store::StoredConsent, Response>> load_visible(const Services& s,
+                                                                           RequestContext& ctx) {
   std::string id = ctx.params["id"];
   auto get_consent = [id](store::Store& st) { return st.get_consent(id); };
   auto found = co_await read_store(s, std::move(get_consent));
@@ -122,7 +131,14 @@ asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
     co_return Response::from_problem(problem_from_error(found.error()));
   }
   if (found->record.recorded_by_agency != ctx.agency.id) co_return not_found();
-  co_return Response::json(200, {{"consent", consent_json(*found)}});
+  co_return std::move(*found);
+}
+
+asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
+  auto loaded = co_await load_visible(s, ctx);
+  if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
+  co_return Response::json(200,
+                           {{"consent", consent_json(std::get<store::StoredConsent>(loaded))}});
 }
 
 asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
@@ -130,35 +146,25 @@ asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   auto revocation = parse_revocation(ctx.body, ctx.agency, now, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  std::string id = ctx.params["id"];
-  auto get_consent = [id](store::Store& st) { return st.get_consent(id); };
-  auto found = co_await read_store(s, std::move(get_consent));
-  if (!found) {
-    if (found.error().code == ErrorCode::kNotFound) co_return not_found();
-    co_return Response::from_problem(problem_from_error(found.error()));
-  }
-  if (found->record.recorded_by_agency != ctx.agency.id) co_return not_found();
-  if (found->record.revoked) {
-    co_return Response::from_problem(
-        problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
-  }
-  store::StoredConsent revoked = *found;
+  auto loaded = co_await load_visible(s, ctx);
+  if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
+  const auto& found = std::get<store::StoredConsent>(loaded);
+  const std::string id = found.record.id;
+  if (found.record.revoked) co_return already_revoked();
+  store::StoredConsent revoked = found;
   revoked.record.revoked = revocation;
   auto body = receipt_body(revoked, "consent-revoked", s.audit->origin(), now);
   std::string receipt = sign_receipt(*s.signer, body);
   auto seq = co_await audit_durably(
       s, consent_event(revoked, audit::EventType::kConsentRevoked, revocation.by_actor,
-                       s.pseudonyms->pseudonymise(found->subject_identity_code), ctx.agency.id));
+                       s.pseudonyms->pseudonymise(found.subject_identity_code), ctx.agency.id));
   if (!seq) co_return audit_unavailable();
   auto revoke_it = [id, revocation, receipt](store::Store& st) {
     return st.revoke_consent(id, revocation, receipt);
   };
   auto done = co_await on_store(s, std::move(revoke_it));
   if (!done) {
-    if (done.error().code == ErrorCode::kFailedPrecondition) {
-      co_return Response::from_problem(
-          problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
-    }
+    if (done.error().code == ErrorCode::kFailedPrecondition) co_return already_revoked();
     co_return Response::from_problem(problem_from_error(done.error()));
   }
   co_return Response::json(200, {{"consent", consent_json(*done)},

@@ -177,6 +177,21 @@ std::string adapter_outcome(const Error& e) {
   return e.code == ErrorCode::kDeadlineExceeded ? "adapter_timeout" : "adapter_failed";
 }
 
+// The target's system failed or did not answer: the failure is audited (nothing was released),
+// logged with the adapter's own message, and answered without it.
+asio::awaitable<Response> adapter_failed(const Services& s, const RequestContext& ctx,
+                                         const Decided& x, const Error& error, std::string outcome,
+                                         std::string_view log_event) {
+  s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
+  auto failure = exchange_event(s, ctx, x, audit::EventType::kDisclosure, std::move(outcome));
+  failure.categories_granted.clear();  // nothing was released
+  if (!co_await audit_durably(s, std::move(failure))) co_return audit_unavailable();
+  logging::warn(log_event, {{"agency", x.in.target}, {"error", error.message}});
+  auto p = adapter_problem(error);
+  p.extensions = {{"exchange_id", x.id}, {"decision", x.decision_json}};
+  co_return Response::from_problem(p);
+}
+
 asio::awaitable<Response> pull(const Services& s, RequestContext& ctx, Decided x) {
   adapters::FetchRequest req;
   req.request_id = ctx.request_id;
@@ -191,16 +206,8 @@ asio::awaitable<Response> pull(const Services& s, RequestContext& ctx, Decided x
   auto deadline = adapters::Clock::now() + s.config->exchange.adapter_timeout;
   auto fetched = co_await s.adapters->fetch(req, deadline);
   if (!fetched) {
-    s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
-    auto failure =
-        exchange_event(s, ctx, x, audit::EventType::kDisclosure, adapter_outcome(fetched.error()));
-    failure.categories_granted.clear();  // nothing was released
-    if (!co_await audit_durably(s, std::move(failure))) co_return audit_unavailable();
-    logging::warn("adapter_fetch_failed",
-                  {{"agency", x.in.target}, {"error", fetched.error().message}});
-    auto p = adapter_problem(fetched.error());
-    p.extensions = {{"exchange_id", x.id}, {"decision", x.decision_json}};
-    co_return Response::from_problem(p);
+    co_return co_await adapter_failed(s, ctx, x, fetched.error(), adapter_outcome(fetched.error()),
+                                      "adapter_fetch_failed");
   }
   nlohmann::json data = nlohmann::json::object();
   for (auto& [category, records] : fetched->categories) data[category] = std::move(records);
@@ -245,16 +252,9 @@ asio::awaitable<Response> push(const Services& s, RequestContext& ctx, Decided x
   auto deadline = adapters::Clock::now() + s.config->exchange.adapter_timeout;
   auto receipt = co_await s.adapters->deliver(delivery, deadline);
   if (!receipt) {
-    s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
-    auto failure = exchange_event(s, ctx, x, audit::EventType::kDisclosure,
-                                  "delivery_" + adapter_outcome(receipt.error()));
-    failure.categories_granted.clear();
-    if (!co_await audit_durably(s, std::move(failure))) co_return audit_unavailable();
-    logging::warn("adapter_delivery_failed",
-                  {{"agency", x.in.target}, {"error", receipt.error().message}});
-    auto p = adapter_problem(receipt.error());
-    p.extensions = {{"exchange_id", x.id}, {"decision", x.decision_json}};
-    co_return Response::from_problem(p);
+    co_return co_await adapter_failed(s, ctx, x, receipt.error(),
+                                      "delivery_" + adapter_outcome(receipt.error()),
+                                      "adapter_delivery_failed");
   }
   co_return Response::json(
       200,

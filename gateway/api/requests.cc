@@ -17,14 +17,6 @@ using json_check::Object;
 
 namespace {
 
-std::optional<SysTime> time_field(Object& o, std::string_view key, Need need) {
-  auto text = o.string(key, need);
-  if (!text) return std::nullopt;
-  auto t = parse_rfc3339(*text);
-  if (!t) o.issues().add(o.path_of(key), "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
-  return t;
-}
-
 std::optional<policy::IdentityCode> identity_code_field(Object& o, std::string_view key,
                                                         Need need) {
   auto text = o.string(key, need);
@@ -118,11 +110,34 @@ const Agency* other_agency(Object& o, std::string_view key, const std::string& i
   return a;
 }
 
-std::vector<std::string> attestation_ids(Object& o, const policy::Catalog& catalog) {
-  return catalog_ids(
+// The grounds a request may give beyond the parties: the suspected offence, attestations and
+// the consents it cites.
+void grounds_fields(Object& o, const policy::Catalog& catalog, DisclosureInput& in) {
+  in.offence = offence_field(o, catalog);
+  in.attestations = catalog_ids(
       o, "attestations", Need::kOptional,
       [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
       "attestation");
+  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+}
+
+// The engine's request for a disclosure of `in` from `holder` to `recipient`.
+policy::DecisionRequest disclosure_request(const DisclosureInput& in, policy::Direction direction,
+                                           const Agency& holder, const Agency& recipient,
+                                           const std::string& subject_pseudonym) {
+  policy::DecisionRequest r;
+  r.direction = direction;
+  r.from_kind = holder.kind;
+  r.from_agency = holder.id;
+  r.to_kind = recipient.kind;
+  r.to_agency = recipient.id;
+  r.recipient_is_authority = recipient.authority;
+  r.categories = in.categories;
+  r.subject = subject_of(in.subject, subject_pseudonym);
+  r.offence = in.offence;
+  r.attestations = in.attestations;
+  r.cited_consents = in.consents;
+  return r;
 }
 
 }  // namespace
@@ -168,11 +183,9 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   }
   in.justification = o.string_or("justification", "");
   in.case_reference = o.string_or("case_reference", "");
-  in.offence = offence_field(o, catalog);
-  in.attestations = attestation_ids(o, catalog);
-  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+  grounds_fields(o, catalog, in);
   in.break_glass = o.boolean_or("break_glass", false);
-  in.embargo_until = time_field(o, "embargo_until", Need::kOptional);
+  in.embargo_until = o.time("embargo_until");
   if (in.embargo_until) {
     const Agency* recipient = in.direction == policy::Direction::kPull ? &caller : in.target_agency;
     bool to_police = recipient != nullptr && recipient->kind == "police";
@@ -245,53 +258,62 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
       in.data = *data;
     }
   }
-  in.offence = offence_field(o, catalog);
-  in.attestations = attestation_ids(o, catalog);
-  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+  grounds_fields(o, catalog, in);
   o.no_other_keys();
   return in;
 }
 
 policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym) {
-  policy::DecisionRequest r;
-  r.direction = in.direction;
-  const Agency& holder = in.direction == policy::Direction::kPull ? *in.target_agency : caller;
-  const Agency& recipient = in.direction == policy::Direction::kPull ? caller : *in.target_agency;
-  r.from_kind = holder.kind;
-  r.from_agency = holder.id;
-  r.to_kind = recipient.kind;
-  r.to_agency = recipient.id;
-  r.recipient_is_authority = recipient.authority;
+  const bool pull = in.direction == policy::Direction::kPull;
+  const Agency& holder = pull ? *in.target_agency : caller;
+  const Agency& recipient = pull ? caller : *in.target_agency;
+  auto r = disclosure_request(in, in.direction, holder, recipient, subject_pseudonym);
   r.purpose = in.purpose;
-  r.categories = in.categories;
-  r.subject = subject_of(in.subject, subject_pseudonym);
   r.justification = in.justification;
   r.case_reference = in.case_reference;
-  r.offence = in.offence;
-  r.attestations = in.attestations;
   r.break_glass = in.break_glass;
-  r.cited_consents = in.consents;
   return r;
 }
 
 policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym) {
-  policy::DecisionRequest r;
-  r.direction = policy::Direction::kPush;
-  r.from_kind = caller.kind;
-  r.from_agency = caller.id;
-  r.to_kind = in.recipient_agency->kind;
-  r.to_agency = in.recipient_agency->id;
-  r.recipient_is_authority = in.recipient_agency->authority;
+  auto r = disclosure_request(in, policy::Direction::kPush, caller, *in.recipient_agency,
+                              subject_pseudonym);
   r.referral_kind = in.kind->id;
-  r.categories = in.categories;
-  r.subject = subject_of(in.subject, subject_pseudonym);
   r.justification = justification_of(*in.kind, in.fields);
-  r.offence = in.offence;
-  r.attestations = in.attestations;
-  r.cited_consents = in.consents;
   return r;
+}
+
+AcknowledgementInput parse_acknowledgement(const nlohmann::json& body, json_check::Issues& issues) {
+  AcknowledgementInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  in.actor = actor_field(o);
+  in.urgency_assessed = o.boolean_or("urgency_assessed", false);
+  o.no_other_keys();
+  return in;
+}
+
+ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
+                                              json_check::Issues& issues) {
+  ReferralDecisionInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  in.actor = actor_field(o);
+  if (auto id = o.string("outcome", Need::kRequired)) {
+    in.outcome = find_decision_outcome(*id);
+    if (in.outcome == nullptr) issues.add("/outcome", "expected one of " + decision_outcome_ids());
+  }
+  if (const auto* d = o.any("detail")) {
+    if (!d->is_object()) {
+      issues.add("/detail", "expected an object (your agency's own record of the decision)");
+    } else {
+      in.detail = d->dump();
+    }
+  }
+  o.no_other_keys();
+  return in;
 }
 
 ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catalog& catalog,
@@ -325,7 +347,7 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
       auto code = identity_code_field(g, "identity_code", Need::kRequired);
       grantor.minor_capable = g.boolean_or("minor_capable", false);
       grantor.assessed_by = g.string_or("assessed_by", "");
-      grantor.assessed_at = time_field(g, "assessed_at", Need::kOptional);
+      grantor.assessed_at = g.time("assessed_at");
       if (grantor.minor_capable && grantor.assessed_by.empty()) {
         issues.add(g.path_of("assessed_by"),
                    "required when minor_capable: who assessed the minor capable (ATL 34 §)");
@@ -346,10 +368,10 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
   c.purposes = catalog_ids(
       o, "purposes", Need::kOptional,
       [&](const std::string& id) { return catalog.find_purpose(id) != nullptr; }, "purpose");
-  c.data_recorded_from = time_field(o, "data_recorded_from", Need::kOptional);
-  c.data_recorded_until = time_field(o, "data_recorded_until", Need::kOptional);
-  c.valid_from = time_field(o, "valid_from", Need::kOptional).value_or(now);
-  c.valid_until = time_field(o, "valid_until", Need::kOptional);
+  c.data_recorded_from = o.time("data_recorded_from");
+  c.data_recorded_until = o.time("data_recorded_until");
+  c.valid_from = o.time("valid_from").value_or(now);
+  c.valid_until = o.time("valid_until");
   if (c.valid_until && *c.valid_until <= c.valid_from) {
     issues.add("/valid_until", "expected a time after valid_from");
   }

@@ -11,6 +11,7 @@
 #include "common/json_check.h"
 #include "common/time.h"
 #include "gateway/config.h"
+#include "gateway/referral_rules.h"
 #include "gateway/registry.h"
 #include "policy/catalog.h"
 #include "policy/consent.h"
@@ -27,20 +28,25 @@ struct SubjectInput {
   bool turvakielto = false;      // the address is protected (661/2009 36 §)
 };
 
-// POST /v1/exchanges and POST /v1/decisions.
-struct ExchangeInput {
-  policy::Direction direction = policy::Direction::kPull;
-  std::string target;  // pull: the holder asked; push: the recipient
-  const Agency* target_agency = nullptr;
+// What every request that may move data about a subject carries: exchanges, decisions and
+// referrals.
+struct DisclosureInput {
   std::string actor;  // the person at the calling agency (their user id), for the use log
   SubjectInput subject;
-  std::string purpose;
   std::vector<std::string> categories;
-  std::string justification;
-  std::string case_reference;
   std::optional<policy::Offence> offence;
   std::vector<std::string> attestations;
   std::vector<std::string> consents;  // consent ids the request cites
+};
+
+// POST /v1/exchanges and POST /v1/decisions.
+struct ExchangeInput : DisclosureInput {
+  policy::Direction direction = policy::Direction::kPull;
+  std::string target;  // pull: the holder asked; push: the recipient
+  const Agency* target_agency = nullptr;
+  std::string purpose;
+  std::string justification;
+  std::string case_reference;
   bool break_glass = false;
   std::optional<SysTime> embargo_until;  // police crime investigation: hide from the subject
   nlohmann::json data;                   // push: the records to disclose, by category
@@ -58,19 +64,14 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
 policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym);
 
-// POST /v1/referrals: a referral of a catalog kind to another agency.
-struct ReferralInput {
+// POST /v1/referrals: a referral of a catalog kind to another agency. Its categories are
+// identity_contact, cw_report_content, then data's keys.
+struct ReferralInput : DisclosureInput {
   const policy::ReferralKind* kind = nullptr;
   std::string recipient;
   const Agency* recipient_agency = nullptr;
-  std::string actor;
-  SubjectInput subject;
   nlohmann::json fields = nlohmann::json::object();  // checked against the kind's fields
   nlohmann::json data = nlohmann::json::object();    // attachments: category id → records
-  std::vector<std::string> categories;  // identity_contact, cw_report_content, then data's keys
-  std::optional<policy::Offence> offence;
-  std::vector<std::string> attestations;
-  std::vector<std::string> consents;
 };
 ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
                              const Registry& registry, const policy::Catalog& catalog,
@@ -81,6 +82,22 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
 // it is weighed, never written to the audit log.
 policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym);
+
+// POST /v1/referrals/{id}/acknowledge: the recipient has the referral.
+struct AcknowledgementInput {
+  std::string actor;
+  bool urgency_assessed = false;  // the urgency assessment (LSL 26 §(2)) was made with it
+};
+AcknowledgementInput parse_acknowledgement(const nlohmann::json& body, json_check::Issues& issues);
+
+// POST /v1/referrals/{id}/decision: the recipient's decision on it.
+struct ReferralDecisionInput {
+  std::string actor;
+  const DecisionOutcome* outcome = nullptr;
+  std::string detail;  // the recipient's own record of it: a JSON object's text, or empty
+};
+ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
+                                              json_check::Issues& issues);
 
 // POST /v1/consents: a consent, permit or prohibition and the identity codes behind it.
 struct ConsentInput {
