@@ -11,6 +11,7 @@
 
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/query.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/referral_rules.h"
@@ -27,10 +28,7 @@ namespace {
 
 constexpr std::uint64_t kMaxPage = 500;
 
-Response audit_unavailable() {
-  return Response::from_problem(problem(503, "audit-unavailable", "The audit log is unavailable",
-                                        "Nothing was recorded or sent. Retry later."));
-}
+constexpr const char* kNothingSent = "Nothing was recorded or sent. Retry later.";
 
 Response not_found() {
   return Response::from_problem(problem(404, "not-found", "Not found",
@@ -199,6 +197,7 @@ asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n,
 asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   const SysTime now = now_utc();
   json_check::Issues issues;
+  no_query_params(ctx, issues);
   auto in = parse_deliverable(s, ctx, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
 
@@ -215,17 +214,14 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   auto consents = co_await active_consents(s, code, subject, now);
   if (!consents) co_return Response::from_problem(problem_from_error(consents.error()));
   auto decision = s.engine->decide(decision_request(in, ctx.agency, subject.value), *consents, now);
-  if (!decision) {
-    co_return Response::from_problem(
-        problem(400, "validation", "The request is not valid", decision.error().message));
-  }
+  if (!decision) co_return engine_refused(decision.error());
 
   // A referral moves whole or not at all: the reporter must know that part of it did not go.
   ReferralPayload p = payload_of(s, in, *decision, code, subject);
   const bool all = decision->all_granted();
   auto seq =
       co_await audit_durably(s, sent_event(s, ctx, in, *decision, subject, id, request_hash, p));
-  if (!seq) co_return audit_unavailable();
+  if (!seq) co_return audit_failed(seq.error(), kNothingSent);
   s.metrics->add("silta_referrals_total",
                  {{"kind", in.kind->id}, {"outcome", all ? "accepted" : "denied"}});
   if (!all) co_return referral_denied(p, *seq);
@@ -262,6 +258,7 @@ asio::awaitable<std::variant<store::Referral, Response>> load_visible(const Serv
 }
 
 asio::awaitable<Response> get_one(const Services& s, RequestContext& ctx) {
+  if (auto refused = refuse_query_params(ctx)) co_return std::move(*refused);
   auto loaded = co_await load_visible(s, ctx, ctx.params["id"]);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& r = std::get<store::Referral>(loaded);
@@ -271,8 +268,9 @@ asio::awaitable<Response> get_one(const Services& s, RequestContext& ctx) {
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
+  QueryParams query(ctx.query, issues);
   store::ReferralQuery q;
-  std::string role = ctx.query.count("role") ? ctx.query.at("role") : "recipient";
+  std::string role = query.text("role").value_or("recipient");
   if (role == "recipient") {
     q.recipient_agency = ctx.agency.id;
   } else if (role == "sender") {
@@ -280,26 +278,21 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   } else {
     issues.add("?role", "expected \"recipient\" (referrals to your agency) or \"sender\"");
   }
-  if (auto it = ctx.query.find("state"); it != ctx.query.end() && !it->second.empty()) {
-    q.state = store::parse_referral_state(it->second);
+  if (auto state = query.text("state")) {
+    q.state = store::parse_referral_state(*state);
     if (!q.state) {
       issues.add("?state", "expected one of received, delivered, acknowledged, decided, dead");
     }
   }
   const SysTime now = now_utc();
-  if (auto it = ctx.query.find("overdue"); it != ctx.query.end()) {
-    if (it->second == "true") {
-      q.overdue_at = now;
-    } else if (it->second != "false") {
-      issues.add("?overdue", "expected true or false");
-    }
-  }
-  q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";
-  q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
+  if (query.boolean("overdue").value_or(false)) q.overdue_at = now;
+  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto query = [q](store::Store& st) { return st.list_referrals(q); };
-  auto page = co_await read_store(s, std::move(query));
-  if (!page) co_return Response::from_problem(problem_from_error(page.error()));
+  auto list_page = [q](store::Store& st) { return st.list_referrals(q); };
+  auto page = co_await read_store(s, std::move(list_page));
+  if (!page) co_return list_failed(page.error());
   json items = json::array();
   for (const auto& r : page->items) {
     items.push_back(referral_json(r, s.catalog(), role == "recipient", now));
@@ -343,7 +336,8 @@ asio::awaitable<Response> record_step(const Services& s, const RequestContext& c
   const store::Referral& r = addressed.referral;
   auto event = referral_event(r, addressed.payload, type, ctx.agency.id, actor, r.sender_agency,
                               std::move(outcome));
-  if (!co_await audit_durably(s, std::move(event))) co_return audit_unavailable();
+  auto seq = co_await audit_durably(s, std::move(event));
+  if (!seq) co_return audit_failed(seq.error(), kNothingSent);
   auto saved = co_await on_store(s, std::move(save));
   if (!saved) {
     if (saved.error().code == ErrorCode::kFailedPrecondition) {
@@ -356,6 +350,7 @@ asio::awaitable<Response> record_step(const Services& s, const RequestContext& c
 
 asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
+  no_query_params(ctx, issues);
   auto in = parse_acknowledgement(ctx.body, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto loaded = co_await load_for_recipient(s, ctx);
@@ -395,6 +390,7 @@ std::vector<store::ReferralDeadline> opened_deadlines(const policy::Catalog& cat
 
 asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
+  no_query_params(ctx, issues);
   auto in = parse_referral_decision(ctx.body, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto loaded = co_await load_for_recipient(s, ctx);

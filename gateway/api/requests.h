@@ -1,5 +1,7 @@
 // Reading the API's request bodies into the domain's terms, reporting every problem with its
-// JSON Pointer (answered as one problem+json with an `errors` list).
+// JSON Pointer (answered as one problem+json with an `errors` list). The fields that reach the
+// audit log or a receipt are checked here by the rules the audit record applies (so that a
+// caller's mistake is a 400 at its pointer, never a record the log refuses and a 503).
 #pragma once
 
 #include <optional>
@@ -19,6 +21,17 @@
 #include "policy/identity_code.h"
 
 namespace silta::gateway {
+
+// The text rules of fields that reach the audit log (whose records take at most 256 bytes in a
+// field and 4 000 in a justification, docs/formats/audit-log.md) or a consent receipt.
+// "actor" (and ?actor=): the acting person's user id at the calling agency (ATL 10 §).
+inline constexpr json_check::TextRule kActorRule{.min_bytes = 1, .max_bytes = 200};
+// The necessity or break-glass justification.
+inline constexpr json_check::TextRule kJustificationRule{.max_bytes = 4000, .line_breaks = true};
+// Short references and ids: case_reference, assessed_by, a revocation's channel, cited ids.
+inline constexpr json_check::TextRule kReferenceRule{.max_bytes = 200};
+// Longer notes: a revocation's reason, a review note.
+inline constexpr json_check::TextRule kNoteRule{.max_bytes = 4000, .line_breaks = true};
 
 // The person the request is about.
 struct SubjectInput {
@@ -105,24 +118,16 @@ struct ConsentInput {
   SubjectInput subject;
   std::vector<policy::IdentityCode> grantors;  // one per record.granted_by
 };
+// Agencies named in from_agencies and to_agencies must be registered agencies.
 ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catalog& catalog,
-                                 SysTime now, json_check::Issues& issues);
+                                 const Registry& registry, SysTime now, json_check::Issues& issues);
 
 // POST /v1/consents/{id}/revoke
 policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Agency& caller,
                                            SysTime now, json_check::Issues& issues);
 
-// Query parameters: a subject identity code (e.g. ?subject=...), an RFC 3339 time, a number.
-std::optional<policy::IdentityCode> identity_code_param(
-    const std::map<std::string, std::string>& query, const std::string& name, bool required,
-    json_check::Issues& issues);
-std::optional<SysTime> time_param(const std::map<std::string, std::string>& query,
-                                  const std::string& name, json_check::Issues& issues);
-std::optional<std::uint64_t> number_param(const std::map<std::string, std::string>& query,
-                                          const std::string& name, bool required, std::uint64_t max,
-                                          json_check::Issues& issues);
-
-// The required "actor" of a request body: the acting person's user id at the calling agency.
+// The required "actor" of a request body: the acting person's user id at the calling agency
+// (kActorRule).
 std::string actor_field(json_check::Object& o);
 
 // A new random id with a prefix: "x-" exchange, "c-" consent, "r-" referral, "b-" review.
