@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 #include "common/codec.h"
 #include "policy/consent_json.h"
 
@@ -98,7 +96,8 @@ std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need,
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto& id = (*list)[i];
     if (!find(id)) {
-      o.issues().add(child_pointer(o.path_of(key), i), fmt::format("unknown {} \"{}\"", what, id));
+      o.issues().add(child_pointer(o.path_of(key), i),
+                     "unknown " + std::string(what) + " \"" + id + "\"");
     } else if (std::find(list->begin(), list->begin() + i, id) != list->begin() + i) {
       o.issues().add(child_pointer(o.path_of(key), i), "listed twice");
     }

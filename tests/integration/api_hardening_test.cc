@@ -307,8 +307,8 @@ TEST_CASE("invalid UTF-8 in a query or a path is a 400 or a 404, never a 500", "
     CHECK(error_pointers(r).count(c.pointer));
   }
   for (const std::string& target :
-       {"/v1/consents/%FF", "/v1/consents/c%00", "/v1/referrals/r%FF%FE",
-        "/v1/consents/" + std::string(people::kVeeti)}) {
+       std::vector<std::string>{"/v1/consents/%FF", "/v1/consents/c%00", "/v1/referrals/r%FF%FE",
+                                "/v1/consents/" + std::string(people::kVeeti)}) {
     INFO(target);
     auto r = send(school, "GET", target);
     CHECK(r.status == 404);

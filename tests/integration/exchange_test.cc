@@ -263,7 +263,7 @@ TEST_CASE(
 
 TEST_CASE(
     "consents: recorded with a receipt that verifies independently, listed and revoked "
-    "by the recording agency only",
+    "by its parties only",
     "[exchange][consents]") {
   GatewayProcess gw;
   auto school = gw.client("kokkola-perusopetus");

@@ -65,7 +65,10 @@ TEST_CASE("free text follows the audit record's rules", "[json_check][text]") {
   CHECK(problem("sw\tmaija", actor) == "contains the control character U+0009");
   CHECK(problem("a\x7f", actor) == "contains the control character U+007F");
   CHECK(problem("a\xc2\x85", actor) == "contains the control character U+0085");
-  CHECK(problem("a\x01b", justification).find("U+0001") != std::string::npos);
+  CHECK(problem("a\x01"
+                "b",
+                justification)
+            .find("U+0001") != std::string::npos);
   CHECK(problem("a\xe2\x80\xa8", actor) == "contains the control character U+2028");
   CHECK_FALSE(text_problem("a\xe2\x80\xa8", justification));
   for (const char* bidi : {"\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",
