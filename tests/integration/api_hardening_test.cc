@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/support/demo_people.h"
+#include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
 
 using namespace silta;
@@ -44,32 +45,6 @@ std::string nested(std::size_t levels) {
   return std::string(levels, '[') + std::string(levels, ']');
 }
 
-json attendance_decision() {
-  return {{"target", "kokkola-perusopetus"},
-          {"actor", "sw-maija"},
-          {"subject", {{"identity_code", people::kVeeti}}},
-          {"purpose", "cw_assessment"},
-          {"categories", {"school_attendance"}},
-          {"case_reference", "SOITE-LS-2026-0412"},
-          {"justification", "Service-need assessment (LSL 26 §): school attendance is needed"}};
-}
-
-json ella_consent() {
-  return {{"subject", {{"identity_code", people::kEllaHetu}}},
-          {"kind", "suostumus"},
-          {"granted_by",
-           {{{"capacity", "self"},
-             {"identity_code", people::kEllaHetu},
-             {"minor_capable", true},
-             {"assessed_by", "nurse-7"}}}},
-          {"from_kinds", {"mental_health"}},
-          {"to_kinds", {"school"}},
-          {"categories", {"mh_diagnosis"}},
-          {"purposes", {"wellbeing_concern"}},
-          {"form", "written"},
-          {"actor", "someone"}};
-}
-
 json ella_pull() {
   return {{"target", "soite-mielenterveys"},
           {"actor", "teacher-anna"},
@@ -94,7 +69,7 @@ TEST_CASE("JSON nested deeper than 64 levels is refused while it is read, and th
   CHECK(type_of(decision) == "urn:silta:problem:malformed-json");
   CHECK(error_pointers(decision).count("/detail"));
 
-  auto push = attendance_decision();
+  auto push = attendance_request();
   push["direction"] = "push";
   push["target"] = "kokkola-perusopetus";
   std::string push_text = push.dump();
@@ -125,14 +100,14 @@ TEST_CASE("JSON nested deeper than 64 levels is refused while it is read, and th
   CHECK(type_of(over) == "urn:silta:problem:malformed-json");
 
   REQUIRE(gw.process().running());
-  CHECK(send(client, "POST", "/v1/decisions", attendance_decision().dump()).status == 200);
+  CHECK(send(client, "POST", "/v1/decisions", attendance_request().dump()).status == 200);
 }
 
 TEST_CASE("an empty target or recipient is a 400 at its pointer, and the gateway stays up",
           "[hardening]") {
   GatewayProcess gw;
   auto client = gw.client("soite-lastensuojelu");
-  auto req = attendance_decision();
+  auto req = attendance_request();
   req["target"] = "";
   auto r = send(client, "POST", "/v1/decisions", req.dump());
   CHECK(r.status == 400);
@@ -151,20 +126,20 @@ TEST_CASE("an empty target or recipient is a 400 at its pointer, and the gateway
   CHECK(r.status == 400);
   CHECK(error_pointers(r).count("/recipient"));
   REQUIRE(gw.process().running());
-  CHECK(send(client, "POST", "/v1/decisions", attendance_decision().dump()).status == 200);
+  CHECK(send(client, "POST", "/v1/decisions", attendance_request().dump()).status == 200);
 }
 
 TEST_CASE("a key given twice is refused at its pointer, not read last-wins", "[hardening]") {
   GatewayProcess gw;
   auto client = gw.client("soite-lastensuojelu");
-  std::string body = attendance_decision().dump();
+  std::string body = attendance_request().dump();
   body.insert(body.size() - 1, R"(, "actor": "someone-else")");
   auto r = send(client, "POST", "/v1/decisions", body);
   REQUIRE(r.status == 400);
   CHECK(type_of(r) == "urn:silta:problem:malformed-json");
   CHECK(error_pointers(r).count("/actor"));
 
-  std::string two_subjects = attendance_decision().dump();
+  std::string two_subjects = attendance_request().dump();
   auto at = two_subjects.find(people::kVeeti);
   two_subjects.insert(at + 12, std::string(R"(, "identity_code": ")") + people::kEllaHetu + "\"");
   r = send(client, "POST", "/v1/decisions", two_subjects);
@@ -177,7 +152,7 @@ TEST_CASE("what the audit log would refuse is a 400 at its pointer, never a 503"
   GatewayProcess gw;
   auto client = gw.client("soite-lastensuojelu");
   auto decide = [&](const std::string& field, const std::string& value) {
-    auto req = attendance_decision();
+    auto req = attendance_request();
     req[field] = value;
     return send(client, "POST", "/v1/decisions", req.dump());
   };
@@ -235,7 +210,7 @@ TEST_CASE("problem details never repeat an identity code, wherever it was put", 
   GatewayProcess gw;
   auto client = gw.client("soite-lastensuojelu");
   const std::string code = people::kVeeti;
-  auto req = attendance_decision();
+  auto req = attendance_request();
   req["target"] = code;
   req["categories"] = {"school_attendance", "x" + code};
   req["purpose"] = code;
@@ -331,14 +306,14 @@ TEST_CASE("a consent is recorded only by a party to it, and both parties see and
 
   // The police are neither the holder nor the recipient: the consent is not theirs to record,
   // and the school's pull stays denied.
-  auto planted = send(police, "POST", "/v1/consents", ella_consent().dump());
+  auto planted = send(police, "POST", "/v1/consents", ella_self_consent("someone").dump());
   CHECK(planted.status == 403);
   CHECK(type_of(planted) == "urn:silta:problem:forbidden");
   auto pull = send(school, "POST", "/v1/exchanges", ella_pull().dump());
   CHECK(pull.status == 403);
   CHECK(type_of(pull) == "urn:silta:problem:denied");
   // Naming an agency that is not registered makes no one a party.
-  auto by_id = ella_consent();
+  auto by_id = ella_self_consent("someone");
   by_id["from_kinds"] = json::array();
   by_id["from_agencies"] = {"no-such-agency"};
   auto unknown = send(school, "POST", "/v1/consents", by_id.dump());
@@ -346,7 +321,7 @@ TEST_CASE("a consent is recorded only by a party to it, and both parties see and
   CHECK(error_pointers(unknown).count("/from_agencies/0"));
 
   // The school, the recipient side, records it; it names who recorded it.
-  auto recorded = send(school, "POST", "/v1/consents", ella_consent().dump());
+  auto recorded = send(school, "POST", "/v1/consents", ella_self_consent("someone").dump());
   REQUIRE(recorded.status == 201);
   const std::string id = recorded.json()["consent"]["id"];
   CHECK(recorded.json()["consent"]["recorded_by_agency"] == "kokkola-perusopetus");
