@@ -61,4 +61,15 @@ struct GeneratedKeys {
 // files exists; never overwrites a key.
 Result<GeneratedKeys> generate_key_files(const std::filesystem::path& dir, const std::string& name);
 
+struct GeneratedWitnessKey {
+  std::filesystem::path signing_key;   // <dir>/witness.key, 0600: the witness's cosigning key
+  std::filesystem::path verifier_key;  // <dir>/witness.vkey, 0644: give it to the verifiers
+  std::string vkey;                    // its content
+};
+
+// `silta keygen --witness`: a witness's cosignature/v1 key (type 0x04) in `dir`, named `name`
+// (the witness's name in its cosignature lines). Never overwrites.
+Result<GeneratedWitnessKey> generate_witness_key_files(const std::filesystem::path& dir,
+                                                       const std::string& name);
+
 }  // namespace silta::audit
