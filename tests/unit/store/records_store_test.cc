@@ -296,7 +296,11 @@ TEMPLATE_TEST_CASE(
   bad.cursor = "12.x.gw-1";
   CHECK(s->query_audit_index(bad).error().code == ErrorCode::kInvalidArgument);
 
-  REQUIRE(s->clear_audit_index("gw-1"));
+  // A quarantined tail: the origin's entries from a sequence number on go, the others stay.
+  REQUIRE(s->clear_audit_index("gw-1", 7));
+  CHECK(*s->next_audit_index_sequence("gw-1") == 7);
+  CHECK(*s->next_audit_index_sequence("gw-2") == 4);
+  REQUIRE(s->clear_audit_index("gw-1", 0));
   CHECK(*s->next_audit_index_sequence("gw-1") == 0);
   CHECK(s->query_audit_index(all)->items.size() == 3);
 }
