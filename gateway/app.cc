@@ -71,6 +71,14 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   metrics_->describe(
       "silta_referrals_overdue", "gauge",
       "Referrals with a statutory deadline passed and not met, by recipient agency.");
+  metrics_->describe("silta_audit_recoveries_total", "counter",
+                     "What opening the audit log found at start: result=\"recovered\" (a "
+                     "crash's unsigned records checked and signed, or a torn tail cut), "
+                     "result=\"quarantined\" (an unsigned tail that failed the checks, moved "
+                     "aside unsigned: look at it).");
+  for (const char* result : {"recovered", "quarantined"}) {
+    metrics_->add("silta_audit_recoveries_total", {{"result", result}}, 0);
+  }
 
   Router router;
   add_api_routes(router, services_);
@@ -91,10 +99,39 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
     logging::error("audit_log_stopped", {{"error", e.message}});
     metrics->set("silta_audit_failed", {}, 1);
   };
+  options.on_checkpoint = [this](const audit::SignedCheckpoint&) {
+    if (auto* w = announce_to_.load()) w->checkpoint_signed();
+  };
   audit::OpenReport report;
   audit_ = must(audit::AuditLog::open(options, *signer_, &report), "cannot open the audit log");
   if (!report.torn_tail.empty()) {
     logging::warn("audit_torn_tail_recovered", {{"detail", report.torn_tail}});
+  }
+  if (report.recovery) {
+    const audit::LogRecovery& r = *report.recovery;
+    auto time = [](const std::optional<SysTime>& t) { return t ? format_rfc3339(*t) : ""; };
+    if (!r.quarantine_file.empty()) {
+      logging::error("audit_tail_quarantined", {{"record", report.recovery_seq},
+                                                {"file", r.quarantine_file},
+                                                {"records", r.quarantined_records},
+                                                {"bytes", r.quarantine_bytes},
+                                                {"segment", r.quarantine_segment},
+                                                {"offset", r.quarantine_offset},
+                                                {"problem", r.problem}});
+      metrics_->add("silta_audit_recoveries_total", {{"result", "quarantined"}});
+      // The index may hold records of the tail, which the log no longer has.
+      if (auto s = store_->clear_audit_index(audit_->origin(), report.recovery_seq); !s) {
+        throw std::runtime_error("cannot remove the quarantined records from the audit index: " +
+                                 s.error().message);
+      }
+    } else {
+      logging::warn("audit_log_recovered", {{"record", report.recovery_seq},
+                                            {"records_signed", r.recovered_records},
+                                            {"from", time(r.recovered_from)},
+                                            {"until", time(r.recovered_until)},
+                                            {"torn_bytes", r.torn_bytes}});
+      metrics_->add("silta_audit_recoveries_total", {{"result", "recovered"}});
+    }
   }
   for (const auto& f : report.removed_files) {
     logging::warn("audit_leftover_removed", {{"file", f}});
@@ -106,6 +143,12 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_);
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
+  }
+
+  if (!config_.witnesses.list.empty()) {
+    witnesses_ = std::make_unique<witness::Submitter>(
+        config_.witnesses, *audit_, server_->io_context().get_executor(), *metrics_);
+    announce_to_ = witnesses_.get();
   }
 
   adapters::BuildOptions build;
@@ -132,6 +175,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   services_.adapters = &adapters_;
   services_.metrics = metrics_.get();
   services_.indexer = indexer_.get();
+  services_.witnesses = witnesses_.get();
   services_.catalog_json = engine_->catalog()->to_json().dump();
 
   // The worker's id names this process in delivery leases.
@@ -167,6 +211,7 @@ void App::run() {
     if (ec) return;
     logging::info("signal", {{"signal", sig}});
     referral_worker_->stop();
+    if (witnesses_) witnesses_->stop();
     server_->shutdown();
   });
   logging::info("listening", {{"agency_port", server_->port()},
@@ -175,6 +220,7 @@ void App::run() {
                               {"referral_worker",
                                config_.referrals.worker ? referral_worker_->worker_id() : ""}});
   referral_worker_->start();
+  if (witnesses_) witnesses_->start();
   server_->run();
 }
 

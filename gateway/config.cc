@@ -10,8 +10,6 @@ namespace fs = std::filesystem;
 using json_check::Need;
 using json_check::Object;
 
-namespace {
-
 void parse_listener(Object& o, ListenerConfig& l) {
   l.address = o.string_or("address", l.address);
   boost::system::error_code ec;
@@ -20,17 +18,16 @@ void parse_listener(Object& o, ListenerConfig& l) {
   l.port = static_cast<std::uint16_t>(o.integer_or("port", l.port, 0, 65535));
 }
 
-fs::path resolve(const fs::path& base, const std::string& p) {
+fs::path resolve_path(const fs::path& base, const std::string& p) {
   fs::path path(p);
   return path.is_absolute() ? path : base / path;
 }
 
-// A required file path that must exist and be readable.
 std::optional<fs::path> file_path(Object& o, std::string_view key, Need need,
                                   const fs::path& base) {
   auto s = o.string(key, need);
   if (!s) return std::nullopt;
-  fs::path p = resolve(base, *s);
+  fs::path p = resolve_path(base, *s);
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) {
     o.issues().add(o.path_of(key), "expected a readable file; " + p.string() + " does not exist");
@@ -38,6 +35,8 @@ std::optional<fs::path> file_path(Object& o, std::string_view key, Need need,
   }
   return p;
 }
+
+namespace {
 
 Millis millis(Object& o, std::string_view key, Millis fallback) {
   return Millis(o.integer_or(key, fallback.count(), 1, 24LL * 3600 * 1000));
@@ -118,10 +117,10 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
       }
     }
   }
-  if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve(base_dir, *d);
+  if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve_path(base_dir, *d);
 
   if (auto d = root.string("catalog", Need::kRequired)) {
-    c.catalog_dir = resolve(base_dir, *d);
+    c.catalog_dir = resolve_path(base_dir, *d);
     std::error_code ec;
     if (!fs::is_directory(c.catalog_dir, ec)) {
       issues.add("/catalog",
@@ -170,6 +169,7 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
                "waiting for the agency system is not claimed by another worker");
   }
 
+  if (auto o = root.object("witnesses")) c.witnesses = parse_witnesses_config(*o, base_dir);
   if (auto o = root.object("log")) {
     auto format = o->string_or("format", "text");
     if (format != "text" && format != "json") {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -79,6 +80,22 @@ struct ReferralsConfig {
   Millis metrics_interval{15'000};  // how often overdue and per-state counts are refreshed
 };
 
+// A witness the gateway submits its checkpoints to (C2SP tlog-witness; docs/witness.md).
+struct WitnessEndpoint {
+  audit::VerifierKey key;    // its cosignature/v1 key (type 0x04); its name names the witness
+  std::string url;           // its submission prefix: https://host[:port][/path]
+  std::filesystem::path ca;  // trust anchors for its TLS certificate (PEM)
+};
+
+// The "witnesses" section.
+struct WitnessesConfig {
+  std::vector<WitnessEndpoint> list;
+  std::size_t quorum = 0;  // cosignatures that make a checkpoint witnessed; default: every witness
+  Millis timeout{10'000};  // one submission
+  Millis retry_initial{1'000};  // after a failure or a refusal, doubled per attempt...
+  Millis retry_max{300'000};    // ...up to this; jittered to 50-100 %
+};
+
 struct Config {
   std::filesystem::path source;  // the file this came from
   ListenerConfig listen{"0.0.0.0", 8443};
@@ -97,7 +114,19 @@ struct Config {
   adapters::AdaptersConfig adapters;  // per holder agency; agencies without one cannot be asked
   ExchangeConfig exchange;
   ReferralsConfig referrals;
+  WitnessesConfig witnesses;
 };
+
+// Pieces of the config shared with the witness service's (gateway/witness/config.h): a listener
+// object, a path relative to the config file's directory, and a file path that must exist.
+void parse_listener(json_check::Object& o, ListenerConfig& l);
+std::filesystem::path resolve_path(const std::filesystem::path& base, const std::string& p);
+std::optional<std::filesystem::path> file_path(json_check::Object& o, std::string_view key,
+                                               json_check::Need need,
+                                               const std::filesystem::path& base);
+
+// The "witnesses" section (gateway/witness/config.cc).
+WitnessesConfig parse_witnesses_config(json_check::Object& o, const std::filesystem::path& base);
 
 // Parses and validates a config document. Relative paths are resolved against `base_dir`
 // (the directory of the config file). Every problem is added to `issues`; files referenced by

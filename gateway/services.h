@@ -31,6 +31,9 @@
 namespace silta::gateway {
 
 class ReferralWorker;
+namespace witness {
+class Submitter;
+}
 
 struct Services {
   const Config* config = nullptr;
@@ -44,6 +47,7 @@ struct Services {
   Metrics* metrics = nullptr;
   AuditIndexer* indexer = nullptr;
   ReferralWorker* referral_worker = nullptr;  // woken when a referral is accepted
+  witness::Submitter* witnesses = nullptr;    // null when no witness is configured
   std::string catalog_json;                   // GET /v1/catalog, rendered once
 
   const policy::Catalog& catalog() const { return *engine->catalog(); }

@@ -6,6 +6,7 @@
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/api/subject_report.h"
+#include "gateway/witness/submitter.h"
 
 namespace silta::gateway {
 
@@ -155,12 +156,23 @@ asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
   auto actor = actor_param(ctx, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   if (!co_await audit_read(s, ctx, actor, "checkpoint")) co_return audit_unavailable();
-  auto cp = s.audit->latest_checkpoint();
-  co_return Response::json(200, {{"origin", cp.checkpoint.origin},
-                                 {"size", cp.checkpoint.size},
-                                 {"root_hash", to_base64(cp.checkpoint.root)},
-                                 {"note", cp.note},
-                                 {"verifier_key", s.audit->verifier().to_string()}});
+  // With witnesses: the newest checkpoint with the quorum of cosignatures (else the newest one
+  // with those it has), its note carrying them: keep it, and verify against it later.
+  auto latest = s.audit->latest_checkpoint();
+  witness::CosignedCheckpoint served{latest, latest.note, 0};
+  if (s.witnesses) served = s.witnesses->served();
+  const auto& cp = served.checkpoint.checkpoint;
+  nlohmann::json body = {{"origin", cp.origin},
+                         {"size", cp.size},
+                         {"root_hash", to_base64(cp.root)},
+                         {"note", served.note},
+                         {"verifier_key", s.audit->verifier().to_string()},
+                         {"latest_size", latest.checkpoint.size},
+                         {"cosignatures", served.cosignatures},
+                         {"quorum", s.witnesses ? s.witnesses->quorum() : 0},
+                         {"witnessed", s.witnesses && served.cosignatures >= s.witnesses->quorum()},
+                         {"witnesses", s.witnesses ? s.witnesses->status() : nlohmann::json::array()}};
+  co_return Response::json(200, body);
 }
 
 asio::awaitable<Response> inclusion(const Services& s, RequestContext& ctx) {
@@ -183,6 +195,17 @@ asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
   auto actor = actor_param(ctx, issues);
   auto from = number_param(ctx.query, "from", true, UINT64_MAX / 2, issues);
   auto to = number_param(ctx.query, "to", true, UINT64_MAX / 2, issues);
+  // The root the caller kept for `from`: a proof is only worth something against that one.
+  std::optional<audit::Hash> kept;
+  if (auto it = ctx.query.find("from_root"); it != ctx.query.end()) {
+    auto bytes = from_base64(it->second);
+    if (!bytes || bytes->size() != 32) {
+      issues.add("?from_root", "expected the base64 root hash (32 bytes) of the checkpoint you kept");
+    } else {
+      kept.emplace();
+      std::copy(bytes->begin(), bytes->end(), kept->begin());
+    }
+  }
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto proof = s.audit->prove_consistency(*from, *to);
   if (!proof) {
@@ -190,6 +213,14 @@ asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
         problem(400, "bad-proof-request", "No such proof", proof.error().message));
   }
   if (!co_await audit_read(s, ctx, actor, "proof-consistency")) co_return audit_unavailable();
+  if (kept && *kept != proof->from_root) {
+    Problem p = problem(409, "fork", "Not this log's history",
+                        "The log's tree of " + std::to_string(*from) +
+                            " records has another root than the one given: the checkpoint you "
+                            "kept is not in this log's history (a fork), or it is another log's.");
+    p.extensions = {{"log_root", to_base64(proof->from_root)}};
+    co_return Response::from_problem(p);
+  }
   co_return Response::json(200, audit::to_json(*proof));
 }
 

@@ -17,5 +17,6 @@ void add_store_commands(CLI::App& app);
 void add_adapter_commands(CLI::App& app);
 void add_catalog_commands(CLI::App& app);
 void add_audit_commands(CLI::App& app);  // keygen, audit verify|export|checkpoint|prove
+void add_witness_commands(CLI::App& app);  // witness serve
 
 }  // namespace silta::cli

@@ -85,13 +85,17 @@ std::shared_ptr<ssl::context> make_server_tls_context(const TlsConfig& tls) {
     throw std::runtime_error("the private key does not match the certificate " +
                              tls.certificate.string());
   }
-  if (SSL_CTX_load_verify_locations(native, tls.client_ca.c_str(), nullptr) != 1) {
-    throw std::runtime_error("cannot load client CA " + tls.client_ca.string() + ": " +
-                             openssl_error());
+  // Without a client CA no client certificate is asked for: the witness service (anyone may
+  // submit a checkpoint; its signature is what is checked). The gateway's config requires one.
+  if (!tls.client_ca.empty()) {
+    if (SSL_CTX_load_verify_locations(native, tls.client_ca.c_str(), nullptr) != 1) {
+      throw std::runtime_error("cannot load client CA " + tls.client_ca.string() + ": " +
+                               openssl_error());
+    }
+    if (tls.crl) load_crls(native, *tls.crl);
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    SSL_CTX_set_verify_depth(native, 4);
   }
-  if (tls.crl) load_crls(native, *tls.crl);
-  SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  SSL_CTX_set_verify_depth(native, 4);
   // Resumption: sessions are bound to this service, and one ticket per handshake is enough
   // for clients that keep one connection per target.
   static const unsigned char kSessionContext[] = "silta-gateway";

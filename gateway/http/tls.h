@@ -17,6 +17,7 @@ namespace silta::gateway {
 std::string spki_pin(X509* cert);
 
 // Builds the server context; throws std::runtime_error with a clear message (start-up only).
+// An empty tls.client_ca asks for no client certificate.
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const TlsConfig& tls);
 
 // Why a handshake failed, as a short label for metrics and the audit log:

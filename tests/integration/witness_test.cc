@@ -1,0 +1,190 @@
+// Witnesses over real TLS (real `silta witness serve` processes, the test PKI) and the gateway
+// that submits to them; a rolled-back log refused by the witnesses and by `verify --quorum`; a
+// crash mid-write recovered with a log-recovered record.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "audit/config.h"
+#include "audit/offline.h"
+#include "common/files.h"
+#include "tests/support/demo_people.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/witness_process.h"
+
+using namespace silta;
+using namespace silta::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+json checkpoint(GatewayProcess& gw) {
+  auto r = gw.client("soite-tietosuoja").get("/v1/audit/checkpoint?actor=po-1");
+  REQUIRE(r.status == 200);
+  return r.json();
+}
+
+// A decision: a few audit records, so that the log signs a new checkpoint.
+void some_traffic(GatewayProcess& gw) {
+  json req = {{"target", "kokkola-perusopetus"},
+              {"actor", "sw-maija"},
+              {"subject", {{"identity_code", people::kVeeti}}},
+              {"purpose", "cw_assessment"},
+              {"categories", {"school_attendance"}},
+              {"justification", "Service-need assessment (LSL 26 §): school attendance"}};
+  REQUIRE(gw.client("soite-lastensuojelu").post_json("/v1/decisions", req).status == 200);
+}
+
+RunResult verify(const fs::path& log, const std::string& vkey, std::vector<std::string> more) {
+  std::vector<std::string> argv = {silta_binary().string(), "audit", "verify", "--dir",
+                                   log.string(), "--vkey", vkey};
+  argv.insert(argv.end(), more.begin(), more.end());
+  return run_command(argv);
+}
+
+std::string saved(const TempDir& dir, const std::string& name, const std::string& note) {
+  auto path = dir / name;
+  REQUIRE(write_file_atomic(path, note, 0600));
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("witnesses cosign the gateway's checkpoints; a rollback is refused by them and by verify",
+          "[witness][integration]") {
+  TempDir tmp("silta-witnessed");
+  auto keys = audit::generate_key_files(tmp / "gw-keys", "silta.test/gw-1");
+  REQUIRE(keys);
+  WitnessProcess w1("witness.test/w1", {{"silta.test/gw-1", keys->vkey}});
+  WitnessProcess w2("witness.test/w2", {{"silta.test/gw-1", keys->vkey}});
+  json patch = {
+      {"audit",
+       {{"signing_key", keys->signing_key.string()}, {"pseudonym_key", keys->pseudonym_key.string()}}},
+      {"witnesses",
+       {{"quorum", 2},
+        {"retry_initial_ms", 50},
+        {"retry_max_ms", 200},
+        {"list",
+         {{{"key", w1.vkey()}, {"url", w1.url()}, {"ca", (certs_dir() / "root-ca.pem").string()}},
+          {{"key", w2.vkey()}, {"url", w2.url()}, {"ca", (certs_dir() / "root-ca.pem").string()}}}}}}};
+  GatewayProcess gw(patch);
+  fs::path log = gw.dir() / "data" / "audit";
+  auto witness_flags = std::vector<std::string>{"--witness-key", w1.vkey(), "--witness-key",
+                                                w2.vkey(), "--quorum", "2"};
+
+  // Both witnesses follow the log; the served note carries both cosignatures.
+  some_traffic(gw);
+  json cp;
+  REQUIRE(eventually([&] {
+    cp = checkpoint(gw);
+    return cp["witnessed"] == true && cp["size"].get<std::uint64_t>() > 0;
+  }));
+  CHECK(cp["cosignatures"] == 2);
+  CHECK(cp["quorum"] == 2);
+  REQUIRE(cp["witnesses"].size() == 2);
+  for (const auto& w : cp["witnesses"]) {
+    CHECK(w["state"] == "ok");
+    CHECK(w["cosigned_size"].get<std::uint64_t>() >= cp["size"].get<std::uint64_t>());
+  }
+  auto first = saved(tmp, "first.note", cp["note"]);
+  auto ok = verify(log, keys->vkey, {"--trusted-checkpoint", first});
+  INFO(ok.output);
+  CHECK(ok.status == 0);
+  auto quorum_ok = verify(log, keys->vkey,
+                          [&] {
+                            std::vector<std::string> a{"--trusted-checkpoint", first};
+                            a.insert(a.end(), witness_flags.begin(), witness_flags.end());
+                            return a;
+                          }());
+  INFO(quorum_ok.output);
+  CHECK(quorum_ok.status == 0);
+
+  // A backup of the log as it is now, then the log grows and is witnessed further.
+  REQUIRE(gw.stop() == 0);
+  fs::copy(log, tmp / "backup", fs::copy_options::recursive);
+  auto backup_head = audit::latest_checkpoint(tmp / "backup");
+  REQUIRE(backup_head);
+  const std::uint64_t backup_size = backup_head->checkpoint.size;
+  gw.start();
+  for (int i = 0; i < 10; ++i) some_traffic(gw);
+  REQUIRE(eventually([&] {
+    cp = checkpoint(gw);
+    return cp["witnessed"] == true && cp["size"].get<std::uint64_t>() > backup_size + 10;
+  }));
+  auto later = saved(tmp, "later.note", cp["note"]);
+  REQUIRE(gw.stop() == 0);
+
+  // The rollback: the older copy put back (and its index entries cleared, as the operator must
+  // for the gateway to start at all).
+  fs::remove_all(log);
+  fs::copy(tmp / "backup", log, fs::copy_options::recursive);
+  auto cleared = run_command({silta_binary().string(), "db", "clear-audit-index", "--store",
+                              "sqlite:" + (gw.dir() / "data" / "silta.db").string(), "--origin",
+                              "silta.test/gw-1"});
+  INFO(cleared.output);
+  REQUIRE(cleared.status == 0);
+  gw.start();
+  some_traffic(gw);
+  // The witnesses refuse the shorter history: an alarm, and the gateway keeps serving. (Watched
+  // on /metrics, which writes no audit record: the log must stay shorter than `later`.)
+  REQUIRE(eventually([&] {
+    auto metrics = gw.admin_get("/metrics").second;
+    return metrics.find("silta_witness_alarm{witness=\"witness.test/w1\"} 1") != std::string::npos &&
+           metrics.find("silta_witness_alarm{witness=\"witness.test/w2\"} 1") != std::string::npos;
+  }));
+  CHECK(gw.process().log().find("witness_refused") != std::string::npos);
+  cp = checkpoint(gw);
+  CHECK(cp["witnessed"] == false);
+  CHECK(cp["cosignatures"] == 0);
+  for (const auto& w : cp["witnesses"]) {
+    CHECK(w["state"] == "refusing");
+    CHECK(w["last_error"].get<std::string>().find("roll") != std::string::npos);
+  }
+
+  // verify --quorum: the note the rolled-back gateway serves now has no cosignature...
+  auto now_served = saved(tmp, "now.note", cp["note"]);
+  std::vector<std::string> args{"--trusted-checkpoint", now_served};
+  args.insert(args.end(), witness_flags.begin(), witness_flags.end());
+  auto unwitnessed = verify(log, keys->vkey, args);
+  INFO(unwitnessed.output);
+  CHECK(unwitnessed.status == 1);
+  CHECK(unwitnessed.output.find("cosigned by 0 of the 2 witnesses") != std::string::npos);
+  // ...and the note kept before shows the rollback.
+  args = {"--trusted-checkpoint", later};
+  args.insert(args.end(), witness_flags.begin(), witness_flags.end());
+  auto rolled_back = verify(log, keys->vkey, args);
+  INFO(rolled_back.output);
+  CHECK(rolled_back.status == 1);
+  CHECK(rolled_back.output.find("rollback: the log has ") != std::string::npos);
+}
+
+TEST_CASE("a crash mid-write: the next start checks and signs what was left, with a record of it",
+          "[witness][integration]") {
+  // Checkpoints only at close: every record written before the crash is unsigned.
+  GatewayProcess gw({{"audit", {{"checkpoint_every_ms", 3600000}, {"checkpoint_every_records", 1000000}}}});
+  for (int i = 0; i < 3; ++i) some_traffic(gw);
+  gw.kill();
+  fs::path log = gw.dir() / "data" / "audit";
+  std::string vkey = *read_file(gw.dir() / "keys" / "audit.vkey");
+  vkey.pop_back();
+  auto before = verify(log, vkey, {});
+  INFO(before.output);
+  CHECK(before.status == 0);
+  CHECK(before.output.find("unsigned") != std::string::npos);
+  CHECK(verify(log, vkey, {"--require-signed"}).status == 1);
+
+  gw.start();
+  CHECK(gw.process().log().find("audit_log_recovered") != std::string::npos);
+  auto r = gw.client("soite-tietosuoja").get("/v1/audit/records?actor=po-1&event_type=log-recovered");
+  REQUIRE(r.status == 200);
+  auto records = r.json()["records"];
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["outcome"] == "recovered");
+  CHECK(records[0]["recovered_records"].get<int>() >= 3);
+  REQUIRE(gw.stop() == 0);
+  auto after = verify(log, vkey, {"--require-signed"});
+  INFO(after.output);
+  CHECK(after.status == 0);
+  CHECK(after.output.find("records left unsigned by a crash were checked and signed") !=
+        std::string::npos);
+}
