@@ -104,9 +104,8 @@ bool valid_key_name(std::string_view name) {
   // No Unicode space either (C2SP signed-note): NEL, NO-BREAK SPACE, OGHAM SPACE MARK, EN QUAD to
   // HAIR SPACE, LINE and PARAGRAPH SEPARATOR, NARROW NO-BREAK SPACE, MEDIUM MATHEMATICAL SPACE,
   // IDEOGRAPHIC SPACE.
-  for (std::string_view space :
-       {"\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF",
-        "\xE2\x81\x9F", "\xE3\x80\x80"}) {
+  for (std::string_view space : {"\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\xA8",
+                                 "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"}) {
     if (name.find(space) != std::string_view::npos) return false;
   }
   for (std::size_t i = 0; i + 2 < name.size(); ++i) {
@@ -260,9 +259,9 @@ Result<VerifiedNote> verify_note(std::string_view note, std::span<const Verifier
     out.signatures.push_back(std::move(verified));
   }
   if (out.signatures.empty()) {
-    return bad(keys.size() == 1 ? "no signature by " + keys.front().label()
-                                : "no signature by any of the " + std::to_string(keys.size()) +
-                                      " trusted keys");
+    return bad(keys.size() == 1
+                   ? "no signature by " + keys.front().label()
+                   : "no signature by any of the " + std::to_string(keys.size()) + " trusted keys");
   }
   out.text = std::string(text);
   return out;

@@ -84,9 +84,9 @@ class VerifierKey {
 
 // A signature of a note by a known key that verified.
 struct NoteSignature {
-  std::size_t key = 0;         // index into the keys given to verify_note
-  std::uint64_t time = 0;      // cosignature/v1: when the witness cosigned (POSIX seconds)
-  std::string line;            // "— <name> <base64>\n", as in the note
+  std::size_t key = 0;     // index into the keys given to verify_note
+  std::uint64_t time = 0;  // cosignature/v1: when the witness cosigned (POSIX seconds)
+  std::string line;        // "— <name> <base64>\n", as in the note
 };
 
 struct VerifiedNote {

@@ -147,8 +147,8 @@ Result<GeneratedWitnessKey> generate_witness_key_files(const fs::path& dir,
   GeneratedWitnessKey g{dir / "witness.key", dir / "witness.vkey", ""};
   SigningKey key = SigningKey::generate(name, KeyType::kCosignatureV1);
   g.vkey = key.verifier().to_string();
-  if (auto s = write_key_files(
-          dir, {{g.signing_key, key.to_secret_string(), 0600}, {g.verifier_key, g.vkey + "\n", 0644}});
+  if (auto s = write_key_files(dir, {{g.signing_key, key.to_secret_string(), 0600},
+                                     {g.verifier_key, g.vkey + "\n", 0644}});
       !s) {
     return s.error();
   }

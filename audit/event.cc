@@ -230,8 +230,7 @@ bool contains_identity_code(std::string_view s) {
 Status validate_event(const AuditEvent& e) {
   Problems p;
   if (static_cast<std::size_t>(e.type) >= kEventTypeNames.size()) p.add("type", "unknown");
-  if (e.agency.empty() && e.type != EventType::kAuthFailure &&
-      e.type != EventType::kLogRecovered) {
+  if (e.agency.empty() && e.type != EventType::kAuthFailure && e.type != EventType::kLogRecovered) {
     p.add("agency", "required (may be empty only for an auth-failure or a log-recovered)");
   }
   check_text(p, "agency", e.agency, kMaxText);

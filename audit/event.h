@@ -97,7 +97,7 @@ struct AuditEvent {
   // A disclosure to the police for a crime investigation may be withheld from the subject's
   // own log-data report until this time (ATL 11 §).
   std::optional<SysTime> embargo_until;
-  std::string outcome;  // required: "ok", or why not ("denied", "adapter_unavailable", ...)
+  std::string outcome;   // required: "ok", or why not ("denied", "adapter_unavailable", ...)
   LogRecovery recovery;  // log-recovered records only
 
   bool operator==(const AuditEvent&) const = default;

@@ -81,18 +81,18 @@ const char* outcome_code(const AuditEvent& e) {
   };
   static constexpr Row kOutcomes[] = {
       {"ok", "0"},
-      {"decided", "0"},                   // a decision that granted something (before a fetch)
-      {"accepted", "0"},                  // a referral taken in
-      {"delivered", "0"},                 // a referral or a push delivered
-      {"recovered", "0"},                 // the log recovered a crash's records
-      {"denied", "4"},                    // refused by law or consent: nothing released
-      {"adapter_failed", "8"},            // the holder's system failed: nothing released
+      {"decided", "0"},         // a decision that granted something (before a fetch)
+      {"accepted", "0"},        // a referral taken in
+      {"delivered", "0"},       // a referral or a push delivered
+      {"recovered", "0"},       // the log recovered a crash's records
+      {"denied", "4"},          // refused by law or consent: nothing released
+      {"adapter_failed", "8"},  // the holder's system failed: nothing released
       {"adapter_timeout", "8"},
-      {"delivery_adapter_failed", "8"},   // a push not delivered
+      {"delivery_adapter_failed", "8"},  // a push not delivered
       {"delivery_adapter_timeout", "8"},
-      {"delivery_failed", "8"},           // a referral delivery to be retried
-      {"dead_letter", "12"},              // a referral given up on
-      {"quarantined", "12"},              // an unsigned tail moved out of the log
+      {"delivery_failed", "8"},  // a referral delivery to be retried
+      {"dead_letter", "12"},     // a referral given up on
+      {"quarantined", "12"},     // an unsigned tail moved out of the log
   };
   for (const auto& row : kOutcomes) {
     if (row.outcome == e.outcome) return row.code;
@@ -110,16 +110,11 @@ const char* purpose_of_use(std::string_view purpose) {
     const char* code;
   };
   static constexpr Row kPurposes[] = {
-      {"health_care", "TREAT"},
-      {"cw_assessment", "COC"},
-      {"cw_custody_prep", "COC"},
-      {"cw_report", "COC"},
-      {"social_service", "COC"},
-      {"student_welfare_individual", "COC"},
-      {"ankkuri_early_support", "COC"},
-      {"threat_prevention", "THREAT"},
-      {"crime_investigation", "HLEGAL"},
-      {"police_notification", "HLEGAL"},
+      {"health_care", "TREAT"},           {"cw_assessment", "COC"},
+      {"cw_custody_prep", "COC"},         {"cw_report", "COC"},
+      {"social_service", "COC"},          {"student_welfare_individual", "COC"},
+      {"ankkuri_early_support", "COC"},   {"threat_prevention", "THREAT"},
+      {"crime_investigation", "HLEGAL"},  {"police_notification", "HLEGAL"},
       {"minor_suspect_notice", "HLEGAL"},
   };
   for (const auto& row : kPurposes) {

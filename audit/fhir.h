@@ -1,5 +1,6 @@
 // A record as a FHIR R4 AuditEvent resource (`silta audit export --format fhir`), for systems
-// that collect audit trails in FHIR form. The mapping is documented in docs/formats/fhir-audit-event.md.
+// that collect audit trails in FHIR form. The mapping is documented in
+// docs/formats/fhir-audit-event.md.
 #pragma once
 
 #include <cstdint>

@@ -253,8 +253,8 @@ Status AuditLog::Impl::open(OpenReport& report) {
     if (scan->damage && (scan->damage->at_checkpoint || scan->damage->signature_after)) {
       // Damage under (or in) a signed checkpoint: never quarantined, never re-signed.
       Error e = scan->damage->error;
-      e.message = "the audit log in " + dir.string() + " is damaged and was not opened: " +
-                  e.message +
+      e.message = "the audit log in " + dir.string() +
+                  " is damaged and was not opened: " + e.message +
                   (quarantined ? ". Its unsigned tail was moved to " + recovery.quarantine_file
                                : ". Nothing was changed") +
                   "; `silta audit verify` reports the same.";
@@ -429,9 +429,8 @@ Status AuditLog::Impl::quarantine(const ScanResult& scan, const std::string& pro
     if (!size) return size.error();
     std::uint64_t start = i == from.segment_index ? from.offset : 0;
     for (std::uint64_t at = start; at < *size;) {
-      auto n = (*file)->read_at(at, std::span(chunk).first(
-                                         static_cast<std::size_t>(std::min<std::uint64_t>(
-                                             chunk.size(), *size - at))));
+      auto n = (*file)->read_at(at, std::span(chunk).first(static_cast<std::size_t>(
+                                        std::min<std::uint64_t>(chunk.size(), *size - at))));
       if (!n) return n.error();
       if (*n == 0) break;
       if (auto s = (*out)->append(std::span(chunk).first(*n)); !s) return s;

@@ -141,9 +141,9 @@ Status check_trusted(const TrustedResult& t, const ScanResult& scan, const Subtr
                           posix_time_text(t.latest_cosignature) +
                           "): it was cut back and continued");
   }
-  return make_error(ErrorCode::kDataLoss,
-                    "truncation: " + shorter + ": records " + std::to_string(m) + " to " +
-                        std::to_string(n - 1) + " were removed from its end");
+  return make_error(ErrorCode::kDataLoss, "truncation: " + shorter + ": records " +
+                                              std::to_string(m) + " to " + std::to_string(n - 1) +
+                                              " were removed from its end");
 }
 
 }  // namespace
@@ -226,12 +226,12 @@ Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
     }
     if (auto s = check_trusted(t, *scan, subtrees.source()); !s) return s.error();
     if (t.cosigned_by.size() < options.quorum) {
-      return make_error(ErrorCode::kDataLoss,
-                        "trusted checkpoint " + t.name + " is cosigned by " +
-                            std::to_string(t.cosigned_by.size()) + " of the " +
-                            std::to_string(options.witnesses.size()) +
-                            " witnesses given, fewer than the quorum of " +
-                            std::to_string(options.quorum));
+      return make_error(ErrorCode::kDataLoss, "trusted checkpoint " + t.name + " is cosigned by " +
+                                                  std::to_string(t.cosigned_by.size()) +
+                                                  " of the " +
+                                                  std::to_string(options.witnesses.size()) +
+                                                  " witnesses given, fewer than the quorum of " +
+                                                  std::to_string(options.quorum));
     }
   }
   r.trusted = std::move(trusted);

@@ -53,9 +53,9 @@ struct VerifyReport {
   // times of the first and the last.
   std::uint64_t unsigned_records = 0;
   std::string unsigned_from, unsigned_until;
-  std::string torn_tail;                 // an incomplete final frame that open() would cut; or empty
-  std::vector<AuditRecord> recoveries;   // the log-recovered records
-  std::vector<TrustedResult> trusted;    // every trusted checkpoint, proved consistent
+  std::string torn_tail;                // an incomplete final frame that open() would cut; or empty
+  std::vector<AuditRecord> recoveries;  // the log-recovered records
+  std::vector<TrustedResult> trusted;   // every trusted checkpoint, proved consistent
   double seconds = 0;
 };
 

@@ -16,7 +16,6 @@
 
 namespace silta::audit {
 
-
 std::string LogLocation::describe(Kind kind) const {
   std::string s = "segment " + segment + ", offset " + std::to_string(offset) + ", ";
   switch (kind) {
@@ -330,8 +329,8 @@ Result<ScanResult> Scan::run() {
       if (!options_.report_damage || problem.error().code != ErrorCode::kDataLoss) {
         return problem.error();
       }
-      result_.damage =
-          ScanDamage{problem.error(), damage_at_, damage_at_checkpoint_, signature_after(damage_at_)};
+      result_.damage = ScanDamage{problem.error(), damage_at_, damage_at_checkpoint_,
+                                  signature_after(damage_at_)};
       break;
     }
     if (result_.torn_tail) break;
@@ -346,7 +345,7 @@ bool Scan::signature_after(LogPosition at) const {
   for (std::size_t i = at.segment_index; i < segments_.size(); ++i) {
     auto file = options_.fs->open_read(options_.dir / segments_[i].second);
     if (!file) return true;  // unreadable: it may hold anything
-    std::string window;  // the end of the previous read, so that a marker across two is found
+    std::string window;      // the end of the previous read, so that a marker across two is found
     for (std::uint64_t offset = i == at.segment_index ? at.offset : 0;;) {
       auto n = (*file)->read_at(offset, chunk);
       if (!n) return true;
@@ -381,14 +380,14 @@ Status Scan::read_segment(std::size_t si, bool last) {
   }
   where += ", offset 0";
   if (step != SegmentReader::Step::kFrame) {
-    return damage(start, false, where,
-                  step == SegmentReader::Step::kTorn ? "incomplete segment header"
-                                                     : reader.problem());
+    return damage(
+        start, false, where,
+        step == SegmentReader::Step::kTorn ? "incomplete segment header" : reader.problem());
   }
   if (header.first_seq != named_first) {
-    return damage(start, false, where,
-                  "the header says the segment starts at record " +
-                      std::to_string(header.first_seq));
+    return damage(
+        start, false, where,
+        "the header says the segment starts at record " + std::to_string(header.first_seq));
   }
   if (!valid_key_name(header.origin)) return damage(start, false, where, "bad origin");
   if (result_.origin.empty()) result_.origin = header.origin;
@@ -398,9 +397,9 @@ Status Scan::read_segment(std::size_t si, bool last) {
                       result_.origin + "\"");
   }
   if (!options_.expected_origin.empty() && header.origin != options_.expected_origin) {
-    return damage(start, false, where,
-                  "origin \"" + header.origin + "\" but \"" + options_.expected_origin +
-                      "\" was expected");
+    return damage(
+        start, false, where,
+        "origin \"" + header.origin + "\" but \"" + options_.expected_origin + "\" was expected");
   }
   if (si == 0) result_.unsigned_from = {0, reader.offset()};
   SegmentSummary summary{name, named_first, 0, reader.offset()};
@@ -542,9 +541,9 @@ Status Scan::record_problem(const Chunk& chunk, const Entry& e, const Entry* pre
     previous_time.assign(p->time);
   }
   if (h->time < previous_time) {
-    return damage(at, false, where,
-                  "time " + std::string(h->time) + " is before the previous record's " +
-                      previous_time);
+    return damage(
+        at, false, where,
+        "time " + std::string(h->time) + " is before the previous record's " + previous_time);
   }
   if (options_.full_records) {
     if (auto r = parse_record(chunk.payload(e)); !r) {

@@ -137,7 +137,8 @@ Status Witness::load() {
   auto size = (*file)->size();
   if (!size) return size.error();
   std::string text(static_cast<std::size_t>(*size), '\0');
-  auto n = (*file)->read_at(0, std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size()));
+  auto n =
+      (*file)->read_at(0, std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size()));
   if (!n) return n.error();
   auto damaged = [&](const std::string& what) {
     return make_error(ErrorCode::kDataLoss, "the witness state " + path.string() + " is damaged (" +
@@ -152,15 +153,14 @@ Status Witness::load() {
   }
   for (const auto& entry : doc["logs"]) {
     if (!entry.is_object() || !entry.contains("origin") || !entry["origin"].is_string() ||
-        !entry.contains("size") || !entry["size"].is_number_unsigned() ||
-        !entry.contains("root") || !entry["root"].is_string()) {
+        !entry.contains("size") || !entry["size"].is_number_unsigned() || !entry.contains("root") ||
+        !entry["root"].is_string()) {
       return damaged("a log entry without origin, size or root");
     }
     auto root = parse_hash(entry["root"].get<std::string>());
     if (!root) return damaged("a root that is not the base64 of 32 bytes");
-    heads_[entry["origin"].get<std::string>()] =
-        WitnessedHead{entry["size"].get<std::uint64_t>(), *root,
-                      entry.value("cosigned_at", std::uint64_t{0})};
+    heads_[entry["origin"].get<std::string>()] = WitnessedHead{
+        entry["size"].get<std::uint64_t>(), *root, entry.value("cosigned_at", std::uint64_t{0})};
   }
   return {};
 }

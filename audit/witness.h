@@ -69,8 +69,8 @@ struct WitnessedHead {
 struct WitnessOptions {
   std::filesystem::path state_dir;  // created 0700; holds the state file and its lock
   std::vector<WitnessedLog> logs;
-  FileSystem* file_system = nullptr;          // null: posix_file_system()
-  std::function<std::uint64_t()> clock;       // POSIX seconds; null: the system clock
+  FileSystem* file_system = nullptr;     // null: posix_file_system()
+  std::function<std::uint64_t()> clock;  // POSIX seconds; null: the system clock
 };
 
 class Witness {

@@ -255,8 +255,8 @@ Result<StoredConsent> SqlStore::revoke_consent(const std::string& id,
     consent->record.revoked = revocation;
     consent->status = ConsentStatus::kRevoked;
     consent->revocation_receipt = revocation_receipt;
-    auto sealed = seal(revocation_free_text(revocation, revocation_receipt).dump(),
-                       revocation_context(id));
+    auto sealed =
+        seal(revocation_free_text(revocation, revocation_receipt).dump(), revocation_context(id));
     if (!sealed) return sealed.error();
     auto updated = c.run(
         "UPDATE consents SET status = 'revoked', record = $2, revocation_receipt = '', "
@@ -542,9 +542,9 @@ Status SqlStore::index_audit_records(const std::vector<AuditIndexEntry>& entries
       // schema version 3) or with it in the clear (before 4) gets it sealed; a different record
       // under the same origin and sequence is another log with the same origin, whose entries
       // would be lost.
-      auto rows = c.run(
-          "SELECT record, record_sealed FROM audit_index WHERE origin = $1 AND sequence = $2",
-          e.origin, e.sequence);
+      auto rows =
+          c.run("SELECT record, record_sealed FROM audit_index WHERE origin = $1 AND sequence = $2",
+                e.origin, e.sequence);
       if (!rows) return rows.error();
       if (rows->empty()) return make_error(ErrorCode::kInternal, "audit index entry vanished");
       auto stored = audit_record_from_row(rows->front(), 0, 1, e.origin, e.sequence);
@@ -582,8 +582,8 @@ Status SqlStore::seal_plain_text() {
     if (rows->empty()) break;
     std::vector<std::tuple<std::string, std::int64_t, Bytes>> sealed;
     for (const auto& row : *rows) {
-      auto s = seal(row.text(2), audit_record_context(row.text(0),
-                                                       static_cast<std::uint64_t>(row.i64(1))));
+      auto s = seal(row.text(2),
+                    audit_record_context(row.text(0), static_cast<std::uint64_t>(row.i64(1))));
       if (!s) return s.error();
       sealed.emplace_back(row.text(0), row.i64(1), std::move(*s));
     }

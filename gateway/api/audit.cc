@@ -162,16 +162,17 @@ asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
   witness::CosignedCheckpoint served{latest, latest.note, 0};
   if (s.witnesses) served = s.witnesses->served();
   const auto& cp = served.checkpoint.checkpoint;
-  nlohmann::json body = {{"origin", cp.origin},
-                         {"size", cp.size},
-                         {"root_hash", to_base64(cp.root)},
-                         {"note", served.note},
-                         {"verifier_key", s.audit->verifier().to_string()},
-                         {"latest_size", latest.checkpoint.size},
-                         {"cosignatures", served.cosignatures},
-                         {"quorum", s.witnesses ? s.witnesses->quorum() : 0},
-                         {"witnessed", s.witnesses && served.cosignatures >= s.witnesses->quorum()},
-                         {"witnesses", s.witnesses ? s.witnesses->status() : nlohmann::json::array()}};
+  nlohmann::json body = {
+      {"origin", cp.origin},
+      {"size", cp.size},
+      {"root_hash", to_base64(cp.root)},
+      {"note", served.note},
+      {"verifier_key", s.audit->verifier().to_string()},
+      {"latest_size", latest.checkpoint.size},
+      {"cosignatures", served.cosignatures},
+      {"quorum", s.witnesses ? s.witnesses->quorum() : 0},
+      {"witnessed", s.witnesses && served.cosignatures >= s.witnesses->quorum()},
+      {"witnesses", s.witnesses ? s.witnesses->status() : nlohmann::json::array()}};
   co_return Response::json(200, body);
 }
 
@@ -200,7 +201,8 @@ asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
   if (auto it = ctx.query.find("from_root"); it != ctx.query.end()) {
     auto bytes = from_base64(it->second);
     if (!bytes || bytes->size() != 32) {
-      issues.add("?from_root", "expected the base64 root hash (32 bytes) of the checkpoint you kept");
+      issues.add("?from_root",
+                 "expected the base64 root hash (32 bytes) of the checkpoint you kept");
     } else {
       kept.emplace();
       std::copy(bytes->begin(), bytes->end(), kept->begin());

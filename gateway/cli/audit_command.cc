@@ -114,9 +114,8 @@ void verify(const VerifyArgs& a) {
             << "; the latest covers " << r.signed_size << " records\n"
             << "  root         " << to_base64(r.root) << "\n";
   if (r.unsigned_records > 0) {
-    std::cout << "  unsigned     " << r.unsigned_records
-              << " records after the latest checkpoint, " << r.unsigned_from << " to "
-              << r.unsigned_until
+    std::cout << "  unsigned     " << r.unsigned_records << " records after the latest checkpoint, "
+              << r.unsigned_from << " to " << r.unsigned_until
               << ": a crash before the next checkpoint; only as trustworthy as the file system "
                  "until the gateway checks and signs them when it next opens the log "
                  "(--require-signed fails on them)\n";

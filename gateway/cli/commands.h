@@ -16,7 +16,7 @@ void add_config_commands(CLI::App& app);
 void add_store_commands(CLI::App& app);
 void add_adapter_commands(CLI::App& app);
 void add_catalog_commands(CLI::App& app);
-void add_audit_commands(CLI::App& app);  // keygen, audit verify|export|checkpoint|prove
+void add_audit_commands(CLI::App& app);    // keygen, audit verify|export|checkpoint|prove
 void add_witness_commands(CLI::App& app);  // witness serve
 
 }  // namespace silta::cli

@@ -27,8 +27,8 @@ int serve_witness(const std::string& config_path, const std::string& ready_file,
     options.state_dir = config->state_dir;
     options.logs = config->logs;
     auto witness = audit::Witness::open(std::move(options), std::move(*key));
-    if (!witness) throw std::runtime_error("cannot open the witness state: " +
-                                           witness.error().message);
+    if (!witness)
+      throw std::runtime_error("cannot open the witness state: " + witness.error().message);
     gateway::witness::WitnessServer server(*config, **witness);
     server.bind();
     if (!ready_file.empty()) {
@@ -41,9 +41,9 @@ int serve_witness(const std::string& config_path, const std::string& ready_file,
     for (const auto& [origin, head] : (*witness)->heads()) {
       logs.push_back({{"origin", origin}, {"size", head.size}});
     }
-    logging::info("witness_listening", {{"port", server.port()},
-                                        {"key", (*witness)->verifier().to_string()},
-                                        {"logs", logs}});
+    logging::info(
+        "witness_listening",
+        {{"port", server.port()}, {"key", (*witness)->verifier().to_string()}, {"logs", logs}});
     server.run();
     logging::info("stopped");
     logging::shutdown();
@@ -70,8 +70,7 @@ void add_witness_commands(CLI::App& app) {
   auto ready_file = std::make_shared<std::string>();
   auto json_log = std::make_shared<bool>(false);
   serve->add_option("-c,--config", *config, "Witness configuration file (JSON)")->required();
-  serve->add_option("--ready-file", *ready_file,
-                    "Write {\"port\",\"pid\"} here once listening");
+  serve->add_option("--ready-file", *ready_file, "Write {\"port\",\"pid\"} here once listening");
   serve->add_flag("--log-json", *json_log, "Log JSON lines instead of the human format");
   serve->callback([=] {
     int rc = serve_witness(*config, *ready_file, *json_log);

@@ -37,13 +37,13 @@ WitnessServiceConfig parse_witness_config(const nlohmann::json& doc, const fs::p
     if (!key) {
       issues.add("/key", key.error().message);
     } else if (key->verifier().type() != audit::KeyType::kCosignatureV1) {
-      issues.add("/key", "expected a witness's cosignature key (type 0x04), as `silta keygen "
-                         "--witness` writes it; this is a log's signing key");
+      issues.add("/key",
+                 "expected a witness's cosignature key (type 0x04), as `silta keygen "
+                 "--witness` writes it; this is a log's signing key");
     }
   }
   if (auto d = root.string("state_dir", Need::kRequired)) c.state_dir = resolve_path(base_dir, *d);
-  c.max_connections =
-      static_cast<std::size_t>(root.integer_or("max_connections", 1000, 1, 100000));
+  c.max_connections = static_cast<std::size_t>(root.integer_or("max_connections", 1000, 1, 100000));
   if (const auto* logs = root.array("logs", Need::kRequired)) {
     std::set<std::string> origins;
     for (std::size_t i = 0; i < logs->size(); ++i) {
@@ -129,8 +129,8 @@ WitnessesConfig parse_witnesses_config(json_check::Object& o, const std::filesys
       if (key && !url.empty() && ca) c.list.push_back({std::move(*key), url, *ca});
     }
   }
-  c.quorum = static_cast<std::size_t>(o.integer_or(
-      "quorum", static_cast<std::int64_t>(c.list.size()), 0, 1000));
+  c.quorum = static_cast<std::size_t>(
+      o.integer_or("quorum", static_cast<std::int64_t>(c.list.size()), 0, 1000));
   if (c.quorum > c.list.size()) {
     o.issues().add(o.path_of("quorum"), "expected at most the number of witnesses in the list");
   }
@@ -142,8 +142,7 @@ WitnessesConfig parse_witnesses_config(json_check::Object& o, const std::filesys
 
 namespace silta::gateway::witness {
 
-std::optional<WitnessServiceConfig> load_witness_config(const fs::path& file,
-                                                        std::string& report) {
+std::optional<WitnessServiceConfig> load_witness_config(const fs::path& file, std::string& report) {
   auto text = read_file(file);
   if (!text) {
     report = text.error().message + "\n";

@@ -26,13 +26,12 @@ namespace silta::gateway::witness {
 struct WitnessServiceConfig {
   std::filesystem::path source;
   ListenerConfig listen{"0.0.0.0", 8444};
-  TlsConfig tls;               // certificate and key only: no client certificate is asked for
-  std::filesystem::path key;   // the witness's cosignature/v1 key, mode 0600
+  TlsConfig tls;              // certificate and key only: no client certificate is asked for
+  std::filesystem::path key;  // the witness's cosignature/v1 key, mode 0600
   std::filesystem::path state_dir;
   std::vector<audit::WitnessedLog> logs;
   std::size_t max_connections = 1000;
-  Timeouts timeouts{Millis(10'000), Millis(10'000), Millis(30'000), Millis(10'000),
-                    Millis(2'000)};
+  Timeouts timeouts{Millis(10'000), Millis(10'000), Millis(30'000), Millis(10'000), Millis(2'000)};
 };
 
 // Every problem goes to `issues` with its JSON path; relative paths are against `base_dir`.

@@ -23,7 +23,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kKeptCheckpoints = 16;  // recent checkpoints whose cosignatures are kept
-constexpr int kConflictsInARow = 3;  // 409s answered at once before backing off
+constexpr int kConflictsInARow = 3;           // 409s answered at once before backing off
 
 std::uint64_t posix_now() {
   return static_cast<std::uint64_t>(
@@ -315,16 +315,16 @@ nlohmann::json Submitter::status() const {
   nlohmann::json out = nlohmann::json::array();
   std::lock_guard lock(mu_);
   for (const auto& w : witnesses_) {
-    const char* state = w->alarm                  ? "refusing"
-                        : !w->last_error.empty()  ? "unavailable"
-                        : w->cosigned_size        ? "ok"
-                                                  : "pending";
+    const char* state = w->alarm                 ? "refusing"
+                        : !w->last_error.empty() ? "unavailable"
+                        : w->cosigned_size       ? "ok"
+                                                 : "pending";
     out.push_back({{"name", w->endpoint.key.name()},
                    {"key", w->endpoint.key.to_string()},
                    {"url", w->endpoint.url},
                    {"state", state},
-                   {"cosigned_size", w->cosigned_size ? nlohmann::json(*w->cosigned_size)
-                                                      : nlohmann::json(nullptr)},
+                   {"cosigned_size",
+                    w->cosigned_size ? nlohmann::json(*w->cosigned_size) : nlohmann::json(nullptr)},
                    {"cosigned_at", time_or_null(w->cosigned_at)},
                    {"last_error", w->last_error.empty() ? nlohmann::json(nullptr)
                                                         : nlohmann::json(w->last_error)},

@@ -36,8 +36,8 @@ void some_traffic(GatewayProcess& gw) {
 }
 
 RunResult verify(const fs::path& log, const std::string& vkey, std::vector<std::string> more) {
-  std::vector<std::string> argv = {silta_binary().string(), "audit", "verify", "--dir",
-                                   log.string(), "--vkey", vkey};
+  std::vector<std::string> argv = {
+      silta_binary().string(), "audit", "verify", "--dir", log.string(), "--vkey", vkey};
   argv.insert(argv.end(), more.begin(), more.end());
   return run_command(argv);
 }
@@ -59,18 +59,21 @@ TEST_CASE("witnesses cosign the gateway's checkpoints; a rollback is refused by 
   WitnessProcess w2("witness.test/w2", {{"silta.test/gw-1", keys->vkey}});
   json patch = {
       {"audit",
-       {{"signing_key", keys->signing_key.string()}, {"pseudonym_key", keys->pseudonym_key.string()}}},
+       {{"signing_key", keys->signing_key.string()},
+        {"pseudonym_key", keys->pseudonym_key.string()}}},
       {"witnesses",
        {{"quorum", 2},
         {"retry_initial_ms", 50},
         {"retry_max_ms", 200},
         {"list",
          {{{"key", w1.vkey()}, {"url", w1.url()}, {"ca", (certs_dir() / "root-ca.pem").string()}},
-          {{"key", w2.vkey()}, {"url", w2.url()}, {"ca", (certs_dir() / "root-ca.pem").string()}}}}}}};
+          {{"key", w2.vkey()},
+           {"url", w2.url()},
+           {"ca", (certs_dir() / "root-ca.pem").string()}}}}}}};
   GatewayProcess gw(patch);
   fs::path log = gw.dir() / "data" / "audit";
-  auto witness_flags = std::vector<std::string>{"--witness-key", w1.vkey(), "--witness-key",
-                                                w2.vkey(), "--quorum", "2"};
+  auto witness_flags = std::vector<std::string>{"--witness-key", w1.vkey(),  "--witness-key",
+                                                w2.vkey(),       "--quorum", "2"};
 
   // Both witnesses follow the log; the served note carries both cosignatures.
   some_traffic(gw);
@@ -90,12 +93,11 @@ TEST_CASE("witnesses cosign the gateway's checkpoints; a rollback is refused by 
   auto ok = verify(log, keys->vkey, {"--trusted-checkpoint", first});
   INFO(ok.output);
   CHECK(ok.status == 0);
-  auto quorum_ok = verify(log, keys->vkey,
-                          [&] {
-                            std::vector<std::string> a{"--trusted-checkpoint", first};
-                            a.insert(a.end(), witness_flags.begin(), witness_flags.end());
-                            return a;
-                          }());
+  auto quorum_ok = verify(log, keys->vkey, [&] {
+    std::vector<std::string> a{"--trusted-checkpoint", first};
+    a.insert(a.end(), witness_flags.begin(), witness_flags.end());
+    return a;
+  }());
   INFO(quorum_ok.output);
   CHECK(quorum_ok.status == 0);
 
@@ -129,7 +131,8 @@ TEST_CASE("witnesses cosign the gateway's checkpoints; a rollback is refused by 
   // on /metrics, which writes no audit record: the log must stay shorter than `later`.)
   REQUIRE(eventually([&] {
     auto metrics = gw.admin_get("/metrics").second;
-    return metrics.find("silta_witness_alarm{witness=\"witness.test/w1\"} 1") != std::string::npos &&
+    return metrics.find("silta_witness_alarm{witness=\"witness.test/w1\"} 1") !=
+               std::string::npos &&
            metrics.find("silta_witness_alarm{witness=\"witness.test/w2\"} 1") != std::string::npos;
   }));
   CHECK(gw.process().log().find("witness_refused") != std::string::npos);
@@ -161,7 +164,8 @@ TEST_CASE("witnesses cosign the gateway's checkpoints; a rollback is refused by 
 TEST_CASE("a crash mid-write: the next start checks and signs what was left, with a record of it",
           "[witness][integration]") {
   // Checkpoints only at close: every record written before the crash is unsigned.
-  GatewayProcess gw({{"audit", {{"checkpoint_every_ms", 3600000}, {"checkpoint_every_records", 1000000}}}});
+  GatewayProcess gw(
+      {{"audit", {{"checkpoint_every_ms", 3600000}, {"checkpoint_every_records", 1000000}}}});
   for (int i = 0; i < 3; ++i) some_traffic(gw);
   gw.kill();
   fs::path log = gw.dir() / "data" / "audit";
@@ -175,7 +179,8 @@ TEST_CASE("a crash mid-write: the next start checks and signs what was left, wit
 
   gw.start();
   CHECK(gw.process().log().find("audit_log_recovered") != std::string::npos);
-  auto r = gw.client("soite-tietosuoja").get("/v1/audit/records?actor=po-1&event_type=log-recovered");
+  auto r =
+      gw.client("soite-tietosuoja").get("/v1/audit/records?actor=po-1&event_type=log-recovered");
   REQUIRE(r.status == 200);
   auto records = r.json()["records"];
   REQUIRE(records.size() == 1);

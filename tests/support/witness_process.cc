@@ -21,14 +21,13 @@ WitnessProcess::WitnessProcess(const std::string& name,
   vkey_ = key->vkey;
   nlohmann::json watched = nlohmann::json::array();
   for (const auto& [origin, vkey] : logs) watched.push_back({{"origin", origin}, {"keys", {vkey}}});
-  nlohmann::json config = {
-      {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-      {"tls",
-       {{"certificate", (certs_dir() / "adapter.pem").string()},
-        {"private_key", (certs_dir() / "adapter.key").string()}}},
-      {"key", key->signing_key.string()},
-      {"state_dir", (dir_ / "state").string()},
-      {"logs", watched}};
+  nlohmann::json config = {{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                           {"tls",
+                            {{"certificate", (certs_dir() / "adapter.pem").string()},
+                             {"private_key", (certs_dir() / "adapter.key").string()}}},
+                           {"key", key->signing_key.string()},
+                           {"state_dir", (dir_ / "state").string()},
+                           {"logs", watched}};
   {
     std::ofstream out(dir_ / "witness.json");
     out << config.dump(2);

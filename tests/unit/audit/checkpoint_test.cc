@@ -235,16 +235,18 @@ TEST_CASE("cosignature/v1: the independent vector byte for byte", "[checkpoint][
                    std::string(reinterpret_cast<const char*>(pub.data()), pub.size()));
   Bytes typed{0x01};
   typed.insert(typed.end(), pub.begin(), pub.end());
-  auto note_key = VerifierKey::parse("witness.example/w1+" + to_hex(std::span(id.data(), 4)) +
-                                     "+" + to_base64(typed));
+  auto note_key = VerifierKey::parse("witness.example/w1+" + to_hex(std::span(id.data(), 4)) + "+" +
+                                     to_base64(typed));
   REQUIRE(note_key);
   CHECK(note_key->type() == KeyType::kEd25519);
   CHECK(note_key->key_id() != vkey->key_id());
   CHECK_FALSE(note_key->open_note(std::string(kCosignedText) + "\n" + kCosignatureLine));
 }
 
-TEST_CASE("cosignature/v1 verifies with OpenSSL over the documented message", "[checkpoint][witness]") {
-  SigningKey witness = SigningKey::generate("witness.tietosuoja.example/w1", KeyType::kCosignatureV1);
+TEST_CASE("cosignature/v1 verifies with OpenSSL over the documented message",
+          "[checkpoint][witness]") {
+  SigningKey witness =
+      SigningKey::generate("witness.tietosuoja.example/w1", KeyType::kCosignatureV1);
   std::string text = "silta.example/gw-1\n42\n" + to_base64(some_root(3)) + "\n";
   std::string line = witness.signature_line(text, 1800000000);
   auto prefix = std::string("\xE2\x80\x94 witness.tietosuoja.example/w1 ");
@@ -259,10 +261,10 @@ TEST_CASE("cosignature/v1 verifies with OpenSSL over the documented message", "[
   const auto& pub = witness.verifier().public_key();
   EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub.data(), 32);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = pkey && ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
-            EVP_DigestVerify(ctx, blob->data() + 12, 64,
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()) == 1;
+  bool ok =
+      pkey && ctx && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+      EVP_DigestVerify(ctx, blob->data() + 12, 64,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(pkey);
   CHECK(ok);
@@ -284,8 +286,9 @@ TEST_CASE("a note with several signatures: the C2SP signed-note rules", "[checkp
 
   SECTION("every known key counts once; unknown keys are ignored") {
     SigningKey stranger = SigningKey::generate("w3.example", KeyType::kCosignatureV1);
-    std::string note = signed_note + w1.signature_line(text, now) + stranger.signature_line(text, now) +
-                       w2.signature_line(text, now - 5) + w1.signature_line(text, now + 1);
+    std::string note = signed_note + w1.signature_line(text, now) +
+                       stranger.signature_line(text, now) + w2.signature_line(text, now - 5) +
+                       w1.signature_line(text, now + 1);
     auto v = verify_note(note, keys, now);
     REQUIRE(v);
     REQUIRE(v->signatures.size() == 3);
@@ -295,7 +298,8 @@ TEST_CASE("a note with several signatures: the C2SP signed-note rules", "[checkp
     CHECK(v->signatures[2].key == 2);
   }
   SECTION("a known key's bad signature refuses the whole note") {
-    std::string tampered = w1.signature_line("silta.example/gw-1\n8\n" + to_base64(some_root(9)) + "\n", now);
+    std::string tampered =
+        w1.signature_line("silta.example/gw-1\n8\n" + to_base64(some_root(9)) + "\n", now);
     auto v = verify_note(signed_note + tampered, keys, now);
     REQUIRE_FALSE(v);
     CHECK(v.error().message.find("invalid signature by w1.example+") != std::string::npos);
@@ -318,12 +322,15 @@ TEST_CASE("a note with several signatures: the C2SP signed-note rules", "[checkp
 }
 
 TEST_CASE("key names: no Unicode space either", "[checkpoint]") {
-  CHECK_FALSE(valid_key_name("a\xC2\xA0"
-                             "b"));  // NO-BREAK SPACE
-  CHECK_FALSE(valid_key_name("a\xE2\x80\x83"
-                             "b"));  // EM SPACE
-  CHECK_FALSE(valid_key_name("a\xE3\x80\x80"
-                             "b"));  // IDEOGRAPHIC SPACE
+  CHECK_FALSE(
+      valid_key_name("a\xC2\xA0"
+                     "b"));  // NO-BREAK SPACE
+  CHECK_FALSE(
+      valid_key_name("a\xE2\x80\x83"
+                     "b"));  // EM SPACE
+  CHECK_FALSE(
+      valid_key_name("a\xE3\x80\x80"
+                     "b"));  // IDEOGRAPHIC SPACE
   CHECK(valid_key_name("tietosuojavaltuutettu.fi/todistaja-1"));
   CHECK(valid_key_name("\xC3\xA5\xC3\xA4\xC3\xB6.example"));  // åäö
 }

@@ -242,9 +242,12 @@ TEST_CASE("silta audit export --format fhir: valid against the official FHIR R4 
     auto log = *AuditLog::open(o, key);
     // By event type: decision, disclosure, referral sent, delivered, acknowledged, decided,
     // consent recorded, revoked, audit read, break-glass, its review, auth failure.
-    const char* outcomes[] = {"decided", "adapter_timeout", "accepted", "dead_letter",
-                              "ok",      "assessment_completed", "ok", "ok",
-                              "ok",      "ok",      "justified", "certificate_revoked"};
+    const char* outcomes[] = {"decided",   "adapter_timeout",
+                              "accepted",  "dead_letter",
+                              "ok",        "assessment_completed",
+                              "ok",        "ok",
+                              "ok",        "ok",
+                              "justified", "certificate_revoked"};
     for (int t = 0; t < 12; ++t) {
       AuditEvent e = test_util::sample_event(static_cast<std::uint64_t>(t));
       e.type = static_cast<EventType>(t);
@@ -275,9 +278,9 @@ TEST_CASE("silta audit export --format fhir: valid against the official FHIR R4 
     REQUIRE(write_file_atomic(f.tmp / "audit.ndjson", fhir.output, 0600));
     auto node = silta::test::find_program("node");
     REQUIRE(node);
-    auto checked = run_command({node->string(),
-                                (silta::test::source_dir() / "tests/support/fhir_validate.js").string(),
-                                (f.tmp / "audit.ndjson").string()});
+    auto checked = run_command(
+        {node->string(), (silta::test::source_dir() / "tests/support/fhir_validate.js").string(),
+         (f.tmp / "audit.ndjson").string()});
     INFO(checked.output);
     CHECK(checked.status == 0);
     CHECK(checked.output.find(" 0 invalid") != std::string::npos);

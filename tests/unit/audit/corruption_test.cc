@@ -499,8 +499,9 @@ TEST_CASE("an unsigned tail that fails a check is quarantined, never signed",
   const std::string as7 = edited(leaf6, "\"seq\":6", "\"seq\":7");
   SECTION("a record holding an identity code") {
     append_forged(edited(as7, "\"reference\":\"x-6\"", "\"reference\":\"150317A901J\""));
-    expected_problem = "record 7: audit record: audit event: reference: contains what looks like a "
-                       "personal identity code";
+    expected_problem =
+        "record 7: audit record: audit event: reference: contains what looks like a "
+        "personal identity code";
   }
   SECTION("a record without a type") {
     append_forged(edited(as7, ",\"type\":\"disclosure\"", ""));
@@ -525,9 +526,8 @@ TEST_CASE("an unsigned tail that fails a check is quarantined, never signed",
     expected_problem = "record 6: sequence number 9 where 6 was expected";
   }
   SECTION("a valid unsigned record followed by a forged one") {
-    std::string forged =
-        framed(FrameType::kRecord,
-               edited(as7, "\"reference\":\"x-6\"", "\"reference\":\"150317A901J\""));
+    std::string forged = framed(
+        FrameType::kRecord, edited(as7, "\"reference\":\"x-6\"", "\"reference\":\"150317A901J\""));
     log.rewrite(r6, cp7, log.frame_bytes(r6) + forged);
     expected_quarantine = log.frame_bytes(r6) + forged;
     expected_seq = 6;
@@ -554,8 +554,8 @@ TEST_CASE("an unsigned tail that fails a check is quarantined, never signed",
   CHECK(report.recovery->quarantined_records == expected_records);
   // The bytes are kept as they were, in a file of their own (0600), and left the log.
   CHECK(quarantined_bytes(log, report) == expected_quarantine);
-  CHECK((fs::status(log.dir / report.recovery->quarantine_file).permissions() &
-         fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK((fs::status(log.dir / report.recovery->quarantine_file).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
   CHECK(report.recovery_seq == expected_seq);
   auto records = *opened->read(0, 100);
   REQUIRE(records.size() == expected_seq + 1);
@@ -574,7 +574,8 @@ TEST_CASE("an unsigned tail that fails a check is quarantined, never signed",
   CHECK(verified->recoveries.size() == 1);
 }
 
-TEST_CASE("damage under a signed checkpoint is refused, not quarantined", "[corruption][recovery]") {
+TEST_CASE("damage under a signed checkpoint is refused, not quarantined",
+          "[corruption][recovery]") {
   SmallLog log;
   std::size_t r4 = log.find(false, 4);
   auto record = *parse_record(log.frames[r4].payload);
@@ -592,6 +593,8 @@ TEST_CASE("damage under a signed checkpoint is refused, not quarantined", "[corr
   }
   // A forged record before the last checkpoint, even one that fails the field checks, is the
   // signed region's: refused too.
-  log.rewrite(r4, r4, framed(FrameType::kRecord, edited(log.frames[r4].payload, ",\"type\":\"disclosure\"", "")));
+  log.rewrite(
+      r4, r4,
+      framed(FrameType::kRecord, edited(log.frames[r4].payload, ",\"type\":\"disclosure\"", "")));
   CHECK_FALSE(AuditLog::open(o, log.key));
 }

@@ -387,8 +387,9 @@ TEST_CASE("the vector scan and the byte-by-byte scan agree on every leaf", "[eve
   CHECK(refused > 10000);
 }
 
-TEST_CASE("FHIR: successes are 0, refusals 4, failures 8 and 12; break-glass is BTG; ids per origin",
-          "[event][fhir]") {
+TEST_CASE(
+    "FHIR: successes are 0, refusals 4, failures 8 and 12; break-glass is BTG; ids per origin",
+    "[event][fhir]") {
   auto outcome_of = [](EventType type, const std::string& outcome) {
     AuditRecord r{1, t0(), test_util::small_event()};
     r.event.type = type;
@@ -422,6 +423,7 @@ TEST_CASE("FHIR: successes are 0, refusals 4, failures 8 and 12; break-glass is 
   r.event.purpose = "teaching_arrangement";
   CHECK(to_fhir_audit_event(r, "o")["purposeOfEvent"][0]["coding"].size() == 1);
   // The same number in two logs: two resources.
-  CHECK(fhir_audit_event_id("silta.example/gw-1", 3) != fhir_audit_event_id("silta.example/gw-2", 3));
+  CHECK(fhir_audit_event_id("silta.example/gw-1", 3) !=
+        fhir_audit_event_id("silta.example/gw-2", 3));
   CHECK(fhir_audit_event_id("silta.example/gw-1", 3).size() <= 64);
 }

@@ -53,7 +53,8 @@ struct History {
   SigningKey key = test_util::test_key("silta.test/verify");
   std::vector<std::string> leaves;  // 50 records, a minute apart
   History() {
-    for (std::uint64_t i = 0; i < 50; ++i) leaves.push_back(leaf(i, t0() + std::chrono::minutes(i), i));
+    for (std::uint64_t i = 0; i < 50; ++i)
+      leaves.push_back(leaf(i, t0() + std::chrono::minutes(i), i));
   }
   // The checkpoint of the first n records, as a privacy officer kept it.
   std::string kept(std::uint64_t n) const {
@@ -61,7 +62,9 @@ struct History {
     for (std::uint64_t i = 0; i < n; ++i) tree.append(leaf_hash(leaves[i]));
     return key.sign({key.name(), n, tree.root()}).note;
   }
-  Result<VerifyReport> verify(const VerifyOptions& o = {}) { return verify_log(dir, key.verifier(), o); }
+  Result<VerifyReport> verify(const VerifyOptions& o = {}) {
+    return verify_log(dir, key.verifier(), o);
+  }
 };
 
 void expect_failure(const Result<VerifyReport>& r, const std::string& what) {
@@ -123,8 +126,9 @@ TEST_CASE("verify: a record deleted and the rest renumbered and signed again is 
   REQUIRE(h.verify());  // consistent in itself: only a kept checkpoint shows it
   VerifyOptions o;
   o.trusted = {{"kept-32", h.kept(32)}};
-  expect_failure(h.verify(o), "fork: trusted checkpoint kept-32 (32 records) is not in this log's "
-                              "history");
+  expect_failure(h.verify(o),
+                 "fork: trusted checkpoint kept-32 (32 records) is not in this log's "
+                 "history");
 }
 
 TEST_CASE("verify: a rollback to an earlier checkpoint, continued, is named by the cosignature",
@@ -132,10 +136,10 @@ TEST_CASE("verify: a rollback to an earlier checkpoint, continued, is named by t
   History h;
   SigningKey witness = SigningKey::generate("witness.test/w1", KeyType::kCosignatureV1);
   // The checkpoint of 50 records, cosigned an hour after record 49.
-  auto cosigned_at = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(
-          (t0() + std::chrono::minutes(50)).time_since_epoch())
-          .count());
+  auto cosigned_at =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     (t0() + std::chrono::minutes(50)).time_since_epoch())
+                                     .count());
   std::string kept = h.kept(50);
   std::string text = kept.substr(0, kept.rfind("\n\n") + 1);
   kept += witness.signature_line(text, cosigned_at);
@@ -144,18 +148,21 @@ TEST_CASE("verify: a rollback to an earlier checkpoint, continued, is named by t
   o.witnesses = {witness.verifier()};
   o.quorum = 1;
   SECTION("cut back to 32 records: a truncation") {
-    write_segment(h.dir, h.key, std::vector<std::string>(h.leaves.begin(), h.leaves.begin() + 32), 16);
+    write_segment(h.dir, h.key, std::vector<std::string>(h.leaves.begin(), h.leaves.begin() + 32),
+                  16);
     expect_failure(h.verify(o), "truncation: the log has 32 records, fewer than the 50");
   }
   SECTION("cut back to 32 records and written since: a rollback") {
     std::vector<std::string> rolled(h.leaves.begin(), h.leaves.begin() + 32);
-    for (std::uint64_t i = 32; i < 40; ++i) rolled.push_back(leaf(i, t0() + std::chrono::hours(2), 100 + i));
+    for (std::uint64_t i = 32; i < 40; ++i)
+      rolled.push_back(leaf(i, t0() + std::chrono::hours(2), 100 + i));
     write_segment(h.dir, h.key, rolled, 16);
     expect_failure(h.verify(o), "rollback: the log has 40 records, fewer than the 50");
   }
   SECTION("cut back and grown past the kept size: a fork") {
     std::vector<std::string> forked(h.leaves.begin(), h.leaves.begin() + 32);
-    for (std::uint64_t i = 32; i < 60; ++i) forked.push_back(leaf(i, t0() + std::chrono::hours(2), 100 + i));
+    for (std::uint64_t i = 32; i < 60; ++i)
+      forked.push_back(leaf(i, t0() + std::chrono::hours(2), 100 + i));
     write_segment(h.dir, h.key, forked, 16);
     expect_failure(h.verify(o), "fork: trusted checkpoint kept-50 (50 records)");
   }
@@ -167,7 +174,8 @@ TEST_CASE("verify: a rollback to an earlier checkpoint, continued, is named by t
     SigningKey second = SigningKey::generate("witness.test/w2", KeyType::kCosignatureV1);
     o.witnesses.push_back(second.verifier());
     o.quorum = 2;
-    expect_failure(h.verify(o), "cosigned by 1 of the 2 witnesses given, fewer than the quorum of 2");
+    expect_failure(h.verify(o),
+                   "cosigned by 1 of the 2 witnesses given, fewer than the quorum of 2");
   }
 }
 
@@ -179,8 +187,9 @@ TEST_CASE("verify: every record in full, signed or not", "[verify]") {
   with_code.replace(with_code.find("\"reference\":\"x-40\""), 18, "\"reference\":\"150317A901J\"");
   for (const auto& [bad, message] : std::vector<std::pair<std::string, std::string>>{
            {no_type, "record 40: audit record: no \"type\""},
-           {with_code, "record 40: audit record: audit event: reference: contains what looks "
-                       "like a personal identity code"}}) {
+           {with_code,
+            "record 40: audit record: audit event: reference: contains what looks "
+            "like a personal identity code"}}) {
     auto leaves = h.leaves;
     leaves[40] = bad;
     write_segment(h.dir, h.key, leaves, 16);  // signed over, as a gateway that never checked did
@@ -197,7 +206,9 @@ TEST_CASE("verify: a kept checkpoint of another log, or not the log's, is bad in
   auto r = h.verify(o);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kInvalidArgument);
-  o.trusted = {{"forged", SigningKey::generate("silta.test/verify").sign({"silta.test/verify", 3, empty_root()}).note}};
+  o.trusted = {{"forged", SigningKey::generate("silta.test/verify")
+                              .sign({"silta.test/verify", 3, empty_root()})
+                              .note}};
   r = h.verify(o);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::kInvalidArgument);

@@ -143,7 +143,8 @@ TEMPLATE_TEST_CASE("a store at schema version 3 seals its free text when it upgr
       "\"'), revocation_receipt = 'receipt: " + reason + "' WHERE id = 'c-1'");
   run("INSERT INTO audit_index (origin, sequence, time, event_type, agency, subject_pseudonym, "
       "target_agency, purpose, record) VALUES ('gw-1', 0, 0, 'break-glass', 'a', 'p-child', 'b', "
-      "'cw_urgent', '" + record + "')");
+      "'cw_urgent', '" +
+      record + "')");
 
   auto opened = store::open_store(f.config);
   REQUIRE(opened);
@@ -166,7 +167,8 @@ TEMPLATE_TEST_CASE("a store at schema version 3 seals its free text when it upgr
       for (const auto& row : *(*c)->run(sql)) raw += row.text(0);
     }
   } else {
-    for (const auto& row : f.server->query(f.database, "SELECT t::text FROM consents t")) raw += row;
+    for (const auto& row : f.server->query(f.database, "SELECT t::text FROM consents t"))
+      raw += row;
     for (const auto& row : f.server->query(f.database, "SELECT t::text FROM audit_index t")) {
       raw += row;
     }
@@ -174,8 +176,8 @@ TEMPLATE_TEST_CASE("a store at schema version 3 seals its free text when it upgr
   CHECK(raw.find(reason) == std::string::npos);
   CHECK(raw.find(justification) == std::string::npos);
   CHECK(raw.find("p-child") != std::string::npos);
-  REQUIRE(s.index_audit_records({{"gw-1", 0, t0(), "break-glass", "a", "p-child", "b", "cw_urgent",
-                                  record}}));
+  REQUIRE(s.index_audit_records(
+      {{"gw-1", 0, t0(), "break-glass", "a", "p-child", "b", "cw_urgent", record}}));
 }
 
 TEMPLATE_TEST_CASE("the store refuses a key file that is not this database's", "[store]", Sqlite,

@@ -141,8 +141,8 @@ TEST_CASE("postgresql: the tables and data files hold no identity code", "[store
   auto s = f.open();
   store_identities(*s);
   std::string text;
-  for (const char* table :
-       {"consents", "referrals", "idempotency", "break_glass_reviews", "store_meta", "audit_index"}) {
+  for (const char* table : {"consents", "referrals", "idempotency", "break_glass_reviews",
+                            "store_meta", "audit_index"}) {
     for (const auto& row :
          f.server->query(f.database, std::string("SELECT t::text FROM ") + table + " t")) {
       text += row + "\n";
