@@ -2,6 +2,8 @@
 // main.cc stays a list.
 #pragma once
 
+#include <functional>
+
 #include <CLI/CLI.hpp>
 
 namespace silta::cli {
@@ -10,6 +12,10 @@ namespace silta::cli {
 inline constexpr int kOk = 0;
 inline constexpr int kFailed = 1;    // the command ran and found a problem (e.g. verify failed)
 inline constexpr int kBadInput = 2;  // invalid arguments, config or files
+
+// Runs a long-lived service (`serve`, `witness serve`) until it returns: kOk; or logs why it
+// could not start or went down (`startup_failed`), says so on stderr and returns kFailed.
+int run_service(const char* command, const std::function<void()>& body);
 
 void add_serve_command(CLI::App& app);
 void add_config_commands(CLI::App& app);

@@ -20,15 +20,16 @@ int serve_witness(const std::string& config_path, const std::string& ready_file,
     return kBadInput;
   }
   logging::setup(json_log, "info");
-  try {
+  return run_service("silta witness serve", [&] {
     auto key = audit::SigningKey::load(config->key);
     if (!key) throw std::runtime_error(key.error().message);
     audit::WitnessOptions options;
     options.state_dir = config->state_dir;
     options.logs = config->logs;
     auto witness = audit::Witness::open(std::move(options), std::move(*key));
-    if (!witness)
+    if (!witness) {
       throw std::runtime_error("cannot open the witness state: " + witness.error().message);
+    }
     gateway::witness::WitnessServer server(*config, **witness);
     server.bind();
     if (!ready_file.empty()) {
@@ -45,15 +46,7 @@ int serve_witness(const std::string& config_path, const std::string& ready_file,
         "witness_listening",
         {{"port", server.port()}, {"key", (*witness)->verifier().to_string()}, {"logs", logs}});
     server.run();
-    logging::info("stopped");
-    logging::shutdown();
-    return kOk;
-  } catch (const std::exception& e) {
-    logging::error("startup_failed", {{"error", e.what()}});
-    logging::shutdown();
-    std::cerr << "silta witness serve: " << e.what() << "\n";
-    return kFailed;
-  }
+  });
 }
 
 }  // namespace

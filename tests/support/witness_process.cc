@@ -37,18 +37,10 @@ WitnessProcess::WitnessProcess(const std::string& name,
       std::vector<std::string>{silta_binary().string(), "witness", "serve", "--config",
                                (dir_ / "witness.json").string(), "--ready-file", ready.string()},
       dir_ / "witness.log");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!fs::exists(ready)) {
-    if (!process_->running()) {
-      throw std::runtime_error("silta witness serve exited at start:\n" + process_->log());
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("silta witness serve did not become ready:\n" + process_->log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::ifstream in(ready);
-  port_ = nlohmann::json::parse(in).at("port").get<std::uint16_t>();
+  port_ = nlohmann::json::parse(wait_for_ready_file(*process_, ready, std::chrono::seconds(30),
+                                                    "silta witness serve"))
+              .at("port")
+              .get<std::uint16_t>();
 }
 
 WitnessProcess::~WitnessProcess() {

@@ -239,7 +239,7 @@ TEST_CASE("silta audit export --format fhir: valid against the official FHIR R4 
     o.dir = dir;
     o.checkpoint_every_records = 1000;
     o.checkpoint_every = std::chrono::hours(1);
-    auto log = *AuditLog::open(o, key);
+    auto log = std::move(*AuditLog::open(o, key));
     // By event type: decision, disclosure, referral sent, delivered, acknowledged, decided,
     // consent recorded, revoked, audit read, break-glass, its review, auth failure.
     const char* outcomes[] = {"decided",   "adapter_timeout",
