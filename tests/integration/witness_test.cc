@@ -50,7 +50,7 @@ std::string saved(const TempDir& dir, const std::string& name, const std::string
 
 }  // namespace
 
-TEST_CASE("witnesses cosign the gateway's checkpoints; a rollback is refused by them and by verify",
+TEST_CASE("witnesses cosign the gateway's checkpoints, and refuse a rolled-back log, as verify does",
           "[witness][integration]") {
   TempDir tmp("silta-witnessed");
   auto keys = audit::generate_key_files(tmp / "gw-keys", "silta.test/gw-1");
@@ -165,7 +165,7 @@ TEST_CASE("a crash mid-write: the next start checks and signs what was left, wit
           "[witness][integration]") {
   // Checkpoints only at close: every record written before the crash is unsigned.
   GatewayProcess gw(
-      {{"audit", {{"checkpoint_every_ms", 3600000}, {"checkpoint_every_records", 1000000}}}});
+      json{{"audit", {{"checkpoint_every_ms", 3600000}, {"checkpoint_every_records", 1000000}}}});
   for (int i = 0; i < 3; ++i) some_traffic(gw);
   gw.kill();
   fs::path log = gw.dir() / "data" / "audit";

@@ -239,7 +239,9 @@ TEST_CASE("silta audit export --format fhir: valid against the official FHIR R4 
     o.dir = dir;
     o.checkpoint_every_records = 1000;
     o.checkpoint_every = std::chrono::hours(1);
-    auto log = std::move(*AuditLog::open(o, key));
+    auto opened = AuditLog::open(o, key);
+    REQUIRE(opened);
+    auto log = std::move(*opened);
     // By event type: decision, disclosure, referral sent, delivered, acknowledged, decided,
     // consent recorded, revoked, audit read, break-glass, its review, auth failure.
     const char* outcomes[] = {"decided",   "adapter_timeout",
