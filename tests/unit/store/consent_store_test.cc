@@ -164,7 +164,9 @@ TEMPLATE_TEST_CASE("a store at schema version 3 seals its free text when it upgr
     REQUIRE(c);
     for (const char* sql : {"SELECT record || revocation_receipt FROM consents",
                             "SELECT coalesce(record, '') FROM audit_index"}) {
-      for (const auto& row : *(*c)->run(sql)) raw += row.text(0);
+      auto rows = (*c)->run(sql);
+      REQUIRE(rows);
+      for (const auto& row : *rows) raw += row.text(0);
     }
   } else {
     for (const auto& row : f.server->query(f.database, "SELECT t::text FROM consents t"))
