@@ -1,8 +1,11 @@
 // The privacy officer's audit API (tietosuojavastaava): search the log, the subject's log-data
 // report (ATL 11 §), checkpoints and proofs, and the review queue of break-glass accesses.
 // Every read here is itself audited, durably, before the answer goes out.
+#include <charconv>
 #include "common/codec.h"
+
 #include "gateway/api/idempotency.h"
+#include "gateway/api/receipts.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/api/subject_report.h"
@@ -226,6 +229,71 @@ asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
   co_return Response::json(200, audit::to_json(*proof));
 }
 
+// An agency's proof that a record its own request wrote is in the log: its inclusion in the
+// checkpoint the gateway serves (witnessed, when there are witnesses), so that the agency can hold
+// the gateway to the receipt its answer carried. Only the acting agency's records: another
+// agency's, or a number the log does not have, is the same 404.
+asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  auto actor = actor_param(ctx, issues);
+  std::uint64_t seq = 0;
+  const std::string& text = ctx.params["seq"];
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  bool numeric = ec == std::errc() && end == text.data() + text.size();
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto it = ctx.query.find("origin");
+      it != ctx.query.end() && it->second != s.audit->origin()) {
+    co_return Response::from_problem(
+        problem(421, "other-instance", "The record is in another gateway instance's log",
+                "This instance's audit log is " + s.audit->origin() +
+                    "; ask the instance whose log the receipt names."));
+  }
+  bool mine = false;
+  if (numeric) {
+    auto records = s.audit->read(seq, seq + 1);
+    mine = records && records->size() == 1 && records->front().event.agency == ctx.agency.id;
+  }
+  if (!mine) {
+    co_return Response::from_problem(
+        problem(404, "not-found", "Not found",
+                "This gateway instance's audit log has no record of yours with this number."));
+  }
+  auto latest = s.audit->latest_checkpoint();
+  witness::CosignedCheckpoint served{latest, latest.note, 0};
+  if (s.witnesses) served = s.witnesses->served();
+  const auto& cp = served.checkpoint.checkpoint;
+  if (cp.size <= seq) {
+    Response r = Response::from_problem(
+        problem(409, "not-yet-signed", "Not signed yet",
+                "The record is durable but no checkpoint covers it yet; ask again in a second."));
+    r.headers.emplace_back("Retry-After", "1");
+    co_return r;
+  }
+  auto proof = s.audit->prove_inclusion(seq, cp.size);
+  if (!proof) co_return Response::from_problem(problem_from_error(proof.error()));
+  audit::AuditEvent e;
+  e.type = audit::EventType::kAuditRead;
+  e.agency = ctx.agency.id;
+  e.actor = actor;
+  e.reference = "receipt:" + std::to_string(seq);
+  e.outcome = "ok";
+  auto read = co_await audit_durably(s, std::move(e));
+  if (!read) co_return audit_unavailable();
+  co_return Response::json(200, {{"origin", s.audit->origin()},
+                                 {"seq", seq},
+                                 {"leaf_hash", to_base64(proof->leaf_hash)},
+                                 {"checkpoint",
+                                  {{"size", cp.size},
+                                   {"root_hash", to_base64(cp.root)},
+                                   {"note", served.note},
+                                   {"cosignatures", served.cosignatures}}},
+                                 {"proof", audit::to_json(*proof)},
+                                 {"audit",
+                                  {{"origin", s.audit->origin()},
+                                   {"seq", *read},
+                                   {"receipts", audit_receipts(s, {*read})}}}});
+}
+
 nlohmann::json review_json(const store::BreakGlassReview& r) {
   nlohmann::json j = {{"id", r.id},
                       {"audit", {{"origin", r.audit_origin}, {"seq", r.audit_sequence}}},
@@ -353,6 +421,8 @@ void add_audit_routes(Router& router, const Services& services) {
   route(http::verb::get, "/v1/audit/proofs/inclusion", inclusion);
   route(http::verb::get, "/v1/audit/proofs/consistency", consistency);
   route(http::verb::get, "/v1/audit/break-glass", break_glass_list);
+  router.add(http::verb::get, "/v1/receipts/{seq}", {Role::kAgency},
+             [s](RequestContext& ctx) { return receipt_proof(*s, ctx); });
   router.add(
       http::verb::post, "/v1/audit/break-glass/{id}/review", officer,
       idempotent(services, [s](RequestContext& ctx) { return break_glass_review(*s, ctx); }));

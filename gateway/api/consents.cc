@@ -3,6 +3,7 @@
 // subject, whoever recorded it.
 #include "gateway/api/consent_receipt.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/receipts.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "policy/consent_json.h"
@@ -79,9 +80,12 @@ asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
   auto created = co_await on_store(s, std::move(create));
   if (!created) co_return Response::from_problem(problem_from_error(created.error()));
   auto j = consent_json(c);
-  co_return Response::json(201, {{"consent", std::move(j)},
-                                 {"receipt", {{"note", c.receipt}, {"body", body}}},
-                                 {"audit", {{"origin", s.audit->origin()}, {"seq", *seq}}}});
+  co_return Response::json(
+      201,
+      {{"consent", std::move(j)},
+       {"receipt", {{"note", c.receipt}, {"body", body}}},
+       {"audit",
+        {{"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}}}});
 }
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
@@ -161,9 +165,12 @@ asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
     }
     co_return Response::from_problem(problem_from_error(done.error()));
   }
-  co_return Response::json(200, {{"consent", consent_json(*done)},
-                                 {"receipt", {{"note", receipt}, {"body", body}}},
-                                 {"audit", {{"origin", s.audit->origin()}, {"seq", *seq}}}});
+  co_return Response::json(
+      200,
+      {{"consent", consent_json(*done)},
+       {"receipt", {{"note", receipt}, {"body", body}}},
+       {"audit",
+        {{"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}}}});
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // Witnesses over real TLS (real `silta witness serve` processes, the test PKI) and the gateway
 // that submits to them; a rolled-back log refused by the witnesses and by `verify --quorum`; a
-// crash mid-write recovered with a log-recovered record.
+// crash mid-write recovered with a log-recovered record; an agency's receipts and their proofs.
 #include <catch2/catch.hpp>
 #include <fstream>
 
 #include "audit/config.h"
+#include "audit/merkle.h"
 #include "audit/offline.h"
+#include "common/codec.h"
 #include "common/files.h"
 #include "tests/support/demo_people.h"
 #include "tests/support/gateway_process.h"
@@ -50,8 +52,9 @@ std::string saved(const TempDir& dir, const std::string& name, const std::string
 
 }  // namespace
 
-TEST_CASE("witnesses cosign the gateway's checkpoints, and refuse a rolled-back log, as verify does",
-          "[witness][integration]") {
+TEST_CASE(
+    "witnesses cosign the gateway's checkpoints, and refuse a rolled-back log, as verify does",
+    "[witness][integration]") {
   TempDir tmp("silta-witnessed");
   auto keys = audit::generate_key_files(tmp / "gw-keys", "silta.test/gw-1");
   REQUIRE(keys);
@@ -192,4 +195,64 @@ TEST_CASE("a crash mid-write: the next start checks and signs what was left, wit
   CHECK(after.status == 0);
   CHECK(after.output.find("records left unsigned by a crash were checked and signed") !=
         std::string::npos);
+}
+
+namespace {
+
+audit::Hash hash_of(const json& b64) {
+  auto bytes = from_base64(b64.get<std::string>());
+  REQUIRE(bytes);
+  REQUIRE(bytes->size() == 32);
+  audit::Hash h;
+  std::copy(bytes->begin(), bytes->end(), h.begin());
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("receipts: what an agency's request wrote, and its inclusion proof for that agency only",
+          "[witness][integration]") {
+  GatewayProcess gw;
+  json req = {{"target", "kokkola-perusopetus"},
+              {"actor", "sw-maija"},
+              {"subject", {{"identity_code", people::kVeeti}}},
+              {"purpose", "cw_assessment"},
+              {"categories", {"school_attendance"}},
+              {"justification", "Service-need assessment (LSL 26 §): school attendance"}};
+  auto answer = gw.client("soite-lastensuojelu").post_json("/v1/decisions", req);
+  REQUIRE(answer.status == 200);
+  auto audit_ref = answer.json()["audit"];
+  REQUIRE(audit_ref["receipts"].size() == 1);
+  auto receipt = audit_ref["receipts"][0];
+  CHECK(receipt["origin"] == audit_ref["origin"]);
+  CHECK(receipt["seq"] == audit_ref["decision_seq"]);
+  const std::string seq = std::to_string(receipt["seq"].get<std::uint64_t>());
+
+  HttpResult proof;
+  REQUIRE(eventually([&] {
+    proof = gw.client("soite-lastensuojelu").get("/v1/receipts/" + seq + "?actor=sw-maija");
+    return proof.status != 409;  // not signed yet: within a checkpoint interval
+  }));
+  INFO(proof.body);
+  REQUIRE(proof.status == 200);
+  json p = proof.json();
+  CHECK(p["leaf_hash"] == receipt["leaf_hash"]);
+  // The note is the gateway's, its root is the proof's, and the path proves the receipt's leaf.
+  auto vkey = audit::VerifierKey::load(gw.dir() / "keys" / "audit.vkey");
+  REQUIRE(vkey);
+  auto cp = vkey->open_checkpoint(p["checkpoint"]["note"].get<std::string>());
+  REQUIRE(cp);
+  CHECK(to_base64(cp->root) == p["proof"]["root"]);
+  CHECK(cp->size == p["proof"]["size"].get<std::uint64_t>());
+  std::vector<audit::Hash> path;
+  for (const auto& h : p["proof"]["path"]) path.push_back(hash_of(h));
+  CHECK(audit::verify_inclusion(hash_of(receipt["leaf_hash"]), std::stoull(seq), cp->size, path,
+                                cp->root));
+  // Nobody else's: another agency sees no such record; the privacy officer's role cannot ask.
+  CHECK(gw.client("kokkola-perusopetus").get("/v1/receipts/" + seq + "?actor=x").status == 404);
+  CHECK(gw.client("soite-lastensuojelu").get("/v1/receipts/99999?actor=sw-maija").status == 404);
+  CHECK(gw.client("soite-lastensuojelu")
+            .get("/v1/receipts/" + seq + "?actor=sw-maija&origin=another/gw")
+            .status == 421);
+  CHECK(gw.client("soite-tietosuoja").get("/v1/receipts/" + seq + "?actor=po-1").status == 403);
 }
