@@ -1,4 +1,4 @@
-// The data category ids of the catalog (domain.md §4). The policy catalog is the authority on
+// The data category ids of the catalog (docs/law.md §5). The policy catalog is the authority on
 // categories; adapters check against this list so that a typo in an adapter config, a demo
 // fixture or an adapter service's answer is caught. Keep it in step with policy/catalogs/fi.
 #pragma once

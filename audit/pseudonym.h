@@ -4,7 +4,7 @@
 //
 // Keys rotate: each key has a key id (8 hex, derived from the key) that is recorded next to every
 // pseudonym (AuditEvent::subject_key). Retired keys stay in the keyring so that a search covers
-// all 12 years of retained logs (domain.md §8): search for the pseudonym under every key.
+// all 12 years of retained logs (docs/law.md §9.3): search for the pseudonym under every key.
 #pragma once
 
 #include <array>

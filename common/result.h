@@ -1,4 +1,4 @@
-// Errors as values on the request path (style.md): a small Result<T> and Status.
+// Errors as values on the request path (docs/contributing.md): a small Result<T> and Status.
 // Exceptions are used only at start-up (config, catalog loading) and converted there.
 #pragma once
 

@@ -19,7 +19,7 @@ namespace silta::gateway {
 // The clocks a referral of `kind` starts when it is received at `received_at`: those of the
 // kind's deadlines that apply `applies` ("always" at intake, "assessment_opened" when the
 // recipient opens a service-need assessment). Each is due at the end of its day in Finland;
-// the day of receipt does not count (domain.md §7). Named by the catalog's deadline id.
+// the day of receipt does not count (docs/law.md §8.1). Named by the catalog's deadline id.
 std::vector<store::ReferralDeadline> referral_deadlines(const policy::Catalog& catalog,
                                                         const policy::ReferralKind& kind,
                                                         SysTime received_at,

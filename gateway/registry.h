@@ -29,7 +29,7 @@ struct Agency {
   bool has_role(Role r) const { return roles.count(r) != 0; }
 };
 
-// The agency kinds of domain.md §1. The policy catalog is the authority on kinds; the registry
+// The agency kinds of docs/law.md §2.1. The policy catalog is the authority on kinds; the registry
 // checks against this list so that a typo in the registry is caught at start.
 const std::vector<std::string>& known_agency_kinds();
 

@@ -72,7 +72,7 @@ auto on_store(const Services& s, Work work)
 // a read of local pages costs a few microseconds, less than the two thread hand-offs of the
 // executor), on the store executor otherwise (PostgreSQL). Only for short reads: a page of
 // consents or referrals; searches of the audit index stay on the
-// executor (docs/architecture.md, "Threads").
+// executor (docs/architecture.md, "Short SQLite reads run on the I/O thread").
 template <typename Work>
 auto read_store(const Services& s, Work work)
     -> boost::asio::awaitable<std::invoke_result_t<Work&, store::Store&>> {

@@ -1,4 +1,4 @@
-// The Finnish working-day calendar and statutory deadlines (domain.md §7; laki
+// The Finnish working-day calendar and statutory deadlines (docs/law.md §8; laki
 // säädettyjen määräaikain laskemisesta 150/1930).
 //
 // Working days: not Saturday or Sunday, not a church holiday, not itsenäisyyspäivä, vappu,
@@ -67,7 +67,7 @@ struct DeadlineSpec {
   int amount = 0;
   // 150/1930 5 §: a deadline that ends on a non-working day moves to the next working day. It
   // is written for the acts of parties; for an authority's own deadline Silta alerts on the
-  // nominal date (domain.md §7, verify), so the shipped rules leave this off.
+  // nominal date (docs/law.md §8.2, uncertain), so the shipped rules leave this off.
   bool moves_to_working_day = false;
 
   bool operator==(const DeadlineSpec&) const = default;
@@ -76,7 +76,7 @@ struct DeadlineSpec {
 // The last day on which the deadline is still met.
 Date deadline_due(const DeadlineSpec& spec, Date start);
 
-// The deadlines of domain.md §7 by name. The catalog's deadline rules hold the same values
+// The deadlines of docs/law.md §8.3 by name. The catalog's deadline rules hold the same values
 // (a unit test keeps them equal); the referral code reads them from the catalog.
 inline constexpr DeadlineSpec kUrgencyAssessment{DeadlineSpec::Count::kImmediately, 0};
 // LSL 26 §(5) / SHL 36 §(3): the service-need assessment is started by the 7th working day.

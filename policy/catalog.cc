@@ -29,58 +29,6 @@ auto find_in(const Map& index, std::string_view id) -> typename Map::mapped_type
 
 json text_json(const Text& t) { return {{"fi", t.fi}, {"en", t.en}}; }
 
-const char* count_name(DeadlineSpec::Count c) {
-  switch (c) {
-    case DeadlineSpec::Count::kImmediately:
-      return "immediately";
-    case DeadlineSpec::Count::kWorkingDays:
-      return "working_days";
-    case DeadlineSpec::Count::kMonths:
-      return "months";
-    case DeadlineSpec::Count::kCalendarDaysInclusive:
-      return "calendar_days_inclusive";
-  }
-  return "immediately";
-}
-
-const char* field_type_name(ReferralField::Type t) {
-  switch (t) {
-    case ReferralField::Type::kText:
-      return "text";
-    case ReferralField::Type::kBoolean:
-      return "boolean";
-    case ReferralField::Type::kDate:
-      return "date";
-    case ReferralField::Type::kEnum:
-      return "enum";
-  }
-  return "text";
-}
-
-const char* initiative_name(Initiative i) {
-  switch (i) {
-    case Initiative::kPull:
-      return "pull";
-    case Initiative::kPush:
-      return "push";
-    case Initiative::kBoth:
-      return "both";
-  }
-  return "pull";
-}
-
-const char* gdpr_name(Gdpr g) {
-  switch (g) {
-    case Gdpr::kOrdinary:
-      return "ordinary";
-    case Gdpr::kArt9:
-      return "art9";
-    case Gdpr::kArt10:
-      return "art10";
-  }
-  return "ordinary";
-}
-
 // Code points, so that a Finnish text is measured as a reader counts it.
 std::size_t text_length(std::string_view s) {
   std::size_t n = 0;
@@ -120,47 +68,13 @@ std::string Citation::short_text() const {
   return out;
 }
 
-const char* consent_regime_name(ConsentRegime regime) {
-  switch (regime) {
-    case ConsentRegime::kHealth:
-      return "health";
-    case ConsentRegime::kSocial:
-      return "social";
-    case ConsentRegime::kStudentWelfare:
-      return "student_welfare";
-    case ConsentRegime::kGeneral:
-      return "general";
-  }
-  return "general";
-}
+const char* consent_regime_name(ConsentRegime regime) { return kConsentRegimeNames.name(regime); }
 
-const char* direction_name(Direction d) { return d == Direction::kPull ? "pull" : "push"; }
+const char* direction_name(Direction d) { return kDirectionNames.name(d); }
 
-const char* parties_name(Parties p) {
-  switch (p) {
-    case Parties::kSelf:
-      return "self";
-    case Parties::kGuardians:
-      return "guardians";
-    case Parties::kSelfAndGuardians:
-      return "self_and_guardians";
-    case Parties::kLegalRepresentative:
-      return "legal_representative";
-  }
-  return "self";
-}
+const char* parties_name(Parties p) { return kPartiesNames.name(p); }
 
-const char* referral_consent_name(ReferralConsent c) {
-  switch (c) {
-    case ReferralConsent::kNotRequired:
-      return "not_required";
-    case ReferralConsent::kRequired:
-      return "required";
-    case ReferralConsent::kRequiredUnlessConditions:
-      return "required_unless_conditions";
-  }
-  return "required";
-}
+const char* referral_consent_name(ReferralConsent c) { return kReferralConsentNames.name(c); }
 
 bool LegalBasis::in_force_on(Date d) const {
   return (!valid_from || *valid_from <= d) && (!valid_until || d <= *valid_until);
@@ -209,111 +123,121 @@ json citation_json(const Citation& c) {
   return out;
 }
 
-json Catalog::to_json() const {
-  json out = {{"id", id},
-              {"version", version},
-              {"sha256", sha256},
-              {"title", text_json(title)},
-              {"justification_min_length", justification_min_length}};
-  auto& jl = out["laws"] = json::array();
-  for (const auto& l : laws) {
-    jl.push_back({{"id", l.id}, {"name", text_json(l.name)}, {"number", l.number}, {"url", l.url}});
+namespace {
+
+// A JSON array of `items`, each as `to_json` writes it.
+template <typename T, typename Fn>
+json array_of(const std::vector<T>& items, Fn&& to_json) {
+  json out = json::array();
+  for (const auto& i : items) out.push_back(to_json(i));
+  return out;
+}
+
+json law_json(const Law& l) {
+  return {{"id", l.id}, {"name", text_json(l.name)}, {"number", l.number}, {"url", l.url}};
+}
+
+json kind_json(const AgencyKind& k) {
+  return {{"id", k.id},
+          {"name", text_json(k.name)},
+          {"authority", k.authority},
+          {"notes", text_json(k.notes)}};
+}
+
+json category_json(const DataCategory& c) {
+  json never = json::array();
+  for (const auto& w : c.never_forward) {
+    never.push_back({{"field", w.field}, {"when", w.when}, {"citation", w.citation}});
   }
-  auto& jk = out["kinds"] = json::array();
-  for (const auto& k : kinds) {
-    jk.push_back({{"id", k.id},
-                  {"name", text_json(k.name)},
-                  {"authority", k.authority},
-                  {"notes", text_json(k.notes)}});
+  return {{"id", c.id},
+          {"name", text_json(c.name)},
+          {"description", text_json(c.description)},
+          {"secret", c.secret},
+          {"secrecy_citation", c.secrecy_citation},
+          {"gdpr", kGdprNames.name(c.gdpr)},
+          {"specially_protected", c.specially_protected},
+          {"consent_regime", consent_regime_name(c.consent_regime)},
+          {"held_by", c.held_by},
+          {"never_forward", never}};
+}
+
+json purpose_json(const Purpose& p) {
+  return {{"id", p.id}, {"name", text_json(p.name)}, {"description", text_json(p.description)}};
+}
+
+json attestation_json(const Attestation& a) { return {{"id", a.id}, {"text", text_json(a.text)}}; }
+
+json offence_class_json(const OffenceClass& o) {
+  return {{"id", o.id}, {"name", text_json(o.name)}};
+}
+
+// A basis's "requires": only the requirements it has, beside the three flags.
+json requirements_json(const Requirements& q) {
+  json req = {{"justification", q.justification},
+              {"case_reference", q.case_reference},
+              {"emergency", q.emergency}};
+  if (!q.consent_kinds.empty()) {
+    json kinds = json::array();
+    for (auto k : q.consent_kinds) kinds.push_back(consent_kind_name(k));
+    req["consent"] = {{"kinds", kinds}};
   }
-  auto& jc = out["categories"] = json::array();
-  for (const auto& c : categories) {
-    json never = json::array();
-    for (const auto& w : c.never_forward) {
-      never.push_back({{"field", w.field}, {"when", w.when}, {"citation", w.citation}});
+  if (!q.offence.empty()) {
+    json alts = json::array();
+    for (const auto& a : q.offence) {
+      json alt = {{"classes", a.classes}};
+      if (a.min_max_penalty_months) alt["min_max_penalty_months"] = *a.min_max_penalty_months;
+      alts.push_back(alt);
     }
-    jc.push_back({{"id", c.id},
-                  {"name", text_json(c.name)},
-                  {"description", text_json(c.description)},
-                  {"secret", c.secret},
-                  {"secrecy_citation", c.secrecy_citation},
-                  {"gdpr", gdpr_name(c.gdpr)},
-                  {"specially_protected", c.specially_protected},
-                  {"consent_regime", consent_regime_name(c.consent_regime)},
-                  {"held_by", c.held_by},
-                  {"never_forward", never}});
+    req["offence"] = alts;
   }
-  auto& jp = out["purposes"] = json::array();
-  for (const auto& p : purposes) {
-    jp.push_back(
-        {{"id", p.id}, {"name", text_json(p.name)}, {"description", text_json(p.description)}});
+  if (!q.attestations.empty()) req["attestations"] = q.attestations;
+  if (q.subject_min_age || q.subject_max_age) {
+    json age = json::object();
+    if (q.subject_min_age) age["min"] = *q.subject_min_age;
+    if (q.subject_max_age) age["max"] = *q.subject_max_age;
+    req["subject_age"] = age;
   }
-  auto& ja = out["attestations"] = json::array();
-  for (const auto& a : attestations) ja.push_back({{"id", a.id}, {"text", text_json(a.text)}});
-  auto& jo = out["offence_classes"] = json::array();
-  for (const auto& o : offence_classes) jo.push_back({{"id", o.id}, {"name", text_json(o.name)}});
-  auto& jb = out["bases"] = json::array();
-  for (const auto& b : bases) {
-    const auto& q = b.requirements;
-    json req = {{"justification", q.justification},
-                {"case_reference", q.case_reference},
-                {"emergency", q.emergency}};
-    if (!q.consent_kinds.empty()) {
-      json kinds_json = json::array();
-      for (auto k : q.consent_kinds) kinds_json.push_back(consent_kind_name(k));
-      req["consent"] = {{"kinds", kinds_json}};
-    }
-    if (!q.offence.empty()) {
-      json alts = json::array();
-      for (const auto& a : q.offence) {
-        json alt = {{"classes", a.classes}};
-        if (a.min_max_penalty_months) alt["min_max_penalty_months"] = *a.min_max_penalty_months;
-        alts.push_back(alt);
-      }
-      req["offence"] = alts;
-    }
-    if (!q.attestations.empty()) req["attestations"] = q.attestations;
-    if (q.subject_min_age || q.subject_max_age) {
-      json age = json::object();
-      if (q.subject_min_age) age["min"] = *q.subject_min_age;
-      if (q.subject_max_age) age["max"] = *q.subject_max_age;
-      req["subject_age"] = age;
-    }
-    json jb1 = {{"id", b.id},
-                {"citation", citation_json(b.citation)},
-                {"title", text_json(b.title)},
-                {"initiative", initiative_name(b.initiative)},
-                {"from_kinds", b.from_kinds},
-                {"to_kinds", b.to_kinds},
-                {"recipient_must_be_authority", b.recipient_must_be_authority},
-                {"categories", b.categories},
-                {"purposes", b.any_purpose ? json::array({"*"}) : json(b.purposes)},
-                {"requires", req},
-                {"notes", text_json(b.notes)}};
-    if (b.valid_from) jb1["valid_from"] = format_date(*b.valid_from);
-    if (b.valid_until) jb1["valid_until"] = format_date(*b.valid_until);
-    jb.push_back(std::move(jb1));
-  }
-  auto& jr = out["consent_rules"] = json::array();
-  for (const auto& r : consent_rules) {
-    json cites = json::array(), forms = json::array();
-    for (const auto& c : r.citations) cites.push_back(citation_json(c));
-    for (auto f : r.forms) forms.push_back(consent_form_name(f));
-    jr.push_back({{"regime", consent_regime_name(r.regime)},
-                  {"citations", cites},
-                  {"adult_age", r.adult_age},
-                  {"presumed_incapable_below", r.presumed_incapable_below},
-                  {"capable_minor", parties_name(r.capable_minor)},
-                  {"incapable_minor", parties_name(r.incapable_minor)},
-                  {"unassessed_minor", parties_name(r.unassessed_minor)},
-                  {"incapable_adult", parties_name(r.incapable_adult)},
-                  {"forms", forms},
-                  {"specific", r.specific},
-                  {"guardians_when_unknown", r.guardians_when_unknown},
-                  {"notes", text_json(r.notes)}});
-  }
+  return req;
+}
+
+json legal_basis_json(const LegalBasis& b) {
+  json out = {{"id", b.id},
+              {"citation", citation_json(b.citation)},
+              {"title", text_json(b.title)},
+              {"initiative", kInitiativeNames.name(b.initiative)},
+              {"from_kinds", b.from_kinds},
+              {"to_kinds", b.to_kinds},
+              {"recipient_must_be_authority", b.recipient_must_be_authority},
+              {"categories", b.categories},
+              {"purposes", b.any_purpose ? json::array({"*"}) : json(b.purposes)},
+              {"requires", requirements_json(b.requirements)},
+              {"notes", text_json(b.notes)}};
+  if (b.valid_from) out["valid_from"] = format_date(*b.valid_from);
+  if (b.valid_until) out["valid_until"] = format_date(*b.valid_until);
+  return out;
+}
+
+json consent_rule_json(const ConsentRule& r) {
+  json cites = json::array(), forms = json::array();
+  for (const auto& c : r.citations) cites.push_back(citation_json(c));
+  for (auto f : r.forms) forms.push_back(consent_form_name(f));
+  return {{"regime", consent_regime_name(r.regime)},
+          {"citations", cites},
+          {"adult_age", r.adult_age},
+          {"presumed_incapable_below", r.presumed_incapable_below},
+          {"capable_minor", parties_name(r.capable_minor)},
+          {"incapable_minor", parties_name(r.incapable_minor)},
+          {"unassessed_minor", parties_name(r.unassessed_minor)},
+          {"incapable_adult", parties_name(r.incapable_adult)},
+          {"forms", forms},
+          {"specific", r.specific},
+          {"guardians_when_unknown", r.guardians_when_unknown},
+          {"notes", text_json(r.notes)}};
+}
+
+json break_glass_json(const BreakGlassPolicy& bg) {
   json rules = json::array();
-  for (const auto& r : break_glass.rules) {
+  for (const auto& r : bg.rules) {
     rules.push_back({{"id", r.id},
                      {"basis", r.basis},
                      {"from_kinds", r.from_kinds},
@@ -322,49 +246,73 @@ json Catalog::to_json() const {
                      {"purposes", r.purposes},
                      {"notes", text_json(r.notes)}});
   }
-  out["break_glass"] = {{"justification_min_length", break_glass.justification_min_length},
-                        {"review_due_working_days", break_glass.review_due_working_days},
-                        {"rules", rules}};
-  auto& jd = out["deadlines"] = json::array();
-  for (const auto& d : deadlines) {
-    json jd1 = {{"id", d.id},
-                {"citation", citation_json(d.citation)},
-                {"title", text_json(d.title)},
-                {"count", count_name(d.spec.count)},
-                {"moves_to_working_day", d.spec.moves_to_working_day},
-                {"notes", text_json(d.notes)}};
-    if (d.spec.count != DeadlineSpec::Count::kImmediately) jd1["amount"] = d.spec.amount;
-    jd.push_back(std::move(jd1));
+  return {{"justification_min_length", bg.justification_min_length},
+          {"review_due_working_days", bg.review_due_working_days},
+          {"rules", rules}};
+}
+
+json deadline_json(const DeadlineRule& d) {
+  json out = {{"id", d.id},
+              {"citation", citation_json(d.citation)},
+              {"title", text_json(d.title)},
+              {"count", kDeadlineCountNames.name(d.spec.count)},
+              {"moves_to_working_day", d.spec.moves_to_working_day},
+              {"notes", text_json(d.notes)}};
+  if (d.spec.count != DeadlineSpec::Count::kImmediately) out["amount"] = d.spec.amount;
+  return out;
+}
+
+json referral_field_json(const ReferralField& f) {
+  json out = {{"name", f.name},
+              {"type", kReferralFieldTypeNames.name(f.type)},
+              {"required", f.required},
+              {"description", text_json(f.description)}};
+  if (f.max_length != 0) out["max_length"] = f.max_length;
+  if (!f.values.empty()) out["values"] = f.values;
+  return out;
+}
+
+json referral_kind_json(const ReferralKind& k) {
+  json fields = json::array(), deadlines = json::array();
+  for (const auto& f : k.fields) fields.push_back(referral_field_json(f));
+  for (const auto& d : k.deadlines) {
+    deadlines.push_back({{"deadline", d.deadline}, {"applies", d.applies}});
   }
-  auto& jrk = out["referral_kinds"] = json::array();
-  for (const auto& k : referral_kinds) {
-    json fields = json::array(), dls = json::array();
-    for (const auto& f : k.fields) {
-      json jf = {{"name", f.name},
-                 {"type", field_type_name(f.type)},
-                 {"required", f.required},
-                 {"description", text_json(f.description)}};
-      if (f.max_length != 0) jf["max_length"] = f.max_length;
-      if (!f.values.empty()) jf["values"] = f.values;
-      fields.push_back(std::move(jf));
-    }
-    for (const auto& d : k.deadlines)
-      dls.push_back({{"deadline", d.deadline}, {"applies", d.applies}});
-    json jk1 = {{"id", k.id},
-                {"name", text_json(k.name)},
-                {"description", text_json(k.description)},
-                {"bases", k.bases},
-                {"purpose", k.purpose},
-                {"from_kinds", k.from_kinds},
-                {"to_kinds", k.to_kinds},
-                {"categories", k.categories},
-                {"consent", referral_consent_name(k.consent)},
-                {"fields", fields},
-                {"deadlines", dls},
-                {"notes", text_json(k.notes)}};
-    if (!k.companion.empty()) jk1["companion"] = k.companion;
-    jrk.push_back(std::move(jk1));
-  }
+  json out = {{"id", k.id},
+              {"name", text_json(k.name)},
+              {"description", text_json(k.description)},
+              {"bases", k.bases},
+              {"purpose", k.purpose},
+              {"from_kinds", k.from_kinds},
+              {"to_kinds", k.to_kinds},
+              {"categories", k.categories},
+              {"consent", referral_consent_name(k.consent)},
+              {"fields", fields},
+              {"deadlines", deadlines},
+              {"notes", text_json(k.notes)}};
+  if (!k.companion.empty()) out["companion"] = k.companion;
+  return out;
+}
+
+}  // namespace
+
+json Catalog::to_json() const {
+  json out = {{"id", id},
+              {"version", version},
+              {"sha256", sha256},
+              {"title", text_json(title)},
+              {"justification_min_length", justification_min_length}};
+  out["laws"] = array_of(laws, law_json);
+  out["kinds"] = array_of(kinds, kind_json);
+  out["categories"] = array_of(categories, category_json);
+  out["purposes"] = array_of(purposes, purpose_json);
+  out["attestations"] = array_of(attestations, attestation_json);
+  out["offence_classes"] = array_of(offence_classes, offence_class_json);
+  out["bases"] = array_of(bases, legal_basis_json);
+  out["consent_rules"] = array_of(consent_rules, consent_rule_json);
+  out["break_glass"] = break_glass_json(break_glass);
+  out["deadlines"] = array_of(deadlines, deadline_json);
+  out["referral_kinds"] = array_of(referral_kinds, referral_kind_json);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // The catalog of agency kinds, data categories, purposes and statutory legal bases that every
-// decision is made against (domain.md; docs/catalog.md documents the files and every id).
+// decision is made against (docs/law.md; docs/catalog.md documents the files and every id).
 //
 // A catalog is data: a directory of JSON files, loaded and validated completely at start-up
 // (every problem reported with its file and JSON path), then immutable and shared. Its version
@@ -21,6 +21,7 @@
 #include "common/result.h"
 #include "policy/calendar.h"
 #include "policy/consent.h"
+#include "policy/vocabulary.h"
 
 namespace silta::policy {
 
@@ -32,7 +33,7 @@ struct Text {
 
 // A statute as cited: "LSL" → Lastensuojelulaki 417/2007.
 struct Law {
-  std::string id;  // the abbreviation domain.md uses: LSL, SHL, ATL, POL, OHL, PolL, ETL...
+  std::string id;  // the abbreviation of docs/law.md §1.1: LSL, SHL, ATL, POL, OHL, PolL, ETL...
   Text name;
   std::string number;     // "417/2007"
   bool articles = false;  // cited by article (an EU regulation), not by section
@@ -66,16 +67,27 @@ struct AgencyKind {
   Text notes;
 };
 
-// Whose consent counts for data of a category (domain.md §3).
+// Whose consent counts for data of a category (docs/law.md §4.3).
 enum class ConsentRegime {
   kHealth,          // PotL 7 §, ATL 51 §(1), 34 §
   kSocial,          // AL 10 §, ATL 51 §(2); LSL 20-22 §
   kStudentWelfare,  // OHL 18-19 §, 22 §
   kGeneral,         // JulkL 26 § and 29 §: school and police data
 };
+inline constexpr Vocabulary<ConsentRegime, 4> kConsentRegimeNames{{
+    {ConsentRegime::kHealth, "health"},
+    {ConsentRegime::kSocial, "social"},
+    {ConsentRegime::kStudentWelfare, "student_welfare"},
+    {ConsentRegime::kGeneral, "general"},
+}};
 const char* consent_regime_name(ConsentRegime regime);
 
 enum class Gdpr { kOrdinary, kArt9, kArt10 };
+inline constexpr Vocabulary<Gdpr, 3> kGdprNames{{
+    {Gdpr::kOrdinary, "ordinary"},
+    {Gdpr::kArt9, "art9"},
+    {Gdpr::kArt10, "art10"},
+}};
 
 // A field of a category that must not be forwarded in a situation, e.g. the address under a
 // turvakielto (661/2009 36-37 §).
@@ -118,7 +130,17 @@ struct OffenceClass {
 };
 
 enum class Initiative { kPull, kPush, kBoth };
+inline constexpr Vocabulary<Initiative, 3> kInitiativeNames{{
+    {Initiative::kPull, "pull"},
+    {Initiative::kPush, "push"},
+    {Initiative::kBoth, "both"},
+}};
+
 enum class Direction : std::uint8_t { kPull = 0, kPush = 1 };
+inline constexpr Vocabulary<Direction, 2> kDirectionNames{{
+    {Direction::kPull, "pull"},
+    {Direction::kPush, "push"},
+}};
 const char* direction_name(Direction d);
 
 // One way an offence requirement is met: the offence is of one of `classes` (any class when
@@ -167,6 +189,12 @@ enum class Parties {
   kSelfAndGuardians,  // both
   kLegalRepresentative,
 };
+inline constexpr Vocabulary<Parties, 4> kPartiesNames{{
+    {Parties::kSelf, "self"},
+    {Parties::kGuardians, "guardians"},
+    {Parties::kSelfAndGuardians, "self_and_guardians"},
+    {Parties::kLegalRepresentative, "legal_representative"},
+}};
 const char* parties_name(Parties p);
 
 struct ConsentRule {
@@ -201,6 +229,13 @@ struct BreakGlassPolicy {
   std::vector<BreakGlassRule> rules;
 };
 
+inline constexpr Vocabulary<DeadlineSpec::Count, 4> kDeadlineCountNames{{
+    {DeadlineSpec::Count::kImmediately, "immediately"},
+    {DeadlineSpec::Count::kWorkingDays, "working_days"},
+    {DeadlineSpec::Count::kMonths, "months"},
+    {DeadlineSpec::Count::kCalendarDaysInclusive, "calendar_days_inclusive"},
+}};
+
 struct DeadlineRule {
   std::string id;  // "dl.lsl.26.5.start"
   Citation citation;
@@ -219,13 +254,26 @@ struct ReferralField {
   Text description;
 };
 
+inline constexpr Vocabulary<ReferralField::Type, 4> kReferralFieldTypeNames{{
+    {ReferralField::Type::kText, "text"},
+    {ReferralField::Type::kBoolean, "boolean"},
+    {ReferralField::Type::kDate, "date"},
+    {ReferralField::Type::kEnum, "enum"},
+}};
+
 struct ReferralDeadline {
   std::string deadline;  // a DeadlineRule id
   // "always", or "assessment_opened": only once the recipient opens a service-need assessment
   std::string applies = "always";
 };
 
+// Worked out from the bases by catalog_check.cc, not read from the files.
 enum class ReferralConsent { kNotRequired, kRequired, kRequiredUnlessConditions };
+inline constexpr Vocabulary<ReferralConsent, 3> kReferralConsentNames{{
+    {ReferralConsent::kNotRequired, "not_required"},
+    {ReferralConsent::kRequired, "required"},
+    {ReferralConsent::kRequiredUnlessConditions, "required_unless_conditions"},
+}};
 const char* referral_consent_name(ReferralConsent c);
 
 // A kind of referral an agency pushes to another: a child welfare report

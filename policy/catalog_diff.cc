@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "policy/identity_code.h"
+
 namespace silta::policy {
 
 using nlohmann::json;
@@ -111,10 +113,7 @@ std::vector<Situation> situations(const Catalog& a, const Catalog& b, Date today
   for (const auto& p : profiles) {
     Subject s;
     s.pseudonym = "subject";
-    using namespace std::chrono;
-    year_month_day born{today.year() - years{p.age}, today.month(), today.day()};
-    if (!born.ok()) born = year_month_day{born.year() / born.month() / last};
-    s.birth_date = born;
+    s.birth_date = birth_date_for_age(p.age, today);
     s.capable = p.capable;
     s.guardians = 2;
     for (int set = 0; set < int(std::size(kConsentSets)); ++set) {
@@ -145,81 +144,104 @@ std::vector<std::string> diff_situation_names(const Catalog& before, const Catal
   return out;
 }
 
+namespace {
+
+// "~ catalog version", "+ legal basis fi.x.1", ...: the ids added, removed or edited.
+std::vector<std::string> diff_ids(const Catalog& a, const Catalog& b) {
+  std::vector<std::string> out;
+  json ja = a.to_json(), jb = b.to_json();
+  for (const char* key : {"id", "version", "justification_min_length"}) {
+    if (ja[key] != jb[key]) out.push_back(std::string("~ catalog ") + key);
+  }
+  diff_table(ja, jb, "laws", "law", "id", out);
+  diff_table(ja, jb, "kinds", "agency kind", "id", out);
+  diff_table(ja, jb, "categories", "data category", "id", out);
+  diff_table(ja, jb, "purposes", "purpose", "id", out);
+  diff_table(ja, jb, "attestations", "attestation", "id", out);
+  diff_table(ja, jb, "offence_classes", "offence class", "id", out);
+  diff_table(ja, jb, "bases", "legal basis", "id", out);
+  diff_table(ja, jb, "consent_rules", "consent rule", "regime", out);
+  diff_table(ja["break_glass"], jb["break_glass"], "rules", "break-glass rule", "id", out);
+  for (const char* key : {"justification_min_length", "review_due_working_days"}) {
+    if (ja["break_glass"][key] != jb["break_glass"][key]) {
+      out.push_back(std::string("~ break_glass ") + key);
+    }
+  }
+  diff_table(ja, jb, "deadlines", "deadline", "id", out);
+  diff_table(ja, jb, "referral_kinds", "referral kind", "id", out);
+  return out;
+}
+
+// The decision space both catalogs know: their common ids, the situations and consent sets.
+struct DecisionSpace {
+  std::vector<std::string> kinds, purposes, categories, attestations;
+  std::vector<Situation> situations;
+  std::vector<std::vector<ConsentRecord>> consent_sets;  // by Situation::consents
+};
+
+// Decides `r` in every situation under both engines and records each category decided
+// differently.
+void compare_situations(const Engine& before, const Engine& after, DecisionRequest& r,
+                        const DecisionSpace& space, SysTime now, CatalogDiff& out) {
+  std::string request = std::string(direction_name(r.direction)) + " " + r.from_kind + " -> " +
+                        r.to_kind + ", purpose " + r.purpose;
+  for (const auto& s : space.situations) {
+    r.subject = s.subject;
+    r.justification = s.complete ? std::string(300, 'x') : "";
+    r.case_reference = s.complete ? "case-1" : "";
+    r.attestations = s.complete ? space.attestations : std::vector<std::string>{};
+    r.break_glass = s.break_glass;
+    r.offence = s.offence;
+    const auto& consents = space.consent_sets[std::size_t(s.consents)];
+    auto da = before.decide(r, consents, now);
+    auto db = after.decide(r, consents, now);
+    if (!da || !db) {
+      // Only ids both know are asked, so this is a bug rather than a change.
+      out.decisions.push_back({request, "*", s.name,
+                               da ? "decided" : "error: " + da.error().message,
+                               db ? "decided" : "error: " + db.error().message});
+      continue;
+    }
+    for (std::size_t i = 0; i < da->categories.size(); ++i) {
+      ++out.compared;
+      auto sa = summary(da->categories[i]);
+      auto sb = summary(db->categories[i]);
+      if (sa != sb) out.decisions.push_back({request, space.categories[i], s.name, sa, sb});
+    }
+  }
+}
+
+}  // namespace
+
 CatalogDiff diff_catalogs(const Engine& before, const Engine& after, SysTime now) {
   const Catalog& a = *before.catalog();
   const Catalog& b = *after.catalog();
   CatalogDiff out;
+  out.ids = diff_ids(a, b);
 
-  json ja = a.to_json(), jb = b.to_json();
-  for (const char* key : {"id", "version", "justification_min_length"}) {
-    if (ja[key] != jb[key]) out.ids.push_back(std::string("~ catalog ") + key);
-  }
-  diff_table(ja, jb, "laws", "law", "id", out.ids);
-  diff_table(ja, jb, "kinds", "agency kind", "id", out.ids);
-  diff_table(ja, jb, "categories", "data category", "id", out.ids);
-  diff_table(ja, jb, "purposes", "purpose", "id", out.ids);
-  diff_table(ja, jb, "attestations", "attestation", "id", out.ids);
-  diff_table(ja, jb, "offence_classes", "offence class", "id", out.ids);
-  diff_table(ja, jb, "bases", "legal basis", "id", out.ids);
-  diff_table(ja, jb, "consent_rules", "consent rule", "regime", out.ids);
-  diff_table(ja["break_glass"], jb["break_glass"], "rules", "break-glass rule", "id", out.ids);
-  for (const char* key : {"justification_min_length", "review_due_working_days"}) {
-    if (ja["break_glass"][key] != jb["break_glass"][key]) {
-      out.ids.push_back(std::string("~ break_glass ") + key);
-    }
-  }
-  diff_table(ja, jb, "deadlines", "deadline", "id", out.ids);
-  diff_table(ja, jb, "referral_kinds", "referral kind", "id", out.ids);
-
-  auto kinds = common_ids(a.kinds, b.kinds);
-  auto purposes = common_ids(a.purposes, b.purposes);
-  auto categories = common_ids(a.categories, b.categories);
-  auto attestations = common_ids(a.attestations, b.attestations);
-  if (kinds.empty() || purposes.empty() || categories.empty()) return out;
-  Date today = helsinki_date(now);
-  auto all = situations(a, b, today);
-  std::vector<std::vector<ConsentRecord>> sets;
+  DecisionSpace space;
+  space.kinds = common_ids(a.kinds, b.kinds);
+  space.purposes = common_ids(a.purposes, b.purposes);
+  space.categories = common_ids(a.categories, b.categories);
+  space.attestations = common_ids(a.attestations, b.attestations);
+  if (space.kinds.empty() || space.purposes.empty() || space.categories.empty()) return out;
+  space.situations = situations(a, b, helsinki_date(now));
   for (int i = 0; i < int(std::size(kConsentSets)); ++i) {
-    sets.push_back(consent_set(i, categories, purposes, now));
+    space.consent_sets.push_back(consent_set(i, space.categories, space.purposes, now));
   }
 
   DecisionRequest r;
-  r.categories = categories;
+  r.categories = space.categories;
   r.alternatives = false;
   for (Direction dir : {Direction::kPull, Direction::kPush}) {
     r.direction = dir;
-    for (const auto& from : kinds) {
+    for (const auto& from : space.kinds) {
       r.from_kind = from;
-      for (const auto& to : kinds) {
+      for (const auto& to : space.kinds) {
         r.to_kind = to;
-        for (const auto& purpose : purposes) {
+        for (const auto& purpose : space.purposes) {
           r.purpose = purpose;
-          std::string request =
-              std::string(direction_name(dir)) + " " + from + " -> " + to + ", purpose " + purpose;
-          for (const auto& s : all) {
-            r.subject = s.subject;
-            r.justification = s.complete ? std::string(300, 'x') : "";
-            r.case_reference = s.complete ? "case-1" : "";
-            r.attestations = s.complete ? attestations : std::vector<std::string>{};
-            r.break_glass = s.break_glass;
-            r.offence = s.offence;
-            const auto& consents = sets[std::size_t(s.consents)];
-            auto da = before.decide(r, consents, now);
-            auto db = after.decide(r, consents, now);
-            if (!da || !db) {
-              // Only ids both know are asked, so this is a bug rather than a change.
-              out.decisions.push_back({request, "*", s.name,
-                                       da ? "decided" : "error: " + da.error().message,
-                                       db ? "decided" : "error: " + db.error().message});
-              continue;
-            }
-            for (std::size_t i = 0; i < da->categories.size(); ++i) {
-              ++out.compared;
-              auto sa = summary(da->categories[i]);
-              auto sb = summary(db->categories[i]);
-              if (sa != sb) out.decisions.push_back({request, categories[i], s.name, sa, sb});
-            }
-          }
+          compare_situations(before, after, r, space, now, out);
         }
       }
     }

@@ -21,8 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-// The fixed files, in the order they are parsed; bases/*.json come between consent_rules.json
-// and break_glass.json.
+// The fixed files.
 constexpr const char* kManifest = "catalog.json";
 constexpr const char* kLaws = "laws.json";
 constexpr const char* kKinds = "kinds.json";
@@ -167,6 +166,28 @@ struct CatalogBuilder {
     return d;
   }
 
+  // Reads the array `key` of a table file item by item: `read` fills an item from its object,
+  // which then may have no other keys; ids must be unique among `seen` and the items before.
+  template <typename T, typename Read>
+  static void read_items(Object& root, const char* key, IdSet seen, std::vector<T>& into,
+                         Read&& read) {
+    const auto* list = root.array(key, Need::kRequired);
+    if (list == nullptr) return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Object o(root.issues(), (*list)[i], child_pointer(root.path_of(key), i));
+      if (!o.valid()) continue;
+      T item = read(o, seen);
+      o.no_other_keys();
+      seen.insert(item.id);
+      into.push_back(std::move(item));
+    }
+  }
+
+  template <typename T, typename Index>
+  static void index_by_id(const std::vector<T>& items, Index& index) {
+    for (const auto& i : items) index.emplace(i.id, &i);
+  }
+
   // --- the tables --------------------------------------------------------------------------
 
   void manifest(const json& doc, json_check::Issues& issues) {
@@ -193,182 +214,114 @@ struct CatalogBuilder {
 
   void laws(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    if (const auto* list = root.array("laws", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/laws", i));
-        if (!o.valid()) continue;
-        Law law;
-        law.id = id_of(o, seen, "law", true);
-        law.name = text(o, "name");
-        law.number = o.string("number", Need::kRequired).value_or("");
-        law.articles = o.boolean_or("articles", false);
-        law.url = o.string("url", Need::kRequired).value_or("");
-        if (o.has("url") && law.url.rfind("https://", 0) != 0) {
-          issues.add(o.path_of("url"), "expected an https:// link to the statute");
-        }
-        o.no_other_keys();
-        seen.insert(law.id);
-        catalog->laws.push_back(std::move(law));
+    read_items(root, "laws", {}, catalog->laws, [&](Object& o, const IdSet& seen) {
+      Law law;
+      law.id = id_of(o, seen, "law", true);
+      law.name = text(o, "name");
+      law.number = o.string("number", Need::kRequired).value_or("");
+      law.articles = o.boolean_or("articles", false);
+      law.url = o.string("url", Need::kRequired).value_or("");
+      if (o.has("url") && law.url.rfind("https://", 0) != 0) {
+        issues.add(o.path_of("url"), "expected an https:// link to the statute");
       }
-    }
+      return law;
+    });
     root.no_other_keys();
-    for (const auto& l : catalog->laws) catalog->law_index_.emplace(l.id, &l);
+    index_by_id(catalog->laws, catalog->law_index_);
   }
 
   void kinds(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    if (const auto* list = root.array("kinds", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/kinds", i));
-        if (!o.valid()) continue;
-        AgencyKind k;
-        k.id = id_of(o, seen, "agency kind");
-        k.name = text(o, "name");
-        k.authority = o.boolean("authority", Need::kRequired).value_or(false);
-        k.notes = text(o, "notes");
-        o.no_other_keys();
-        seen.insert(k.id);
-        catalog->kinds.push_back(std::move(k));
-      }
-    }
+    read_items(root, "kinds", {}, catalog->kinds, [&](Object& o, const IdSet& seen) {
+      AgencyKind k;
+      k.id = id_of(o, seen, "agency kind");
+      k.name = text(o, "name");
+      k.authority = o.boolean("authority", Need::kRequired).value_or(false);
+      k.notes = text(o, "notes");
+      return k;
+    });
     root.no_other_keys();
-    for (const auto& k : catalog->kinds) catalog->kind_index_.emplace(k.id, &k);
+    index_by_id(catalog->kinds, catalog->kind_index_);
   }
 
   void categories(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
     IdSet kind_ids = id_set(catalog->kinds);
-    if (const auto* list = root.array("categories", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/categories", i));
-        if (!o.valid()) continue;
-        DataCategory c;
-        c.id = id_of(o, seen, "data category");
-        c.name = text(o, "name");
-        c.description = text(o, "description");
-        c.secret = o.boolean("secret", Need::kRequired).value_or(true);
-        c.secrecy_citation = o.string_or("secrecy_citation", "");
-        if (c.secret && c.secrecy_citation.empty()) {
-          issues.add(o.path_of("secrecy_citation"),
+    read_items(root, "categories", {}, catalog->categories,
+               [&](Object& o, const IdSet& seen) { return category(o, seen, kind_ids); });
+    root.no_other_keys();
+    index_by_id(catalog->categories, catalog->category_index_);
+  }
+
+  DataCategory category(Object& o, const IdSet& seen, const IdSet& kind_ids) {
+    DataCategory c;
+    c.id = id_of(o, seen, "data category");
+    c.name = text(o, "name");
+    c.description = text(o, "description");
+    c.secret = o.boolean("secret", Need::kRequired).value_or(true);
+    c.secrecy_citation = o.string_or("secrecy_citation", "");
+    if (c.secret && c.secrecy_citation.empty()) {
+      o.issues().add(o.path_of("secrecy_citation"),
                      "required for a secret category: the provision that makes it secret");
-        }
-        auto gdpr = o.string("gdpr", Need::kRequired);
-        if (gdpr) {
-          if (*gdpr == "ordinary") {
-            c.gdpr = Gdpr::kOrdinary;
-          } else if (*gdpr == "art9") {
-            c.gdpr = Gdpr::kArt9;
-          } else if (*gdpr == "art10") {
-            c.gdpr = Gdpr::kArt10;
-          } else {
-            issues.add(o.path_of("gdpr"), "expected one of ordinary, art9, art10");
-          }
-        }
-        c.specially_protected = o.boolean("specially_protected", Need::kRequired).value_or(false);
-        auto regime = o.string("consent_regime", Need::kRequired);
-        if (regime) {
-          if (auto r = regime_from(*regime)) {
-            c.consent_regime = *r;
-          } else {
-            issues.add(o.path_of("consent_regime"),
-                       "expected one of health, social, student_welfare, general");
-          }
-        }
-        c.held_by = refs(o, "held_by", kind_ids, "agency kind");
-        if (const auto* never = o.array("never_forward")) {
-          for (std::size_t j = 0; j < never->size(); ++j) {
-            Object w(issues, (*never)[j], child_pointer(o.path_of("never_forward"), j));
-            if (!w.valid()) continue;
-            WithheldField f;
-            f.field = w.string("field", Need::kRequired).value_or("");
-            f.when = w.string("when", Need::kRequired).value_or("");
-            if (w.has("when") && f.when != "turvakielto") {
-              issues.add(w.path_of("when"), "expected turvakielto (the only situation known)");
-            }
-            f.citation = w.string("citation", Need::kRequired).value_or("");
-            w.no_other_keys();
-            c.never_forward.push_back(std::move(f));
-          }
-        }
-        o.no_other_keys();
-        seen.insert(c.id);
-        catalog->categories.push_back(std::move(c));
+    }
+    if (auto gdpr = read_term(o, "gdpr", kGdprNames)) c.gdpr = *gdpr;
+    c.specially_protected = o.boolean("specially_protected", Need::kRequired).value_or(false);
+    if (auto regime = read_term(o, "consent_regime", kConsentRegimeNames)) {
+      c.consent_regime = *regime;
+    }
+    c.held_by = refs(o, "held_by", kind_ids, "agency kind");
+    if (const auto* never = o.array("never_forward")) {
+      for (std::size_t j = 0; j < never->size(); ++j) {
+        Object w(o.issues(), (*never)[j], child_pointer(o.path_of("never_forward"), j));
+        if (w.valid()) c.never_forward.push_back(withheld_field(w));
       }
     }
-    root.no_other_keys();
-    for (const auto& c : catalog->categories) catalog->category_index_.emplace(c.id, &c);
+    return c;
+  }
+
+  static WithheldField withheld_field(Object& w) {
+    WithheldField f;
+    f.field = w.string("field", Need::kRequired).value_or("");
+    f.when = w.string("when", Need::kRequired).value_or("");
+    if (w.has("when") && f.when != "turvakielto") {
+      w.issues().add(w.path_of("when"), "expected turvakielto (the only situation known)");
+    }
+    f.citation = w.string("citation", Need::kRequired).value_or("");
+    w.no_other_keys();
+    return f;
   }
 
   void purposes(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    if (const auto* list = root.array("purposes", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/purposes", i));
-        if (!o.valid()) continue;
-        Purpose p;
-        p.id = id_of(o, seen, "purpose");
-        p.name = text(o, "name");
-        p.description = text(o, "description");
-        o.no_other_keys();
-        seen.insert(p.id);
-        catalog->purposes.push_back(std::move(p));
-      }
-    }
+    read_items(root, "purposes", {}, catalog->purposes, [&](Object& o, const IdSet& seen) {
+      Purpose p;
+      p.id = id_of(o, seen, "purpose");
+      p.name = text(o, "name");
+      p.description = text(o, "description");
+      return p;
+    });
     root.no_other_keys();
-    for (const auto& p : catalog->purposes) catalog->purpose_index_.emplace(p.id, &p);
+    index_by_id(catalog->purposes, catalog->purpose_index_);
   }
 
   void conditions(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    if (const auto* list = root.array("attestations", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/attestations", i));
-        if (!o.valid()) continue;
-        Attestation a;
-        a.id = id_of(o, seen, "attestation");
-        a.text = text(o, "text");
-        o.no_other_keys();
-        seen.insert(a.id);
-        catalog->attestations.push_back(std::move(a));
-      }
-    }
-    if (const auto* list = root.array("offence_classes", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/offence_classes", i));
-        if (!o.valid()) continue;
-        OffenceClass c;
-        c.id = id_of(o, seen, "offence class");
-        c.name = text(o, "name");
-        o.no_other_keys();
-        seen.insert(c.id);
-        catalog->offence_classes.push_back(std::move(c));
-      }
-    }
+    read_items(root, "attestations", {}, catalog->attestations, [&](Object& o, const IdSet& seen) {
+      Attestation a;
+      a.id = id_of(o, seen, "attestation");
+      a.text = text(o, "text");
+      return a;
+    });
+    read_items(root, "offence_classes", {}, catalog->offence_classes,
+               [&](Object& o, const IdSet& seen) {
+                 OffenceClass c;
+                 c.id = id_of(o, seen, "offence class");
+                 c.name = text(o, "name");
+                 return c;
+               });
     root.no_other_keys();
-    for (const auto& a : catalog->attestations) catalog->attestation_index_.emplace(a.id, &a);
-    for (const auto& c : catalog->offence_classes) catalog->offence_index_.emplace(c.id, &c);
-  }
-
-  static std::optional<ConsentRegime> regime_from(std::string_view s) {
-    if (s == "health") return ConsentRegime::kHealth;
-    if (s == "social") return ConsentRegime::kSocial;
-    if (s == "student_welfare") return ConsentRegime::kStudentWelfare;
-    if (s == "general") return ConsentRegime::kGeneral;
-    return std::nullopt;
-  }
-
-  static std::optional<Parties> parties_from(std::string_view s) {
-    if (s == "self") return Parties::kSelf;
-    if (s == "guardians") return Parties::kGuardians;
-    if (s == "self_and_guardians") return Parties::kSelfAndGuardians;
-    if (s == "legal_representative") return Parties::kLegalRepresentative;
-    return std::nullopt;
+    index_by_id(catalog->attestations, catalog->attestation_index_);
+    index_by_id(catalog->offence_classes, catalog->offence_index_);
   }
 
   void consent_rules(const json& doc, json_check::Issues& issues) {
@@ -378,72 +331,62 @@ struct CatalogBuilder {
       for (std::size_t i = 0; i < list->size(); ++i) {
         Object o(issues, (*list)[i], child_pointer("/rules", i));
         if (!o.valid()) continue;
-        ConsentRule r;
-        auto regime = o.string("regime", Need::kRequired);
-        if (regime) {
-          if (auto v = regime_from(*regime)) {
-            r.regime = *v;
-            if (!seen.insert(*v).second) {
-              issues.add(o.path_of("regime"), "duplicate rule for the regime \"" + *regime + "\"");
-            }
-          } else {
-            issues.add(o.path_of("regime"),
-                       "expected one of health, social, student_welfare, general");
-          }
-        }
-        if (const auto* cites = o.array("citations", Need::kRequired)) {
-          if (cites->empty()) issues.add(o.path_of("citations"), "expected at least one citation");
-          for (std::size_t j = 0; j < cites->size(); ++j) {
-            Object c(issues, (*cites)[j], child_pointer(o.path_of("citations"), j));
-            if (c.valid()) r.citations.push_back(citation_of(c));
-          }
-        }
-        r.adult_age =
-            static_cast<int>(o.integer("adult_age", Need::kRequired, 15, 21).value_or(18));
-        r.presumed_incapable_below = static_cast<int>(
-            o.integer("presumed_incapable_below", Need::kRequired, 0, 21).value_or(12));
-        if (r.presumed_incapable_below > r.adult_age) {
-          issues.add(o.path_of("presumed_incapable_below"), "must not exceed adult_age");
-        }
-        auto party = [&](std::string_view key, Parties& out) {
-          auto s = o.string(key, Need::kRequired);
-          if (!s) return;
-          if (auto p = parties_from(*s)) {
-            out = *p;
-          } else {
-            issues.add(o.path_of(key),
-                       "expected one of self, guardians, self_and_guardians, legal_representative");
-          }
-        };
-        party("capable_minor", r.capable_minor);
-        party("incapable_minor", r.incapable_minor);
-        party("unassessed_minor", r.unassessed_minor);
-        party("incapable_adult", r.incapable_adult);
-        if (auto forms = o.strings("forms", Need::kRequired)) {
-          if (forms->empty()) issues.add(o.path_of("forms"), "expected at least one form");
-          for (std::size_t j = 0; j < forms->size(); ++j) {
-            const auto& f = (*forms)[j];
-            if (f == "written") {
-              r.forms.push_back(ConsentForm::kWritten);
-            } else if (f == "electronic") {
-              r.forms.push_back(ConsentForm::kElectronic);
-            } else if (f == "oral_recorded") {
-              r.forms.push_back(ConsentForm::kOralRecorded);
-            } else {
-              issues.add(child_pointer(o.path_of("forms"), j),
-                         "expected one of written, electronic, oral_recorded");
-            }
-          }
-        }
-        r.specific = o.boolean("specific", Need::kRequired).value_or(true);
-        r.guardians_when_unknown = static_cast<int>(
-            o.integer("guardians_when_unknown", Need::kRequired, 1, 2).value_or(2));
-        r.notes = text(o, "notes");
-        o.no_other_keys();
-        catalog->consent_rules.push_back(std::move(r));
+        catalog->consent_rules.push_back(consent_rule(o, seen));
       }
     }
     root.no_other_keys();
+  }
+
+  ConsentRule consent_rule(Object& o, std::set<ConsentRegime>& seen) {
+    ConsentRule r;
+    if (auto regime = read_term(o, "regime", kConsentRegimeNames)) {
+      r.regime = *regime;
+      if (!seen.insert(*regime).second) {
+        o.issues().add(o.path_of("regime"), std::string("duplicate rule for the regime \"") +
+                                                kConsentRegimeNames.name(*regime) + "\"");
+      }
+    }
+    if (const auto* cites = o.array("citations", Need::kRequired)) {
+      if (cites->empty()) o.issues().add(o.path_of("citations"), "expected at least one citation");
+      for (std::size_t j = 0; j < cites->size(); ++j) {
+        Object c(o.issues(), (*cites)[j], child_pointer(o.path_of("citations"), j));
+        if (c.valid()) r.citations.push_back(citation_of(c));
+      }
+    }
+    r.adult_age = static_cast<int>(o.integer("adult_age", Need::kRequired, 15, 21).value_or(18));
+    r.presumed_incapable_below = static_cast<int>(
+        o.integer("presumed_incapable_below", Need::kRequired, 0, 21).value_or(12));
+    if (r.presumed_incapable_below > r.adult_age) {
+      o.issues().add(o.path_of("presumed_incapable_below"), "must not exceed adult_age");
+    }
+    for (auto [key, parties] : {std::pair{"capable_minor", &r.capable_minor},
+                                {"incapable_minor", &r.incapable_minor},
+                                {"unassessed_minor", &r.unassessed_minor},
+                                {"incapable_adult", &r.incapable_adult}}) {
+      if (auto p = read_term(o, key, kPartiesNames)) *parties = *p;
+    }
+    r.forms = consent_forms(o);
+    r.specific = o.boolean("specific", Need::kRequired).value_or(true);
+    r.guardians_when_unknown =
+        static_cast<int>(o.integer("guardians_when_unknown", Need::kRequired, 1, 2).value_or(2));
+    r.notes = text(o, "notes");
+    o.no_other_keys();
+    return r;
+  }
+
+  static std::vector<ConsentForm> consent_forms(Object& o) {
+    std::vector<ConsentForm> out;
+    auto forms = o.strings("forms", Need::kRequired);
+    if (!forms) return out;
+    if (forms->empty()) o.issues().add(o.path_of("forms"), "expected at least one form");
+    for (std::size_t j = 0; j < forms->size(); ++j) {
+      if (auto f = kConsentFormNames.find((*forms)[j])) {
+        out.push_back(*f);
+      } else {
+        o.issues().add(child_pointer(o.path_of("forms"), j), kConsentFormNames.expected());
+      }
+    }
+    return out;
   }
 
   // The consents a basis may rest on: permits only (a prohibition is never a basis).
@@ -453,54 +396,46 @@ struct CatalogBuilder {
     return std::nullopt;
   }
 
+  // The ids a basis may name: those of the tables read before the bases.
+  struct BasisRefs {
+    IdSet kinds, categories, purposes, attestations, offences;
+  };
+
   void bases(const std::string& file, const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    IdSet kind_ids = id_set(catalog->kinds), category_ids = id_set(catalog->categories),
-          purpose_ids = id_set(catalog->purposes), attestation_ids = id_set(catalog->attestations),
-          offence_ids = id_set(catalog->offence_classes);
-    IdSet seen = id_set(catalog->bases);
-    if (const auto* list = root.array("bases", Need::kRequired)) {
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/bases", i));
-        if (!o.valid()) continue;
-        LegalBasis b;
-        b.file = file;
-        b.id = id_of(o, seen, "legal basis");
-        b.citation = citation(o, "citation");
-        b.title = text(o, "title");
-        auto initiative = o.string("initiative", Need::kRequired);
-        if (initiative) {
-          if (*initiative == "pull") {
-            b.initiative = Initiative::kPull;
-          } else if (*initiative == "push") {
-            b.initiative = Initiative::kPush;
-          } else if (*initiative == "both") {
-            b.initiative = Initiative::kBoth;
-          } else {
-            issues.add(o.path_of("initiative"), "expected one of pull, push, both");
-          }
-        }
-        b.from_kinds = refs(o, "from_kinds", kind_ids, "agency kind");
-        b.to_kinds = refs(o, "to_kinds", kind_ids, "agency kind");
-        b.recipient_must_be_authority =
-            o.boolean("recipient_must_be_authority", Need::kRequired).value_or(false);
-        b.categories = refs(o, "categories", category_ids, "data category");
-        b.purposes = refs(o, "purposes", purpose_ids, "purpose", Need::kRequired, &b.any_purpose);
-        if (auto r = o.object("requires", Need::kRequired))
-          requirements(*r, b, attestation_ids, offence_ids);
-        b.valid_from = date(o, "valid_from", Need::kRequired);
-        b.valid_until = date(o, "valid_until", Need::kOptional);
-        if (b.valid_from && b.valid_until && *b.valid_until < *b.valid_from) {
-          issues.add(o.path_of("valid_until"), "is before valid_from: the basis can never apply");
-        }
-        b.notes = text(o, "notes");
-        o.no_other_keys();
-        seen.insert(b.id);
-        sites.basis.push_back({file, o.path()});
-        catalog->bases.push_back(std::move(b));
-      }
-    }
+    BasisRefs known{id_set(catalog->kinds), id_set(catalog->categories), id_set(catalog->purposes),
+                    id_set(catalog->attestations), id_set(catalog->offence_classes)};
+    read_items(root, "bases", id_set(catalog->bases), catalog->bases,
+               [&](Object& o, const IdSet& seen) {
+                 sites.basis.push_back({file, o.path()});
+                 return basis(file, o, seen, known);
+               });
     root.no_other_keys();
+  }
+
+  LegalBasis basis(const std::string& file, Object& o, const IdSet& seen, const BasisRefs& known) {
+    LegalBasis b;
+    b.file = file;
+    b.id = id_of(o, seen, "legal basis");
+    b.citation = citation(o, "citation");
+    b.title = text(o, "title");
+    if (auto initiative = read_term(o, "initiative", kInitiativeNames)) b.initiative = *initiative;
+    b.from_kinds = refs(o, "from_kinds", known.kinds, "agency kind");
+    b.to_kinds = refs(o, "to_kinds", known.kinds, "agency kind");
+    b.recipient_must_be_authority =
+        o.boolean("recipient_must_be_authority", Need::kRequired).value_or(false);
+    b.categories = refs(o, "categories", known.categories, "data category");
+    b.purposes = refs(o, "purposes", known.purposes, "purpose", Need::kRequired, &b.any_purpose);
+    if (auto r = o.object("requires", Need::kRequired)) {
+      requirements(*r, b, known.attestations, known.offences);
+    }
+    b.valid_from = date(o, "valid_from", Need::kRequired);
+    b.valid_until = date(o, "valid_until", Need::kOptional);
+    if (b.valid_from && b.valid_until && *b.valid_until < *b.valid_from) {
+      o.issues().add(o.path_of("valid_until"), "is before valid_from: the basis can never apply");
+    }
+    b.notes = text(o, "notes");
+    return b;
   }
 
   void requirements(Object& r, LegalBasis& b, const IdSet& attestation_ids,
@@ -509,55 +444,63 @@ struct CatalogBuilder {
     q.justification = r.boolean_or("justification", false);
     q.case_reference = r.boolean_or("case_reference", false);
     q.emergency = r.boolean_or("emergency", false);
-    if (auto c = r.object("consent")) {
-      if (auto kinds = c->strings("kinds", Need::kRequired)) {
-        if (kinds->empty()) c->issues().add(c->path_of("kinds"), "expected at least one kind");
-        for (std::size_t j = 0; j < kinds->size(); ++j) {
-          if (auto k = permit_kind_from((*kinds)[j])) {
-            q.consent_kinds.push_back(*k);
-          } else {
-            c->issues().add(child_pointer(c->path_of("kinds"), j),
-                            "expected suostumus or luovutuslupa (a prohibition is never required)");
-          }
-        }
-      }
-      c->no_other_keys();
-    }
+    if (auto c = r.object("consent")) q.consent_kinds = consent_kinds(*c);
     if (const auto* list = r.array("offence")) {
       if (list->empty()) r.issues().add(r.path_of("offence"), "expected at least one alternative");
       for (std::size_t j = 0; j < list->size(); ++j) {
         Object a(r.issues(), (*list)[j], child_pointer(r.path_of("offence"), j));
-        if (!a.valid()) continue;
-        OffenceAlternative alt;
-        alt.classes = refs(a, "classes", offence_ids, "offence class", Need::kOptional);
-        if (auto m = a.integer("min_max_penalty_months", Need::kOptional, 1, 240)) {
-          alt.min_max_penalty_months = static_cast<int>(*m);
-        }
-        if (alt.classes.empty() && !alt.min_max_penalty_months) {
-          a.issues().add(a.path(),
-                         "expected classes or min_max_penalty_months: an alternative "
-                         "that names neither would accept any offence");
-        }
-        a.no_other_keys();
-        q.offence.push_back(std::move(alt));
+        if (a.valid()) q.offence.push_back(offence_alternative(a, offence_ids));
       }
     }
     q.attestations = refs(r, "attestations", attestation_ids, "attestation", Need::kOptional);
-    if (auto age = r.object("subject_age")) {
-      if (auto v = age->integer("min", Need::kOptional, 0, 150)) q.subject_min_age = int(*v);
-      if (auto v = age->integer("max", Need::kOptional, 0, 150)) q.subject_max_age = int(*v);
-      if (!q.subject_min_age && !q.subject_max_age) {
-        age->issues().add(age->path(), "expected min or max");
-      } else if (q.subject_min_age && q.subject_max_age &&
-                 *q.subject_min_age > *q.subject_max_age) {
-        age->issues().add(age->path(), "min is above max: the basis can never apply");
-      }
-      age->no_other_keys();
-    }
+    if (auto age = r.object("subject_age")) subject_age(*age, q);
     if (q.emergency && !q.consent_kinds.empty()) {
       r.issues().add(r.path_of("emergency"), "an emergency basis cannot also need a consent");
     }
     r.no_other_keys();
+  }
+
+  static std::vector<ConsentKind> consent_kinds(Object& c) {
+    std::vector<ConsentKind> out;
+    if (auto kinds = c.strings("kinds", Need::kRequired)) {
+      if (kinds->empty()) c.issues().add(c.path_of("kinds"), "expected at least one kind");
+      for (std::size_t j = 0; j < kinds->size(); ++j) {
+        if (auto k = permit_kind_from((*kinds)[j])) {
+          out.push_back(*k);
+        } else {
+          c.issues().add(child_pointer(c.path_of("kinds"), j),
+                         "expected suostumus or luovutuslupa (a prohibition is never required)");
+        }
+      }
+    }
+    c.no_other_keys();
+    return out;
+  }
+
+  static OffenceAlternative offence_alternative(Object& a, const IdSet& offence_ids) {
+    OffenceAlternative alt;
+    alt.classes = refs(a, "classes", offence_ids, "offence class", Need::kOptional);
+    if (auto m = a.integer("min_max_penalty_months", Need::kOptional, 1, 240)) {
+      alt.min_max_penalty_months = static_cast<int>(*m);
+    }
+    if (alt.classes.empty() && !alt.min_max_penalty_months) {
+      a.issues().add(a.path(),
+                     "expected classes or min_max_penalty_months: an alternative "
+                     "that names neither would accept any offence");
+    }
+    a.no_other_keys();
+    return alt;
+  }
+
+  static void subject_age(Object& age, Requirements& q) {
+    if (auto v = age.integer("min", Need::kOptional, 0, 150)) q.subject_min_age = int(*v);
+    if (auto v = age.integer("max", Need::kOptional, 0, 150)) q.subject_max_age = int(*v);
+    if (!q.subject_min_age && !q.subject_max_age) {
+      age.issues().add(age.path(), "expected min or max");
+    } else if (q.subject_min_age && q.subject_max_age && *q.subject_min_age > *q.subject_max_age) {
+      age.issues().add(age.path(), "min is above max: the basis can never apply");
+    }
+    age.no_other_keys();
   }
 
   void break_glass(const json& doc, json_check::Issues& issues) {
@@ -567,196 +510,166 @@ struct CatalogBuilder {
         root.integer("justification_min_length", Need::kRequired, 1, 2000).value_or(40));
     bg.review_due_working_days = static_cast<int>(
         root.integer("review_due_working_days", Need::kRequired, 0, 60).value_or(3));
-    IdSet basis_ids = id_set(catalog->bases), kind_ids = id_set(catalog->kinds),
-          category_ids = id_set(catalog->categories), purpose_ids = id_set(catalog->purposes);
-    if (const auto* list = root.array("rules", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/rules", i));
-        if (!o.valid()) continue;
-        BreakGlassRule r;
-        r.id = id_of(o, seen, "break-glass rule");
-        r.basis = o.string("basis", Need::kRequired).value_or("");
-        const LegalBasis* basis = nullptr;
-        for (const auto& b : catalog->bases) {
-          if (b.id == r.basis) basis = &b;
-        }
-        if (o.has("basis") && basis == nullptr) {
-          issues.add(o.path_of("basis"), "unknown legal basis \"" + r.basis + "\"");
-        } else if (basis != nullptr && !basis->requirements.emergency) {
-          issues.add(o.path_of("basis"),
-                     "the basis does not require an emergency: break-glass adds nothing to it");
-        }
-        // A narrowing must stay inside the basis.
-        auto narrow = [&](std::string_view key, const IdSet& known, const char* what,
-                          const std::vector<std::string>* of_basis) {
-          auto list = refs(o, key, known, what, Need::kOptional);
-          if (basis == nullptr || of_basis == nullptr) return list;
-          for (std::size_t j = 0; j < list.size(); ++j) {
-            if (!contains(*of_basis, list[j])) {
-              issues.add(child_pointer(o.path_of(key), j),
-                         "\"" + list[j] + "\" is not in the basis's " + std::string(key));
-            }
-          }
-          return list;
-        };
-        r.from_kinds =
-            narrow("from_kinds", kind_ids, "agency kind", basis ? &basis->from_kinds : nullptr);
-        r.to_kinds =
-            narrow("to_kinds", kind_ids, "agency kind", basis ? &basis->to_kinds : nullptr);
-        r.categories = narrow("categories", category_ids, "data category",
-                              basis ? &basis->categories : nullptr);
-        r.purposes = narrow("purposes", purpose_ids, "purpose", basis ? &basis->purposes : nullptr);
-        r.notes = text(o, "notes");
-        o.no_other_keys();
-        seen.insert(r.id);
-        bg.rules.push_back(std::move(r));
-      }
-    }
+    // What a rule may name: what the tables before it define.
+    BreakGlassRefs known{id_set(catalog->kinds), id_set(catalog->categories),
+                         id_set(catalog->purposes)};
+    read_items(root, "rules", {}, bg.rules,
+               [&](Object& o, const IdSet& seen) { return break_glass_rule(o, seen, known); });
     root.no_other_keys();
+  }
+
+  struct BreakGlassRefs {
+    IdSet kinds, categories, purposes;
+  };
+
+  BreakGlassRule break_glass_rule(Object& o, const IdSet& seen, const BreakGlassRefs& known) {
+    BreakGlassRule r;
+    r.id = id_of(o, seen, "break-glass rule");
+    r.basis = o.string("basis", Need::kRequired).value_or("");
+    const LegalBasis* basis = nullptr;
+    for (const auto& b : catalog->bases) {
+      if (b.id == r.basis) basis = &b;
+    }
+    if (o.has("basis") && basis == nullptr) {
+      o.issues().add(o.path_of("basis"), "unknown legal basis \"" + r.basis + "\"");
+    } else if (basis != nullptr && !basis->requirements.emergency) {
+      o.issues().add(o.path_of("basis"),
+                     "the basis does not require an emergency: break-glass adds nothing to it");
+    }
+    // A narrowing must stay inside the basis.
+    auto narrow = [&](std::string_view key, const IdSet& known, const char* what,
+                      const std::vector<std::string>* of_basis) {
+      auto list = refs(o, key, known, what, Need::kOptional);
+      if (basis == nullptr || of_basis == nullptr) return list;
+      for (std::size_t j = 0; j < list.size(); ++j) {
+        if (!contains(*of_basis, list[j])) {
+          o.issues().add(child_pointer(o.path_of(key), j),
+                         "\"" + list[j] + "\" is not in the basis's " + std::string(key));
+        }
+      }
+      return list;
+    };
+    r.from_kinds =
+        narrow("from_kinds", known.kinds, "agency kind", basis ? &basis->from_kinds : nullptr);
+    r.to_kinds = narrow("to_kinds", known.kinds, "agency kind", basis ? &basis->to_kinds : nullptr);
+    r.categories = narrow("categories", known.categories, "data category",
+                          basis ? &basis->categories : nullptr);
+    r.purposes = narrow("purposes", known.purposes, "purpose", basis ? &basis->purposes : nullptr);
+    r.notes = text(o, "notes");
+    return r;
   }
 
   void deadlines(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    if (const auto* list = root.array("deadlines", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/deadlines", i));
-        if (!o.valid()) continue;
-        DeadlineRule d;
-        d.id = id_of(o, seen, "deadline");
-        d.citation = citation(o, "citation");
-        d.title = text(o, "title");
-        auto count = o.string("count", Need::kRequired);
-        bool needs_amount = true;
-        if (count) {
-          if (*count == "immediately") {
-            d.spec.count = DeadlineSpec::Count::kImmediately;
-            needs_amount = false;
-          } else if (*count == "working_days") {
-            d.spec.count = DeadlineSpec::Count::kWorkingDays;
-          } else if (*count == "months") {
-            d.spec.count = DeadlineSpec::Count::kMonths;
-          } else if (*count == "calendar_days_inclusive") {
-            d.spec.count = DeadlineSpec::Count::kCalendarDaysInclusive;
-          } else {
-            issues.add(o.path_of("count"),
-                       "expected one of immediately, working_days, months, "
-                       "calendar_days_inclusive");
-          }
-        }
-        if (needs_amount) {
-          d.spec.amount =
-              static_cast<int>(o.integer("amount", Need::kRequired, 1, 3660).value_or(1));
-        } else if (o.has("amount")) {
-          o.any("amount");
-          issues.add(o.path_of("amount"), "an immediate deadline has no amount");
-        }
-        d.spec.moves_to_working_day = o.boolean_or("moves_to_working_day", false);
-        d.notes = text(o, "notes");
-        o.no_other_keys();
-        seen.insert(d.id);
-        catalog->deadlines.push_back(std::move(d));
+    read_items(root, "deadlines", {}, catalog->deadlines, [&](Object& o, const IdSet& seen) {
+      DeadlineRule d;
+      d.id = id_of(o, seen, "deadline");
+      d.citation = citation(o, "citation");
+      d.title = text(o, "title");
+      auto count = read_term(o, "count", kDeadlineCountNames);
+      if (count) d.spec.count = *count;
+      if (count != DeadlineSpec::Count::kImmediately) {
+        d.spec.amount = static_cast<int>(o.integer("amount", Need::kRequired, 1, 3660).value_or(1));
+      } else if (o.has("amount")) {
+        o.any("amount");
+        issues.add(o.path_of("amount"), "an immediate deadline has no amount");
       }
-    }
+      d.spec.moves_to_working_day = o.boolean_or("moves_to_working_day", false);
+      d.notes = text(o, "notes");
+      return d;
+    });
     root.no_other_keys();
-    for (const auto& d : catalog->deadlines) catalog->deadline_index_.emplace(d.id, &d);
+    index_by_id(catalog->deadlines, catalog->deadline_index_);
   }
+
+  // The ids a referral kind may name.
+  struct ReferralRefs {
+    IdSet bases, kinds, categories, purposes, deadlines;
+  };
 
   void referrals(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    IdSet basis_ids = id_set(catalog->bases), kind_ids = id_set(catalog->kinds),
-          category_ids = id_set(catalog->categories), purpose_ids = id_set(catalog->purposes),
-          deadline_ids = id_set(catalog->deadlines);
-    if (const auto* list = root.array("referral_kinds", Need::kRequired)) {
-      IdSet seen;
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        Object o(issues, (*list)[i], child_pointer("/referral_kinds", i));
-        if (!o.valid()) continue;
-        ReferralKind k;
-        k.id = id_of(o, seen, "referral kind");
-        k.name = text(o, "name");
-        k.description = text(o, "description");
-        k.bases = refs(o, "bases", basis_ids, "legal basis");
-        auto purpose = o.string("purpose", Need::kRequired);
-        if (purpose) {
-          k.purpose = *purpose;
-          if (purpose_ids.count(k.purpose) == 0) {
-            issues.add(o.path_of("purpose"), "unknown purpose \"" + k.purpose + "\"");
-          }
-        }
-        k.from_kinds = refs(o, "from_kinds", kind_ids, "agency kind");
-        k.to_kinds = refs(o, "to_kinds", kind_ids, "agency kind");
-        k.categories = refs(o, "categories", category_ids, "data category");
-        if (const auto* fields = o.array("fields", Need::kRequired)) {
-          std::set<std::string> names;
-          for (std::size_t j = 0; j < fields->size(); ++j) {
-            Object f(issues, (*fields)[j], child_pointer(o.path_of("fields"), j));
-            if (!f.valid()) continue;
-            ReferralField field;
-            field.name = f.string("name", Need::kRequired).value_or("");
-            if (f.has("name") && !valid_id(field.name)) {
-              issues.add(f.path_of("name"), "expected 1-64 characters of a-z, 0-9, '_', '.'");
-            } else if (!field.name.empty() && !names.insert(field.name).second) {
-              issues.add(f.path_of("name"), "duplicate field \"" + field.name + "\"");
-            }
-            auto type = f.string("type", Need::kRequired);
-            if (type) {
-              if (*type == "text") {
-                field.type = ReferralField::Type::kText;
-              } else if (*type == "boolean") {
-                field.type = ReferralField::Type::kBoolean;
-              } else if (*type == "date") {
-                field.type = ReferralField::Type::kDate;
-              } else if (*type == "enum") {
-                field.type = ReferralField::Type::kEnum;
-              } else {
-                issues.add(f.path_of("type"), "expected one of text, boolean, date, enum");
-              }
-            }
-            field.required = f.boolean("required", Need::kRequired).value_or(false);
-            if (field.type == ReferralField::Type::kText) {
-              field.max_length = static_cast<int>(f.integer_or("max_length", 0, 1, 1000000));
-            }
-            if (field.type == ReferralField::Type::kEnum) {
-              field.values =
-                  f.strings("values", Need::kRequired).value_or(std::vector<std::string>{});
-              if (f.has("values") && field.values.empty()) {
-                issues.add(f.path_of("values"), "expected at least one value");
-              }
-            }
-            field.description = text(f, "description");
-            f.no_other_keys();
-            k.fields.push_back(std::move(field));
-          }
-        }
-        if (const auto* dls = o.array("deadlines", Need::kRequired)) {
-          for (std::size_t j = 0; j < dls->size(); ++j) {
-            Object d(issues, (*dls)[j], child_pointer(o.path_of("deadlines"), j));
-            if (!d.valid()) continue;
-            ReferralDeadline rd;
-            rd.deadline = d.string("deadline", Need::kRequired).value_or("");
-            if (d.has("deadline") && deadline_ids.count(rd.deadline) == 0) {
-              issues.add(d.path_of("deadline"), "unknown deadline \"" + rd.deadline + "\"");
-            }
-            rd.applies = d.string("applies", Need::kRequired).value_or("always");
-            if (rd.applies != "always" && rd.applies != "assessment_opened") {
-              issues.add(d.path_of("applies"), "expected always or assessment_opened");
-            }
-            d.no_other_keys();
-            k.deadlines.push_back(std::move(rd));
-          }
-        }
-        k.companion = o.string_or("companion", "");
-        sites.referral_companion_path.push_back(o.path_of("companion"));
-        k.notes = text(o, "notes");
-        o.no_other_keys();
-        seen.insert(k.id);
-        sites.referral.push_back({kReferrals, o.path()});
-        catalog->referral_kinds.push_back(std::move(k));
+    ReferralRefs known{id_set(catalog->bases), id_set(catalog->kinds), id_set(catalog->categories),
+                       id_set(catalog->purposes), id_set(catalog->deadlines)};
+    read_items(root, "referral_kinds", {}, catalog->referral_kinds,
+               [&](Object& o, const IdSet& seen) {
+                 sites.referral.push_back({kReferrals, o.path()});
+                 return referral_kind(o, seen, known);
+               });
+    root.no_other_keys();
+  }
+
+  ReferralKind referral_kind(Object& o, const IdSet& seen, const ReferralRefs& known) {
+    ReferralKind k;
+    k.id = id_of(o, seen, "referral kind");
+    k.name = text(o, "name");
+    k.description = text(o, "description");
+    k.bases = refs(o, "bases", known.bases, "legal basis");
+    if (auto purpose = o.string("purpose", Need::kRequired)) {
+      k.purpose = *purpose;
+      if (known.purposes.count(k.purpose) == 0) {
+        o.issues().add(o.path_of("purpose"), "unknown purpose \"" + k.purpose + "\"");
       }
     }
-    root.no_other_keys();
+    k.from_kinds = refs(o, "from_kinds", known.kinds, "agency kind");
+    k.to_kinds = refs(o, "to_kinds", known.kinds, "agency kind");
+    k.categories = refs(o, "categories", known.categories, "data category");
+    if (const auto* fields = o.array("fields", Need::kRequired)) {
+      std::set<std::string> names;
+      for (std::size_t j = 0; j < fields->size(); ++j) {
+        Object f(o.issues(), (*fields)[j], child_pointer(o.path_of("fields"), j));
+        if (f.valid()) k.fields.push_back(referral_field(f, names));
+      }
+    }
+    if (const auto* dls = o.array("deadlines", Need::kRequired)) {
+      for (std::size_t j = 0; j < dls->size(); ++j) {
+        Object d(o.issues(), (*dls)[j], child_pointer(o.path_of("deadlines"), j));
+        if (d.valid()) k.deadlines.push_back(referral_deadline(d, known.deadlines));
+      }
+    }
+    k.companion = o.string_or("companion", "");
+    sites.referral_companion_path.push_back(o.path_of("companion"));
+    k.notes = text(o, "notes");
+    return k;
+  }
+
+  // `names`: the field names of the referral kind so far (each must be unique).
+  static ReferralField referral_field(Object& f, std::set<std::string>& names) {
+    ReferralField field;
+    field.name = f.string("name", Need::kRequired).value_or("");
+    if (f.has("name") && !valid_id(field.name)) {
+      f.issues().add(f.path_of("name"), "expected 1-64 characters of a-z, 0-9, '_', '.'");
+    } else if (!field.name.empty() && !names.insert(field.name).second) {
+      f.issues().add(f.path_of("name"), "duplicate field \"" + field.name + "\"");
+    }
+    if (auto type = read_term(f, "type", kReferralFieldTypeNames)) field.type = *type;
+    field.required = f.boolean("required", Need::kRequired).value_or(false);
+    if (field.type == ReferralField::Type::kText) {
+      field.max_length = static_cast<int>(f.integer_or("max_length", 0, 1, 1000000));
+    }
+    if (field.type == ReferralField::Type::kEnum) {
+      field.values = f.strings("values", Need::kRequired).value_or(std::vector<std::string>{});
+      if (f.has("values") && field.values.empty()) {
+        f.issues().add(f.path_of("values"), "expected at least one value");
+      }
+    }
+    field.description = text(f, "description");
+    f.no_other_keys();
+    return field;
+  }
+
+  static ReferralDeadline referral_deadline(Object& d, const IdSet& deadline_ids) {
+    ReferralDeadline rd;
+    rd.deadline = d.string("deadline", Need::kRequired).value_or("");
+    if (d.has("deadline") && deadline_ids.count(rd.deadline) == 0) {
+      d.issues().add(d.path_of("deadline"), "unknown deadline \"" + rd.deadline + "\"");
+    }
+    rd.applies = d.string("applies", Need::kRequired).value_or("always");
+    if (rd.applies != "always" && rd.applies != "assessment_opened") {
+      d.issues().add(d.path_of("applies"), "expected always or assessment_opened");
+    }
+    d.no_other_keys();
+    return rd;
   }
 
   void index() {
@@ -806,18 +719,22 @@ Result<CatalogFiles> read_catalog_files(const std::filesystem::path& dir) {
   return files;
 }
 
-CatalogLoad parse_catalog(const CatalogFiles& files) {
-  CatalogBuilder b;
-  const std::vector<const char*> fixed = {kManifest,  kLaws,       kKinds,        kCategories,
-                                          kPurposes,  kConditions, kConsentRules, kBreakGlass,
-                                          kDeadlines, kReferrals};
+namespace {
+
+// The fixed files, in the order they are parsed (bases/*.json come after consent_rules.json).
+constexpr const char* kFixedFiles[] = {kManifest,  kLaws,       kKinds,        kCategories,
+                                       kPurposes,  kConditions, kConsentRules, kBreakGlass,
+                                       kDeadlines, kReferrals};
+
+// Parses every file as JSON into b.docs; returns the names of the basis files, in order.
+std::vector<std::string> parse_json_files(const CatalogFiles& files, CatalogBuilder& b) {
   std::vector<std::string> basis_files;
-  for (const auto& entry : files) {
-    const std::string& name = entry.first;
-    bool known = std::any_of(fixed.begin(), fixed.end(), [&](const char* f) { return name == f; });
+  for (const auto& [name, content] : files) {
+    bool fixed = std::any_of(std::begin(kFixedFiles), std::end(kFixedFiles),
+                             [&](const char* f) { return name == f; });
     if (is_basis_file(name)) {
       basis_files.push_back(name);
-    } else if (!known) {
+    } else if (!fixed) {
       b.problem(name, "",
                 "unexpected file: a catalog has catalog.json, laws.json, kinds.json, "
                 "categories.json, purposes.json, conditions.json, consent_rules.json, "
@@ -825,16 +742,20 @@ CatalogLoad parse_catalog(const CatalogFiles& files) {
       continue;
     }
     try {
-      b.docs.emplace(name, json::parse(entry.second));
+      b.docs.emplace(name, json::parse(content));
     } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
       b.problem(name, "", std::string("not valid JSON: ") + e.what());
     }
   }
-  for (const char* f : fixed) {
+  for (const char* f : kFixedFiles) {
     if (files.count(f) == 0) b.problem(f, "", "missing file");
   }
   if (basis_files.empty()) b.problem("bases/", "", "missing: at least one bases/*.json file");
+  return basis_files;
+}
 
+// Reads the tables in dependency order, each file's problems under its name.
+void read_tables(CatalogBuilder& b, const std::vector<std::string>& basis_files) {
   auto parse = [&](const std::string& name, auto&& fn) {
     auto it = b.docs.find(name);
     if (it == b.docs.end()) return;
@@ -856,28 +777,40 @@ CatalogLoad parse_catalog(const CatalogFiles& files) {
   b.index();
   parse(kReferrals, [&](const json& d, I& i) { b.referrals(d, i); });
   b.index();
-  // The engine keeps kinds and purposes as 64-bit sets.
+}
+
+// The engine keeps kinds and purposes as 64-bit sets.
+void check_engine_limits(CatalogBuilder& b) {
   if (b.catalog->kinds.size() > kMaxKinds) {
     b.problem(kKinds, "/kinds", "at most " + std::to_string(kMaxKinds) + " agency kinds");
   }
   if (b.catalog->purposes.size() > kMaxPurposes) {
     b.problem(kPurposes, "/purposes", "at most " + std::to_string(kMaxPurposes) + " purposes");
   }
+}
 
-  CatalogLoad out;
+// Over the canonical JSON of the parsed files, so that reformatting does not change it.
+void hash_catalog(CatalogBuilder& b) {
+  try {
+    json all = json::object();
+    for (const auto& [name, doc] : b.docs) all[name] = doc;
+    b.catalog->sha256 = sha256_hex(canonical_json(all));
+  } catch (const std::exception& e) {
+    b.problem("", "", std::string("cannot hash the catalog: ") + e.what());
+  }
+}
+
+}  // namespace
+
+CatalogLoad parse_catalog(const CatalogFiles& files) {
+  CatalogBuilder b;
+  auto basis_files = parse_json_files(files, b);
+  read_tables(b, basis_files);
+  check_engine_limits(b);
   // The whole-catalog checks look ids up: only meaningful once every reference resolved.
-  if (b.problems.empty()) {
-    detail::check_catalog(*b.catalog, b.sites, b.problems);
-  }
-  if (b.problems.empty()) {
-    try {
-      json all = json::object();
-      for (const auto& [name, doc] : b.docs) all[name] = doc;
-      b.catalog->sha256 = sha256_hex(canonical_json(all));
-    } catch (const std::exception& e) {
-      b.problem("", "", std::string("cannot hash the catalog: ") + e.what());
-    }
-  }
+  if (b.problems.empty()) detail::check_catalog(*b.catalog, b.sites, b.problems);
+  if (b.problems.empty()) hash_catalog(b);
+  CatalogLoad out;
   out.problems = std::move(b.problems);
   if (out.problems.empty()) out.catalog = std::move(b.catalog);
   return out;

@@ -1,4 +1,4 @@
-// Consents, permits and prohibitions as the decision engine sees them (domain.md §3).
+// Consents, permits and prohibitions as the decision engine sees them (docs/law.md §4).
 // This header is the contract between [policy] (which decides with them) and [store] (which
 // keeps them): the store adds the encrypted identity codes, the engine never sees a plain one.
 #pragma once

@@ -10,67 +10,16 @@ using json_check::Need;
 using json_check::Object;
 using nlohmann::json;
 
-const char* consent_kind_name(ConsentKind kind) {
-  switch (kind) {
-    case ConsentKind::kSuostumus:
-      return "suostumus";
-    case ConsentKind::kLuovutuslupa:
-      return "luovutuslupa";
-    case ConsentKind::kKielto:
-      return "kielto";
-    case ConsentKind::kMinorProhibition:
-      return "minor_prohibition";
-  }
-  return "suostumus";
-}
-
-const char* capacity_name(Capacity capacity) {
-  switch (capacity) {
-    case Capacity::kSelf:
-      return "self";
-    case Capacity::kGuardian:
-      return "guardian";
-    case Capacity::kLegalRep:
-      return "legal_rep";
-    case Capacity::kEdunvalvoja:
-      return "edunvalvoja";
-  }
-  return "self";
-}
-
-const char* consent_form_name(ConsentForm form) {
-  switch (form) {
-    case ConsentForm::kWritten:
-      return "written";
-    case ConsentForm::kElectronic:
-      return "electronic";
-    case ConsentForm::kOralRecorded:
-      return "oral_recorded";
-  }
-  return "written";
-}
+const char* consent_kind_name(ConsentKind kind) { return kConsentKindNames.name(kind); }
+const char* capacity_name(Capacity capacity) { return kCapacityNames.name(capacity); }
+const char* consent_form_name(ConsentForm form) { return kConsentFormNames.name(form); }
 
 std::optional<ConsentKind> consent_kind_from(std::string_view name) {
-  for (auto k : {ConsentKind::kSuostumus, ConsentKind::kLuovutuslupa, ConsentKind::kKielto,
-                 ConsentKind::kMinorProhibition}) {
-    if (name == consent_kind_name(k)) return k;
-  }
-  return std::nullopt;
+  return kConsentKindNames.find(name);
 }
-
-std::optional<Capacity> capacity_from(std::string_view name) {
-  for (auto c :
-       {Capacity::kSelf, Capacity::kGuardian, Capacity::kLegalRep, Capacity::kEdunvalvoja}) {
-    if (name == capacity_name(c)) return c;
-  }
-  return std::nullopt;
-}
-
+std::optional<Capacity> capacity_from(std::string_view name) { return kCapacityNames.find(name); }
 std::optional<ConsentForm> consent_form_from(std::string_view name) {
-  for (auto f : {ConsentForm::kWritten, ConsentForm::kElectronic, ConsentForm::kOralRecorded}) {
-    if (name == consent_form_name(f)) return f;
-  }
-  return std::nullopt;
+  return kConsentFormNames.find(name);
 }
 
 json consent_to_json(const ConsentRecord& c) {
@@ -141,6 +90,42 @@ const void* find_purpose(const Catalog& c, std::string_view id) { return c.find_
 
 }  // namespace
 
+namespace {
+
+std::vector<ConsentGrantor> parse_grantors(Object& o) {
+  std::vector<ConsentGrantor> out;
+  const auto* list = o.array("granted_by", Need::kRequired);
+  if (list == nullptr) return out;
+  if (list->empty()) o.issues().add(o.path_of("granted_by"), "expected at least one person");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    Object g(o.issues(), (*list)[i], child_pointer(o.path_of("granted_by"), i));
+    if (!g.valid()) continue;
+    ConsentGrantor grantor;
+    if (auto v = read_term(g, "capacity", kCapacityNames)) grantor.capacity = *v;
+    grantor.person_pseudonym = g.string("person_pseudonym", Need::kRequired).value_or("");
+    grantor.minor_capable = g.boolean_or("minor_capable", false);
+    grantor.assessed_by = g.string_or("assessed_by", "");
+    grantor.assessed_at = time_of(g, "assessed_at", Need::kOptional);
+    g.no_other_keys();
+    out.push_back(std::move(grantor));
+  }
+  return out;
+}
+
+ConsentRevocation parse_revocation(Object& r) {
+  ConsentRevocation rev;
+  rev.at = time_of(r, "at", Need::kRequired).value_or(SysTime{});
+  rev.by_agency = r.string_or("by_agency", "");
+  rev.by_actor = r.string_or("by_actor", "");
+  if (auto v = read_term(r, "capacity", kCapacityNames, Need::kOptional)) rev.capacity = *v;
+  rev.channel = r.string_or("channel", "");
+  rev.reason = r.string_or("reason", "");
+  r.no_other_keys();
+  return rev;
+}
+
+}  // namespace
+
 ConsentRecord parse_consent(const json& doc, json_check::Issues& issues, const std::string& path,
                             const std::string& subject_pseudonym, const Catalog* catalog) {
   ConsentRecord c;
@@ -148,36 +133,8 @@ ConsentRecord parse_consent(const json& doc, json_check::Issues& issues, const s
   if (!o.valid()) return c;
   c.id = o.string("id", Need::kRequired).value_or("");
   c.subject_pseudonym = o.string_or("subject_pseudonym", subject_pseudonym);
-  if (auto kind = o.string("kind", Need::kRequired)) {
-    if (auto k = consent_kind_from(*kind)) {
-      c.kind = *k;
-    } else {
-      issues.add(o.path_of("kind"),
-                 "expected one of suostumus, luovutuslupa, kielto, minor_prohibition");
-    }
-  }
-  if (const auto* list = o.array("granted_by", Need::kRequired)) {
-    if (list->empty()) issues.add(o.path_of("granted_by"), "expected at least one person");
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      Object g(issues, (*list)[i], child_pointer(o.path_of("granted_by"), i));
-      if (!g.valid()) continue;
-      ConsentGrantor grantor;
-      if (auto cap = g.string("capacity", Need::kRequired)) {
-        if (auto v = capacity_from(*cap)) {
-          grantor.capacity = *v;
-        } else {
-          issues.add(g.path_of("capacity"),
-                     "expected one of self, guardian, legal_rep, edunvalvoja");
-        }
-      }
-      grantor.person_pseudonym = g.string("person_pseudonym", Need::kRequired).value_or("");
-      grantor.minor_capable = g.boolean_or("minor_capable", false);
-      grantor.assessed_by = g.string_or("assessed_by", "");
-      grantor.assessed_at = time_of(g, "assessed_at", Need::kOptional);
-      g.no_other_keys();
-      c.granted_by.push_back(std::move(grantor));
-    }
-  }
+  if (auto k = read_term(o, "kind", kConsentKindNames)) c.kind = *k;
+  c.granted_by = parse_grantors(o);
   c.from_kinds = ids(o, "from_kinds", catalog, find_kind, "agency kind");
   c.from_agencies = o.strings("from_agencies").value_or(std::vector<std::string>{});
   c.to_kinds = ids(o, "to_kinds", catalog, find_kind, "agency kind");
@@ -188,35 +145,12 @@ ConsentRecord parse_consent(const json& doc, json_check::Issues& issues, const s
   c.data_recorded_until = time_of(o, "data_recorded_until", Need::kOptional);
   c.valid_from = time_of(o, "valid_from", Need::kRequired).value_or(SysTime{});
   c.valid_until = time_of(o, "valid_until", Need::kOptional);
-  if (auto form = o.string("form")) {
-    if (auto f = consent_form_from(*form)) {
-      c.form = *f;
-    } else {
-      issues.add(o.path_of("form"), "expected one of written, electronic, oral_recorded");
-    }
-  }
+  if (auto f = read_term(o, "form", kConsentFormNames, Need::kOptional)) c.form = *f;
   c.informed_text_hash = o.string_or("informed_text_hash", "");
   c.recorded_by_agency = o.string_or("recorded_by_agency", "");
   c.recorded_by_actor = o.string_or("recorded_by_actor", "");
   c.recorded_at = time_of(o, "recorded_at", Need::kOptional).value_or(c.valid_from);
-  if (auto r = o.object("revoked")) {
-    ConsentRevocation rev;
-    rev.at = time_of(*r, "at", Need::kRequired).value_or(SysTime{});
-    rev.by_agency = r->string_or("by_agency", "");
-    rev.by_actor = r->string_or("by_actor", "");
-    if (auto cap = r->string("capacity")) {
-      if (auto v = capacity_from(*cap)) {
-        rev.capacity = *v;
-      } else {
-        issues.add(r->path_of("capacity"),
-                   "expected one of self, guardian, legal_rep, edunvalvoja");
-      }
-    }
-    rev.channel = r->string_or("channel", "");
-    rev.reason = r->string_or("reason", "");
-    r->no_other_keys();
-    c.revoked = std::move(rev);
-  }
+  if (auto r = o.object("revoked")) c.revoked = parse_revocation(*r);
   o.no_other_keys();
   return c;
 }

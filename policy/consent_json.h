@@ -11,15 +11,34 @@
 
 #include "common/json_check.h"
 #include "policy/consent.h"
+#include "policy/vocabulary.h"
 
 namespace silta::policy {
 
 class Catalog;
 
-const char* consent_kind_name(
-    ConsentKind kind);                         // suostumus, luovutuslupa, kielto, minor_prohibition
-const char* capacity_name(Capacity capacity);  // self, guardian, legal_rep, edunvalvoja
-const char* consent_form_name(ConsentForm form);  // written, electronic, oral_recorded
+inline constexpr Vocabulary<ConsentKind, 4> kConsentKindNames{{
+    {ConsentKind::kSuostumus, "suostumus"},
+    {ConsentKind::kLuovutuslupa, "luovutuslupa"},
+    {ConsentKind::kKielto, "kielto"},
+    {ConsentKind::kMinorProhibition, "minor_prohibition"},
+}};
+inline constexpr Vocabulary<Capacity, 4> kCapacityNames{{
+    {Capacity::kSelf, "self"},
+    {Capacity::kGuardian, "guardian"},
+    {Capacity::kLegalRep, "legal_rep"},
+    {Capacity::kEdunvalvoja, "edunvalvoja"},
+}};
+inline constexpr Vocabulary<ConsentForm, 3> kConsentFormNames{{
+    {ConsentForm::kWritten, "written"},
+    {ConsentForm::kElectronic, "electronic"},
+    {ConsentForm::kOralRecorded, "oral_recorded"},
+}};
+
+// The same vocabularies as functions (the store passes the readers as function pointers).
+const char* consent_kind_name(ConsentKind kind);
+const char* capacity_name(Capacity capacity);
+const char* consent_form_name(ConsentForm form);
 std::optional<ConsentKind> consent_kind_from(std::string_view name);
 std::optional<Capacity> capacity_from(std::string_view name);
 std::optional<ConsentForm> consent_form_from(std::string_view name);

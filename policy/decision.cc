@@ -115,30 +115,6 @@ std::string need_text(const Decision& d, const LegalBasis& b, const Need& n) {
   return "";
 }
 
-const char* need_kind_name(Need::Kind k) {
-  switch (k) {
-    case Need::Kind::kNone:
-      return "none";
-    case Need::Kind::kJustification:
-      return "justification";
-    case Need::Kind::kCaseReference:
-      return "case_reference";
-    case Need::Kind::kAttestation:
-      return "attestation";
-    case Need::Kind::kOffence:
-      return "offence";
-    case Need::Kind::kBreakGlass:
-      return "break_glass";
-    case Need::Kind::kBreakGlassJustification:
-      return "break_glass_justification";
-    case Need::Kind::kConsent:
-      return "consent";
-    case Need::Kind::kBirthDate:
-      return "birth_date";
-  }
-  return "none";
-}
-
 json basis_json(const LegalBasis& b) {
   return {{"id", b.id},
           {"citation", b.citation.text()},
@@ -283,55 +259,63 @@ std::string summary(const CategoryDecision& c) {
   return out;
 }
 
+namespace {
+
+json need_json(const Need& n, const LegalBasis& basis) {
+  json out = {{"type", kNeedKindNames.name(n.kind)}};
+  if (n.attestation) out["attestation"] = n.attestation->id;
+  if (n.kind == Need::Kind::kConsent) {
+    out["parties"] = parties_name(n.parties);
+    json kinds = json::array();
+    for (auto k : basis.requirements.consent_kinds) kinds.push_back(consent_kind_name(k));
+    out["consent_kinds"] = kinds;
+  }
+  return out;
+}
+
+json alternative_json(const Decision& d, const Alternative& a) {
+  json out = {{"basis", basis_json(*a.basis)}, {"text", explain_alternative(d, a)}};
+  if (a.purpose) out["purpose"] = a.purpose->id;
+  if (a.direction) out["direction"] = direction_name(*a.direction);
+  if (a.referral) out["referral_kind"] = a.referral->id;
+  json needs = json::array();
+  for (const auto& n : a.needs) needs.push_back(need_json(n, *a.basis));
+  out["needs"] = std::move(needs);
+  return out;
+}
+
+json category_json(const Decision& d, const CategoryDecision& c) {
+  json out = {{"category", c.category->id},
+              {"outcome", kOutcomeNames.name(c.outcome)},
+              {"explanation", explain_category(d, c)}};
+  if (c.outcome == Outcome::kGranted) {
+    out["basis"] = basis_json(*c.basis);
+    out["break_glass"] = c.break_glass;
+    if (!c.consent_ids.empty()) out["consents"] = c.consent_ids;
+    if (c.data_recorded_from) out["data_recorded_from"] = format_rfc3339(*c.data_recorded_from);
+    if (c.data_recorded_until) out["data_recorded_until"] = format_rfc3339(*c.data_recorded_until);
+    json withheld = json::array();
+    for (const auto* w : c.withheld) withheld.push_back(w->field);
+    out["withheld_fields"] = withheld;
+    return out;
+  }
+  out["reason"] = deny_reason_name(c.reason);
+  if (c.basis != nullptr) out["basis"] = basis_json(*c.basis);
+  if (c.reason == DenyReason::kProhibited) out["consents"] = c.consent_ids;
+  json alts = json::array();
+  for (const auto& a : c.alternatives) alts.push_back(alternative_json(d, a));
+  out["alternatives"] = std::move(alts);
+  return out;
+}
+
+}  // namespace
+
 json decision_to_json(const Decision& d) {
   const Catalog& catalog = *d.catalog;
   json categories = json::array();
-  for (const auto& c : d.categories) {
-    json jc = {{"category", c.category->id},
-               {"outcome", c.outcome == Outcome::kGranted ? "granted" : "denied"},
-               {"explanation", explain_category(d, c)}};
-    if (c.outcome == Outcome::kGranted) {
-      jc["basis"] = basis_json(*c.basis);
-      jc["break_glass"] = c.break_glass;
-      if (!c.consent_ids.empty()) jc["consents"] = c.consent_ids;
-      if (c.data_recorded_from) jc["data_recorded_from"] = format_rfc3339(*c.data_recorded_from);
-      if (c.data_recorded_until) jc["data_recorded_until"] = format_rfc3339(*c.data_recorded_until);
-      json withheld = json::array();
-      for (const auto* w : c.withheld) withheld.push_back(w->field);
-      jc["withheld_fields"] = withheld;
-    } else {
-      jc["reason"] = deny_reason_name(c.reason);
-      if (c.basis != nullptr) jc["basis"] = basis_json(*c.basis);
-      if (c.reason == DenyReason::kProhibited) jc["consents"] = c.consent_ids;
-      json alts = json::array();
-      for (const auto& a : c.alternatives) {
-        json ja = {{"basis", basis_json(*a.basis)}, {"text", explain_alternative(d, a)}};
-        if (a.purpose) ja["purpose"] = a.purpose->id;
-        if (a.direction) ja["direction"] = direction_name(*a.direction);
-        if (a.referral) ja["referral_kind"] = a.referral->id;
-        json needs = json::array();
-        for (const auto& n : a.needs) {
-          json jn = {{"type", need_kind_name(n.kind)}};
-          if (n.attestation) jn["attestation"] = n.attestation->id;
-          if (n.kind == Need::Kind::kConsent) {
-            jn["parties"] = parties_name(n.parties);
-            json kinds = json::array();
-            for (auto k : a.basis->requirements.consent_kinds)
-              kinds.push_back(consent_kind_name(k));
-            jn["consent_kinds"] = kinds;
-          }
-          needs.push_back(std::move(jn));
-        }
-        ja["needs"] = std::move(needs);
-        alts.push_back(std::move(ja));
-      }
-      jc["alternatives"] = std::move(alts);
-    }
-    categories.push_back(std::move(jc));
-  }
-  const char* outcome = d.all_granted() ? "granted" : d.any_granted() ? "partial" : "denied";
+  for (const auto& c : d.categories) categories.push_back(category_json(d, c));
   json out = {
-      {"outcome", outcome},
+      {"outcome", overall_outcome(d)},
       {"direction", direction_name(d.direction)},
       {"from_kind", d.from->id},
       {"to_kind", d.to->id},
@@ -385,52 +369,10 @@ bool Decision::any_granted() const {
                      [](const CategoryDecision& c) { return c.outcome == Outcome::kGranted; });
 }
 
-const char* deny_reason_name(DenyReason reason) {
-  switch (reason) {
-    case DenyReason::kNone:
-      return "none";
-    case DenyReason::kNoBasis:
-      return "no_basis";
-    case DenyReason::kNotHeld:
-      return "not_held";
-    case DenyReason::kReferralNotAllowed:
-      return "referral_not_allowed";
-    case DenyReason::kBasisNotInForce:
-      return "basis_not_in_force";
-    case DenyReason::kRecipientNotAuthority:
-      return "recipient_not_authority";
-    case DenyReason::kSubjectAge:
-      return "subject_age";
-    case DenyReason::kSubjectAgeUnknown:
-      return "subject_age_unknown";
-    case DenyReason::kOffenceMissing:
-      return "offence_missing";
-    case DenyReason::kOffenceNotCovered:
-      return "offence_not_covered";
-    case DenyReason::kAttestationMissing:
-      return "attestation_missing";
-    case DenyReason::kBreakGlassRequired:
-      return "break_glass_required";
-    case DenyReason::kBreakGlassNotAllowed:
-      return "break_glass_not_allowed";
-    case DenyReason::kBreakGlassJustificationShort:
-      return "break_glass_justification_short";
-    case DenyReason::kProhibited:
-      return "prohibited";
-    case DenyReason::kConsentMissing:
-      return "consent_missing";
-    case DenyReason::kConsentParty:
-      return "consent_party";
-    case DenyReason::kConsentForm:
-      return "consent_form";
-    case DenyReason::kConsentNotSpecific:
-      return "consent_not_specific";
-    case DenyReason::kCaseReferenceMissing:
-      return "case_reference_missing";
-    case DenyReason::kJustificationMissing:
-      return "justification_missing";
-  }
-  return "no_basis";
+const char* overall_outcome(const Decision& d) {
+  return d.all_granted() ? "granted" : d.any_granted() ? "partial" : "denied";
 }
+
+const char* deny_reason_name(DenyReason reason) { return kDenyReasonNames.name(reason); }
 
 }  // namespace silta::policy

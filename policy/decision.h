@@ -14,6 +14,7 @@
 #include "common/time.h"
 #include "policy/catalog.h"
 #include "policy/consent.h"
+#include "policy/vocabulary.h"
 
 namespace silta::policy {
 
@@ -60,6 +61,10 @@ struct DecisionRequest {
 };
 
 enum class Outcome { kGranted, kDenied };
+inline constexpr Vocabulary<Outcome, 2> kOutcomeNames{{
+    {Outcome::kGranted, "granted"},
+    {Outcome::kDenied, "denied"},
+}};
 
 // Why a category was denied. Stable codes (docs/catalog.md) in the JSON form.
 enum class DenyReason {
@@ -85,6 +90,29 @@ enum class DenyReason {
   kCaseReferenceMissing,          // the basis needs the requester's case reference
   kJustificationMissing,          // the basis needs a written justification of necessity
 };
+inline constexpr Vocabulary<DenyReason, 21> kDenyReasonNames{{
+    {DenyReason::kNone, "none"},
+    {DenyReason::kNoBasis, "no_basis"},
+    {DenyReason::kNotHeld, "not_held"},
+    {DenyReason::kReferralNotAllowed, "referral_not_allowed"},
+    {DenyReason::kBasisNotInForce, "basis_not_in_force"},
+    {DenyReason::kRecipientNotAuthority, "recipient_not_authority"},
+    {DenyReason::kSubjectAge, "subject_age"},
+    {DenyReason::kSubjectAgeUnknown, "subject_age_unknown"},
+    {DenyReason::kOffenceMissing, "offence_missing"},
+    {DenyReason::kOffenceNotCovered, "offence_not_covered"},
+    {DenyReason::kAttestationMissing, "attestation_missing"},
+    {DenyReason::kBreakGlassRequired, "break_glass_required"},
+    {DenyReason::kBreakGlassNotAllowed, "break_glass_not_allowed"},
+    {DenyReason::kBreakGlassJustificationShort, "break_glass_justification_short"},
+    {DenyReason::kProhibited, "prohibited"},
+    {DenyReason::kConsentMissing, "consent_missing"},
+    {DenyReason::kConsentParty, "consent_party"},
+    {DenyReason::kConsentForm, "consent_form"},
+    {DenyReason::kConsentNotSpecific, "consent_not_specific"},
+    {DenyReason::kCaseReferenceMissing, "case_reference_missing"},
+    {DenyReason::kJustificationMissing, "justification_missing"},
+}};
 const char* deny_reason_name(DenyReason reason);
 
 // One thing a request lacks for a basis to apply.
@@ -104,6 +132,17 @@ struct Need {
   const Attestation* attestation = nullptr;
   Parties parties = Parties::kSelf;
 };
+inline constexpr Vocabulary<Need::Kind, 9> kNeedKindNames{{
+    {Need::Kind::kNone, "none"},
+    {Need::Kind::kJustification, "justification"},
+    {Need::Kind::kCaseReference, "case_reference"},
+    {Need::Kind::kAttestation, "attestation"},
+    {Need::Kind::kOffence, "offence"},
+    {Need::Kind::kBreakGlass, "break_glass"},
+    {Need::Kind::kBreakGlassJustification, "break_glass_justification"},
+    {Need::Kind::kConsent, "consent"},
+    {Need::Kind::kBirthDate, "birth_date"},
+}};
 
 // A way the category could lawfully move: under `basis`, with `needs` met, and where set with
 // another purpose or in the other direction (e.g. as a referral the holder pushes).
@@ -153,6 +192,8 @@ struct Decision {
   bool all_granted() const;
   bool any_granted() const;
 };
+// "granted" (every category), "partial" or "denied" (every category).
+const char* overall_outcome(const Decision& decision);
 
 // The decision as the API returns it and the audit log records it: overall outcome, catalog id,
 // version and hash, and per category the outcome, the basis (id, citation, link) or consent

@@ -1,7 +1,7 @@
 // The decision engine: may these data categories move from this holder to this recipient, for
 // this purpose, about this person, given their consents? Decided per category, deny by default,
 // citing the statute or the consent that allows it, or saying why not and what would make it
-// lawful (domain.md; docs/catalog.md lists every reason code).
+// lawful (docs/law.md; docs/catalog.md lists every reason code).
 //
 // The Engine compiles a catalog into an index at construction, so that a decision is a few
 // lookups. It is immutable and may be shared between threads.

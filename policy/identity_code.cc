@@ -108,6 +108,13 @@ int age_on(Date birth, Date on) {
   return years;
 }
 
+Date birth_date_for_age(int age, Date on) {
+  using namespace std::chrono;
+  year_month_day born{on.year() - years{age}, on.month(), on.day()};
+  if (!born.ok()) born = year_month_day{born.year() / born.month() / last};
+  return born;
+}
+
 int IdentityCode::age_on(Date on) const { return policy::age_on(birth_date_, on); }
 
 Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProblem* problem) {
@@ -135,7 +142,7 @@ Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProb
              day{unsigned(number(v.substr(0, 2)))}};
   if (!birth.ok()) return fail(IdentityCodeProblem::kDate);
   int individual = number(v.substr(7, 3));
-  // 000 and 001 are not issued (domain.md §6 marks this "verify"; rejecting is the safe side).
+  // 000 and 001 are not issued (docs/law.md §7.1 marks this uncertain; rejecting is the safe side).
   if (individual < 2) return fail(IdentityCodeProblem::kIndividualNumber);
   long long nine = number(v.substr(0, 6)) * 1000LL + individual;
   if (kCheckCharacters[static_cast<std::size_t>(nine % 31)] != check) {

@@ -1,5 +1,5 @@
 // The Finnish personal identity code (henkilötunnus, HETU): VN asetus 128/2010 2 § as amended by
-// 690/2022 (domain.md §6). Format DDMMYY C ZZZ Q: birth date, century sign, individual number,
+// 690/2022 (docs/law.md §7). Format DDMMYY C ZZZ Q: birth date, century sign, individual number,
 // check character.
 //
 // A code identifies a person: never put one in a log line or an error message. The errors here
@@ -58,5 +58,8 @@ Result<IdentityCode> parse_identity_code(std::string_view text,
 
 // Completed years between `birth` and `on` (0 if `on` is before `birth`).
 int age_on(Date birth, Date on);
+// The latest birth date of someone who is `age` on `on`: the same day `age` years earlier, or
+// 28 February for 29 February (test material and tools give ages rather than dates).
+Date birth_date_for_age(int age, Date on);
 
 }  // namespace silta::policy

@@ -32,10 +32,7 @@ Subject parse_subject(Object& o, Date today) {
   }
   if (auto age = o.integer("age", JsonNeed::kOptional, 0, 130)) {
     ++given;
-    using namespace std::chrono;
-    year_month_day born{today.year() - years{static_cast<int>(*age)}, today.month(), today.day()};
-    if (!born.ok()) born = year_month_day{born.year() / born.month() / last};
-    s.birth_date = born;
+    s.birth_date = birth_date_for_age(static_cast<int>(*age), today);
   }
   if (auto code = o.string("identity_code")) {
     ++given;
@@ -43,7 +40,7 @@ Subject parse_subject(Object& o, Date today) {
     if (!parsed) {
       o.issues().add(o.path_of("identity_code"), parsed.error().message);
     } else if (!parsed->temporary()) {
-      // Test material must never hold a real person's code (domain.md §6).
+      // Test material must never hold a real person's code (docs/law.md §7.3).
       o.issues().add(o.path_of("identity_code"),
                      "expected a temporary identity code (individual number 900-999)");
     } else {
@@ -58,17 +55,10 @@ Subject parse_subject(Object& o, Date today) {
   return s;
 }
 
-std::optional<Outcome> outcome_from(std::string_view s) {
-  if (s == "granted") return Outcome::kGranted;
-  if (s == "denied") return Outcome::kDenied;
-  return std::nullopt;
-}
-
+// A reason code a denial can have ("none" is no reason).
 bool known_reason(std::string_view s) {
-  for (int r = int(DenyReason::kNoBasis); r <= int(DenyReason::kJustificationMissing); ++r) {
-    if (s == deny_reason_name(DenyReason(r))) return true;
-  }
-  return false;
+  auto reason = kDenyReasonNames.find(s);
+  return reason && *reason != DenyReason::kNone;
 }
 
 }  // namespace
@@ -78,16 +68,7 @@ DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issu
   DecisionRequest r;
   Object o(issues, doc, path);
   if (!o.valid()) return r;
-  auto direction = o.string("direction", JsonNeed::kRequired);
-  if (direction) {
-    if (*direction == "pull") {
-      r.direction = Direction::kPull;
-    } else if (*direction == "push") {
-      r.direction = Direction::kPush;
-    } else {
-      issues.add(o.path_of("direction"), "expected pull or push");
-    }
-  }
+  if (auto direction = read_term(o, "direction", kDirectionNames)) r.direction = *direction;
   r.from_kind = o.string("from", JsonNeed::kRequired).value_or("");
   r.from_agency = o.string_or("from_agency", "");
   r.to_kind = o.string("to", JsonNeed::kRequired).value_or("");
@@ -115,6 +96,94 @@ DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issu
   return r;
 }
 
+namespace {
+
+CategoryExpectation parse_category_expectation(Object& c, const Catalog& catalog) {
+  CategoryExpectation x;
+  if (auto outcome = read_term(c, "outcome", kOutcomeNames)) x.outcome = *outcome;
+  x.basis = c.string_or("basis", "");
+  if (!x.basis.empty() && catalog.find_basis(x.basis) == nullptr) {
+    c.issues().add(c.path_of("basis"), "unknown legal basis \"" + x.basis + "\"");
+  }
+  x.reason = c.string_or("reason", "");
+  if (x.outcome == Outcome::kGranted && x.basis.empty()) {
+    c.issues().add(c.path_of("basis"), "required for a grant: the basis it must rest on");
+  }
+  if (x.outcome == Outcome::kDenied && x.reason.empty()) {
+    c.issues().add(c.path_of("reason"), "required for a denial: the reason code");
+  } else if (!x.reason.empty() && !known_reason(x.reason)) {
+    c.issues().add(c.path_of("reason"), "unknown reason code \"" + x.reason + "\"");
+  }
+  x.consents = c.strings("consents");
+  if (c.has("break_glass")) x.break_glass = c.boolean("break_glass");
+  x.withheld_fields = c.strings("withheld_fields");
+  x.alternatives = c.strings("alternatives").value_or(std::vector<std::string>{});
+  x.explanation_contains = c.string_or("explanation_contains", "");
+  c.no_other_keys();
+  return x;
+}
+
+// "expect": an error, or the outcome of every category asked (and of the whole decision).
+void parse_expectation(Object& e, Scenario& s, const Catalog& catalog) {
+  s.expect_error = e.string_or("error", "");
+  if (auto v = e.string("outcome")) {
+    if (*v != "granted" && *v != "partial" && *v != "denied") {
+      e.issues().add(e.path_of("outcome"), "expected granted, partial or denied");
+    }
+    s.expect_outcome = *v;
+  }
+  if (e.has("break_glass")) s.expect_break_glass = e.boolean("break_glass");
+  if (auto v = e.string("review_due")) s.expect_review_due = *v;
+  auto cats = e.object("categories");
+  if (cats && !s.expect_error.empty()) {
+    e.issues().add(e.path_of("categories"), "expect either an error or categories, not both");
+  }
+  if (!cats && s.expect_error.empty()) {
+    e.issues().add(e.path_of("categories"), "required: the expected outcome of every category");
+  }
+  if (cats) {
+    for (const auto& category : s.request.categories) {
+      if (auto c = cats->object(category, JsonNeed::kRequired)) {
+        s.expect.emplace(category, parse_category_expectation(*c, catalog));
+      }
+    }
+    cats->no_other_keys();  // an expectation for a category not asked is a mistake
+  }
+  e.no_other_keys();
+}
+
+// `names`: the case names so far (each must be unique); `file_now`: the file's time, if valid.
+Scenario parse_case(Object& o, std::set<std::string>& names, std::optional<SysTime> file_now,
+                    const Catalog& catalog) {
+  Scenario s;
+  s.name = o.string("name", JsonNeed::kRequired).value_or("");
+  if (!s.name.empty() && !names.insert(s.name).second) {
+    o.issues().add(o.path_of("name"), "duplicate case name");
+  }
+  s.now = file_now.value_or(SysTime{});
+  if (auto t = o.string("now")) {
+    auto parsed = parse_rfc3339(*t);
+    if (!parsed) o.issues().add(o.path_of("now"), "expected an RFC 3339 time");
+    s.now = parsed.value_or(s.now);
+  }
+  Date today = helsinki_date(s.now);
+  if (const auto* req = o.any("request", JsonNeed::kRequired)) {
+    s.request = parse_decision_request(*req, o.issues(), o.path_of("request"), today);
+  }
+  if (const auto* consents = o.array("consents")) {
+    for (std::size_t j = 0; j < consents->size(); ++j) {
+      s.consents.push_back(parse_consent((*consents)[j], o.issues(),
+                                         child_pointer(o.path_of("consents"), j),
+                                         s.request.subject.pseudonym, &catalog));
+    }
+  }
+  if (auto e = o.object("expect", JsonNeed::kRequired)) parse_expectation(*e, s, catalog);
+  o.no_other_keys();
+  return s;
+}
+
+}  // namespace
+
 ScenarioFile parse_scenario_file(const json& doc, json_check::Issues& issues,
                                  const Catalog& catalog) {
   ScenarioFile file;
@@ -131,111 +200,30 @@ ScenarioFile parse_scenario_file(const json& doc, json_check::Issues& issues,
     std::set<std::string> names;
     for (std::size_t i = 0; i < list->size(); ++i) {
       Object o(issues, (*list)[i], child_pointer("/cases", i));
-      if (!o.valid()) continue;
-      Scenario s;
-      s.name = o.string("name", JsonNeed::kRequired).value_or("");
-      if (!s.name.empty() && !names.insert(s.name).second) {
-        issues.add(o.path_of("name"), "duplicate case name");
-      }
-      s.now = file_now.value_or(SysTime{});
-      if (auto t = o.string("now")) {
-        auto parsed = parse_rfc3339(*t);
-        if (!parsed) issues.add(o.path_of("now"), "expected an RFC 3339 time");
-        s.now = parsed.value_or(s.now);
-      }
-      Date today = helsinki_date(s.now);
-      if (const auto* req = o.any("request", JsonNeed::kRequired)) {
-        s.request = parse_decision_request(*req, issues, o.path_of("request"), today);
-      }
-      if (const auto* consents = o.array("consents")) {
-        for (std::size_t j = 0; j < consents->size(); ++j) {
-          s.consents.push_back(parse_consent((*consents)[j], issues,
-                                             child_pointer(o.path_of("consents"), j),
-                                             s.request.subject.pseudonym, &catalog));
-        }
-      }
-      if (auto e = o.object("expect", JsonNeed::kRequired)) {
-        s.expect_error = e->string_or("error", "");
-        if (auto v = e->string("outcome")) {
-          if (*v != "granted" && *v != "partial" && *v != "denied") {
-            issues.add(e->path_of("outcome"), "expected granted, partial or denied");
-          }
-          s.expect_outcome = *v;
-        }
-        if (e->has("break_glass")) s.expect_break_glass = e->boolean("break_glass");
-        if (auto v = e->string("review_due")) s.expect_review_due = *v;
-        auto cats = e->object("categories");
-        if (cats && !s.expect_error.empty()) {
-          issues.add(e->path_of("categories"), "expect either an error or categories, not both");
-        }
-        if (!cats && s.expect_error.empty()) {
-          issues.add(e->path_of("categories"), "required: the expected outcome of every category");
-        }
-        if (cats) {
-          for (const auto& category : s.request.categories) {
-            auto c = cats->object(category, JsonNeed::kRequired);
-            if (!c) continue;
-            CategoryExpectation x;
-            auto outcome = c->string("outcome", JsonNeed::kRequired);
-            if (outcome) {
-              if (auto v = outcome_from(*outcome)) {
-                x.outcome = *v;
-              } else {
-                issues.add(c->path_of("outcome"), "expected granted or denied");
-              }
-            }
-            x.basis = c->string_or("basis", "");
-            if (!x.basis.empty() && catalog.find_basis(x.basis) == nullptr) {
-              issues.add(c->path_of("basis"), "unknown legal basis \"" + x.basis + "\"");
-            }
-            x.reason = c->string_or("reason", "");
-            if (x.outcome == Outcome::kGranted && x.basis.empty()) {
-              issues.add(c->path_of("basis"), "required for a grant: the basis it must rest on");
-            }
-            if (x.outcome == Outcome::kDenied && x.reason.empty()) {
-              issues.add(c->path_of("reason"), "required for a denial: the reason code");
-            } else if (!x.reason.empty() && !known_reason(x.reason)) {
-              issues.add(c->path_of("reason"), "unknown reason code \"" + x.reason + "\"");
-            }
-            x.consents = c->strings("consents");
-            if (c->has("break_glass")) x.break_glass = c->boolean("break_glass");
-            x.withheld_fields = c->strings("withheld_fields");
-            x.alternatives = c->strings("alternatives").value_or(std::vector<std::string>{});
-            x.explanation_contains = c->string_or("explanation_contains", "");
-            c->no_other_keys();
-            s.expect.emplace(category, std::move(x));
-          }
-          cats->no_other_keys();  // an expectation for a category not asked is a mistake
-        }
-        e->no_other_keys();
-      }
-      o.no_other_keys();
-      file.scenarios.push_back(std::move(s));
+      if (o.valid()) file.scenarios.push_back(parse_case(o, names, file_now, catalog));
     }
   }
   root.no_other_keys();
   return file;
 }
 
-std::vector<std::string> run_scenario(const Engine& engine, const Scenario& s) {
-  std::vector<std::string> failures;
-  auto result = engine.decide(s.request, s.consents, s.now);
-  if (!s.expect_error.empty()) {
-    if (result) {
-      failures.push_back("expected the error \"" + s.expect_error + "\", got a decision");
-    } else if (result.error().message.find(s.expect_error) == std::string::npos) {
-      failures.push_back("expected an error containing \"" + s.expect_error + "\", got \"" +
-                         result.error().message + "\"");
-    }
-    return failures;
+namespace {
+
+using Failures = std::vector<std::string>;
+
+// The request was expected to fail with `expected` in its message.
+void check_error(const Result<Decision>& result, const std::string& expected, Failures& failures) {
+  if (result) {
+    failures.push_back("expected the error \"" + expected + "\", got a decision");
+  } else if (result.error().message.find(expected) == std::string::npos) {
+    failures.push_back("expected an error containing \"" + expected + "\", got \"" +
+                       result.error().message + "\"");
   }
-  if (!result) {
-    failures.push_back("unexpected error: " + result.error().message);
-    return failures;
-  }
-  const Decision& d = *result;
+}
+
+void check_whole_decision(const Decision& d, const Scenario& s, Failures& failures) {
   if (s.expect_outcome) {
-    std::string outcome = d.all_granted() ? "granted" : d.any_granted() ? "partial" : "denied";
+    std::string outcome = overall_outcome(d);
     if (outcome != *s.expect_outcome) {
       failures.push_back("outcome: expected " + *s.expect_outcome + ", got " + outcome);
     }
@@ -258,51 +246,69 @@ std::vector<std::string> run_scenario(const Engine& engine, const Scenario& s) {
       failures.push_back(jc["category"].get<std::string>() + ": no explanation");
     }
   }
-  for (const auto& c : d.categories) {
+}
+
+void check_category(const Decision& d, const CategoryDecision& c, const CategoryExpectation& x,
+                    Failures& failures) {
+  std::string where = c.category->id + ": ";
+  std::string got = summary(c);
+  if (c.outcome != x.outcome) {
+    failures.push_back(where + "expected " + kOutcomeNames.name(x.outcome) + ", got " + got +
+                       " — " + explain_category(d, c));
+    return;
+  }
+  std::string basis = c.basis ? c.basis->id : "";
+  if (!x.basis.empty() && basis != x.basis) {
+    failures.push_back(where + "expected the basis " + x.basis + ", got " + got);
+  }
+  if (!x.reason.empty() && x.reason != deny_reason_name(c.reason)) {
+    failures.push_back(where + "expected the reason " + x.reason + ", got " + got + " — " +
+                       explain_category(d, c));
+  }
+  if (x.consents && *x.consents != c.consent_ids) {
+    failures.push_back(where + "expected the consents " + join(*x.consents) + ", got " +
+                       join(c.consent_ids));
+  }
+  if (x.break_glass && *x.break_glass != c.break_glass) {
+    failures.push_back(where + "expected break_glass " + (*x.break_glass ? "true" : "false"));
+  }
+  if (x.withheld_fields) {
+    std::vector<std::string> withheld;
+    for (const auto* w : c.withheld) withheld.push_back(w->field);
+    if (withheld != *x.withheld_fields) {
+      failures.push_back(where + "expected the withheld fields " + join(*x.withheld_fields) +
+                         ", got " + join(withheld));
+    }
+  }
+  for (const auto& a : x.alternatives) {
+    bool found = std::any_of(c.alternatives.begin(), c.alternatives.end(),
+                             [&](const Alternative& alt) { return alt.basis->id == a; });
+    if (!found) failures.push_back(where + "expected " + a + " among the alternatives");
+  }
+  if (!x.explanation_contains.empty() &&
+      explain_category(d, c).find(x.explanation_contains) == std::string::npos) {
+    failures.push_back(where + "the explanation does not contain \"" + x.explanation_contains +
+                       "\": " + explain_category(d, c));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> run_scenario(const Engine& engine, const Scenario& s) {
+  Failures failures;
+  auto result = engine.decide(s.request, s.consents, s.now);
+  if (!s.expect_error.empty()) {
+    check_error(result, s.expect_error, failures);
+    return failures;
+  }
+  if (!result) {
+    failures.push_back("unexpected error: " + result.error().message);
+    return failures;
+  }
+  check_whole_decision(*result, s, failures);
+  for (const auto& c : result->categories) {
     auto it = s.expect.find(c.category->id);
-    if (it == s.expect.end()) continue;
-    const auto& x = it->second;
-    std::string where = c.category->id + ": ";
-    std::string got = summary(c);
-    if (c.outcome != x.outcome) {
-      failures.push_back(where + "expected " +
-                         (x.outcome == Outcome::kGranted ? "granted" : "denied") + ", got " + got +
-                         " — " + explain_category(d, c));
-      continue;
-    }
-    std::string basis = c.basis ? c.basis->id : "";
-    if (!x.basis.empty() && basis != x.basis) {
-      failures.push_back(where + "expected the basis " + x.basis + ", got " + got);
-    }
-    if (!x.reason.empty() && x.reason != deny_reason_name(c.reason)) {
-      failures.push_back(where + "expected the reason " + x.reason + ", got " + got + " — " +
-                         explain_category(d, c));
-    }
-    if (x.consents && *x.consents != c.consent_ids) {
-      failures.push_back(where + "expected the consents " + join(*x.consents) + ", got " +
-                         join(c.consent_ids));
-    }
-    if (x.break_glass && *x.break_glass != c.break_glass) {
-      failures.push_back(where + "expected break_glass " + (*x.break_glass ? "true" : "false"));
-    }
-    if (x.withheld_fields) {
-      std::vector<std::string> withheld;
-      for (const auto* w : c.withheld) withheld.push_back(w->field);
-      if (withheld != *x.withheld_fields) {
-        failures.push_back(where + "expected the withheld fields " + join(*x.withheld_fields) +
-                           ", got " + join(withheld));
-      }
-    }
-    for (const auto& a : x.alternatives) {
-      bool found = std::any_of(c.alternatives.begin(), c.alternatives.end(),
-                               [&](const Alternative& alt) { return alt.basis->id == a; });
-      if (!found) failures.push_back(where + "expected " + a + " among the alternatives");
-    }
-    if (!x.explanation_contains.empty() &&
-        explain_category(d, c).find(x.explanation_contains) == std::string::npos) {
-      failures.push_back(where + "the explanation does not contain \"" + x.explanation_contains +
-                         "\": " + explain_category(d, c));
-    }
+    if (it != s.expect.end()) check_category(*result, c, it->second, failures);
   }
   return failures;
 }

@@ -18,9 +18,9 @@ namespace silta::policy {
 
 // Reads a DecisionRequest: {"direction", "from", "to", "purpose", "categories", "subject": {...},
 // ...}. The subject's age may be given as "birth_date", "age" (on `today`) or "identity_code"
-// (only its birth date is kept). Ids are checked against `catalog` when given.
+// (only its birth date is kept). Ids are not checked here: the engine reports unknown ones.
 DecisionRequest parse_decision_request(const nlohmann::json& doc, json_check::Issues& issues,
-                                       const std::string& path, Date today, const Catalog* catalog);
+                                       const std::string& path, Date today);
 
 struct CategoryExpectation {
   Outcome outcome = Outcome::kDenied;

@@ -10,6 +10,7 @@
 #include "policy/catalog_diff.h"
 #include "policy/consent_json.h"
 #include "policy/engine.h"
+#include "policy/identity_code.h"
 #include "policy/scenario.h"
 
 namespace silta::cli {
@@ -101,146 +102,164 @@ struct ExplainOptions {
   bool turvakielto = false, break_glass = false, json = false;
 };
 
+void add_explain_options(CLI::App& cmd, ExplainOptions& o) {
+  cmd.add_option("-C,--catalog", o.catalog, "Catalog directory")->required();
+  cmd.add_option("--shadow", o.shadow, "A second catalog to decide beside it (shadow)");
+  cmd.add_option("--direction", o.direction,
+                 "pull (the recipient asks) or push (the holder discloses)")
+      ->check(CLI::IsMember({"pull", "push"}));
+  cmd.add_option("--from", o.from, "Agency kind of the data holder")->required();
+  cmd.add_option("--to", o.to, "Agency kind of the recipient")->required();
+  cmd.add_option("--from-agency", o.from_agency, "Agency id of the holder (consent scope)");
+  cmd.add_option("--to-agency", o.to_agency, "Agency id of the recipient (consent scope)");
+  cmd.add_option("--recipient-authority", o.recipient_authority,
+                 "yes/no: whether the recipient agency is an authority (default: its kind's)");
+  cmd.add_option("--purpose", o.purpose, "Purpose id (default for a referral: its purpose)");
+  cmd.add_option("--category", o.categories, "Data category id (repeat)")->required();
+  cmd.add_option("--referral-kind", o.referral_kind, "Decide as a referral of this kind (push)");
+  cmd.add_option("--age", o.age, "The subject's age on the decision day");
+  cmd.add_option("--birth-date", o.birth_date, "The subject's birth date YYYY-MM-DD");
+  cmd.add_option("--capable", o.capable,
+                 "yes/no: the recorded assessment of the subject's capability");
+  cmd.add_option("--guardians", o.guardians, "How many guardians the subject has");
+  cmd.add_flag("--turvakielto", o.turvakielto, "The subject's address is protected");
+  cmd.add_option("--subject", o.subject, "The subject's pseudonym (matches the consents)");
+  cmd.add_option("--justification", o.justification, "The written justification of necessity");
+  cmd.add_option("--case-reference", o.case_reference, "The requester's case reference");
+  cmd.add_option("--attest", o.attestations, "An attestation id the requester attests (repeat)");
+  cmd.add_option("--offence", o.offence_class, "Offence class id of the suspected offence");
+  cmd.add_option("--max-penalty-months", o.max_penalty_months,
+                 "Maximum penalty of the suspected offence, in months");
+  cmd.add_flag("--break-glass", o.break_glass, "Declare an emergency (needs --justification)");
+  cmd.add_option("--consents", o.consents_file,
+                 "JSON file: an array of the subject's consent records");
+  cmd.add_option("--cite", o.cited, "A consent id the request cites (repeat)");
+  cmd.add_option("--now", o.now, "Decision time (RFC 3339; default now)");
+  cmd.add_flag("--json", o.json, "Print the decision as the API returns it");
+}
+
+// The subject's birth date from --age (on `today`) or --birth-date.
+std::optional<policy::Date> explain_birth_date(const ExplainOptions& o, policy::Date today) {
+  if (o.age >= 0 && !o.birth_date.empty()) {
+    std::cerr << "silta catalog explain: give --age or --birth-date, not both\n";
+    throw CLI::RuntimeError(kBadInput);
+  }
+  if (o.age >= 0) return policy::birth_date_for_age(o.age, today);
+  if (o.birth_date.empty()) return std::nullopt;
+  auto born = policy::parse_date(o.birth_date);
+  if (!born) {
+    std::cerr << "silta catalog explain: --birth-date: expected YYYY-MM-DD\n";
+    throw CLI::RuntimeError(kBadInput);
+  }
+  return born;
+}
+
+policy::DecisionRequest explain_request(const ExplainOptions& o, policy::Date today) {
+  policy::DecisionRequest r;
+  r.direction = o.direction == "push" ? policy::Direction::kPush : policy::Direction::kPull;
+  r.from_kind = o.from;
+  r.to_kind = o.to;
+  r.from_agency = o.from_agency;
+  r.to_agency = o.to_agency;
+  r.recipient_is_authority = yes_no(o.recipient_authority, "--recipient-authority");
+  r.purpose = o.purpose;
+  r.categories = o.categories;
+  r.referral_kind = o.referral_kind;
+  r.subject.pseudonym = o.subject;
+  r.subject.birth_date = explain_birth_date(o, today);
+  r.subject.capable = yes_no(o.capable, "--capable");
+  if (o.guardians >= 0) r.subject.guardians = o.guardians;
+  r.subject.turvakielto = o.turvakielto;
+  r.justification = o.justification;
+  r.case_reference = o.case_reference;
+  r.attestations = o.attestations;
+  if (!o.offence_class.empty() || o.max_penalty_months >= 0) {
+    r.offence = policy::Offence{o.offence_class, std::max(0, o.max_penalty_months)};
+  }
+  r.break_glass = o.break_glass;
+  r.cited_consents = o.cited;
+  return r;
+}
+
+// The consent records of --consents (none without it); a bad file is bad input.
+std::vector<policy::ConsentRecord> read_consents(const std::string& file,
+                                                 const std::string& subject,
+                                                 const Catalog& catalog) {
+  std::vector<policy::ConsentRecord> consents;
+  if (file.empty()) return consents;
+  auto doc = read_json(file, "explain");
+  if (!doc) throw CLI::RuntimeError(kBadInput);
+  json_check::Issues issues;
+  if (!doc->is_array()) {
+    issues.add("", "expected an array of consent records");
+  } else {
+    for (std::size_t i = 0; i < doc->size(); ++i) {
+      consents.push_back(policy::parse_consent((*doc)[i], issues, json_check::child_pointer("", i),
+                                               subject, &catalog));
+    }
+  }
+  if (!issues.empty()) {
+    std::cerr << issues.format(file + ": ");
+    throw CLI::RuntimeError(kBadInput);
+  }
+  return consents;
+}
+
+void print_shadow_decision(const policy::ShadowDecision& result, const Catalog& shadow_catalog,
+                           bool as_json) {
+  if (as_json) {
+    nlohmann::json changes = nlohmann::json::array();
+    for (const auto& c : result.changes) {
+      changes.push_back({{"category", c.category}, {"enforced", c.before}, {"shadow", c.after}});
+    }
+    nlohmann::json out = {{"enforced", policy::decision_to_json(result.enforced)},
+                          {"changes", changes}};
+    if (result.shadow) out["shadow"] = policy::decision_to_json(*result.shadow);
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << policy::explain(result.enforced);
+  std::cout << "\nShadow catalog " << shadow_catalog.version << ": ";
+  if (result.changes.empty()) std::cout << "no differences\n";
+  for (const auto& c : result.changes) {
+    std::cout << "\n  " << c.category << ": " << c.before << " -> " << c.after;
+  }
+  if (!result.changes.empty()) std::cout << "\n";
+}
+
+void run_explain(const ExplainOptions& o) {
+  auto catalog = load(o.catalog, "explain");
+  if (!catalog) throw CLI::RuntimeError(kBadInput);
+  SysTime now = parse_now(o.now, "explain");
+  auto r = explain_request(o, policy::helsinki_date(now));
+  auto consents = read_consents(o.consents_file, r.subject.pseudonym, *catalog);
+  Engine engine(catalog);
+  if (!o.shadow.empty()) {
+    auto shadow_catalog = load(o.shadow, "explain");
+    if (!shadow_catalog) throw CLI::RuntimeError(kBadInput);
+    Engine shadow(shadow_catalog);
+    auto result = policy::decide_with_shadow(engine, shadow, r, consents, now);
+    if (!result) {
+      std::cerr << "silta catalog explain: " << result.error().message << "\n";
+      throw CLI::RuntimeError(kBadInput);
+    }
+    print_shadow_decision(*result, *shadow_catalog, o.json);
+    return;
+  }
+  auto d = engine.decide(r, consents, now);
+  if (!d) {
+    std::cerr << "silta catalog explain: " << d.error().message << "\n";
+    throw CLI::RuntimeError(kBadInput);
+  }
+  std::cout << (o.json ? policy::decision_to_json(*d).dump(2) + "\n" : policy::explain(*d));
+}
+
 void add_explain(CLI::App& catalog) {
   auto* cmd = catalog.add_subcommand(
       "explain", "Decide one request against a catalog and print the decision and its reasons.");
   auto o = std::make_shared<ExplainOptions>();
-  cmd->add_option("-C,--catalog", o->catalog, "Catalog directory")->required();
-  cmd->add_option("--shadow", o->shadow, "A second catalog to decide beside it (shadow)");
-  cmd->add_option("--direction", o->direction,
-                  "pull (the recipient asks) or push (the holder discloses)")
-      ->check(CLI::IsMember({"pull", "push"}));
-  cmd->add_option("--from", o->from, "Agency kind of the data holder")->required();
-  cmd->add_option("--to", o->to, "Agency kind of the recipient")->required();
-  cmd->add_option("--from-agency", o->from_agency, "Agency id of the holder (consent scope)");
-  cmd->add_option("--to-agency", o->to_agency, "Agency id of the recipient (consent scope)");
-  cmd->add_option("--recipient-authority", o->recipient_authority,
-                  "yes/no: whether the recipient agency is an authority (default: its kind's)");
-  cmd->add_option("--purpose", o->purpose, "Purpose id (default for a referral: its purpose)");
-  cmd->add_option("--category", o->categories, "Data category id (repeat)")->required();
-  cmd->add_option("--referral-kind", o->referral_kind, "Decide as a referral of this kind (push)");
-  cmd->add_option("--age", o->age, "The subject's age on the decision day");
-  cmd->add_option("--birth-date", o->birth_date, "The subject's birth date YYYY-MM-DD");
-  cmd->add_option("--capable", o->capable,
-                  "yes/no: the recorded assessment of the subject's capability");
-  cmd->add_option("--guardians", o->guardians, "How many guardians the subject has");
-  cmd->add_flag("--turvakielto", o->turvakielto, "The subject's address is protected");
-  cmd->add_option("--subject", o->subject, "The subject's pseudonym (matches the consents)");
-  cmd->add_option("--justification", o->justification, "The written justification of necessity");
-  cmd->add_option("--case-reference", o->case_reference, "The requester's case reference");
-  cmd->add_option("--attest", o->attestations, "An attestation id the requester attests (repeat)");
-  cmd->add_option("--offence", o->offence_class, "Offence class id of the suspected offence");
-  cmd->add_option("--max-penalty-months", o->max_penalty_months,
-                  "Maximum penalty of the suspected offence, in months");
-  cmd->add_flag("--break-glass", o->break_glass, "Declare an emergency (needs --justification)");
-  cmd->add_option("--consents", o->consents_file,
-                  "JSON file: an array of the subject's consent records");
-  cmd->add_option("--cite", o->cited, "A consent id the request cites (repeat)");
-  cmd->add_option("--now", o->now, "Decision time (RFC 3339; default now)");
-  cmd->add_flag("--json", o->json, "Print the decision as the API returns it");
-  cmd->callback([o] {
-    auto catalog = load(o->catalog, "explain");
-    if (!catalog) throw CLI::RuntimeError(kBadInput);
-    SysTime now = parse_now(o->now, "explain");
-    policy::Date today = policy::helsinki_date(now);
-
-    policy::DecisionRequest r;
-    r.direction = o->direction == "push" ? policy::Direction::kPush : policy::Direction::kPull;
-    r.from_kind = o->from;
-    r.to_kind = o->to;
-    r.from_agency = o->from_agency;
-    r.to_agency = o->to_agency;
-    r.recipient_is_authority = yes_no(o->recipient_authority, "--recipient-authority");
-    r.purpose = o->purpose;
-    r.categories = o->categories;
-    r.referral_kind = o->referral_kind;
-    r.subject.pseudonym = o->subject;
-    if (o->age >= 0 && !o->birth_date.empty()) {
-      std::cerr << "silta catalog explain: give --age or --birth-date, not both\n";
-      throw CLI::RuntimeError(kBadInput);
-    }
-    if (o->age >= 0) {
-      using namespace std::chrono;
-      year_month_day born{today.year() - years{o->age}, today.month(), today.day()};
-      if (!born.ok()) born = year_month_day{born.year() / born.month() / last};
-      r.subject.birth_date = born;
-    } else if (!o->birth_date.empty()) {
-      r.subject.birth_date = policy::parse_date(o->birth_date);
-      if (!r.subject.birth_date) {
-        std::cerr << "silta catalog explain: --birth-date: expected YYYY-MM-DD\n";
-        throw CLI::RuntimeError(kBadInput);
-      }
-    }
-    r.subject.capable = yes_no(o->capable, "--capable");
-    if (o->guardians >= 0) r.subject.guardians = o->guardians;
-    r.subject.turvakielto = o->turvakielto;
-    r.justification = o->justification;
-    r.case_reference = o->case_reference;
-    r.attestations = o->attestations;
-    if (!o->offence_class.empty() || o->max_penalty_months >= 0) {
-      r.offence = policy::Offence{o->offence_class, std::max(0, o->max_penalty_months)};
-    }
-    r.break_glass = o->break_glass;
-    r.cited_consents = o->cited;
-
-    std::vector<policy::ConsentRecord> consents;
-    if (!o->consents_file.empty()) {
-      auto doc = read_json(o->consents_file, "explain");
-      if (!doc) throw CLI::RuntimeError(kBadInput);
-      json_check::Issues issues;
-      if (!doc->is_array()) {
-        issues.add("", "expected an array of consent records");
-      } else {
-        for (std::size_t i = 0; i < doc->size(); ++i) {
-          consents.push_back(policy::parse_consent((*doc)[i], issues,
-                                                   json_check::child_pointer("", i),
-                                                   r.subject.pseudonym, catalog.get()));
-        }
-      }
-      if (!issues.empty()) {
-        std::cerr << issues.format(o->consents_file + ": ");
-        throw CLI::RuntimeError(kBadInput);
-      }
-    }
-
-    Engine engine(catalog);
-    if (!o->shadow.empty()) {
-      auto shadow_catalog = load(o->shadow, "explain");
-      if (!shadow_catalog) throw CLI::RuntimeError(kBadInput);
-      Engine shadow(shadow_catalog);
-      auto result = policy::decide_with_shadow(engine, shadow, r, consents, now);
-      if (!result) {
-        std::cerr << "silta catalog explain: " << result.error().message << "\n";
-        throw CLI::RuntimeError(kBadInput);
-      }
-      if (o->json) {
-        nlohmann::json changes = nlohmann::json::array();
-        for (const auto& c : result->changes) {
-          changes.push_back(
-              {{"category", c.category}, {"enforced", c.before}, {"shadow", c.after}});
-        }
-        nlohmann::json out = {{"enforced", policy::decision_to_json(result->enforced)},
-                              {"changes", changes}};
-        if (result->shadow) out["shadow"] = policy::decision_to_json(*result->shadow);
-        std::cout << out.dump(2) << "\n";
-      } else {
-        std::cout << policy::explain(result->enforced);
-        std::cout << "\nShadow catalog " << shadow_catalog->version << ": ";
-        if (result->changes.empty()) std::cout << "no differences\n";
-        for (const auto& c : result->changes) {
-          std::cout << "\n  " << c.category << ": " << c.before << " -> " << c.after;
-        }
-        if (!result->changes.empty()) std::cout << "\n";
-      }
-      return;
-    }
-    auto d = engine.decide(r, consents, now);
-    if (!d) {
-      std::cerr << "silta catalog explain: " << d.error().message << "\n";
-      throw CLI::RuntimeError(kBadInput);
-    }
-    std::cout << (o->json ? policy::decision_to_json(*d).dump(2) + "\n" : policy::explain(*d));
-  });
+  add_explain_options(*cmd, *o);
+  cmd->callback([o] { run_explain(*o); });
 }
 
 void add_diff(CLI::App& catalog) {

@@ -14,7 +14,7 @@ namespace silta::gateway {
 
 struct Problem {
   unsigned status = 500;
-  std::string type;    // a slug; rendered as "urn:silta:problem:<slug>" (docs/problems.md)
+  std::string type;    // a slug; rendered as "urn:silta:problem:<slug>" (docs/openapi.yaml)
   std::string title;   // short, the same for every occurrence of this type
   std::string detail;  // this occurrence
   std::vector<json_check::Issue> errors;  // validation problems: JSON Pointer + message

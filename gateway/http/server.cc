@@ -69,7 +69,7 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
   stream.socket().close(ec);
 }
 
-// style.md: Beast 1.81 accepts some request-smuggling shapes; refuse them before routing.
+// Beast 1.81 accepts some request-smuggling shapes; refuse them before routing.
 std::optional<Problem> smuggling_problem(const Request& req) {
   auto te_count = req.count(http::field::transfer_encoding);
   bool has_cl = req.find(http::field::content_length) != req.end();

@@ -33,6 +33,14 @@ void write(const fs::path& file, const std::string& content) {
 
 const char* kNow = "2026-03-02T10:00:00Z";
 
+// `silta catalog explain` against the shipped catalog at kNow, with `args` added.
+silta::test::RunResult explain(std::vector<std::string> args) {
+  std::vector<std::string> argv = {silta_bin(),   "catalog", "explain", "--catalog",
+                                   catalog_dir(), "--now",   kNow};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
 }  // namespace
 
 TEST_CASE("catalog check: valid, invalid with every problem, unreadable", "[cli][catalog]") {
@@ -63,50 +71,20 @@ TEST_CASE("catalog check: valid, invalid with every problem, unreadable", "[cli]
 }
 
 TEST_CASE("catalog explain: the decision, its reasons and the JSON form", "[cli][catalog]") {
-  auto r = run_command({silta_bin(),
-                        "catalog",
-                        "explain",
-                        "--catalog",
-                        catalog_dir(),
-                        "--from",
-                        "school",
-                        "--to",
-                        "child_welfare",
-                        "--purpose",
-                        "cw_assessment",
-                        "--category",
-                        "school_attendance",
-                        "--age",
-                        "11",
-                        "--justification",
-                        "Service-need assessment after absences",
-                        "--case-reference",
-                        "LS-1",
-                        "--now",
-                        kNow});
+  auto r = explain({"--from", "school", "--to", "child_welfare", "--purpose", "cw_assessment",
+                    "--category", "school_attendance", "--age", "11", "--justification",
+                    "Service-need assessment after absences", "--case-reference", "LS-1"});
   CHECK(r.status == 0);
   CHECK(r.output.find("school_attendance: granted fi.atl.64.1") != std::string::npos);
 
-  auto j = run_command({silta_bin(),
-                        "catalog",
-                        "explain",
-                        "-C",
-                        catalog_dir(),
-                        "--from",
-                        "mental_health",
-                        "--to",
-                        "school",
-                        "--purpose",
-                        "wellbeing_concern",
-                        "--category",
-                        "mh_diagnosis",
-                        "--age",
-                        "15",
-                        "--capable",
-                        "yes",
-                        "--now",
-                        kNow,
-                        "--json"});
+  const std::vector<std::string> capable_15 = {
+      "--from",     "mental_health", "--to",  "school", "--purpose", "wellbeing_concern",
+      "--category", "mh_diagnosis",  "--age", "15",     "--capable", "yes"};
+  auto with = [](std::vector<std::string> args, std::vector<std::string> more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  auto j = explain(with(capable_15, {"--json"}));
   REQUIRE(j.status == 0);
   auto doc = nlohmann::json::parse(j.output);
   CHECK(doc["categories"][0]["reason"] == "consent_missing");
@@ -118,55 +96,15 @@ TEST_CASE("catalog explain: the decision, its reasons and the JSON form", "[cli]
     "granted_by": [{"capacity": "self", "person_pseudonym": "subject"}],
     "categories": ["mh_diagnosis"], "purposes": ["wellbeing_concern"],
     "valid_from": "2026-02-01T00:00:00Z"}])");
-  auto c = run_command({silta_bin(),
-                        "catalog",
-                        "explain",
-                        "-C",
-                        catalog_dir(),
-                        "--from",
-                        "mental_health",
-                        "--to",
-                        "school",
-                        "--purpose",
-                        "wellbeing_concern",
-                        "--category",
-                        "mh_diagnosis",
-                        "--age",
-                        "15",
-                        "--capable",
-                        "yes",
-                        "--consents",
-                        (dir / "consents.json").string(),
-                        "--now",
-                        kNow});
+  auto c = explain(with(capable_15, {"--consents", (dir / "consents.json").string()}));
   CHECK(c.status == 0);
   CHECK(c.output.find("granted fi.atl.6 consent c-own") != std::string::npos);
 
   // Break-glass, and a shadow catalog beside it.
-  auto bg = run_command({silta_bin(),
-                         "catalog",
-                         "explain",
-                         "-C",
-                         catalog_dir(),
-                         "--shadow",
-                         catalog_dir(),
-                         "--direction",
-                         "push",
-                         "--from",
-                         "child_welfare",
-                         "--to",
-                         "police",
-                         "--purpose",
-                         "threat_prevention",
-                         "--category",
-                         "threat_info",
-                         "--age",
-                         "41",
-                         "--break-glass",
-                         "--justification",
-                         "The father threatened to hurt the teacher tomorrow morning",
-                         "--now",
-                         kNow});
+  auto bg = explain({"--shadow", catalog_dir(), "--direction", "push", "--from", "child_welfare",
+                     "--to", "police", "--purpose", "threat_prevention", "--category",
+                     "threat_info", "--age", "41", "--break-glass", "--justification",
+                     "The father threatened to hurt the teacher tomorrow morning"});
   CHECK(bg.status == 0);
   CHECK(bg.output.find("granted fi.atl.62 break-glass") != std::string::npos);
   CHECK(bg.output.find("review due 2026-03-05") != std::string::npos);

@@ -1,4 +1,4 @@
-// The Ankkuri story (issue 8, domain.md §9): one implementation that scripts/demo tells against
+// The Ankkuri story (issue 8, docs/law.md §11): one implementation that scripts/demo tells against
 // the running demo gateway and ctest runs as a scenario, checking every step.
 #pragma once
 

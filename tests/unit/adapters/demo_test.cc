@@ -24,7 +24,7 @@ json fixture_document() {
   return json::parse(*text);
 }
 
-// Independent of the code under test: VN asetus 128/2010 as amended by 690/2022, domain.md §6.
+// Independent of the code under test: VN asetus 128/2010 as amended by 690/2022 (docs/law.md §7).
 bool valid_temporary_identity_code(const std::string& code) {
   static const std::string kCheck = "0123456789ABCDEFHJKLMNPRSTUVWXY";
   static const std::map<char, int> kCentury = {
@@ -60,7 +60,7 @@ const std::regex kIdentityCode("[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]");
 
 }  // namespace
 
-TEST_CASE("the independent identity code check agrees with domain.md's worked examples", "[demo]") {
+TEST_CASE("the independent identity code check agrees with docs/law.md §7.2's examples", "[demo]") {
   CHECK(valid_temporary_identity_code("150317A901J"));
   CHECK(valid_temporary_identity_code("010180+950R"));
   CHECK(valid_temporary_identity_code("311299Y944N"));

@@ -207,7 +207,7 @@ TEST_CASE("validation lists every problem of an event", "[event]") {
 }
 
 TEST_CASE("an identity code in any field is refused", "[event]") {
-  // Temporary-range test codes (domain.md §6), also in lower case and inside text.
+  // Temporary-range test codes (docs/law.md §7.2), also in lower case and inside text.
   for (const char* code :
        {"150317A901J", "010180+950R", "311299Y944N", "010594Y9021", "020504B904H", "150317a901j"}) {
     INFO(code);

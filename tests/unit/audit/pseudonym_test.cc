@@ -48,7 +48,7 @@ TEST_CASE("a pseudonym is keyed BLAKE2b-256 of the identity code, hex", "[pseudo
   PseudonymKey key = PseudonymKey::generate();
   Bytes raw = key_bytes(key);
   REQUIRE(raw.size() == 32);
-  // Test identity codes from the temporary range (domain.md §6).
+  // Test identity codes from the temporary range (docs/law.md §7.2).
   for (const char* code : {"150317A901J", "010180+950R", "311299Y944N"}) {
     Pseudonym p = key.pseudonymise(code);
     CHECK(p.value.size() == 64);

@@ -47,14 +47,14 @@ TEST_CASE("a child welfare report's clocks skip Easter", "[referrals][calendar]"
 }
 
 TEST_CASE("a child welfare report's clocks skip Midsummer", "[referrals][calendar]") {
-  // domain.md §7: Wed 17.6.2026 → Mon 29.6.2026 (juhannusaatto is not a working day).
+  // docs/law.md §8.1: Wed 17.6.2026 → Mon 29.6.2026 (juhannusaatto is not a working day).
   auto due = due_days(report_deadlines("2026-06-17T09:00:00Z"));
   CHECK(due["dl.lsl.26.5.start"] == "2026-06-29");
   CHECK(due["dl.lsl.26.5.complete"] == "2026-09-17");
 }
 
 TEST_CASE("a child welfare report's clocks skip Christmas and New Year", "[referrals][calendar]") {
-  // domain.md §7: Thu 18.12.2025 → Fri 2.1.2026.
+  // docs/law.md §8.1: Thu 18.12.2025 → Fri 2.1.2026.
   auto due = due_days(report_deadlines("2025-12-18T12:00:00Z"));
   CHECK(due["dl.lsl.26.5.start"] == "2026-01-02");
   CHECK(due["dl.lsl.26.5.complete"] == "2026-03-18");

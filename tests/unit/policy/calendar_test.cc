@@ -1,4 +1,4 @@
-// The Finnish working-day calendar, table-driven for 2025-2027 against domain.md §7.
+// The Finnish working-day calendar, table-driven for 2025-2027 against docs/law.md §8.
 #include <catch2/catch.hpp>
 
 #include "policy/calendar.h"
@@ -15,7 +15,7 @@ struct Holiday {
   const char* name;
 };
 
-// domain.md §7's table, plus helluntai and pyhäinpäivä, which always fall on a weekend.
+// The holidays of docs/law.md §8.1 in 2025-2027, those on a weekend included.
 const Holiday kHolidays[] = {
     {ymd(2025, 1, 1), "uudenvuodenpäivä"},  {ymd(2025, 1, 6), "loppiainen"},
     {ymd(2025, 4, 18), "pitkäperjantai"},   {ymd(2025, 4, 20), "pääsiäispäivä"},
@@ -47,7 +47,7 @@ const Holiday kHolidays[] = {
 
 }  // namespace
 
-TEST_CASE("public holidays 2025-2027 are exactly those of domain.md §7", "[calendar]") {
+TEST_CASE("public holidays 2025-2027 are exactly those of docs/law.md §8.1", "[calendar]") {
   for (int y : {2025, 2026, 2027}) {
     INFO(y);
     std::vector<Holiday> expected;
@@ -89,15 +89,15 @@ TEST_CASE("weekends never count, weekdays that are not holidays do", "[calendar]
   CHECK(is_working_day(ymd(2026, 6, 18)));       // the day before juhannusaatto
 }
 
-TEST_CASE("the 7th working day: domain.md §7's worked examples and more", "[calendar]") {
+TEST_CASE("the 7th working day: docs/law.md §8.1's worked examples and more", "[calendar]") {
   struct Row {
     Date received;
     Date day7;
   };
   const Row rows[] = {
-      {ymd(2025, 12, 18), ymd(2026, 1, 2)},    // Christmas and New Year (domain.md)
-      {ymd(2027, 3, 23), ymd(2027, 4, 5)},     // Easter 2027 (domain.md)
-      {ymd(2026, 6, 17), ymd(2026, 6, 29)},    // Midsummer 2026 (domain.md)
+      {ymd(2025, 12, 18), ymd(2026, 1, 2)},    // Christmas and New Year (law.md)
+      {ymd(2027, 3, 23), ymd(2027, 4, 5)},     // Easter 2027 (law.md)
+      {ymd(2026, 6, 17), ymd(2026, 6, 29)},    // Midsummer 2026 (law.md)
       {ymd(2026, 3, 3), ymd(2026, 3, 12)},     // "Tuesday -> Thursday next week"
       {ymd(2025, 4, 16), ymd(2025, 4, 29)},    // Easter 2025
       {ymd(2026, 3, 31), ymd(2026, 4, 13)},    // Easter 2026

@@ -2,10 +2,12 @@
 // catalog author can make, reported with its file and JSON path.
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "common/codec.h"
 #include "policy/calendar.h"
+#include "policy/consent_json.h"
 #include "tests/unit/policy/catalog_test_support.h"
 
 using namespace silta::policy;
@@ -26,7 +28,7 @@ std::string path_of(const BasisAt& at, const std::string& rest) {
 
 }  // namespace
 
-TEST_CASE("the shipped catalog loads and has the ids of domain.md", "[catalog]") {
+TEST_CASE("the shipped catalog loads and has the ids of docs/law.md", "[catalog]") {
   auto c = shipped_catalog();
   CHECK(c->id == "fi");
   CHECK_FALSE(c->version.empty());
@@ -55,7 +57,7 @@ TEST_CASE("the shipped catalog loads and has the ids of domain.md", "[catalog]")
         "emergency"}) {
     CHECK(c->find_purpose(p) != nullptr);
   }
-  // Every row of domain.md §2 and the consent paths of §3.
+  // Every basis of docs/law.md §3 and the consent paths of §4.
   for (const char* b :
        {"fi.lsl.25.1",   "fi.lsl.25a",     "fi.lsl.25c",  "fi.lsl.25.3", "fi.lsl.25d.1",
         "fi.lsl.41.2",   "fi.shl.35.1",    "fi.shl.35.2", "fi.atl.53.3", "fi.atl.53.5",
@@ -129,11 +131,11 @@ TEST_CASE("syntax errors, missing and unexpected files are reported per file", "
   files["extra.json"] = "{}";
   files["purposes.json"] = R"({"purposes": 1e999})";  // nlohmann throws out_of_range here
   auto problems = problems_of(files);
-  CHECK(has_problem(problems, "purposes.json", "", "not valid JSON"));
-  CHECK(has_problem(problems, "kinds.json", "", "not valid JSON"));
-  CHECK(has_problem(problems, "deadlines.json", "", "missing file"));
-  CHECK(has_problem(problems, "extra.json", "", "unexpected file"));
-  CHECK(has_problem(problems, "bases/notes.txt.json", "/bases", "required: an array"));
+  check_problems(problems, {{"purposes.json", "", "not valid JSON"},
+                            {"kinds.json", "", "not valid JSON"},
+                            {"deadlines.json", "", "missing file"},
+                            {"extra.json", "", "unexpected file"},
+                            {"bases/notes.txt.json", "/bases", "required: an array"}});
 }
 
 TEST_CASE("every problem of a table is reported with its path", "[catalog]") {
@@ -154,20 +156,18 @@ TEST_CASE("every problem of a table is reported with its path", "[catalog]") {
     d["categories"][3]["gdpr"] = "art11";
   });
   auto problems = problems_of(files);
-  CHECK(has_problem(problems, at.file, path_of(at, "/categories/1"),
-                    "unknown data category \"school_attendence\""));
-  CHECK(has_problem(problems, at.file, path_of(at, "/purpose"), "unknown key"));
-  CHECK(has_problem(problems, at.file, path_of(at, "/purposes"), "required"));
-  CHECK(has_problem(problems, at.file, path_of(at, "/citation"), "required"));
-  CHECK(has_problem(problems, at.file, path_of(at, "/initiative"), "expected one of pull, push"));
-  CHECK(has_problem(problems, at.file, path_of(at, "/requires/consent/kinds/0"),
-                    "a prohibition is never required"));
-  CHECK(has_problem(problems, "kinds.json", "/kinds/1/id", "duplicate agency kind id"));
-  CHECK(has_problem(problems, "categories.json", "/categories/0/held_by/8",
-                    "unknown agency kind \"hospital\""));
-  CHECK(has_problem(problems, "categories.json", "/categories/2/secrecy_citation",
-                    "required for a secret category"));
-  CHECK(has_problem(problems, "categories.json", "/categories/3/gdpr", "expected one of"));
+  check_problems(
+      problems,
+      {{at.file, path_of(at, "/categories/1"), "unknown data category \"school_attendence\""},
+       {at.file, path_of(at, "/purpose"), "unknown key"},
+       {at.file, path_of(at, "/purposes"), "required"},
+       {at.file, path_of(at, "/citation"), "required"},
+       {at.file, path_of(at, "/initiative"), "expected one of pull, push"},
+       {at.file, path_of(at, "/requires/consent/kinds/0"), "a prohibition is never required"},
+       {"kinds.json", "/kinds/1/id", "duplicate agency kind id"},
+       {"categories.json", "/categories/0/held_by/8", "unknown agency kind \"hospital\""},
+       {"categories.json", "/categories/2/secrecy_citation", "required for a secret category"},
+       {"categories.json", "/categories/3/gdpr", "expected one of"}});
   CHECK(problems.size() >= 10);
 }
 
@@ -181,11 +181,11 @@ TEST_CASE("citations, laws and duplicate ids across basis files", "[catalog]") {
   // The same id in another file.
   edit(files, "bases/shl.json", [](json& d) { d["bases"][0]["id"] = "fi.atl.64.1"; });
   auto problems = problems_of(files);
-  CHECK(has_problem(problems, at.file, path_of(at, "/citation/law"), "unknown law \"XYZ\""));
-  CHECK(has_problem(problems, at.file, path_of(at, "/citation/section"), "must not be empty"));
-  CHECK(has_problem(problems, at.file, path_of(at, "/citation/sentence"), "needs its subsection"));
-  CHECK(has_problem(problems, "laws.json", "/laws/0/url", "https://"));
-  CHECK(has_problem(problems, "bases/shl.json", "/bases/0/id", "duplicate legal basis id"));
+  check_problems(problems, {{at.file, path_of(at, "/citation/law"), "unknown law \"XYZ\""},
+                            {at.file, path_of(at, "/citation/section"), "must not be empty"},
+                            {at.file, path_of(at, "/citation/sentence"), "needs its subsection"},
+                            {"laws.json", "/laws/0/url", "https://"},
+                            {"bases/shl.json", "/bases/0/id", "duplicate legal basis id"}});
 }
 
 TEST_CASE("bases that can never apply are reported", "[catalog]") {
@@ -222,11 +222,11 @@ TEST_CASE("bases that can never apply are reported", "[catalog]") {
   });
   auto problems = problems_of(files);
   // The table-level problems come first; fixed, the whole-catalog checks run.
-  CHECK(has_problem(problems, lsl.file, path_of(lsl, "/valid_until"), "before valid_from"));
-  CHECK(has_problem(problems, lsl.file, path_of(lsl, "/requires/subject_age"), "min is above max"));
-  CHECK(has_problem(problems, lsl.file, path_of(lsl, "/requires/offence/2"), "any offence"));
-  CHECK(has_problem(problems, atl62.file, path_of(atl62, "/requires/emergency"),
-                    "cannot also need a consent"));
+  check_problems(problems, {{lsl.file, path_of(lsl, "/valid_until"), "before valid_from"},
+                            {lsl.file, path_of(lsl, "/requires/subject_age"), "min is above max"},
+                            {lsl.file, path_of(lsl, "/requires/offence/2"), "any offence"},
+                            {atl62.file, path_of(atl62, "/requires/emergency"),
+                             "cannot also need a consent"}});
 
   edit_basis(files, "fi.atl.62", [](json& b) { b["requires"].erase("consent"); });
   edit_basis(files, "fi.lsl.25.3", [](json& b) {
@@ -235,14 +235,13 @@ TEST_CASE("bases that can never apply are reported", "[catalog]") {
     b["requires"]["offence"].erase(2);
   });
   problems = problems_of(files);
-  CHECK(has_problem(problems, pol.file, path_of(pol, "/from_kinds/3"),
-                    "\"police\" holds none of the basis's categories"));
-  CHECK(has_problem(problems, pol.file, path_of(pol, "/categories/3"),
-                    "no kind in from_kinds holds \"grades\""));
-  CHECK(has_problem(problems, atl62.file, path_of(atl62, "/requires/emergency"),
-                    "no break-glass rule names this basis"));
-  CHECK(has_problem(problems, etl.file, path_of(etl, "/recipient_must_be_authority"),
-                    "no kind in to_kinds is an authority"));
+  check_problems(
+      problems,
+      {{pol.file, path_of(pol, "/from_kinds/3"), "\"police\" holds none of the basis's categories"},
+       {pol.file, path_of(pol, "/categories/3"), "no kind in from_kinds holds \"grades\""},
+       {atl62.file, path_of(atl62, "/requires/emergency"), "no break-glass rule names this basis"},
+       {etl.file, path_of(etl, "/recipient_must_be_authority"),
+        "no kind in to_kinds is an authority"}});
 }
 
 TEST_CASE("break-glass rules must name an emergency basis and stay inside it", "[catalog]") {
@@ -258,11 +257,10 @@ TEST_CASE("break-glass rules must name an emergency basis and stay inside it", "
         {{"id", "bg.none"}, {"basis", "fi.none"}, {"notes", {{"fi", "x"}, {"en", "x"}}}});
   });
   auto problems = problems_of(files);
-  CHECK(
-      has_problem(problems, "break_glass.json", "/rules/6/basis", "does not require an emergency"));
-  CHECK(has_problem(problems, "break_glass.json", "/rules/7/categories/0",
-                    "\"mh_diagnosis\" is not in the basis's categories"));
-  CHECK(has_problem(problems, "break_glass.json", "/rules/8/basis", "unknown legal basis"));
+  check_problems(problems, {{"break_glass.json", "/rules/6/basis", "does not require an emergency"},
+                            {"break_glass.json", "/rules/7/categories/0",
+                             "\"mh_diagnosis\" is not in the basis's categories"},
+                            {"break_glass.json", "/rules/8/basis", "unknown legal basis"}});
 }
 
 TEST_CASE("referral kinds must be sendable on their bases", "[catalog]") {
@@ -278,14 +276,12 @@ TEST_CASE("referral kinds must be sendable on their bases", "[catalog]") {
     d["referral_kinds"][1]["fields"][1]["name"] = "concern";
   });
   auto problems = problems_of(files);
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/deadlines/3/deadline",
-                    "unknown deadline \"dl.none\""));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/deadlines/3/applies",
-                    "always or assessment_opened"));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/1/fields/0/type",
-                    "expected one of text"));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/1/fields/1/name",
-                    "duplicate field"));
+  check_problems(
+      problems,
+      {{"referrals.json", "/referral_kinds/0/deadlines/3/deadline", "unknown deadline \"dl.none\""},
+       {"referrals.json", "/referral_kinds/0/deadlines/3/applies", "always or assessment_opened"},
+       {"referrals.json", "/referral_kinds/1/fields/0/type", "expected one of text"},
+       {"referrals.json", "/referral_kinds/1/fields/1/name", "duplicate field"}});
 
   edit(files, "referrals.json", [](json& d) {
     auto& k = d["referral_kinds"][0];
@@ -294,15 +290,14 @@ TEST_CASE("referral kinds must be sendable on their bases", "[catalog]") {
     d["referral_kinds"][1]["fields"][1]["name"] = "made_with";
   });
   problems = problems_of(files);
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/bases/1", "is a pull basis"));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/bases/1",
-                    "does not cover the purpose \"cw_report\""));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/categories/13",
-                    "no basis of the referral kind covers \"cw_placement\""));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/to_kinds/1",
-                    "lets \"police\" receive it"));
-  CHECK(has_problem(problems, "referrals.json", "/referral_kinds/0/companion",
-                    "cannot be its own companion"));
+  check_problems(
+      problems,
+      {{"referrals.json", "/referral_kinds/0/bases/1", "is a pull basis"},
+       {"referrals.json", "/referral_kinds/0/bases/1", "does not cover the purpose \"cw_report\""},
+       {"referrals.json", "/referral_kinds/0/categories/13",
+        "no basis of the referral kind covers \"cw_placement\""},
+       {"referrals.json", "/referral_kinds/0/to_kinds/1", "lets \"police\" receive it"},
+       {"referrals.json", "/referral_kinds/0/companion", "cannot be its own companion"}});
 }
 
 TEST_CASE("consent rules: one per regime, every regime covered", "[catalog]") {
@@ -313,16 +308,16 @@ TEST_CASE("consent rules: one per regime, every regime covered", "[catalog]") {
     d["rules"][2]["capable_minor"] = "anyone";
   });
   auto problems = problems_of(files);
-  CHECK(has_problem(problems, "consent_rules.json", "/rules/1/regime", "duplicate rule"));
-  CHECK(has_problem(problems, "consent_rules.json", "/rules/0/forms", "at least one form"));
-  CHECK(has_problem(problems, "consent_rules.json", "/rules/2/capable_minor", "expected one of"));
+  check_problems(problems, {{"consent_rules.json", "/rules/1/regime", "duplicate rule"},
+                            {"consent_rules.json", "/rules/0/forms", "at least one form"},
+                            {"consent_rules.json", "/rules/2/capable_minor", "expected one of"}});
   edit(files, "consent_rules.json", [](json& d) {
     d["rules"].erase(1);
     d["rules"][0]["forms"] = {"written"};
     d["rules"][1]["capable_minor"] = "self";
   });
   problems = problems_of(files);
-  CHECK(has_problem(problems, "consent_rules.json", "/rules", "no rule for the regime \"social\""));
+  check_problems(problems, {{"consent_rules.json", "/rules", "no rule for the regime \"social\""}});
 }
 
 TEST_CASE("a directory that cannot be read is one problem", "[catalog]") {
@@ -430,7 +425,46 @@ TEST_CASE("docs/catalog.md documents every stable id", "[catalog][docs]") {
   for (const auto& x : c->break_glass.rules) documented(x.id);
   for (const auto& x : c->deadlines) documented(x.id);
   for (const auto& x : c->referral_kinds) documented(x.id);
-  for (int r = int(DenyReason::kNoBasis); r <= int(DenyReason::kJustificationMissing); ++r) {
-    documented(deny_reason_name(DenyReason(r)));
+  for (const auto& reason : kDenyReasonNames.terms) {
+    if (reason.value != DenyReason::kNone) documented(reason.name);
   }
+}
+
+namespace {
+
+// Every term reads back as itself and its name is unique; the terms are the enumeration's values
+// in declared order from 0 (what Vocabulary::name's fast path and a new value's author rely on).
+template <typename E, std::size_t N>
+void check_vocabulary(const Vocabulary<E, N>& vocabulary) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto& t = vocabulary.terms[i];
+    INFO(t.name);
+    CHECK(static_cast<std::size_t>(t.value) == i);
+    CHECK(names.insert(t.name).second);
+    CHECK(vocabulary.find(t.name) == t.value);
+    CHECK(std::string(vocabulary.name(t.value)) == t.name);
+  }
+  CHECK_FALSE(vocabulary.find("no such name").has_value());
+}
+
+}  // namespace
+
+TEST_CASE("every vocabulary reads back what it writes", "[catalog]") {
+  check_vocabulary(kConsentRegimeNames);
+  check_vocabulary(kGdprNames);
+  check_vocabulary(kInitiativeNames);
+  check_vocabulary(kDirectionNames);
+  check_vocabulary(kPartiesNames);
+  check_vocabulary(kDeadlineCountNames);
+  check_vocabulary(kReferralFieldTypeNames);
+  check_vocabulary(kReferralConsentNames);
+  check_vocabulary(kConsentKindNames);
+  check_vocabulary(kCapacityNames);
+  check_vocabulary(kConsentFormNames);
+  check_vocabulary(kOutcomeNames);
+  check_vocabulary(kDenyReasonNames);
+  check_vocabulary(kNeedKindNames);
+  CHECK(kDirectionNames.expected() == "expected pull or push");
+  CHECK(kGdprNames.expected() == "expected one of ordinary, art9, art10");
 }

@@ -17,12 +17,15 @@ inline CatalogFiles shipped_files() {
   return *files;
 }
 
-inline std::shared_ptr<const Catalog> shipped_catalog() {
-  auto loaded = parse_catalog(shipped_files());
+// The catalog of `files`, which must be valid.
+inline std::shared_ptr<const Catalog> valid_catalog(const CatalogFiles& files) {
+  auto loaded = parse_catalog(files);
   INFO(format_problems(loaded.problems));
   REQUIRE(loaded.catalog != nullptr);
   return loaded.catalog;
 }
+
+inline std::shared_ptr<const Catalog> shipped_catalog() { return valid_catalog(shipped_files()); }
 
 // Edits one file of a catalog as JSON.
 template <typename Fn>
@@ -61,6 +64,21 @@ inline bool has_problem(const std::vector<CatalogProblem>& problems, const std::
     if (p.file == file && p.path == path && p.message.find(text) != std::string::npos) return true;
   }
   return false;
+}
+
+// A problem a test expects: its file and JSON path, and a part of its message.
+struct ExpectedProblem {
+  std::string file, path, text;
+};
+
+// Checks that every expected problem was reported; a missing one is shown with all that were.
+inline void check_problems(const std::vector<CatalogProblem>& problems,
+                           const std::vector<ExpectedProblem>& expected) {
+  for (const auto& e : expected) {
+    INFO("expected " << e.file << ": " << e.path << ": ..." << e.text << "...; reported:\n"
+                     << format_problems(problems));
+    CHECK(has_problem(problems, e.file, e.path, e.text));
+  }
 }
 
 inline SysTime at(const char* text) { return *silta::parse_rfc3339(text); }

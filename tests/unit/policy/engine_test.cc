@@ -41,6 +41,17 @@ ConsentRecord consent(std::string id, ConsentKind kind, std::vector<ConsentGrant
   return r;
 }
 
+DecisionRequest request(std::string from, std::string to, std::string purpose,
+                        std::vector<std::string> categories, Subject subject) {
+  DecisionRequest r;
+  r.from_kind = std::move(from);
+  r.to_kind = std::move(to);
+  r.purpose = std::move(purpose);
+  r.categories = std::move(categories);
+  r.subject = std::move(subject);
+  return r;
+}
+
 std::vector<ConsentRecord> every_consent(const Catalog& c) {
   ConsentGrantor self{Capacity::kSelf, "subject", false, "", std::nullopt};
   ConsentGrantor g1{Capacity::kGuardian, "g1", false, "", std::nullopt};
@@ -107,14 +118,12 @@ TEST_CASE("property: without any basis nothing is ever granted, whatever the con
   }
   edit(files, "break_glass.json", [](json& d) { d["rules"] = json::array(); });
   edit(files, "referrals.json", [](json& d) { d["referral_kinds"] = json::array(); });
-  auto loaded = parse_catalog(files);
-  INFO(format_problems(loaded.problems));
-  REQUIRE(loaded.catalog != nullptr);
-  Engine engine(loaded.catalog);
-  auto consents = every_consent(*loaded.catalog);
+  auto catalog = valid_catalog(files);
+  Engine engine(catalog);
+  auto consents = every_consent(*catalog);
   std::size_t decided = 0;
   for (auto subject : {subject_aged(30), subject_aged(15, true), subject_aged(9)}) {
-    for_each_request(*loaded.catalog, subject, [&](const DecisionRequest& r) {
+    for_each_request(*catalog, subject, [&](const DecisionRequest& r) {
       auto d = engine.decide(r, consents, kNow);
       REQUIRE(d.ok());
       for (const auto& c : d->categories) {
@@ -160,8 +169,8 @@ TEST_CASE("property: revoking a consent or adding a prohibition never grants mor
   std::size_t compared = 0;
   for (auto subject :
        {subject_aged(30), subject_aged(15, true), subject_aged(15), subject_aged(9)}) {
-    for_each_request(*catalog, subject, [&](const DecisionRequest& request) {
-      DecisionRequest r = request;
+    for_each_request(*catalog, subject, [&](const DecisionRequest& asked) {
+      DecisionRequest r = asked;
       r.break_glass = false;
       auto before = engine.decide(r, all, kNow);
       REQUIRE(before.ok());
@@ -236,12 +245,8 @@ TEST_CASE("the decision's JSON form is what the API returns and the audit log re
           "[engine]") {
   auto catalog = shipped_catalog();
   Engine engine(catalog);
-  DecisionRequest r;
-  r.from_kind = "mental_health";
-  r.to_kind = "child_welfare";
-  r.purpose = "cw_assessment";
-  r.categories = {"mh_diagnosis", "mh_therapy_notes"};
-  r.subject = subject_aged(15);
+  auto r = request("mental_health", "child_welfare", "cw_assessment",
+                   {"mh_diagnosis", "mh_therapy_notes"}, subject_aged(15));
   r.justification = "Service-need assessment under way";
   r.case_reference = "LS-1";
   auto d = engine.decide(r, {}, kNow);
@@ -288,12 +293,8 @@ TEST_CASE("a consent limited to a recording period limits the grant", "[engine]"
   auto c = every_consent(*catalog);
   c[0].data_recorded_from = at("2025-01-01T00:00:00Z");
   c[0].data_recorded_until = at("2025-12-31T23:59:59Z");
-  DecisionRequest r;
-  r.from_kind = "mental_health";
-  r.to_kind = "school";
-  r.purpose = "wellbeing_concern";
-  r.categories = {"mh_diagnosis"};
-  r.subject = subject_aged(30);
+  auto r =
+      request("mental_health", "school", "wellbeing_concern", {"mh_diagnosis"}, subject_aged(30));
   auto d = engine.decide(r, c, kNow);
   REQUIRE(d.ok());
   const auto& cd = d->categories[0];
@@ -312,16 +313,10 @@ TEST_CASE("a break-glass rule can narrow its basis", "[engine]") {
       if (rule["basis"] == "fi.atl.62") rule["categories"] = {"threat_info"};
     }
   });
-  auto loaded = parse_catalog(files);
-  REQUIRE(loaded.catalog != nullptr);
-  Engine engine(loaded.catalog);
-  DecisionRequest r;
+  Engine engine(valid_catalog(files));
+  auto r = request("child_welfare", "police", "threat_prevention",
+                   {"threat_info", "identity_contact"}, subject_aged(41));
   r.direction = Direction::kPush;
-  r.from_kind = "child_welfare";
-  r.to_kind = "police";
-  r.purpose = "threat_prevention";
-  r.categories = {"threat_info", "identity_contact"};
-  r.subject = subject_aged(41);
   r.break_glass = true;
   r.justification = "The father threatened to hurt the teacher tomorrow morning";
   auto d = engine.decide(r, {}, kNow);
@@ -360,12 +355,8 @@ TEST_CASE("a request without a subject pseudonym uses no consent", "[engine]") {
   Engine engine(catalog);
   auto c = every_consent(*catalog);
   for (auto& x : c) x.subject_pseudonym = "";
-  DecisionRequest r;
-  r.from_kind = "mental_health";
-  r.to_kind = "school";
-  r.purpose = "wellbeing_concern";
-  r.categories = {"mh_diagnosis"};
-  r.subject = subject_aged(30);
+  auto r =
+      request("mental_health", "school", "wellbeing_concern", {"mh_diagnosis"}, subject_aged(30));
   r.subject.pseudonym = "";
   auto d = engine.decide(r, c, kNow);
   REQUIRE(d.ok());
@@ -376,12 +367,8 @@ TEST_CASE("shadow evaluation reports what a candidate catalog would decide diffe
           "[engine][shadow]") {
   auto catalog = shipped_catalog();
   Engine enforced(catalog);
-  DecisionRequest r;
-  r.from_kind = "mental_health";
-  r.to_kind = "school";
-  r.purpose = "teaching_arrangement";
-  r.categories = {"mh_diagnosis", "identity_contact"};
-  r.subject = subject_aged(12);
+  auto r = request("mental_health", "school", "teaching_arrangement",
+                   {"mh_diagnosis", "identity_contact"}, subject_aged(12));
   r.justification = "The pupil needs a quiet room during tests";
 
   SECTION("the same catalog changes nothing") {
@@ -398,9 +385,7 @@ TEST_CASE("shadow evaluation reports what a candidate catalog would decide diffe
       b["categories"] = {"cw_placement", "school_health_record"};
       b["from_kinds"] = {"child_welfare", "school_health"};
     });
-    auto loaded = parse_catalog(files);
-    REQUIRE(loaded.catalog != nullptr);
-    Engine shadow(loaded.catalog);
+    Engine shadow(valid_catalog(files));
     auto s = decide_with_shadow(enforced, shadow, r, {}, kNow);
     REQUIRE(s.ok());
     REQUIRE(s->changes.size() == 1);
@@ -417,9 +402,7 @@ TEST_CASE("shadow evaluation reports what a candidate catalog would decide diffe
       p.erase(std::find_if(p.begin(), p.end(),
                            [](const json& x) { return x["id"] == "wellbeing_concern"; }));
     });
-    auto loaded = parse_catalog(files);
-    REQUIRE(loaded.catalog != nullptr);
-    Engine shadow(loaded.catalog);
+    Engine shadow(valid_catalog(files));
     r.purpose = "wellbeing_concern";
     auto s = decide_with_shadow(enforced, shadow, r, {}, kNow);
     REQUIRE(s.ok());
@@ -446,9 +429,7 @@ TEST_CASE("the catalog diff finds exactly the decisions an edit changes", "[engi
     b["categories"] = {"identity_contact", "grades", "school_attendance"};
   });
   edit(files, "catalog.json", [](json& d) { d["version"] = "2026.2"; });
-  auto loaded = parse_catalog(files);
-  REQUIRE(loaded.catalog != nullptr);
-  Engine after(loaded.catalog);
+  Engine after(valid_catalog(files));
   auto diff = diff_catalogs(before, after, kNow);
   CHECK(std::find(diff.ids.begin(), diff.ids.end(), "~ legal basis fi.ovl.23.3") != diff.ids.end());
   CHECK(std::find(diff.ids.begin(), diff.ids.end(), "~ catalog version") != diff.ids.end());
@@ -466,12 +447,8 @@ TEST_CASE("the catalog diff finds exactly the decisions an edit changes", "[engi
 TEST_CASE("an engine is shared between threads", "[engine]") {
   auto catalog = shipped_catalog();
   Engine engine(catalog);
-  DecisionRequest r;
-  r.from_kind = "school";
-  r.to_kind = "child_welfare";
-  r.purpose = "cw_assessment";
-  r.categories = {"school_attendance", "grades", "identity_contact"};
-  r.subject = subject_aged(11);
+  auto r = request("school", "child_welfare", "cw_assessment",
+                   {"school_attendance", "grades", "identity_contact"}, subject_aged(11));
   r.justification = "Service-need assessment under way";
   r.case_reference = "LS-1";
   auto expected = silta::canonical_json(decision_to_json(*engine.decide(r, {}, kNow)));

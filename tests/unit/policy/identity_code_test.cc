@@ -1,4 +1,4 @@
-// Henkilötunnus parsing and validation (domain.md §6). Every literal code here is from the
+// Henkilötunnus parsing and validation (docs/law.md §7). Every literal code here is from the
 // temporary range 900-999, as test material must be.
 #include <catch2/catch.hpp>
 
@@ -32,7 +32,7 @@ IdentityCodeProblem problem_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("the worked examples of domain.md validate", "[hetu]") {
+TEST_CASE("the worked examples of docs/law.md §7.2 validate", "[hetu]") {
   struct Example {
     const char* code;
     Date birth;
@@ -42,6 +42,7 @@ TEST_CASE("the worked examples of domain.md validate", "[hetu]") {
       {"150317A901J", ymd(2017, 3, 15), 901},  {"010180+950R", ymd(1880, 1, 1), 950},
       {"311299Y944N", ymd(1999, 12, 31), 944}, {"010594Y9021", ymd(1994, 5, 1), 902},
       {"020504B904H", ymd(2004, 5, 2), 904},   {"010190-999W", ymd(1990, 1, 1), 999},
+      {"280212A925L", ymd(2012, 2, 28), 925},  {"070707-987T", ymd(1907, 7, 7), 987},
   };
   for (const auto& e : examples) {
     INFO(e.code);
@@ -111,7 +112,7 @@ TEST_CASE("each kind of invalid code gets its own precise error", "[hetu]") {
        {"150317A901G", "150317A901I", "150317A901O", "150317A901Q", "150317A901Z", "150317A901-"}) {
     CHECK(problem_of(bad) == IdentityCodeProblem::kCheckCharacterForm);
   }
-  // 29.2.1900 never existed although the check character is right (domain.md §6).
+  // 29.2.1900 never existed although the check character is right (docs/law.md §7.2).
   CHECK(problem_of("290200-961A") == IdentityCodeProblem::kDate);
   CHECK(problem_of("320190-999W") == IdentityCodeProblem::kDate);
   CHECK(problem_of("011390-999W") == IdentityCodeProblem::kDate);
