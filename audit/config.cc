@@ -29,6 +29,7 @@ Status write_new_file(FileSystem& files, const fs::path& path, std::string_view 
 AuditLogOptions AuditConfig::log_options() const {
   AuditLogOptions o;
   o.dir = dir;
+  o.archive_dir = archive_dir;
   o.origin = origin;
   o.checkpoint_every_records = checkpoint_every_records;
   o.checkpoint_every = checkpoint_every;
@@ -81,6 +82,15 @@ AuditConfig parse_audit_config(json_check::Object& o, const fs::path& base_dir) 
   c.segment_bytes =
       static_cast<std::uint64_t>(o.integer_or("segment_bytes", 64ll << 20, 4096, 16ll << 30));
   c.syncs_in_flight = static_cast<unsigned>(o.integer_or("syncs_in_flight", 4, 1, 64));
+  if (auto d = o.string("archive_dir")) {
+    c.archive_dir = resolve(base_dir, *d);
+    if ((c.archive_dir / "").lexically_normal() == (c.dir / "").lexically_normal()) {
+      o.issues().add(o.path_of("archive_dir"), "must be a directory other than audit.dir");
+    }
+  }
+  // Up to 100 years: longer than any retention period the law sets (docs/operations.md).
+  c.index_retention_days =
+      static_cast<unsigned>(o.integer_or("index_retention_days", 0, 0, 36'500));
   o.no_other_keys();
   return c;
 }

@@ -9,7 +9,9 @@
 //     "checkpoint_every_records": 1000,
 //     "checkpoint_every_ms": 1000,
 //     "segment_bytes": 67108864,
-//     "syncs_in_flight": 4
+//     "syncs_in_flight": 4,
+//     "archive_dir": "audit-archive",           sealed segments `silta audit archive` moved
+//     "index_retention_days": 0                 the store's index keeps this long; 0: forever
 //   }
 #pragma once
 
@@ -36,6 +38,10 @@ struct AuditConfig {
   std::chrono::milliseconds checkpoint_every{1000};
   std::uint64_t segment_bytes = 64ull << 20;
   unsigned syncs_in_flight = 4;
+  std::filesystem::path archive_dir;  // empty: no archive
+  // Index rows older than this many days are dropped from the store (the records stay in the log
+  // and its archive: `silta audit search`); 0 keeps them forever.
+  unsigned index_retention_days = 0;
 
   // Options for AuditLog::open (the caller adds on_failure).
   AuditLogOptions log_options() const;

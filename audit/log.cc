@@ -56,6 +56,7 @@ struct Locator {
 
 struct SegmentInfo {
   std::string name;
+  fs::path path;  // in the log directory, or in the archive (AuditLogOptions::archive_dir)
   std::uint64_t first_seq = 0;
   std::uint64_t data_start = 0;   // after the header
   std::uint64_t durable_end = 0;  // bytes known durable
@@ -248,6 +249,7 @@ Status AuditLog::Impl::open(OpenReport& report) {
     OpenVisitor visitor(*hashes_, sparse);
     ScanOptions scan_options{&fs_, dir, &key_.verifier(), options_.origin};
     scan_options.report_damage = true;
+    scan_options.archive_dir = options_.archive_dir;
     auto scan = scan_log(scan_options, &visitor);
     if (!scan) return scan.error();
     if (scan->damage && (scan->damage->at_checkpoint || scan->damage->signature_after)) {
@@ -307,7 +309,7 @@ Status AuditLog::Impl::open(OpenReport& report) {
 
   for (std::size_t i = 0; i < scan.segments.size(); ++i) {
     const auto& seg = scan.segments[i];
-    segments_.push_back({seg.name, seg.first_seq,
+    segments_.push_back({seg.name, seg.path, seg.first_seq,
                          encode_segment_header({seg.first_seq, options_.origin}).size(),
                          seg.valid_bytes});
   }
@@ -651,7 +653,7 @@ Status AuditLog::Impl::rotate() {
   segment_bytes_ = header.size();
   segment_has_frames_ = false;
   std::lock_guard lk(state_mu_);
-  segments_.push_back({name, first, header.size(), header.size()});
+  segments_.push_back({name, options_.dir / name, first, header.size(), header.size()});
   return {};
 }
 
@@ -738,7 +740,7 @@ Result<std::vector<std::string>> AuditLog::Impl::read_leaves(std::uint64_t from,
   std::uint64_t seq = from / kSparseEvery * kSparseEvery;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const SegmentInfo& seg = segments[i];
-    auto file = fs_.open_read(options_.dir / seg.name);
+    auto file = fs_.open_read(seg.path);
     if (!file) return file.error();
     SegmentReader reader(**file);
     reader.start_at(i == 0 ? start.offset : seg.data_start, seg.durable_end);

@@ -30,7 +30,10 @@ namespace silta::audit {
 
 struct AuditLogOptions {
   std::filesystem::path dir;  // created with mode 0700 if missing
-  std::string origin;         // the log's identity in checkpoints; empty = the signing key's name
+  // Where `silta audit archive` moved sealed segments (audit/archive.h); empty: none. They are
+  // read at open, for the tree, and by read(); nothing is ever written there by the log.
+  std::filesystem::path archive_dir;
+  std::string origin;  // the log's identity in checkpoints; empty = the signing key's name
   std::uint64_t checkpoint_every_records = 1000;
   std::chrono::milliseconds checkpoint_every{1000};
   std::uint64_t segment_bytes = 64ull << 20;  // a new segment once the current one is this big

@@ -32,8 +32,10 @@ class ReaderVisitor final : public ScanVisitor {
 };
 
 Result<ScanResult> scan_existing(const fs::path& dir, FileSystem* fs, const VerifierKey* key,
-                                 ScanVisitor* visitor) {
-  auto result = scan_log(ScanOptions{&pick(fs), dir, key, ""}, visitor);
+                                 ScanVisitor* visitor, const fs::path& archive_dir = {}) {
+  ScanOptions options{&pick(fs), dir, key, ""};
+  options.archive_dir = archive_dir;
+  auto result = scan_log(options, visitor);
   if (!result) return result;
   if (result->segments.empty()) {
     return make_error(ErrorCode::kNotFound, "no audit log segments in " + dir.string());
@@ -189,6 +191,7 @@ Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
   VerifyVisitor visitor(subtrees);
   ScanOptions scan_options{&pick(fs), dir, &key, ""};
   scan_options.full_records = true;
+  scan_options.archive_dir = options.archive_dir;
   auto scan = scan_log(scan_options, &visitor);
   if (!scan) return scan.error();
   if (scan->segments.empty()) {
@@ -245,9 +248,10 @@ Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
   return r;
 }
 
-Result<std::string> read_log(const fs::path& dir, const LogReader& reader, FileSystem* fs) {
+Result<std::string> read_log(const fs::path& dir, const LogReader& reader, FileSystem* fs,
+                             const fs::path& archive_dir) {
   ReaderVisitor visitor(reader);
-  auto scan = scan_existing(dir, fs, nullptr, &visitor);
+  auto scan = scan_existing(dir, fs, nullptr, &visitor, archive_dir);
   if (!scan) return scan.error();
   return scan->origin;
 }

@@ -32,6 +32,8 @@ struct VerifyOptions {
   // least `quorum` different ones of them.
   std::vector<VerifierKey> witnesses;
   std::size_t quorum = 0;
+  // Sealed segments archived there (audit/archive.h) are verified with the log, as its start.
+  std::filesystem::path archive_dir;
 };
 
 // What was proved about one trusted checkpoint.
@@ -79,8 +81,10 @@ struct LogReader {
   std::function<Status(const SignedCheckpoint& checkpoint)> on_checkpoint;
 };
 // Returns the log's origin.
+// `archive_dir`: archived segments (audit/archive.h) are read first; empty: none.
 Result<std::string> read_log(const std::filesystem::path& dir, const LogReader& reader,
-                             FileSystem* fs = nullptr);
+                             FileSystem* fs = nullptr,
+                             const std::filesystem::path& archive_dir = {});
 
 Result<SignedCheckpoint> latest_checkpoint(const std::filesystem::path& dir,
                                            FileSystem* fs = nullptr);

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -296,6 +297,7 @@ class Scan {
   ScanVisitor* visitor_;
   ScanResult result_;
   std::vector<std::pair<std::uint64_t, std::string>> segments_;
+  std::vector<std::filesystem::path> paths_;  // of segments_, in the same order
   std::uint64_t records_read_ = 0;  // ahead of result_.tree.size() by what is not consumed yet
   std::vector<std::unique_ptr<Chunk>> free_;
   std::unique_ptr<Chunk> filling_ = new_chunk();
@@ -310,14 +312,29 @@ class Scan {
 Result<ScanResult> Scan::run() {
   auto names = options_.fs->list(options_.dir);
   if (!names) return names.error();
+  std::map<std::uint64_t, std::pair<std::string, std::filesystem::path>> found;
   for (const auto& name : *names) {
     if (auto first = parse_segment_file_name(name)) {
-      segments_.emplace_back(*first, name);
+      found[*first] = {name, options_.dir / name};
     } else if (name.size() > 4 && name.ends_with(".tmp")) {
       result_.stray_files.push_back(name);
     }
   }
-  std::sort(segments_.begin(), segments_.end());
+  if (!options_.archive_dir.empty()) {
+    auto archived = options_.fs->list(options_.archive_dir);
+    // No archive yet: nothing was archived (the first `silta audit archive` creates it).
+    if (!archived && archived.error().code != ErrorCode::kNotFound) return archived.error();
+    for (const auto& name : archived ? *archived : std::vector<std::string>{}) {
+      auto first = parse_segment_file_name(name);
+      if (!first) continue;
+      std::filesystem::path path = options_.archive_dir / name;
+      found.try_emplace(*first, path.string(), path);  // a live copy wins
+    }
+  }
+  for (auto& [first, named] : found) {
+    segments_.emplace_back(first, std::move(named.first));
+    paths_.push_back(std::move(named.second));
+  }
   for (const auto& [first, name] : segments_) result_.segment_files.push_back(name);
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     Status s = read_segment(i, i + 1 == segments_.size());
@@ -343,7 +360,7 @@ bool Scan::signature_after(LogPosition at) const {
   const std::string marker = "\xE2\x80\x94 " + options_.verifier->name() + " ";
   Bytes chunk(64 * 1024);
   for (std::size_t i = at.segment_index; i < segments_.size(); ++i) {
-    auto file = options_.fs->open_read(options_.dir / segments_[i].second);
+    auto file = options_.fs->open_read(paths_[i]);
     if (!file) return true;  // unreadable: it may hold anything
     std::string window;      // the end of the previous read, so that a marker across two is found
     for (std::uint64_t offset = i == at.segment_index ? at.offset : 0;;) {
@@ -366,9 +383,13 @@ Status Scan::read_segment(std::size_t si, bool last) {
   if (named_first != records_read_) {
     return damage(start, false, where,
                   "starts at record " + std::to_string(named_first) + " but record " +
-                      std::to_string(records_read_) + " comes next (a missing or extra segment)");
+                      std::to_string(records_read_) + " comes next (a missing or extra segment" +
+                      (si == 0 && options_.archive_dir.empty()
+                           ? "; if earlier segments were archived, name the archive: "
+                             "audit.archive_dir, --archive)"
+                           : ")"));
   }
-  auto file = options_.fs->open_read(options_.dir / name);
+  auto file = options_.fs->open_read(paths_[si]);
   if (!file) return file.error();
   SegmentReader reader(**file);
   SegmentHeader header;
@@ -402,7 +423,7 @@ Status Scan::read_segment(std::size_t si, bool last) {
         "origin \"" + header.origin + "\" but \"" + options_.expected_origin + "\" was expected");
   }
   if (si == 0) result_.unsigned_from = {0, reader.offset()};
-  SegmentSummary summary{name, named_first, 0, reader.offset()};
+  SegmentSummary summary{name, named_first, 0, reader.offset(), paths_[si]};
   SegmentReader::Frame frame;
   for (;;) {
     Entry entry{false, si, reader.offset(), records_read_, 0, 0};

@@ -35,6 +35,7 @@ struct SegmentSummary {
   std::uint64_t first_seq = 0;
   std::uint64_t records = 0;
   std::uint64_t valid_bytes = 0;  // header and complete frames
+  std::filesystem::path path;     // the file (in the log directory or the archive)
 };
 
 struct TornTail {
@@ -65,6 +66,10 @@ struct ScanOptions {
   // Damage is returned in ScanResult::damage, with what was read before it, instead of as the
   // error (AuditLog::open decides whether it lies in the unsigned tail). Needs `verifier`.
   bool report_damage = false;
+  // Set: sealed segments moved there by `silta audit archive` (audit/archive.h) come before the
+  // segments in `dir`, and the tree runs on across both. A segment in both is an interrupted move:
+  // the copy in `dir` is read. Archived segments are named by their path in messages.
+  std::filesystem::path archive_dir{};
 };
 
 // Where in the log: a segment (by index in ScanResult::segment_files) and an offset in it.

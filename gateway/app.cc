@@ -140,9 +140,16 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
       "audit_log_opened",
       {{"origin", audit_->origin()}, {"records", report.records}, {"segments", report.segments}});
   metrics_->set("silta_audit_failed", {}, 0);
-  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_);
+  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_, std::chrono::milliseconds(500),
+                                            config_.audit.index_retention_days);
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
+  }
+  if (auto pruned = indexer_->apply_retention(now_utc()); !pruned) {
+    logging::warn("audit_index_retention_failed", {{"error", pruned.error().message}});
+  } else if (*pruned > 0) {
+    logging::info("audit_index_pruned",
+                  {{"entries", *pruned}, {"retention_days", config_.audit.index_retention_days}});
   }
 
   if (!config_.witnesses.list.empty()) {

@@ -726,6 +726,17 @@ Result<std::uint64_t> SqlStore::next_audit_index_sequence(const std::string& ori
   });
 }
 
+Result<std::uint64_t> SqlStore::prune_audit_index(const std::string& origin, SysTime before) {
+  return write([&](Connection& c) -> Result<std::uint64_t> {
+    auto r = c.run(
+        "DELETE FROM audit_index WHERE origin = $1 AND time < $2 AND sequence < (SELECT "
+        "MAX(sequence) FROM audit_index WHERE origin = $1) RETURNING sequence",
+        origin, before);
+    if (!r) return r.error();
+    return static_cast<std::uint64_t>(r->size());
+  });
+}
+
 Status SqlStore::clear_audit_index(const std::string& origin, std::uint64_t from_sequence) {
   return write([&](Connection& c) -> Status {
     auto r = c.run("DELETE FROM audit_index WHERE origin = $1 AND sequence >= $2", origin,

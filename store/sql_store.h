@@ -69,6 +69,7 @@ class SqlStore final : public Store {
   Result<Page<AuditIndexEntry>> query_audit_index(const AuditIndexQuery& query) override;
   Result<std::uint64_t> next_audit_index_sequence(const std::string& origin) override;
   Status clear_audit_index(const std::string& origin, std::uint64_t from_sequence) override;
+  Result<std::uint64_t> prune_audit_index(const std::string& origin, SysTime before) override;
 
  private:
   // Runs f(connection) on a reader connection (a single statement, no transaction).

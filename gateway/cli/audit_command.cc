@@ -64,7 +64,7 @@ void keygen(const std::string& dir, const std::string& name, bool witness) {
 }
 
 struct VerifyArgs {
-  std::string dir, vkey;
+  std::string dir, vkey, archive;
   bool require_signed = false;
   std::vector<std::string> trusted;  // files
   std::vector<std::string> witnesses;
@@ -81,6 +81,7 @@ void verify(const VerifyArgs& a) {
   if (vkey->type() != audit::KeyType::kEd25519) fail_input("--vkey: not a log's key (type 0x01)");
   audit::VerifyOptions options;
   options.require_signed = a.require_signed;
+  options.archive_dir = a.archive;
   options.quorum = a.quorum;
   for (const auto& w : a.witnesses) {
     auto key = load_vkey(w);
@@ -160,7 +161,7 @@ void verify(const VerifyArgs& a) {
   std::cout << "  verified in  " << rate << "\n";
 }
 
-void export_log(const std::string& dir, const std::string& format) {
+void export_log(const std::string& dir, const std::string& format, const std::string& archive) {
   audit::LogReader reader;
   std::string origin;
   if (format == "raw") {
@@ -205,7 +206,7 @@ void export_log(const std::string& dir, const std::string& format) {
       return {};
     };
   }
-  auto done = audit::read_log(dir, reader);
+  auto done = audit::read_log(dir, reader, nullptr, archive);
   std::cout.flush();
   if (!done) {
     std::cerr << "silta audit export: " << done.error().message << "\n";
@@ -273,6 +274,7 @@ void add_audit_commands(CLI::App& app) {
     auto args = std::make_shared<VerifyArgs>();
     cmd->add_option("--vkey", args->vkey, "Verifier key: a file holding it, or the key itself")
         ->required();
+    add_archive_option(cmd, args->archive);
     cmd->add_flag("--require-signed", args->require_signed,
                   "Fail when records after the latest checkpoint are not signed yet");
     cmd->add_option("--trusted-checkpoint", args->trusted,
@@ -299,7 +301,9 @@ void add_audit_commands(CLI::App& app) {
                     "JSON lines; fhir: FHIR R4 AuditEvent resources, one per line")
         ->check(CLI::IsMember({"raw", "jsonl", "fhir"}))
         ->capture_default_str();
-    cmd->callback([=] { export_log(*dir, *format); });
+    auto archive = std::make_shared<std::string>();
+    add_archive_option(cmd, *archive);
+    cmd->callback([=] { export_log(*dir, *format, *archive); });
   }
   {
     auto* cmd = audit_cmd->add_subcommand("checkpoint", "Print the latest signed checkpoint.");
@@ -328,6 +332,7 @@ void add_audit_commands(CLI::App& app) {
     consistency->callback(
         [=] { print_proof(audit::prove_consistency(*dir, *from, *to), "consistency"); });
   }
+  add_audit_archive_commands(*audit_cmd, add_dir, dir);
 }
 
 }  // namespace silta::cli

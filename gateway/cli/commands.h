@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -24,5 +26,11 @@ void add_adapter_commands(CLI::App& app);
 void add_catalog_commands(CLI::App& app);
 void add_audit_commands(CLI::App& app);    // keygen, audit verify|export|checkpoint|prove
 void add_witness_commands(CLI::App& app);  // witness serve
+// audit archive|search (audit_archive_command.cc), under the `audit` command; `add_dir` adds the
+// shared --dir option, whose value lands in *dir.
+void add_audit_archive_commands(CLI::App& audit_cmd, const std::function<void(CLI::App*)>& add_dir,
+                                std::shared_ptr<std::string> dir);
+// --archive DIR: segments moved by `silta audit archive`, read before the log directory's.
+void add_archive_option(CLI::App* cmd, std::string& archive);
 
 }  // namespace silta::cli
