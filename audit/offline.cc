@@ -256,8 +256,9 @@ Result<std::string> read_log(const fs::path& dir, const LogReader& reader, FileS
   return scan->origin;
 }
 
-Result<SignedCheckpoint> latest_checkpoint(const fs::path& dir, FileSystem* fs) {
-  auto scan = scan_existing(dir, fs, nullptr, nullptr);
+Result<SignedCheckpoint> latest_checkpoint(const fs::path& dir, FileSystem* fs,
+                                           const fs::path& archive_dir) {
+  auto scan = scan_existing(dir, fs, nullptr, nullptr, archive_dir);
   if (!scan) return scan.error();
   if (!scan->latest_checkpoint) {
     return make_error(ErrorCode::kNotFound, "no checkpoint in " + dir.string());
@@ -266,7 +267,7 @@ Result<SignedCheckpoint> latest_checkpoint(const fs::path& dir, FileSystem* fs) 
 }
 
 Result<InclusionProof> prove_inclusion(const fs::path& dir, std::uint64_t index, std::uint64_t size,
-                                       FileSystem* fs) {
+                                       FileSystem* fs, const fs::path& archive_dir) {
   if (index >= size) {
     return make_error(ErrorCode::kInvalidArgument,
                       "inclusion proof: the index must be below the size");
@@ -276,7 +277,7 @@ Result<InclusionProof> prove_inclusion(const fs::path& dir, std::uint64_t index,
   (void)record(0, index);
   (void)tree_root(size, record);
   (void)inclusion_path(index, size, record);
-  auto scan = scan_existing(dir, fs, nullptr, &collector);
+  auto scan = scan_existing(dir, fs, nullptr, &collector, archive_dir);
   if (!scan) return scan.error();
   if (auto s = check_size(size, *scan); !s) return s.error();
   auto source = collector.source();
@@ -286,7 +287,8 @@ Result<InclusionProof> prove_inclusion(const fs::path& dir, std::uint64_t index,
 }
 
 Result<ConsistencyProof> prove_consistency(const fs::path& dir, std::uint64_t from,
-                                           std::uint64_t to, FileSystem* fs) {
+                                           std::uint64_t to, FileSystem* fs,
+                                           const fs::path& archive_dir) {
   if (from > to) {
     return make_error(ErrorCode::kInvalidArgument, "consistency proof: from must not exceed to");
   }
@@ -295,7 +297,7 @@ Result<ConsistencyProof> prove_consistency(const fs::path& dir, std::uint64_t fr
   (void)tree_root(from, record);
   (void)tree_root(to, record);
   (void)consistency_path(from, to, record);
-  auto scan = scan_existing(dir, fs, nullptr, &collector);
+  auto scan = scan_existing(dir, fs, nullptr, &collector, archive_dir);
   if (!scan) return scan.error();
   if (auto s = check_size(to, *scan); !s) return s.error();
   auto source = collector.source();

@@ -87,11 +87,14 @@ Result<std::string> read_log(const std::filesystem::path& dir, const LogReader& 
                              const std::filesystem::path& archive_dir = {});
 
 Result<SignedCheckpoint> latest_checkpoint(const std::filesystem::path& dir,
-                                           FileSystem* fs = nullptr);
+                                           FileSystem* fs = nullptr,
+                                           const std::filesystem::path& archive_dir = {});
 // Proofs computed in one pass over the log, in constant memory.
 Result<InclusionProof> prove_inclusion(const std::filesystem::path& dir, std::uint64_t index,
-                                       std::uint64_t size, FileSystem* fs = nullptr);
+                                       std::uint64_t size, FileSystem* fs = nullptr,
+                                       const std::filesystem::path& archive_dir = {});
 Result<ConsistencyProof> prove_consistency(const std::filesystem::path& dir, std::uint64_t from,
-                                           std::uint64_t to, FileSystem* fs = nullptr);
+                                           std::uint64_t to, FileSystem* fs = nullptr,
+                                           const std::filesystem::path& archive_dir = {});
 
 }  // namespace silta::audit

@@ -193,7 +193,7 @@ void export_log(const std::string& dir, const std::string& format, const std::st
   } else {
     // FHIR NDJSON (bulk data format): one AuditEvent per line. The origin comes from the
     // segment headers, which the reader has checked by the time records arrive.
-    auto head = audit::latest_checkpoint(dir);
+    auto head = audit::latest_checkpoint(dir, nullptr, archive);
     if (!head) {
       std::cerr << "silta audit export: " << head.error().message << "\n";
       exit_with(code_for(head.error()));
@@ -214,8 +214,8 @@ void export_log(const std::string& dir, const std::string& format, const std::st
   }
 }
 
-void checkpoint(const std::string& dir) {
-  auto cp = audit::latest_checkpoint(dir);
+void checkpoint(const std::string& dir, const std::string& archive) {
+  auto cp = audit::latest_checkpoint(dir, nullptr, archive);
   if (!cp) {
     std::cerr << "silta audit checkpoint: " << cp.error().message << "\n";
     exit_with(code_for(cp.error()));
@@ -308,11 +308,14 @@ void add_audit_commands(CLI::App& app) {
   {
     auto* cmd = audit_cmd->add_subcommand("checkpoint", "Print the latest signed checkpoint.");
     add_dir(cmd);
-    cmd->callback([=] { checkpoint(*dir); });
+    auto archive = std::make_shared<std::string>();
+    add_archive_option(cmd, *archive);
+    cmd->callback([=] { checkpoint(*dir, *archive); });
   }
   {
     auto* prove = audit_cmd->add_subcommand("prove", "Inclusion and consistency proofs (JSON).");
     prove->require_subcommand(1);
+    auto archive = std::make_shared<std::string>();
     auto* inclusion =
         prove->add_subcommand("inclusion", "Prove that record INDEX is in the tree of SIZE.");
     add_dir(inclusion);
@@ -320,8 +323,10 @@ void add_audit_commands(CLI::App& app) {
     auto size = std::make_shared<std::uint64_t>();
     inclusion->add_option("--index", *index, "Sequence number of the record")->required();
     inclusion->add_option("--size", *size, "Tree size (of a checkpoint)")->required();
-    inclusion->callback(
-        [=] { print_proof(audit::prove_inclusion(*dir, *index, *size), "inclusion"); });
+    add_archive_option(inclusion, *archive);
+    inclusion->callback([=] {
+      print_proof(audit::prove_inclusion(*dir, *index, *size, nullptr, *archive), "inclusion");
+    });
     auto* consistency = prove->add_subcommand(
         "consistency", "Prove that the tree of size FROM is a prefix of the tree of size TO.");
     add_dir(consistency);
@@ -329,8 +334,10 @@ void add_audit_commands(CLI::App& app) {
     auto to = std::make_shared<std::uint64_t>();
     consistency->add_option("--from", *from, "Older tree size")->required();
     consistency->add_option("--to", *to, "Newer tree size")->required();
-    consistency->callback(
-        [=] { print_proof(audit::prove_consistency(*dir, *from, *to), "consistency"); });
+    add_archive_option(consistency, *archive);
+    consistency->callback([=] {
+      print_proof(audit::prove_consistency(*dir, *from, *to, nullptr, *archive), "consistency");
+    });
   }
   add_audit_archive_commands(*audit_cmd, add_dir, dir);
 }
