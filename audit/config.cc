@@ -1,5 +1,7 @@
 #include "audit/config.h"
 
+#include <tuple>
+
 #include "audit/checkpoint.h"
 
 namespace silta::audit {
@@ -27,6 +29,7 @@ Status write_new_file(FileSystem& files, const fs::path& path, std::string_view 
 AuditLogOptions AuditConfig::log_options() const {
   AuditLogOptions o;
   o.dir = dir;
+  o.archive_dir = archive_dir;
   o.origin = origin;
   o.checkpoint_every_records = checkpoint_every_records;
   o.checkpoint_every = checkpoint_every;
@@ -79,6 +82,15 @@ AuditConfig parse_audit_config(json_check::Object& o, const fs::path& base_dir) 
   c.segment_bytes =
       static_cast<std::uint64_t>(o.integer_or("segment_bytes", 64ll << 20, 4096, 16ll << 30));
   c.syncs_in_flight = static_cast<unsigned>(o.integer_or("syncs_in_flight", 4, 1, 64));
+  if (auto d = o.string("archive_dir")) {
+    c.archive_dir = resolve(base_dir, *d);
+    if ((c.archive_dir / "").lexically_normal() == (c.dir / "").lexically_normal()) {
+      o.issues().add(o.path_of("archive_dir"), "must be a directory other than audit.dir");
+    }
+  }
+  // Up to 100 years: longer than any retention period the law sets (docs/operations.md).
+  c.index_retention_days =
+      static_cast<unsigned>(o.integer_or("index_retention_days", 0, 0, 36'500));
   o.no_other_keys();
   return c;
 }
@@ -95,33 +107,61 @@ Result<PseudonymKeyring> load_pseudonym_keyring(const AuditConfig& config) {
   return PseudonymKeyring(std::move(*current), std::move(retired));
 }
 
-Result<GeneratedKeys> generate_key_files(const fs::path& dir, const std::string& name) {
-  if (!valid_key_name(name)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "key name \"" + name + "\": no spaces, control characters or '+'");
-  }
-  FileSystem& files = posix_file_system();
-  if (auto s = files.create_dir(dir); !s) return s.error();
-  GeneratedKeys g{dir / "audit-signing.key", dir / "pseudonym.key", dir / "audit.vkey", "", ""};
-  for (const auto& p : {g.signing_key, g.pseudonym_key, g.verifier_key}) {
+namespace {
+
+// Writes new key files in `dir` (created 0700): all of them, or none when any exists already.
+Status write_key_files(const fs::path& dir,
+                       const std::vector<std::tuple<fs::path, std::string, unsigned>>& files) {
+  FileSystem& files_system = posix_file_system();
+  if (auto s = files_system.create_dir(dir); !s) return s;
+  for (const auto& [path, content, mode] : files) {
     std::error_code ec;
-    if (fs::exists(p, ec)) {
+    if (fs::exists(path, ec)) {
       return make_error(ErrorCode::kAlreadyExists,
-                        p.string() + " exists; keys are never overwritten (move it away first)");
+                        path.string() + " exists; keys are never overwritten (move it away first)");
     }
   }
+  for (const auto& [path, content, mode] : files) {
+    if (auto s = write_new_file(files_system, path, content, mode); !s) return s;
+  }
+  return files_system.sync_dir(dir);
+}
+
+Status check_key_name(const std::string& name) {
+  if (valid_key_name(name)) return {};
+  return make_error(ErrorCode::kInvalidArgument,
+                    "key name \"" + name + "\": no spaces, control characters or '+'");
+}
+
+}  // namespace
+
+Result<GeneratedKeys> generate_key_files(const fs::path& dir, const std::string& name) {
+  if (auto s = check_key_name(name); !s) return s.error();
+  GeneratedKeys g{dir / "audit-signing.key", dir / "pseudonym.key", dir / "audit.vkey", "", ""};
   SigningKey signing = SigningKey::generate(name);
   PseudonymKey pseudonym = PseudonymKey::generate();
   g.vkey = signing.verifier().to_string();
   g.pseudonym_key_id = pseudonym.key_id();
-  if (auto s = write_new_file(files, g.signing_key, signing.to_secret_string(), 0600); !s) {
+  if (auto s = write_key_files(dir, {{g.signing_key, signing.to_secret_string(), 0600},
+                                     {g.pseudonym_key, pseudonym.to_secret_string(), 0600},
+                                     {g.verifier_key, g.vkey + "\n", 0644}});
+      !s) {
     return s.error();
   }
-  if (auto s = write_new_file(files, g.pseudonym_key, pseudonym.to_secret_string(), 0600); !s) {
+  return g;
+}
+
+Result<GeneratedWitnessKey> generate_witness_key_files(const fs::path& dir,
+                                                       const std::string& name) {
+  if (auto s = check_key_name(name); !s) return s.error();
+  GeneratedWitnessKey g{dir / "witness.key", dir / "witness.vkey", ""};
+  SigningKey key = SigningKey::generate(name, KeyType::kCosignatureV1);
+  g.vkey = key.verifier().to_string();
+  if (auto s = write_key_files(dir, {{g.signing_key, key.to_secret_string(), 0600},
+                                     {g.verifier_key, g.vkey + "\n", 0644}});
+      !s) {
     return s.error();
   }
-  if (auto s = write_new_file(files, g.verifier_key, g.vkey + "\n", 0644); !s) return s.error();
-  if (auto s = files.sync_dir(dir); !s) return s.error();
   return g;
 }
 

@@ -9,7 +9,9 @@
 //     "checkpoint_every_records": 1000,
 //     "checkpoint_every_ms": 1000,
 //     "segment_bytes": 67108864,
-//     "syncs_in_flight": 4
+//     "syncs_in_flight": 4,
+//     "archive_dir": "audit-archive",           sealed segments `silta audit archive` moved
+//     "index_retention_days": 0                 the store's index keeps this long; 0: forever
 //   }
 #pragma once
 
@@ -36,6 +38,10 @@ struct AuditConfig {
   std::chrono::milliseconds checkpoint_every{1000};
   std::uint64_t segment_bytes = 64ull << 20;
   unsigned syncs_in_flight = 4;
+  std::filesystem::path archive_dir;  // empty: no archive
+  // Index rows older than this many days are dropped from the store (the records stay in the log
+  // and its archive: `silta audit search`); 0 keeps them forever.
+  unsigned index_retention_days = 0;
 
   // Options for AuditLog::open (the caller adds on_failure).
   AuditLogOptions log_options() const;
@@ -60,5 +66,16 @@ struct GeneratedKeys {
 // `silta keygen`: new keys in `dir` (created 0700). Refuses (kAlreadyExists) if any of the three
 // files exists; never overwrites a key.
 Result<GeneratedKeys> generate_key_files(const std::filesystem::path& dir, const std::string& name);
+
+struct GeneratedWitnessKey {
+  std::filesystem::path signing_key;   // <dir>/witness.key, 0600: the witness's cosigning key
+  std::filesystem::path verifier_key;  // <dir>/witness.vkey, 0644: give it to the verifiers
+  std::string vkey;                    // its content
+};
+
+// `silta keygen --witness`: a witness's cosignature/v1 key (type 0x04) in `dir`, named `name`
+// (the witness's name in its cosignature lines). Never overwrites.
+Result<GeneratedWitnessKey> generate_witness_key_files(const std::filesystem::path& dir,
+                                                       const std::string& name);
 
 }  // namespace silta::audit

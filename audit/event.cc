@@ -20,7 +20,7 @@ namespace silta::audit {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kEventTypeNames = {
+constexpr std::array<std::string_view, 13> kEventTypeNames = {
     "decision",
     "disclosure",
     "referral-sent",
@@ -33,6 +33,7 @@ constexpr std::array<std::string_view, 12> kEventTypeNames = {
     "break-glass",
     "break-glass-review",
     "auth-failure",
+    "log-recovered",
 };
 
 constexpr std::array<std::string_view, 4> kDecisionNames = {"", "granted", "partial", "denied"};
@@ -40,6 +41,7 @@ constexpr std::array<std::string_view, 4> kDecisionNames = {"", "granted", "part
 constexpr std::size_t kMaxText = 256;
 constexpr std::size_t kMaxJustification = 4000;
 constexpr std::size_t kMaxListEntries = 64;
+constexpr std::size_t kMaxProblem = 1000;
 
 bool is_lower_hex(std::string_view s, std::size_t len) {
   if (s.size() != len) return false;
@@ -104,6 +106,15 @@ void put_string_member(std::string& out, std::string_view key, std::string_view 
   if (value.empty()) return;
   put_key(out, key);
   put_escaped(out, value);
+  out += ',';
+}
+
+void put_count_member(std::string& out, std::string_view key, std::uint64_t value) {
+  if (value == 0) return;
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  put_key(out, key);
+  out.append(digits, end);
   out += ',';
 }
 
@@ -201,8 +212,8 @@ bool contains_identity_code(std::string_view s) { return silta::contains_identit
 Status validate_event(const AuditEvent& e) {
   Problems p;
   if (static_cast<std::size_t>(e.type) >= kEventTypeNames.size()) p.add("type", "unknown");
-  if (e.agency.empty() && e.type != EventType::kAuthFailure) {
-    p.add("agency", "required (may be empty only for an auth-failure)");
+  if (e.agency.empty() && e.type != EventType::kAuthFailure && e.type != EventType::kLogRecovered) {
+    p.add("agency", "required (may be empty only for an auth-failure or a log-recovered)");
   }
   check_text(p, "agency", e.agency, kMaxText);
   check_text(p, "actor", e.actor, kMaxText);
@@ -241,6 +252,13 @@ Status validate_event(const AuditEvent& e) {
     outcome_ok = outcome_ok && ((c >= 'a' && c <= 'z') || is_digit(c) || c == '_');
   }
   if (!outcome_ok) p.add("outcome", "required: 1-64 of a-z, 0-9, _");
+  const LogRecovery& r = e.recovery;
+  if (!r.empty() && e.type != EventType::kLogRecovered) {
+    p.add("recovery", "only a log-recovered record says what opening the log recovered");
+  }
+  check_text(p, "quarantine_file", r.quarantine_file, kMaxText);
+  check_text(p, "quarantine_segment", r.quarantine_segment, kMaxText);
+  check_text(p, "problem", r.problem, kMaxProblem);
   return p.status();
 }
 
@@ -265,7 +283,19 @@ Result<PreparedEvent> PreparedEvent::prepare(const AuditEvent& e) {
   if (e.embargo_until) put_string_member(a, "embargo_until", format_rfc3339(*e.embargo_until));
   put_string_member(a, "justification", e.justification);
   put_string_member(a, "outcome", e.outcome);
+  const LogRecovery& r = e.recovery;
+  put_string_member(a, "problem", r.problem);
   put_string_member(a, "purpose", e.purpose);
+  put_count_member(a, "quarantine_bytes", r.quarantine_bytes);
+  put_string_member(a, "quarantine_file", r.quarantine_file);
+  put_count_member(a, "quarantine_offset", r.quarantine_offset);
+  put_string_member(a, "quarantine_segment", r.quarantine_segment);
+  put_count_member(a, "quarantined_records", r.quarantined_records);
+  if (r.recovered_from) put_string_member(a, "recovered_from", format_rfc3339(*r.recovered_from));
+  put_count_member(a, "recovered_records", r.recovered_records);
+  if (r.recovered_until) {
+    put_string_member(a, "recovered_until", format_rfc3339(*r.recovered_until));
+  }
   put_string_member(a, "reference", e.reference);
   put_string_member(a, "request_digest", e.request_digest);
   put_string_member(a, "response_digest", e.response_digest);
@@ -274,7 +304,8 @@ Result<PreparedEvent> PreparedEvent::prepare(const AuditEvent& e) {
   put_string_member(p.before_time_, "subject_key", e.subject_key);
   put_string_member(p.before_time_, "target", e.target);
   // "time"
-  p.after_time_ = "\"type\":\"" + std::string(event_type_name(e.type)) + "\",\"v\":1";
+  put_count_member(p.after_time_, "torn_bytes", r.torn_bytes);
+  p.after_time_ += "\"type\":\"" + std::string(event_type_name(e.type)) + "\",\"v\":1";
   return p;
 }
 
@@ -348,7 +379,20 @@ nlohmann::json to_json(const AuditRecord& r) {
   if (e.embargo_until) j["embargo_until"] = format_rfc3339(*e.embargo_until);
   put("justification", e.justification);
   put("outcome", e.outcome);
+  const LogRecovery& rec = e.recovery;
+  auto put_count = [&](const char* key, std::uint64_t value) {
+    if (value != 0) j[key] = value;
+  };
+  put("problem", rec.problem);
   put("purpose", e.purpose);
+  put_count("quarantine_bytes", rec.quarantine_bytes);
+  put("quarantine_file", rec.quarantine_file);
+  put_count("quarantine_offset", rec.quarantine_offset);
+  put("quarantine_segment", rec.quarantine_segment);
+  put_count("quarantined_records", rec.quarantined_records);
+  if (rec.recovered_from) j["recovered_from"] = format_rfc3339(*rec.recovered_from);
+  put_count("recovered_records", rec.recovered_records);
+  if (rec.recovered_until) j["recovered_until"] = format_rfc3339(*rec.recovered_until);
   put("reference", e.reference);
   put("request_digest", e.request_digest);
   put("response_digest", e.response_digest);
@@ -357,6 +401,7 @@ nlohmann::json to_json(const AuditRecord& r) {
   put("subject_key", e.subject_key);
   put("target", e.target);
   j["time"] = format_rfc3339(r.time);
+  put_count("torn_bytes", rec.torn_bytes);
   j["type"] = event_type_name(e.type);
   j["v"] = 1;
   return j;
@@ -421,7 +466,39 @@ Result<AuditRecord> parse_record(std::string_view leaf) {
         };
         m["justification"] = text(&AuditEvent::justification);
         m["outcome"] = text(&AuditEvent::outcome);
+        auto recovery_text = [](std::string LogRecovery::*field) {
+          return [field](AuditRecord& rec, const nlohmann::json& v) {
+            if (!v.is_string()) return false;
+            rec.event.recovery.*field = v.get<std::string>();
+            return true;
+          };
+        };
+        auto recovery_count = [](std::uint64_t LogRecovery::*field) {
+          return [field](AuditRecord& rec, const nlohmann::json& v) {
+            if (!v.is_number_unsigned()) return false;
+            rec.event.recovery.*field = v.get<std::uint64_t>();
+            return true;
+          };
+        };
+        auto recovery_time = [](std::optional<SysTime> LogRecovery::*field) {
+          return [field](AuditRecord& rec, const nlohmann::json& v) {
+            if (!v.is_string()) return false;
+            auto t = parse_rfc3339(v.get<std::string>());
+            if (!t) return false;
+            rec.event.recovery.*field = *t;
+            return true;
+          };
+        };
+        m["problem"] = recovery_text(&LogRecovery::problem);
         m["purpose"] = text(&AuditEvent::purpose);
+        m["quarantine_bytes"] = recovery_count(&LogRecovery::quarantine_bytes);
+        m["quarantine_file"] = recovery_text(&LogRecovery::quarantine_file);
+        m["quarantine_offset"] = recovery_count(&LogRecovery::quarantine_offset);
+        m["quarantine_segment"] = recovery_text(&LogRecovery::quarantine_segment);
+        m["quarantined_records"] = recovery_count(&LogRecovery::quarantined_records);
+        m["recovered_from"] = recovery_time(&LogRecovery::recovered_from);
+        m["recovered_records"] = recovery_count(&LogRecovery::recovered_records);
+        m["recovered_until"] = recovery_time(&LogRecovery::recovered_until);
         m["reference"] = text(&AuditEvent::reference);
         m["request_digest"] = text(&AuditEvent::request_digest);
         m["response_digest"] = text(&AuditEvent::response_digest);
@@ -433,6 +510,7 @@ Result<AuditRecord> parse_record(std::string_view leaf) {
         m["subject"] = text(&AuditEvent::subject);
         m["subject_key"] = text(&AuditEvent::subject_key);
         m["target"] = text(&AuditEvent::target);
+        m["torn_bytes"] = recovery_count(&LogRecovery::torn_bytes);
         m["time"] = [](AuditRecord& rec, const nlohmann::json& v) {
           if (!v.is_string()) return false;
           auto t = parse_rfc3339(v.get<std::string>());

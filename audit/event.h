@@ -34,6 +34,7 @@ enum class EventType : std::uint8_t {
   kBreakGlass,            // "break-glass": an emergency access under a statute that allows it
   kBreakGlassReview,      // "break-glass-review": the privacy officer reviewed one
   kAuthFailure,           // "auth-failure": a client was refused (certificate, registry, role)
+  kLogRecovered,          // "log-recovered": opening the log found a crash's leftovers or damage
 };
 
 std::string_view event_type_name(EventType type);
@@ -48,6 +49,26 @@ enum class DecisionSummary : std::uint8_t {
 };
 
 std::string_view decision_name(DecisionSummary decision);
+
+// What opening the log found after a crash or damage and what it did (AuditLog::open), in a
+// `log-recovered` record only. Counts of zero and empty texts are omitted from the record.
+struct LogRecovery {
+  // Records after the latest checkpoint that passed every check and were signed at recovery,
+  // and the time span they cover.
+  std::uint64_t recovered_records = 0;
+  std::optional<SysTime> recovered_from, recovered_until;
+  std::uint64_t torn_bytes = 0;  // an incomplete final frame that was cut off
+  // A tail after the latest checkpoint that failed the checks: moved aside, never signed.
+  std::string quarantine_file;          // its file in the log directory
+  std::string quarantine_segment;       // the segment the moved bytes began in...
+  std::uint64_t quarantine_offset = 0;  // ...at this offset (to the end of the log)
+  std::uint64_t quarantine_bytes = 0;
+  std::uint64_t quarantined_records = 0;  // record frames among them, as far as readable
+  std::string problem;                    // the first check that failed
+
+  bool empty() const { return *this == LogRecovery{}; }
+  bool operator==(const LogRecovery&) const = default;
+};
 
 struct AuditEvent {
   EventType type = EventType::kDecision;
@@ -76,7 +97,8 @@ struct AuditEvent {
   // A disclosure to the police for a crime investigation may be withheld from the subject's
   // own log-data report until this time (ATL 11 §).
   std::optional<SysTime> embargo_until;
-  std::string outcome;  // required: "ok", or why not ("denied", "adapter_unavailable", ...)
+  std::string outcome;   // required: "ok", or why not ("denied", "adapter_unavailable", ...)
+  LogRecovery recovery;  // log-recovered records only
 
   bool operator==(const AuditEvent&) const = default;
 };
@@ -104,7 +126,7 @@ class PreparedEvent {
  private:
   std::string before_seq_;   // members whose keys sort before "seq", each followed by ','
   std::string before_time_;  // members between "seq" and "time", each followed by ','
-  std::string after_time_;   // members after "time" (always "type" and "v")
+  std::string after_time_;   // members after "time" ("torn_bytes", then always "type" and "v")
 };
 
 // The leaf bytes of a record (the event must be valid).

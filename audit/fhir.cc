@@ -1,5 +1,7 @@
 #include "audit/fhir.h"
 
+#include "common/codec.h"
+
 namespace silta::audit {
 
 namespace {
@@ -29,6 +31,8 @@ json event_type(EventType t) {
       return coding(kDicom, "110101", "Audit Log Used");
     case EventType::kAuthFailure:
       return coding(kDicom, "110114", "User Authentication");
+    case EventType::kLogRecovered:
+      return coding(kDicom, "110100", "Application Activity");
     case EventType::kReferralAcknowledged:
     case EventType::kReferralDecided:
     case EventType::kConsentRecorded:
@@ -57,9 +61,75 @@ const char* action(EventType t) {
     case EventType::kDecision:
     case EventType::kBreakGlass:
     case EventType::kAuthFailure:
+    case EventType::kLogRecovered:
       return "E";
   }
   return "E";
+}
+
+constexpr const char* kActReason = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+
+// AuditEvent.outcome (FHIR R4 audit-event-outcome): 0 success, 4 minor failure, 8 serious
+// failure, 12 major failure. Every outcome that means the event did what it was for is 0.
+const char* outcome_code(const AuditEvent& e) {
+  // A referral decision's outcome is the recipient's decision, a review's its verdict: both
+  // events succeeded whatever they decided.
+  if (e.type == EventType::kReferralDecided || e.type == EventType::kBreakGlassReview) return "0";
+  struct Row {
+    std::string_view outcome;
+    const char* code;
+  };
+  static constexpr Row kOutcomes[] = {
+      {"ok", "0"},
+      {"decided", "0"},         // a decision that granted something (before a fetch)
+      {"accepted", "0"},        // a referral taken in
+      {"delivered", "0"},       // a referral or a push delivered
+      {"recovered", "0"},       // the log recovered a crash's records
+      {"denied", "4"},          // refused by law or consent: nothing released
+      {"adapter_failed", "8"},  // the holder's system failed: nothing released
+      {"adapter_timeout", "8"},
+      {"delivery_adapter_failed", "8"},  // a push not delivered
+      {"delivery_adapter_timeout", "8"},
+      {"delivery_failed", "8"},  // a referral delivery to be retried
+      {"dead_letter", "12"},     // a referral given up on
+      {"quarantined", "12"},     // an unsigned tail moved out of the log
+  };
+  for (const auto& row : kOutcomes) {
+    if (row.outcome == e.outcome) return row.code;
+  }
+  // Authentication failures (unregistered, certificate_expired, forbidden_role, ...) and any
+  // outcome this table does not know: a refusal.
+  return "4";
+}
+
+// The catalog's purposes with a standard purpose of use (v3-ActReason) that fits; the others
+// keep only their own code.
+const char* purpose_of_use(std::string_view purpose) {
+  struct Row {
+    std::string_view purpose;
+    const char* code;
+  };
+  static constexpr Row kPurposes[] = {
+      {"health_care", "TREAT"},           {"cw_assessment", "COC"},
+      {"cw_custody_prep", "COC"},         {"cw_report", "COC"},
+      {"social_service", "COC"},          {"student_welfare_individual", "COC"},
+      {"ankkuri_early_support", "COC"},   {"threat_prevention", "THREAT"},
+      {"crime_investigation", "HLEGAL"},  {"police_notification", "HLEGAL"},
+      {"minor_suspect_notice", "HLEGAL"},
+  };
+  for (const auto& row : kPurposes) {
+    if (row.purpose == purpose) return row.code;
+  }
+  return nullptr;
+}
+
+const char* purpose_display(std::string_view code) {
+  if (code == "TREAT") return "treatment";
+  if (code == "COC") return "coordination of care";
+  if (code == "THREAT") return "threat";
+  if (code == "HLEGAL") return "legal";
+  if (code == "BTG") return "break the glass";
+  return "";
 }
 
 json agency_reference(std::string_view agency) {
@@ -72,24 +142,39 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
+std::string count(std::uint64_t n) { return n == 0 ? "" : std::to_string(n); }
+
 }  // namespace
+
+std::string fhir_audit_event_id(std::string_view origin, std::uint64_t seq) {
+  // FHIR ids are [A-Za-z0-9-.]{1,64}: the origin (which has '/') as a hash, then the number.
+  return "silta-" + sha256_hex(origin).substr(0, 16) + "-" + std::to_string(seq);
+}
 
 json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
   const AuditEvent& e = r.event;
   json ev = {
       {"resourceType", "AuditEvent"},
-      {"id", std::to_string(r.seq)},
+      {"id", fhir_audit_event_id(origin, r.seq)},
       {"type", event_type(e.type)},
       {"subtype", json::array({coding("urn:silta:audit-event-type", event_type_name(e.type))})},
       {"action", action(e.type)},
       {"recorded", format_rfc3339(r.time)},
-      {"outcome", e.outcome == "ok" ? "0" : "4"},
+      {"outcome", outcome_code(e)},
       {"outcomeDesc", e.outcome},
   };
+  json purposes = json::array();
   if (!e.purpose.empty()) {
-    ev["purposeOfEvent"] =
-        json::array({{{"coding", json::array({coding("urn:silta:purpose", e.purpose)})}}});
+    json codings = json::array({coding("urn:silta:purpose", e.purpose)});
+    if (const char* code = purpose_of_use(e.purpose)) {
+      codings.push_back(coding(kActReason, code, purpose_display(code)));
+    }
+    purposes.push_back({{"coding", codings}});
   }
+  if (e.break_glass) {
+    purposes.push_back({{"coding", json::array({coding(kActReason, "BTG", "break the glass")})}});
+  }
+  if (!purposes.empty()) ev["purposeOfEvent"] = purposes;
   json requestor = {{"requestor", true}};
   if (e.agency.empty()) {
     requestor["who"] = {{"display", "unidentified client"}};
@@ -132,6 +217,17 @@ json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
   detail("request_digest", e.request_digest);
   detail("response_digest", e.response_digest);
   if (e.embargo_until) detail("embargo_until", format_rfc3339(*e.embargo_until));
+  const LogRecovery& x = e.recovery;
+  detail("recovered_records", count(x.recovered_records));
+  if (x.recovered_from) detail("recovered_from", format_rfc3339(*x.recovered_from));
+  if (x.recovered_until) detail("recovered_until", format_rfc3339(*x.recovered_until));
+  detail("torn_bytes", count(x.torn_bytes));
+  detail("quarantine_file", x.quarantine_file);
+  detail("quarantine_segment", x.quarantine_segment);
+  detail("quarantine_offset", count(x.quarantine_offset));
+  detail("quarantine_bytes", count(x.quarantine_bytes));
+  detail("quarantined_records", count(x.quarantined_records));
+  detail("problem", x.problem);
   json record = {{"what",
                   {{"identifier",
                     {{"system", "urn:silta:audit-log:" + std::string(origin)},

@@ -1,7 +1,10 @@
 // A record as a FHIR R4 AuditEvent resource (`silta audit export --format fhir`), for systems
-// that collect audit trails in FHIR form. The mapping is documented in docs/formats/audit-log.md.
+// that collect audit trails in FHIR form. The mapping is documented in
+// docs/formats/fhir-audit-event.md.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -11,5 +14,7 @@
 namespace silta::audit {
 
 nlohmann::json to_fhir_audit_event(const AuditRecord& record, std::string_view origin);
+// The resource's id: unique across every log (origin) and record, within FHIR's id syntax.
+std::string fhir_audit_event_id(std::string_view origin, std::uint64_t seq);
 
 }  // namespace silta::audit

@@ -158,7 +158,12 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status remove(const fs::path& path) override {
-    if (::unlink(path.c_str()) != 0) return os_error("cannot remove", path, errno);
+    if (::unlink(path.c_str()) != 0) {
+      int err = errno;
+      Error e = os_error("cannot remove", path, err);
+      if (err == ENOENT) e.code = ErrorCode::kNotFound;
+      return e;
+    }
     return {};
   }
 

@@ -52,7 +52,7 @@ class FileSystem {
   // fsync of the directory, so that created, renamed and removed entries are durable.
   virtual Status sync_dir(const std::filesystem::path& dir) = 0;
   virtual Status rename(const std::filesystem::path& from, const std::filesystem::path& to) = 0;
-  virtual Status remove(const std::filesystem::path& path) = 0;
+  virtual Status remove(const std::filesystem::path& path) = 0;  // kNotFound when missing
   // Truncates to `size` and makes the new size durable.
   virtual Status truncate(const std::filesystem::path& path, std::uint64_t size) = 0;
   // An exclusive advisory lock (flock) on `path`, created if needed.

@@ -20,6 +20,34 @@ namespace {
 constexpr std::uint64_t kSparseEvery = 64;  // a locator for every 64th record
 constexpr const char* kHashFileName = "tree.hashes";
 constexpr const char* kLockFileName = "LOCK";
+// How far ahead of the clock a record after the latest checkpoint may be: the log takes its times
+// from this clock, so one later than this was forged, or the clock was set back by more.
+constexpr auto kClockSkew = std::chrono::minutes(5);
+
+// "quarantine-<first record, 20 digits>-<UTC time>.bin", e.g.
+// quarantine-00000000000000001000-20261123T101530123456Z.bin
+std::string quarantine_file_name(std::uint64_t first_seq, SysTime now) {
+  std::string name = "quarantine-" + segment_file_name(first_seq);
+  name.resize(name.size() - 4);  // ".seg"
+  name += '-';
+  for (char c : format_rfc3339(now)) {
+    if (c != '-' && c != ':' && c != '.') name += c;
+  }
+  return name + ".bin";
+}
+
+// A check's message as the log-recovered record can hold it: it may quote bytes of a forged
+// record, so printable ASCII only, bounded, and never anything shaped like an identity code.
+std::string recordable_problem(std::string_view message) {
+  std::string out;
+  for (char c : message.substr(0, 900)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (contains_identity_code(out)) {
+    for (char& c : out) {
+      if (c >= '0' && c <= '9') c = '#';
+    }
+  }
+  return out;
+}
 
 struct Locator {
   std::size_t segment = 0;
@@ -28,6 +56,7 @@ struct Locator {
 
 struct SegmentInfo {
   std::string name;
+  fs::path path;  // in the log directory, or in the archive (AuditLogOptions::archive_dir)
   std::uint64_t first_seq = 0;
   std::uint64_t data_start = 0;   // after the header
   std::uint64_t durable_end = 0;  // bytes known durable
@@ -84,6 +113,11 @@ class AuditLog::Impl {
   ~Impl() { (void)close(); }
 
   Status open(OpenReport& report);
+  // The checks of an append and of the order, for the records after the latest checkpoint (up to
+  // a damage, if any): a description of the first that fails, or empty.
+  Result<std::string> check_unsigned_tail(const ScanResult& scan) const;
+  // Moves everything after the latest checkpoint to a quarantine file, and says so in `recovery`.
+  Status quarantine(const ScanResult& scan, const std::string& problem, LogRecovery& recovery);
   Status append(AuditEvent event, AppendCallback done);
   Status close();
   std::optional<Error> failure() const {
@@ -201,34 +235,65 @@ Status AuditLog::Impl::open(OpenReport& report) {
   auto lock = fs_.lock(dir / kLockFileName);
   if (!lock) return lock.error();
   lock_ = std::move(*lock);
-  auto hashes = HashFile::open(fs_, dir / kHashFileName);
-  if (!hashes) return hashes.error();
-  hashes_ = std::move(*hashes);
 
-  std::vector<Locator> sparse;
-  OpenVisitor visitor(*hashes_, sparse);
-  ScanOptions scan_options{&fs_, dir, &key_.verifier(), options_.origin};
-  auto scan = scan_log(scan_options, &visitor);
-  if (!scan) {
-    Error e = scan.error();
-    if (e.code == ErrorCode::kDataLoss) {
+  // Scan; when the records after the latest checkpoint fail a check, move them aside and scan
+  // again (once): what is left is signed, nothing else.
+  LogRecovery recovery;
+  bool quarantined = false;
+  std::optional<ScanResult> scanned;
+  for (;;) {
+    auto hashes = HashFile::open(fs_, dir / kHashFileName);
+    if (!hashes) return hashes.error();
+    hashes_ = std::move(*hashes);
+    std::vector<Locator> sparse;
+    OpenVisitor visitor(*hashes_, sparse);
+    ScanOptions scan_options{&fs_, dir, &key_.verifier(), options_.origin};
+    scan_options.report_damage = true;
+    scan_options.archive_dir = options_.archive_dir;
+    auto scan = scan_log(scan_options, &visitor);
+    if (!scan) return scan.error();
+    if (scan->damage && (scan->damage->at_checkpoint || scan->damage->signature_after)) {
+      // Damage under (or in) a signed checkpoint: never quarantined, never re-signed.
+      Error e = scan->damage->error;
       e.message = "the audit log in " + dir.string() +
                   " is damaged and was not opened: " + e.message +
-                  ". Nothing was changed; `silta audit verify` reports the same.";
+                  (quarantined ? ". Its unsigned tail was moved to " + recovery.quarantine_file
+                               : ". Nothing was changed") +
+                  "; `silta audit verify` reports the same.";
+      return e;
     }
-    return e;
+    auto problem = check_unsigned_tail(*scan);
+    if (!problem) return problem.error();
+    if (problem->empty() && scan->damage) *problem = scan->damage->error.message;
+    if (problem->empty()) {
+      sparse_ = std::move(sparse);
+      scanned = std::move(*scan);
+      break;
+    }
+    if (quarantined) {
+      return make_error(ErrorCode::kInternal,
+                        "audit log: the tail still fails after it was quarantined: " + *problem);
+    }
+    for (const auto& name : scan->stray_files) {
+      if (auto s = fs_.remove(dir / name); !s) return s;
+      report.removed_files.push_back(name);
+    }
+    if (auto s = quarantine(*scan, *problem, recovery); !s) return s;
+    quarantined = true;
   }
-  for (const auto& name : scan->stray_files) {
+  ScanResult& scan = *scanned;
+  for (const auto& name : scan.stray_files) {
     if (auto s = fs_.remove(dir / name); !s) return s;
     report.removed_files.push_back(name);
   }
-  if (scan->torn_tail) {
-    const TornTail& t = *scan->torn_tail;
+  if (scan.torn_tail) {
+    const TornTail& t = *scan.torn_tail;
     if (t.whole_segment) {
       if (auto s = fs_.remove(dir / t.segment); !s) return s;
     } else if (auto s = fs_.truncate(dir / t.segment, t.offset); !s) {
       return s;
     }
+    recovery.torn_bytes = t.bytes;
     report.torn_tail = "segment " + t.segment + ": cut " + std::to_string(t.bytes) +
                        " bytes of an incomplete final " +
                        (t.whole_segment ? "segment header" : "frame") + " at offset " +
@@ -236,19 +301,18 @@ Status AuditLog::Impl::open(OpenReport& report) {
                        " (a crash while writing; nothing there was "
                        "acknowledged)";
   }
-  if (!scan->stray_files.empty() || (scan->torn_tail && scan->torn_tail->whole_segment)) {
+  if (!scan.stray_files.empty() || (scan.torn_tail && scan.torn_tail->whole_segment)) {
     if (auto s = fs_.sync_dir(dir); !s) return s;
   }
-  tree_ = scan->tree;
+  tree_ = scan.tree;
   if (auto s = hashes_->finish_reconcile(stored_hash_count(tree_.size())); !s) return s;
 
-  for (std::size_t i = 0; i < scan->segments.size(); ++i) {
-    const auto& seg = scan->segments[i];
-    segments_.push_back({seg.name, seg.first_seq,
+  for (std::size_t i = 0; i < scan.segments.size(); ++i) {
+    const auto& seg = scan.segments[i];
+    segments_.push_back({seg.name, seg.path, seg.first_seq,
                          encode_segment_header({seg.first_seq, options_.origin}).size(),
                          seg.valid_bytes});
   }
-  sparse_ = std::move(sparse);
   if (segments_.empty()) {
     report.created = true;
     if (auto s = rotate(); !s) return s;
@@ -260,19 +324,38 @@ Status AuditLog::Impl::open(OpenReport& report) {
     segment_has_frames_ = segment_bytes_ > segments_.back().data_start;
   }
   next_seq_ = tree_.size();
-  if (!scan->last_time.empty()) last_time_ = *parse_rfc3339(scan->last_time);
+  if (!scan.last_time.empty()) last_time_ = *parse_rfc3339(scan.last_time);
   size_ = tree_.size();
   root_ = tree_.root();
-  if (scan->latest_checkpoint) {
-    latest_ = *scan->latest_checkpoint;
+  if (scan.latest_checkpoint) {
+    latest_ = *scan.latest_checkpoint;
     checkpoint_size_ = latest_.checkpoint.size;
     have_checkpoint_ = true;
   }
+  if (tree_.size() > checkpoint_size_) {
+    recovery.recovered_records = tree_.size() - checkpoint_size_;
+    recovery.recovered_from = parse_rfc3339(scan.first_unsigned_time);
+    recovery.recovered_until = parse_rfc3339(scan.last_time);
+  }
   checkpoint_time_ = std::chrono::steady_clock::now();
-  // Every state of the log is covered by a signed checkpoint before it takes appends.
-  if (!have_checkpoint_ || checkpoint_size_ != tree_.size()) {
-    std::vector<Pending> none;
-    auto batch = write_batch(none, true);
+  // Every state of the log is covered by a signed checkpoint before it takes appends; what was
+  // recovered is signed together with the record that says so.
+  std::vector<Pending> batch_records;
+  if (!recovery.empty()) {
+    AuditEvent e;
+    e.type = EventType::kLogRecovered;
+    e.outcome = quarantined ? "quarantined" : "recovered";
+    e.recovery = recovery;
+    auto prepared = PreparedEvent::prepare(e);
+    if (!prepared) return prepared.error();
+    std::uint64_t seq = next_seq_++;
+    last_time_ = std::max(last_time_, options_.clock());
+    batch_records.push_back({seq, prepared->assemble(seq, last_time_), nullptr});
+    report.recovery = recovery;
+    report.recovery_seq = seq;
+  }
+  if (!batch_records.empty() || !have_checkpoint_ || checkpoint_size_ != tree_.size()) {
+    auto batch = write_batch(batch_records, true);
     if (!batch) return batch.error();
     if (auto s = (*batch)->file->sync(); !s) return s;
     publish(**batch);
@@ -290,6 +373,108 @@ Status AuditLog::Impl::open(OpenReport& report) {
     run();
   });
   writer_started_ = true;
+  return {};
+}
+
+Result<std::string> AuditLog::Impl::check_unsigned_tail(const ScanResult& scan) const {
+  std::uint64_t seq = scan.latest_checkpoint ? scan.latest_checkpoint->checkpoint.size : 0;
+  const SysTime latest_allowed = options_.clock() + kClockSkew;
+  for (std::size_t i = scan.unsigned_from.segment_index;
+       seq < scan.tree.size() && i < scan.segment_files.size(); ++i) {
+    const std::string& name = scan.segment_files[i];
+    auto file = fs_.open_read(options_.dir / name);
+    if (!file) return file.error();
+    SegmentReader reader(**file);
+    if (i == scan.unsigned_from.segment_index) {
+      auto size = (*file)->size();
+      if (!size) return size.error();
+      reader.start_at(scan.unsigned_from.offset, *size);
+    } else if (SegmentHeader header; reader.read_header(header) != SegmentReader::Step::kFrame) {
+      break;  // the scan has said what is wrong there
+    }
+    SegmentReader::Frame frame;
+    while (seq < scan.tree.size() && reader.next(frame) == SegmentReader::Step::kFrame) {
+      if (frame.type != FrameType::kRecord) continue;
+      std::string where = LogLocation{i, name, frame.offset, seq}.describe() + ": ";
+      auto record = parse_record(frame.payload);
+      if (!record) return where + record.error().message;
+      if (record->time > latest_allowed) {
+        return where + "time " + format_rfc3339(record->time) +
+               " is later than the clock allows (" + format_rfc3339(latest_allowed) +
+               "): a forged record, or the clock was set back";
+      }
+      ++seq;
+    }
+  }
+  return std::string();
+}
+
+Status AuditLog::Impl::quarantine(const ScanResult& scan, const std::string& problem,
+                                  LogRecovery& recovery) {
+  const fs::path& dir = options_.dir;
+  const LogPosition from = scan.unsigned_from;
+  const std::uint64_t first_seq =
+      scan.latest_checkpoint ? scan.latest_checkpoint->checkpoint.size : 0;
+  std::string name = quarantine_file_name(first_seq, options_.clock());
+  fs::path tmp = dir / (name + ".tmp");
+  auto out = fs_.create(tmp, 0600);
+  if (!out) return out.error();
+  // The bytes as they are, in log order: the rest of the segment after the latest checkpoint,
+  // then every later segment whole (headers included); and how many record frames they hold.
+  std::uint64_t bytes = 0, records = 0;
+  bool readable = true;
+  Bytes chunk(1 << 20);
+  for (std::size_t i = from.segment_index; i < scan.segment_files.size(); ++i) {
+    auto file = fs_.open_read(dir / scan.segment_files[i]);
+    if (!file) return file.error();
+    auto size = (*file)->size();
+    if (!size) return size.error();
+    std::uint64_t start = i == from.segment_index ? from.offset : 0;
+    for (std::uint64_t at = start; at < *size;) {
+      auto n = (*file)->read_at(at, std::span(chunk).first(static_cast<std::size_t>(
+                                        std::min<std::uint64_t>(chunk.size(), *size - at))));
+      if (!n) return n.error();
+      if (*n == 0) break;
+      if (auto s = (*out)->append(std::span(chunk).first(*n)); !s) return s;
+      at += *n;
+      bytes += *n;
+    }
+    SegmentReader reader(**file);
+    if (i == from.segment_index) {
+      reader.start_at(start, *size);
+    } else if (SegmentHeader header; reader.read_header(header) != SegmentReader::Step::kFrame) {
+      readable = false;
+    }
+    SegmentReader::Frame frame;
+    while (readable) {
+      auto step = reader.next(frame);
+      if (step == SegmentReader::Step::kEnd) break;
+      if (step != SegmentReader::Step::kFrame) {
+        readable = false;
+        break;
+      }
+      records += frame.type == FrameType::kRecord;
+    }
+  }
+  if (auto s = (*out)->sync(); !s) return s;
+  out->reset();
+  if (auto s = fs_.rename(tmp, dir / name); !s) return s;
+  if (auto s = fs_.sync_dir(dir); !s) return s;
+  // Only once the quarantine file is durable: a crash before leaves the tail in place, to be
+  // quarantined again.
+  if (auto s = fs_.truncate(dir / scan.segment_files[from.segment_index], from.offset); !s) {
+    return s;
+  }
+  for (std::size_t i = from.segment_index + 1; i < scan.segment_files.size(); ++i) {
+    if (auto s = fs_.remove(dir / scan.segment_files[i]); !s) return s;
+  }
+  if (auto s = fs_.sync_dir(dir); !s) return s;
+  recovery.quarantine_file = name;
+  recovery.quarantine_segment = scan.segment_files[from.segment_index];
+  recovery.quarantine_offset = from.offset;
+  recovery.quarantine_bytes = bytes;
+  recovery.quarantined_records = records;
+  recovery.problem = recordable_problem(problem);
   return {};
 }
 
@@ -406,6 +591,7 @@ void AuditLog::Impl::sync_loop() {
     if (!acknowledged.empty()) room_cv_.notify_all();
     for (auto& b : acknowledged) {
       for (auto& p : b->records) p.done(p.seq);
+      if (b->checkpoint && options_.on_checkpoint) options_.on_checkpoint(*b->checkpoint);
     }
   }
 }
@@ -467,7 +653,7 @@ Status AuditLog::Impl::rotate() {
   segment_bytes_ = header.size();
   segment_has_frames_ = false;
   std::lock_guard lk(state_mu_);
-  segments_.push_back({name, first, header.size(), header.size()});
+  segments_.push_back({name, options_.dir / name, first, header.size(), header.size()});
   return {};
 }
 
@@ -554,7 +740,7 @@ Result<std::vector<std::string>> AuditLog::Impl::read_leaves(std::uint64_t from,
   std::uint64_t seq = from / kSparseEvery * kSparseEvery;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const SegmentInfo& seg = segments[i];
-    auto file = fs_.open_read(options_.dir / seg.name);
+    auto file = fs_.open_read(seg.path);
     if (!file) return file.error();
     SegmentReader reader(**file);
     reader.start_at(i == 0 ? start.offset : seg.data_start, seg.durable_end);

@@ -30,7 +30,10 @@ namespace silta::audit {
 
 struct AuditLogOptions {
   std::filesystem::path dir;  // created with mode 0700 if missing
-  std::string origin;         // the log's identity in checkpoints; empty = the signing key's name
+  // Where `silta audit archive` moved sealed segments (audit/archive.h); empty: none. They are
+  // read at open, for the tree, and by read(); nothing is ever written there by the log.
+  std::filesystem::path archive_dir;
+  std::string origin;  // the log's identity in checkpoints; empty = the signing key's name
   std::uint64_t checkpoint_every_records = 1000;
   std::chrono::milliseconds checkpoint_every{1000};
   std::uint64_t segment_bytes = 64ull << 20;  // a new segment once the current one is this big
@@ -43,22 +46,38 @@ struct AuditLogOptions {
   std::function<SysTime()> clock;     // null: now_utc()
   // Called once, on the writer thread, when the log stops after a failed write or fdatasync.
   std::function<void(const Error&)> on_failure;
+  // Called when a checkpoint has become durable, on one of the log's threads, after the
+  // completions of the records it signs; it must return at once (the gateway hands it to the
+  // witnesses' client). Not for the checkpoint open() writes: latest_checkpoint() has that one.
+  std::function<void(const SignedCheckpoint&)> on_checkpoint;
 };
 
 // What open() found and did; worth a log line (and a loud one when anything was recovered).
 struct OpenReport {
-  bool created = false;  // a new, empty log
-  std::uint64_t records = 0;
+  bool created = false;       // a new, empty log
+  std::uint64_t records = 0;  // in the log now, the log-recovered record included
   std::size_t segments = 0;
   // A torn tail (incomplete final frame after a crash) that was cut off; empty when none.
   std::string torn_tail;
   std::vector<std::string> removed_files;  // leftovers of an interrupted segment creation
+  // Set when open() found a crash's leftovers (records after the latest checkpoint, a torn
+  // tail) or an unsigned tail that failed the checks, and wrote the log-recovered record that
+  // says so (record number recovery_seq), signed with everything before it.
+  std::optional<LogRecovery> recovery;
+  std::uint64_t recovery_seq = 0;
 };
 
 class AuditLog {
  public:
-  // Opens (or creates) the log in options.dir and checks all of it: a torn tail is cut off and
-  // reported; any other damage refuses the open (kDataLoss naming segment, offset and record).
+  // Opens (or creates) the log in options.dir and checks all of it. It never signs what it has
+  // not checked: the records after the latest checkpoint (a crash's leftovers) go through every
+  // check of an append (the field rules, no identity code) and of the order (sequence, time,
+  // none later than the clock allows), and the frames around them. A tail that passes is signed
+  // together with a log-recovered record saying how many records over which time span; a tail
+  // that fails is moved unsigned to a quarantine file in the directory, never deleted, and the
+  // log-recovered record says what, where and why. A torn tail is cut off and reported. Damage
+  // that may lie under a signed checkpoint refuses the open (kDataLoss naming segment, offset and
+  // record): a log never signs a tree that contradicts one it signed before.
   static Result<std::unique_ptr<AuditLog>> open(AuditLogOptions options, SigningKey key,
                                                 OpenReport* report = nullptr);
   ~AuditLog();  // close()

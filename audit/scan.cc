@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -15,14 +16,6 @@
 #include "audit/segment.h"
 
 namespace silta::audit {
-
-namespace {
-
-Error damage(const std::string& where, const std::string& what) {
-  return make_error(ErrorCode::kDataLoss, where + ": " + what);
-}
-
-}  // namespace
 
 std::string LogLocation::describe(Kind kind) const {
   std::string s = "segment " + segment + ", offset " + std::to_string(offset) + ", ";
@@ -99,6 +92,7 @@ struct Entry {
 
 struct Chunk {
   const VerifierKey* verifier = nullptr;  // ScanOptions::verifier
+  bool full_records = false;              // ScanOptions::full_records
   std::string data;
   std::vector<Entry> entries;
   std::size_t records = 0;
@@ -146,7 +140,8 @@ struct Chunk {
       }
       std::string_view leaf = payload(e);
       Result<RecordHeader> h = scan_record_header(leaf);
-      if (!h || h->seq != e.seq || (!leaves.empty() && time_before(h->time, previous_time))) {
+      if (!h || h->seq != e.seq || (!leaves.empty() && time_before(h->time, previous_time)) ||
+          (full_records && !parse_record(leaf))) {
         first_bad = leaves.size();
         break;
       }
@@ -271,9 +266,20 @@ class Scan {
   // The rest of a checkpoint's checks, after open_checkpoint_frame (`cp`): against the tree.
   Status check_checkpoint(const Entry& entry, std::string_view payload,
                           const Result<Checkpoint>& cp);
+  // The error for damage at `at` (`where`: its description); remembers where it is, for
+  // ScanOptions::report_damage.
+  Status damage(LogPosition at, bool checkpoint, const std::string& where,
+                const std::string& what) {
+    damage_at_ = at;
+    damage_at_checkpoint_ = checkpoint;
+    return make_error(ErrorCode::kDataLoss, where + ": " + what);
+  }
+  // Whether the log's signature line occurs from `at` to the end of the log.
+  bool signature_after(LogPosition at) const;
   std::unique_ptr<Chunk> new_chunk() const {
     auto chunk = std::make_unique<Chunk>();
     chunk->verifier = options_.verifier;
+    chunk->full_records = options_.full_records;
     return chunk;
   }
   LogLocation location(const Entry& e) const {
@@ -291,6 +297,7 @@ class Scan {
   ScanVisitor* visitor_;
   ScanResult result_;
   std::vector<std::pair<std::uint64_t, std::string>> segments_;
+  std::vector<std::filesystem::path> paths_;  // of segments_, in the same order
   std::uint64_t records_read_ = 0;  // ahead of result_.tree.size() by what is not consumed yet
   std::vector<std::unique_ptr<Chunk>> free_;
   std::unique_ptr<Chunk> filling_ = new_chunk();
@@ -298,40 +305,91 @@ class Scan {
   ChunkWorkers workers_;
   std::vector<Hash> completed_;
   LogLocation visited_;
+  LogPosition damage_at_;
+  bool damage_at_checkpoint_ = false;
 };
 
 Result<ScanResult> Scan::run() {
   auto names = options_.fs->list(options_.dir);
   if (!names) return names.error();
+  std::map<std::uint64_t, std::pair<std::string, std::filesystem::path>> found;
   for (const auto& name : *names) {
     if (auto first = parse_segment_file_name(name)) {
-      segments_.emplace_back(*first, name);
+      found[*first] = {name, options_.dir / name};
     } else if (name.size() > 4 && name.ends_with(".tmp")) {
       result_.stray_files.push_back(name);
     }
   }
-  std::sort(segments_.begin(), segments_.end());
+  if (!options_.archive_dir.empty()) {
+    auto archived = options_.fs->list(options_.archive_dir);
+    // No archive yet: nothing was archived (the first `silta audit archive` creates it).
+    if (!archived && archived.error().code != ErrorCode::kNotFound) return archived.error();
+    for (const auto& name : archived ? *archived : std::vector<std::string>{}) {
+      auto first = parse_segment_file_name(name);
+      if (!first) continue;
+      std::filesystem::path path = options_.archive_dir / name;
+      found.try_emplace(*first, path.string(), path);  // a live copy wins
+    }
+  }
+  for (auto& [first, named] : found) {
+    segments_.emplace_back(first, std::move(named.first));
+    paths_.push_back(std::move(named.second));
+  }
+  for (const auto& [first, name] : segments_) result_.segment_files.push_back(name);
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     Status s = read_segment(i, i + 1 == segments_.size());
     // Whatever was read before a problem is consumed first: an earlier problem wins, and a torn
     // tail leaves every complete record visited.
     Status f = flush();
-    if (!f) return f.error();
-    if (!s) return s.error();
+    Status problem = !f ? f : s;
+    if (!problem) {
+      if (!options_.report_damage || problem.error().code != ErrorCode::kDataLoss) {
+        return problem.error();
+      }
+      result_.damage = ScanDamage{problem.error(), damage_at_, damage_at_checkpoint_,
+                                  signature_after(damage_at_)};
+      break;
+    }
     if (result_.torn_tail) break;
   }
   return std::move(result_);
 }
 
+bool Scan::signature_after(LogPosition at) const {
+  if (options_.verifier == nullptr) return true;
+  const std::string marker = "\xE2\x80\x94 " + options_.verifier->name() + " ";
+  Bytes chunk(64 * 1024);
+  for (std::size_t i = at.segment_index; i < segments_.size(); ++i) {
+    auto file = options_.fs->open_read(paths_[i]);
+    if (!file) return true;  // unreadable: it may hold anything
+    std::string window;      // the end of the previous read, so that a marker across two is found
+    for (std::uint64_t offset = i == at.segment_index ? at.offset : 0;;) {
+      auto n = (*file)->read_at(offset, chunk);
+      if (!n) return true;
+      if (*n == 0) break;
+      window.append(reinterpret_cast<const char*>(chunk.data()), *n);
+      if (window.find(marker) != std::string::npos) return true;
+      window.erase(0, window.size() - std::min(window.size(), marker.size() - 1));
+      offset += *n;
+    }
+  }
+  return false;
+}
+
 Status Scan::read_segment(std::size_t si, bool last) {
   const auto& [named_first, name] = segments_[si];
   std::string where = "segment " + name;
+  const LogPosition start{si, 0};
   if (named_first != records_read_) {
-    return damage(where, "starts at record " + std::to_string(named_first) + " but record " +
-                             std::to_string(records_read_) +
-                             " comes next (a missing or extra segment)");
+    return damage(start, false, where,
+                  "starts at record " + std::to_string(named_first) + " but record " +
+                      std::to_string(records_read_) + " comes next (a missing or extra segment" +
+                      (si == 0 && options_.archive_dir.empty()
+                           ? "; if earlier segments were archived, name the archive: "
+                             "audit.archive_dir, --archive)"
+                           : ")"));
   }
-  auto file = options_.fs->open_read(options_.dir / name);
+  auto file = options_.fs->open_read(paths_[si]);
   if (!file) return file.error();
   SegmentReader reader(**file);
   SegmentHeader header;
@@ -341,27 +399,31 @@ Status Scan::read_segment(std::size_t si, bool last) {
     result_.torn_tail = TornTail{name, 0, size ? *size : 0, true};
     return {};
   }
+  where += ", offset 0";
   if (step != SegmentReader::Step::kFrame) {
-    return damage(where + ", offset 0", step == SegmentReader::Step::kTorn
-                                            ? "incomplete segment header"
-                                            : reader.problem());
+    return damage(
+        start, false, where,
+        step == SegmentReader::Step::kTorn ? "incomplete segment header" : reader.problem());
   }
   if (header.first_seq != named_first) {
-    return damage(where + ", offset 0", "the header says the segment starts at record " +
-                                            std::to_string(header.first_seq));
+    return damage(
+        start, false, where,
+        "the header says the segment starts at record " + std::to_string(header.first_seq));
   }
-  if (!valid_key_name(header.origin)) return damage(where + ", offset 0", "bad origin");
+  if (!valid_key_name(header.origin)) return damage(start, false, where, "bad origin");
   if (result_.origin.empty()) result_.origin = header.origin;
   if (header.origin != result_.origin) {
-    return damage(where + ", offset 0", "origin \"" + header.origin +
-                                            "\" differs from the earlier segments' \"" +
-                                            result_.origin + "\"");
+    return damage(start, false, where,
+                  "origin \"" + header.origin + "\" differs from the earlier segments' \"" +
+                      result_.origin + "\"");
   }
   if (!options_.expected_origin.empty() && header.origin != options_.expected_origin) {
-    return damage(where + ", offset 0", "origin \"" + header.origin + "\" but \"" +
-                                            options_.expected_origin + "\" was expected");
+    return damage(
+        start, false, where,
+        "origin \"" + header.origin + "\" but \"" + options_.expected_origin + "\" was expected");
   }
-  SegmentSummary summary{name, named_first, 0, reader.offset()};
+  if (si == 0) result_.unsigned_from = {0, reader.offset()};
+  SegmentSummary summary{name, named_first, 0, reader.offset(), paths_[si]};
   SegmentReader::Frame frame;
   for (;;) {
     Entry entry{false, si, reader.offset(), records_read_, 0, 0};
@@ -369,7 +431,8 @@ Status Scan::read_segment(std::size_t si, bool last) {
     if (step == SegmentReader::Step::kEnd) break;
     if (step == SegmentReader::Step::kTorn) {
       if (!last) {
-        return damage(location(entry).describe(LogLocation::Kind::kUnknown),
+        return damage({si, entry.offset}, false,
+                      location(entry).describe(LogLocation::Kind::kUnknown),
                       "incomplete frame at the end of a segment that is not the last");
       }
       auto size = (*file)->size();
@@ -381,7 +444,8 @@ Status Scan::read_segment(std::size_t si, bool last) {
       auto kind = !type                             ? LogLocation::Kind::kUnknown
                   : *type == FrameType::kCheckpoint ? LogLocation::Kind::kCheckpoint
                                                     : LogLocation::Kind::kRecord;
-      return damage(location(entry).describe(kind), reader.problem());
+      return damage({si, entry.offset}, kind == LogLocation::Kind::kCheckpoint,
+                    location(entry).describe(kind), reader.problem());
     }
     if (frame.type == FrameType::kRecord) {
       ++records_read_;
@@ -463,6 +527,9 @@ Status Scan::consume(Chunk& chunk) {
     if (record == chunk.first_bad || (record == 0 && chunk.first_time < result_.last_time)) {
       return record_problem(chunk, e, previous);
     }
+    if (result_.first_unsigned_time.empty()) {
+      if (auto h = scan_record_header(chunk.payload(e))) result_.first_unsigned_time = h->time;
+    }
     completed_.clear();
     result_.tree.append_precomputed(
         std::span<const Hash>(chunk.hashes).subspan(hash, chunk.hash_counts[record]), completed);
@@ -480,12 +547,13 @@ Status Scan::consume(Chunk& chunk) {
 
 Status Scan::record_problem(const Chunk& chunk, const Entry& e, const Entry* previous) {
   std::string where = location(e).describe();
+  const LogPosition at{e.segment, e.offset};
   Result<RecordHeader> h = scan_record_header(chunk.payload(e));
-  if (!h) return damage(where, h.error().message);
+  if (!h) return damage(at, false, where, h.error().message);
   if (h->seq != e.seq) {
-    return damage(where, "sequence number " + std::to_string(h->seq) + " where " +
-                             std::to_string(e.seq) +
-                             " was expected (a missing, repeated or moved record)");
+    return damage(at, false, where,
+                  "sequence number " + std::to_string(h->seq) + " where " + std::to_string(e.seq) +
+                      " was expected (a missing, repeated or moved record)");
   }
   std::string previous_time = result_.last_time;
   if (previous) {
@@ -494,8 +562,14 @@ Status Scan::record_problem(const Chunk& chunk, const Entry& e, const Entry* pre
     previous_time.assign(p->time);
   }
   if (h->time < previous_time) {
-    return damage(where, "time " + std::string(h->time) + " is before the previous record's " +
-                             previous_time);
+    return damage(
+        at, false, where,
+        "time " + std::string(h->time) + " is before the previous record's " + previous_time);
+  }
+  if (options_.full_records) {
+    if (auto r = parse_record(chunk.payload(e)); !r) {
+      return damage(at, false, where, r.error().message);
+    }
   }
   return make_error(ErrorCode::kInternal, where + ": a problem reported but not found again");
 }
@@ -503,16 +577,18 @@ Status Scan::record_problem(const Chunk& chunk, const Entry& e, const Entry* pre
 Status Scan::check_checkpoint(const Entry& e, std::string_view payload,
                               const Result<Checkpoint>& cp) {
   std::string where = location(e).describe(LogLocation::Kind::kCheckpoint);
-  if (!cp) return damage(where, cp.error().message);
+  const LogPosition at{e.segment, e.offset};
+  if (!cp) return damage(at, true, where, cp.error().message);
   if (cp->origin != result_.origin) {
-    return damage(where, "checkpoint of another log (origin \"" + cp->origin + "\")");
+    return damage(at, true, where, "checkpoint of another log (origin \"" + cp->origin + "\")");
   }
   if (cp->size != result_.tree.size()) {
-    return damage(where, "checkpoint for " + std::to_string(cp->size) +
-                             " records where the log has " + std::to_string(result_.tree.size()));
+    return damage(at, true, where,
+                  "checkpoint for " + std::to_string(cp->size) + " records where the log has " +
+                      std::to_string(result_.tree.size()));
   }
   if (cp->root != result_.tree.root()) {
-    return damage(where,
+    return damage(at, true, where,
                   "the signed root does not match the records (a record before it was altered)");
   }
   SignedCheckpoint signed_cp{*cp, std::string(payload)};
@@ -521,6 +597,8 @@ Status Scan::check_checkpoint(const Entry& e, std::string_view payload,
   }
   ++result_.checkpoints;
   result_.latest_checkpoint = std::move(signed_cp);
+  result_.unsigned_from = {e.segment, e.offset + kFrameHeaderSize + payload.size()};
+  result_.first_unsigned_time.clear();
   return {};
 }
 

@@ -123,6 +123,13 @@ void describe_app_metrics(Metrics& m) {
              "nextUpdate of each CRL in force, by issuer: after it every handshake through that "
              "CA fails until the CRL is refreshed.");
   m.describe("silta_crl_age_seconds", "gauge", "Age of each CRL in force, by issuer.");
+  m.describe("silta_audit_recoveries_total", "counter",
+             "What opening the audit log found at start: result=\"recovered\" (a crash's "
+             "unsigned records checked and signed, or a torn tail cut), result=\"quarantined\" "
+             "(an unsigned tail that failed the checks, moved aside unsigned: look at it).");
+  for (const char* result : {"recovered", "quarantined"}) {
+    m.add("silta_audit_recoveries_total", {{"result", result}}, 0);
+  }
 }
 
 adapters::BuildOptions adapter_build_options(const Config& config,
@@ -209,10 +216,39 @@ void App::open_audit_log(const AppOptions& app_options) {
     logging::error("audit_log_stopped", {{"error", e.message}});
     metrics->set("silta_audit_failed", {}, 1);
   };
+  options.on_checkpoint = [this](const audit::SignedCheckpoint&) {
+    if (auto* w = announce_to_.load()) w->checkpoint_signed();
+  };
   audit::OpenReport report;
   audit_ = must(audit::AuditLog::open(options, *signer_, &report), "cannot open the audit log");
   if (!report.torn_tail.empty()) {
     logging::warn("audit_torn_tail_recovered", {{"detail", report.torn_tail}});
+  }
+  if (report.recovery) {
+    const audit::LogRecovery& r = *report.recovery;
+    auto time = [](const std::optional<SysTime>& t) { return t ? format_rfc3339(*t) : ""; };
+    if (!r.quarantine_file.empty()) {
+      logging::error("audit_tail_quarantined", {{"record", report.recovery_seq},
+                                                {"file", r.quarantine_file},
+                                                {"records", r.quarantined_records},
+                                                {"bytes", r.quarantine_bytes},
+                                                {"segment", r.quarantine_segment},
+                                                {"offset", r.quarantine_offset},
+                                                {"problem", r.problem}});
+      metrics_->add("silta_audit_recoveries_total", {{"result", "quarantined"}});
+      // The index may hold records of the tail, which the log no longer has.
+      if (auto s = store_->clear_audit_index(audit_->origin(), report.recovery_seq); !s) {
+        throw std::runtime_error("cannot remove the quarantined records from the audit index: " +
+                                 s.error().message);
+      }
+    } else {
+      logging::warn("audit_log_recovered", {{"record", report.recovery_seq},
+                                            {"records_signed", r.recovered_records},
+                                            {"from", time(r.recovered_from)},
+                                            {"until", time(r.recovered_until)},
+                                            {"torn_bytes", r.torn_bytes}});
+      metrics_->add("silta_audit_recoveries_total", {{"result", "recovered"}});
+    }
   }
   for (const auto& f : report.removed_files) {
     logging::warn("audit_leftover_removed", {{"file", f}});
@@ -221,9 +257,22 @@ void App::open_audit_log(const AppOptions& app_options) {
       "audit_log_opened",
       {{"origin", audit_->origin()}, {"records", report.records}, {"segments", report.segments}});
   metrics_->set("silta_audit_failed", {}, 0);
-  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_);
+  indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_, std::chrono::milliseconds(500),
+                                            config_.audit.index_retention_days);
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
+  }
+  if (auto pruned = indexer_->apply_retention(now_utc()); !pruned) {
+    logging::warn("audit_index_retention_failed", {{"error", pruned.error().message}});
+  } else if (*pruned > 0) {
+    logging::info("audit_index_pruned",
+                  {{"entries", *pruned}, {"retention_days", config_.audit.index_retention_days}});
+  }
+
+  if (!config_.witnesses.list.empty()) {
+    witnesses_ = std::make_unique<witness::Submitter>(
+        config_.witnesses, *audit_, server_->io_context().get_executor(), *metrics_);
+    announce_to_ = witnesses_.get();
   }
 }
 
@@ -244,6 +293,7 @@ void App::wire_services() {
   services_.store_probed = [h = health_.get()](bool ok, const std::string& error) {
     h->store_probed(ok, error);
   };
+  services_.witnesses = witnesses_.get();
 
   // The worker's id names this process in delivery leases.
   referral_worker_ = std::make_unique<ReferralWorker>(
@@ -424,6 +474,7 @@ void App::handle_signals(boost::asio::signal_set& signals) {
     logging::info("signal_received",
                   {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"action", "shutdown"}});
     referral_worker_->stop();
+    if (witnesses_) witnesses_->stop();
     server_->shutdown();
   });
 }
@@ -439,6 +490,7 @@ void App::run() {
   referral_worker_->start();
   reloader_ = std::thread([this] { reload_loop(); });
   boost::asio::co_spawn(server_->io_context(), summarise_auth_failures(), boost::asio::detached);
+  if (witnesses_) witnesses_->start();
   server_->run();
   stop_reloading();
 }

@@ -1,6 +1,7 @@
 // The running gateway: every module built from the configuration, wired to the routes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -18,6 +19,7 @@
 #include "gateway/http/tls.h"
 #include "gateway/referral_worker.h"
 #include "gateway/services.h"
+#include "gateway/witness/submitter.h"
 
 namespace silta::gateway {
 
@@ -82,6 +84,9 @@ class App {
   std::optional<audit::PseudonymKeyring> keyring_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<AuditIndexer> indexer_;
+  // Set once built; the audit log's sync threads read it to announce checkpoints.
+  std::unique_ptr<witness::Submitter> witnesses_;
+  std::atomic<witness::Submitter*> announce_to_{nullptr};
   adapters::AdapterSet adapters_;
   Services services_;
   AuthFailureSummary auth_failures_;

@@ -8,8 +8,8 @@
 namespace silta::gateway {
 
 AuditIndexer::AuditIndexer(audit::AuditLog& log, store::Store& store,
-                           std::chrono::milliseconds delay)
-    : log_(log), store_(store), delay_(delay), thread_([this] {
+                           std::chrono::milliseconds delay, unsigned retention_days)
+    : log_(log), store_(store), delay_(delay), retention_days_(retention_days), thread_([this] {
         name_this_thread("audit-index");
         run();
       }) {}
@@ -45,8 +45,19 @@ void AuditIndexer::run() {
     lock.unlock();
     if (auto s = catch_up(); !s)
       logging::warn("audit_index_failed", {{"error", s.error().message}});
+    if (retention_days_ > 0 && std::chrono::steady_clock::now() >= next_retention_) {
+      next_retention_ = std::chrono::steady_clock::now() + std::chrono::hours(1);
+      if (auto pruned = apply_retention(now_utc()); !pruned) {
+        logging::warn("audit_index_retention_failed", {{"error", pruned.error().message}});
+      }
+    }
     lock.lock();
   }
+}
+
+Result<std::uint64_t> AuditIndexer::apply_retention(SysTime now) {
+  if (retention_days_ == 0) return std::uint64_t{0};
+  return store_.prune_audit_index(log_.origin(), now - std::chrono::days(retention_days_));
 }
 
 Status AuditIndexer::catch_up() {

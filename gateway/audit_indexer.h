@@ -21,8 +21,11 @@ namespace silta::gateway {
 // always be rebuilt from the segments, which stay the source of truth.
 class AuditIndexer {
  public:
+  // retention_days (audit.index_retention_days): entries older than that are pruned from the
+  // store, at most hourly, after a pass; 0 keeps them.
   AuditIndexer(audit::AuditLog& log, store::Store& store,
-               std::chrono::milliseconds delay = std::chrono::milliseconds(500));
+               std::chrono::milliseconds delay = std::chrono::milliseconds(500),
+               unsigned retention_days = 0);
   ~AuditIndexer();
   AuditIndexer(const AuditIndexer&) = delete;
   AuditIndexer& operator=(const AuditIndexer&) = delete;
@@ -31,6 +34,9 @@ class AuditIndexer {
   void schedule();
   // Indexes everything durable now, on the calling thread (start-up, searches, tests).
   Status catch_up();
+  // Drops the index entries older than the retention period before `now` (nothing when the
+  // retention is 0); the records stay in the log and its archive. Returns how many went.
+  Result<std::uint64_t> apply_retention(SysTime now);
 
  private:
   void run();
@@ -38,7 +44,9 @@ class AuditIndexer {
   audit::AuditLog& log_;
   store::Store& store_;
   const std::chrono::milliseconds delay_;
-  std::mutex mu_;                      // one pass at a time
+  const unsigned retention_days_;
+  std::chrono::steady_clock::time_point next_retention_{};  // the indexing thread's
+  std::mutex mu_;                                           // one pass at a time
   std::optional<std::uint64_t> next_;  // the next sequence to index, once known (under mu_)
   std::mutex wait_mu_;
   std::condition_variable cv_;

@@ -11,8 +11,6 @@ namespace fs = std::filesystem;
 using json_check::Need;
 using json_check::Object;
 
-namespace {
-
 void parse_listener(Object& o, ListenerConfig& l) {
   l.address = o.string_or("address", l.address);
   boost::system::error_code ec;
@@ -21,17 +19,16 @@ void parse_listener(Object& o, ListenerConfig& l) {
   l.port = static_cast<std::uint16_t>(o.integer_or("port", l.port, 0, 65535));
 }
 
-fs::path resolve(const fs::path& base, const std::string& p) {
+fs::path resolve_path(const fs::path& base, const std::string& p) {
   fs::path path(p);
   return path.is_absolute() ? path : base / path;
 }
 
-// A required file path that must exist and be readable.
 std::optional<fs::path> file_path(Object& o, std::string_view key, Need need,
                                   const fs::path& base) {
   auto s = o.string(key, need);
   if (!s) return std::nullopt;
-  fs::path p = resolve(base, *s);
+  fs::path p = resolve_path(base, *s);
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) {
     o.issues().add(o.path_of(key), "expected a readable file; " + p.string() + " does not exist");
@@ -39,6 +36,19 @@ std::optional<fs::path> file_path(Object& o, std::string_view key, Need need,
   }
   return p;
 }
+
+void parse_server_tls(Object& o, const fs::path& base, TlsConfig& tls) {
+  if (auto p = file_path(o, "certificate", Need::kRequired, base)) tls.certificate = *p;
+  if (auto p = file_path(o, "private_key", Need::kRequired, base)) {
+    tls.private_key = *p;
+    if (auto s = check_secret_file_mode(*p); !s) {
+      o.issues().add(o.path_of("private_key"), s.error().message);
+    }
+  }
+  tls.allow_tls12 = o.boolean_or("allow_tls12", false);
+}
+
+namespace {
 
 Millis millis(Object& o, std::string_view key, Millis fallback) {
   return Millis(o.integer_or(key, fallback.count(), 1, 24LL * 3600 * 1000));
@@ -57,18 +67,12 @@ void parse_admin(Object& o, AdminConfig& admin) {
 }
 
 void parse_tls(Object& o, const fs::path& base, TlsConfig& tls) {
-  if (auto p = file_path(o, "certificate", Need::kRequired, base)) tls.certificate = *p;
-  if (auto p = file_path(o, "private_key", Need::kRequired, base)) {
-    tls.private_key = *p;
-    if (auto s = check_secret_file_mode(*p); !s)
-      o.issues().add(o.path_of("private_key"), s.error().message);
-  }
+  parse_server_tls(o, base, tls);
   if (auto p = file_path(o, "client_ca", Need::kRequired, base)) tls.client_ca = *p;
   if (auto p = file_path(o, "client_intermediates", Need::kOptional, base)) {
     tls.client_intermediates = *p;
   }
   if (auto p = file_path(o, "crl", Need::kOptional, base)) tls.crl = *p;
-  tls.allow_tls12 = o.boolean_or("allow_tls12", false);
 }
 
 std::size_t size_or(Object& o, std::string_view key, std::size_t fallback, std::int64_t min,
@@ -126,7 +130,7 @@ void parse_referrals(Object& o, ReferralsConfig& r) {
 void parse_console(Object& o, const fs::path& base_dir, ConsoleConfig& console) {
   console.enabled = o.boolean_or("enabled", console.enabled);
   if (auto d = o.string("assets_dir")) {
-    fs::path dir = resolve(base_dir, *d);
+    fs::path dir = resolve_path(base_dir, *d);
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       o.issues().add(o.path_of("assets_dir"),
@@ -182,9 +186,9 @@ void parse_data(Object& root, const fs::path& base_dir, Config& c) {
     c.registry_file = *p;
     c.registry = load_registry_file(*p, issues);
   }
-  if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve(base_dir, *d);
+  if (auto d = root.string("data_dir", Need::kRequired)) c.data_dir = resolve_path(base_dir, *d);
   if (auto d = root.string("catalog", Need::kRequired)) {
-    c.catalog_dir = resolve(base_dir, *d);
+    c.catalog_dir = resolve_path(base_dir, *d);
     std::error_code ec;
     if (!fs::is_directory(c.catalog_dir, ec)) {
       issues.add("/catalog",
@@ -226,6 +230,8 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
                "exchange.adapter_timeout_ms), so that a delivery still waiting for the agency "
                "system is not claimed by another worker");
   }
+  section(root, "witnesses", Need::kOptional,
+          [&](Object& o) { c.witnesses = parse_witnesses_config(o, base_dir); });
   section(root, "console", Need::kOptional,
           [&](Object& o) { parse_console(o, base_dir, c.console); });
   section(root, "log", Need::kOptional, [&](Object& o) { parse_log(o, c.log); });

@@ -111,6 +111,22 @@ struct ConsoleConfig {
   std::optional<std::filesystem::path> assets_dir;
 };
 
+// A witness the gateway submits its checkpoints to (C2SP tlog-witness; docs/witness.md).
+struct WitnessEndpoint {
+  audit::VerifierKey key;    // its cosignature/v1 key (type 0x04); its name names the witness
+  std::string url;           // its submission prefix: https://host[:port][/path]
+  std::filesystem::path ca;  // trust anchors for its TLS certificate (PEM)
+};
+
+// The "witnesses" section.
+struct WitnessesConfig {
+  std::vector<WitnessEndpoint> list;
+  std::size_t quorum = 0;  // cosignatures that make a checkpoint witnessed; default: every witness
+  Millis timeout{10'000};  // one submission
+  Millis retry_initial{1'000};  // after a failure or a refusal, doubled per attempt...
+  Millis retry_max{300'000};    // ...up to this; jittered to 50-100 %
+};
+
 struct Config {
   std::filesystem::path source;       // the file this came from
   std::vector<std::string> warnings;  // what works but needs attention (e.g. a CRL about to expire)
@@ -133,7 +149,21 @@ struct Config {
   ExchangeConfig exchange;
   ReferralsConfig referrals;
   ConsoleConfig console;
+  WitnessesConfig witnesses;
 };
+
+// Pieces of the config shared with the witness service's (gateway/witness/config.h): a listener
+// object, the server's own certificate, key and allow_tls12 of a "tls" object, a path relative
+// to the config file's directory, and a file path that must exist.
+void parse_listener(json_check::Object& o, ListenerConfig& l);
+void parse_server_tls(json_check::Object& o, const std::filesystem::path& base, TlsConfig& tls);
+std::filesystem::path resolve_path(const std::filesystem::path& base, const std::string& p);
+std::optional<std::filesystem::path> file_path(json_check::Object& o, std::string_view key,
+                                               json_check::Need need,
+                                               const std::filesystem::path& base);
+
+// The "witnesses" section (gateway/witness/config.cc).
+WitnessesConfig parse_witnesses_config(json_check::Object& o, const std::filesystem::path& base);
 
 // Parses and validates a config document. Relative paths are resolved against `base_dir`
 // (the directory of the config file). Every problem is added to `issues`; files referenced by

@@ -34,6 +34,9 @@
 namespace silta::gateway {
 
 class ReferralWorker;
+namespace witness {
+class Submitter;
+}
 
 // The decision engine in force and its catalog rendered for GET /v1/catalog. A catalog reload
 // (SIGHUP, docs/operations.md) replaces them for every copy; requests already running keep the
@@ -74,6 +77,7 @@ struct Services {
   ReferralWorker* referral_worker = nullptr;  // woken when a referral is accepted
   // Told the outcome of the periodic store probe (the readiness of /ready), when set.
   std::function<void(bool ok, const std::string& error)> store_probed;
+  witness::Submitter* witnesses = nullptr;  // null when no witness is configured
 
   const policy::Catalog& catalog() const { return *engine->catalog(); }
 };

@@ -124,6 +124,20 @@ ALTER TABLE idempotency ADD COLUMN location TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_index ADD COLUMN record TEXT;
 CREATE INDEX audit_index_unrecorded ON audit_index (origin, sequence) WHERE record IS NULL;
 )SQL"},
+      // Free text encrypted at rest: an audit index entry's record (a justification is free text)
+      // and a consent's revocation (its reason, and the receipt that repeats it). Rows written
+      // before keep their plain text until the store seals them at start (SqlStore::migrate);
+      // the partial indexes find them without reading every row.
+      {4, "sealed free text", R"SQL(
+ALTER TABLE audit_index ADD COLUMN record_sealed {BLOB};
+DROP INDEX audit_index_unrecorded;
+CREATE INDEX audit_index_unrecorded ON audit_index (origin, sequence)
+  WHERE record IS NULL AND record_sealed IS NULL;
+CREATE INDEX audit_index_plain_records ON audit_index (origin, sequence) WHERE record IS NOT NULL;
+ALTER TABLE consents ADD COLUMN revocation_sealed {BLOB};
+CREATE INDEX consents_plain_revocations ON consents (id)
+  WHERE status = 'revoked' AND revocation_sealed IS NULL;
+)SQL"},
   };
   return list;
 }

@@ -103,7 +103,7 @@ Status SqlStore::migrate() {
                       "the store key file does not match this database (its data was encrypted "
                       "under another key)");
   }
-  return {};
+  return seal_plain_text();
 }
 
 // ---- consents -------------------------------------------------------------------------------
@@ -111,9 +111,21 @@ Status SqlStore::migrate() {
 namespace {
 
 constexpr const char* kConsentCols =
-    "id, status, record, identities_sealed, receipt, revocation_receipt";
+    "id, status, record, identities_sealed, receipt, revocation_receipt, revocation_sealed";
 
 std::string identities_context(const std::string& id) { return "consent\n" + id; }
+std::string revocation_context(const std::string& id) { return "consent_revocation\n" + id; }
+
+// A revocation's free text (its reason, and the receipt that repeats it) is sealed apart from
+// the consent's document, which keeps the rest of the revocation in the clear for queries.
+json revocation_free_text(const policy::ConsentRevocation& r, const std::string& receipt) {
+  return {{"reason", r.reason}, {"receipt", receipt}};
+}
+
+policy::ConsentRecord without_free_text(policy::ConsentRecord record) {
+  if (record.revoked) record.revoked->reason.clear();
+  return record;
+}
 
 const char* status_text(ConsentStatus s) { return consent_status_name(s); }
 
@@ -131,6 +143,16 @@ Result<StoredConsent> SqlStore::consent_from_row(const Row& row, bool with_ident
   out.record = std::move(*record);
   out.receipt = row.text(4);
   out.revocation_receipt = row.text(5);
+  if (!row.is_null(6)) {  // sealed (schema version 4); before, both were in the clear
+    auto opened = open(row.blob(6), revocation_context(id));
+    if (!opened) return opened.error();
+    auto text = json::parse(*opened, nullptr, false);
+    if (!text.is_object() || !out.record.revoked) {
+      return make_error(ErrorCode::kDataLoss, "consent revocation unreadable");
+    }
+    out.record.revoked->reason = text.value("reason", "");
+    out.revocation_receipt = text.value("receipt", "");
+  }
   if (!with_identities) return out;
   auto identities = open(row.blob(3), identities_context(id));
   if (!identities) return identities.error();
@@ -154,15 +176,23 @@ Status SqlStore::create_consent(const StoredConsent& consent) {
               {"grantors", consent.grantor_identity_codes}};
   auto sealed = seal(ids.dump(), identities_context(r.id));
   if (!sealed) return sealed.error();
+  std::optional<Bytes> revocation;
+  if (r.revoked) {
+    auto sealed_revocation =
+        seal(revocation_free_text(*r.revoked, consent.revocation_receipt).dump(),
+             revocation_context(r.id));
+    if (!sealed_revocation) return sealed_revocation.error();
+    revocation = std::move(*sealed_revocation);
+  }
   ConsentStatus status = r.revoked ? ConsentStatus::kRevoked : consent.status;
   return write([&](Connection& c) -> Status {
     auto rows = c.run(
         "INSERT INTO consents (id, subject_pseudonym, status, valid_from, valid_until, record, "
-        "identities_sealed, receipt, revocation_receipt, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "identities_sealed, receipt, revocation_receipt, updated_at, revocation_sealed) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)",
         r.id, r.subject_pseudonym, status_text(status), r.valid_from, r.valid_until,
-        consent_document(r).dump(), *sealed, consent.receipt, consent.revocation_receipt,
-        r.recorded_at);
+        consent_document(without_free_text(r)).dump(), *sealed, consent.receipt, r.recorded_at,
+        revocation);
     if (!rows) {
       if (rows.error().code == ErrorCode::kAlreadyExists) {
         return make_error(ErrorCode::kAlreadyExists, "consent " + r.id + " exists");
@@ -225,10 +255,13 @@ Result<StoredConsent> SqlStore::revoke_consent(const std::string& id,
     consent->record.revoked = revocation;
     consent->status = ConsentStatus::kRevoked;
     consent->revocation_receipt = revocation_receipt;
+    auto sealed =
+        seal(revocation_free_text(revocation, revocation_receipt).dump(), revocation_context(id));
+    if (!sealed) return sealed.error();
     auto updated = c.run(
-        "UPDATE consents SET status = 'revoked', record = $2, revocation_receipt = $3, "
-        "updated_at = $4 WHERE id = $1",
-        id, consent_document(consent->record).dump(), revocation_receipt, revocation.at);
+        "UPDATE consents SET status = 'revoked', record = $2, revocation_receipt = '', "
+        "revocation_sealed = $3, updated_at = $4 WHERE id = $1",
+        id, consent_document(without_free_text(consent->record)).dump(), *sealed, revocation.at);
     if (!updated) return updated.error();
     return std::move(*consent);
   });
@@ -471,30 +504,134 @@ Result<BreakGlassReview> SqlStore::review_break_glass(const std::string& id,
 
 // ---- audit index ----------------------------------------------------------------------------
 
+namespace {
+
+std::string audit_record_context(const std::string& origin, std::uint64_t sequence) {
+  return "audit_index\n" + origin + "\n" + std::to_string(sequence);
+}
+
+}  // namespace
+
+Result<std::string> SqlStore::audit_record_from_row(const Row& row, std::size_t plain,
+                                                    std::size_t sealed, const std::string& origin,
+                                                    std::uint64_t sequence) const {
+  if (!row.is_null(sealed)) return open(row.blob(sealed), audit_record_context(origin, sequence));
+  return row.text(plain);  // before schema version 4 in the clear; before version 3 empty
+}
+
 Status SqlStore::index_audit_records(const std::vector<AuditIndexEntry>& entries) {
+  std::vector<Bytes> sealed;
+  sealed.reserve(entries.size());
+  for (const auto& e : entries) {
+    auto s = seal(e.record, audit_record_context(e.origin, e.sequence));
+    if (!s) return s.error();
+    sealed.push_back(std::move(*s));
+  }
   return write([&](Connection& c) -> Status {
-    for (const auto& e : entries) {
-      // Indexing again after a crash finds the same records; a different record under the same
-      // origin and sequence is another log with the same origin, whose entries would be lost.
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& e = entries[i];
       auto r = c.run(
           "INSERT INTO audit_index (origin, sequence, time, event_type, agency, "
-          "subject_pseudonym, target_agency, purpose, record) VALUES ($1, $2, $3, $4, $5, $6, "
-          "$7, $8, $9) ON CONFLICT (origin, sequence) DO UPDATE SET record = excluded.record "
-          "WHERE audit_index.record IS NULL OR audit_index.record = excluded.record "
-          "RETURNING sequence",
+          "subject_pseudonym, target_agency, purpose, record_sealed) VALUES ($1, $2, $3, $4, $5, "
+          "$6, $7, $8, $9) ON CONFLICT (origin, sequence) DO NOTHING RETURNING sequence",
           e.origin, e.sequence, e.time, e.event_type, e.agency, e.subject_pseudonym,
-          e.target_agency, e.purpose, e.record);
+          e.target_agency, e.purpose, sealed[i]);
       if (!r) return r.error();
-      if (r->empty()) {
+      if (!r->empty()) continue;
+      // Indexing again after a crash finds the same records; an entry without its record (before
+      // schema version 3) or with it in the clear (before 4) gets it sealed; a different record
+      // under the same origin and sequence is another log with the same origin, whose entries
+      // would be lost.
+      auto rows =
+          c.run("SELECT record, record_sealed FROM audit_index WHERE origin = $1 AND sequence = $2",
+                e.origin, e.sequence);
+      if (!rows) return rows.error();
+      if (rows->empty()) return make_error(ErrorCode::kInternal, "audit index entry vanished");
+      auto stored = audit_record_from_row(rows->front(), 0, 1, e.origin, e.sequence);
+      if (!stored) return stored.error();
+      bool unrecorded = rows->front().is_null(0) && rows->front().is_null(1);
+      if (!unrecorded && *stored != e.record) {
         return make_error(ErrorCode::kFailedPrecondition,
                           "the audit index holds a different record " + std::to_string(e.sequence) +
                               " of origin \"" + e.origin +
                               "\": two audit logs use this origin (give every gateway instance "
                               "its own audit.origin)");
       }
+      if (rows->front().is_null(1)) {
+        auto u = c.run(
+            "UPDATE audit_index SET record = NULL, record_sealed = $3 WHERE origin = $1 AND "
+            "sequence = $2",
+            e.origin, e.sequence, sealed[i]);
+        if (!u) return u.error();
+      }
     }
     return {};
   });
+}
+
+Status SqlStore::seal_plain_text() {
+  constexpr int kBatch = 1000;
+  // Audit index records kept in the clear before schema version 4.
+  for (;;) {
+    auto rows = read([&](Connection& c) {
+      return c.run(
+          "SELECT origin, sequence, record FROM audit_index WHERE record IS NOT NULL LIMIT " +
+          std::to_string(kBatch));
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) break;
+    std::vector<std::tuple<std::string, std::int64_t, Bytes>> sealed;
+    for (const auto& row : *rows) {
+      auto s = seal(row.text(2),
+                    audit_record_context(row.text(0), static_cast<std::uint64_t>(row.i64(1))));
+      if (!s) return s.error();
+      sealed.emplace_back(row.text(0), row.i64(1), std::move(*s));
+    }
+    auto done = write([&](Connection& c) -> Status {
+      for (const auto& [origin, sequence, value] : sealed) {
+        auto u = c.run(
+            "UPDATE audit_index SET record = NULL, record_sealed = $3 WHERE origin = $1 AND "
+            "sequence = $2 AND record IS NOT NULL",
+            origin, sequence, value);
+        if (!u) return u.error();
+      }
+      return {};
+    });
+    if (!done) return done;
+  }
+  // Revocations with their reason and receipt in the clear.
+  for (;;) {
+    auto rows = read([&](Connection& c) {
+      return c.run(std::string("SELECT ") + kConsentCols +
+                   " FROM consents WHERE status = 'revoked' AND revocation_sealed IS NULL LIMIT " +
+                   std::to_string(kBatch));
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) break;
+    std::vector<std::tuple<std::string, std::string, Bytes>> sealed;
+    for (const auto& row : *rows) {
+      auto consent = consent_from_row(row, false);
+      if (!consent) return consent.error();
+      const auto& r = consent->record;
+      if (!r.revoked) return make_error(ErrorCode::kDataLoss, "revoked consent without revocation");
+      auto s = seal(revocation_free_text(*r.revoked, consent->revocation_receipt).dump(),
+                    revocation_context(r.id));
+      if (!s) return s.error();
+      sealed.emplace_back(r.id, consent_document(without_free_text(r)).dump(), std::move(*s));
+    }
+    auto done = write([&](Connection& c) -> Status {
+      for (const auto& [id, document, value] : sealed) {
+        auto u = c.run(
+            "UPDATE consents SET record = $2, revocation_receipt = '', revocation_sealed = $3 "
+            "WHERE id = $1 AND revocation_sealed IS NULL",
+            id, document, value);
+        if (!u) return u.error();
+      }
+      return {};
+    });
+    if (!done) return done;
+  }
+  return {};
 }
 
 namespace {
@@ -557,7 +694,7 @@ Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery&
   std::size_t limit = page_limit(q.limit);
   std::string sql =
       "SELECT origin, sequence, time, event_type, agency, subject_pseudonym, target_agency, "
-      "purpose, record FROM audit_index WHERE " +
+      "purpose, record, record_sealed FROM audit_index WHERE " +
       f.where() + " ORDER BY time, origin, sequence LIMIT " + std::to_string(limit + 1);
   return read([&](Connection& c) -> Result<Page<AuditIndexEntry>> {
     auto rows = c.query(sql, f.params);
@@ -565,9 +702,11 @@ Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery&
     Page<AuditIndexEntry> page;
     for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
       const auto& r = (*rows)[i];
-      page.items.push_back(AuditIndexEntry{r.text(0), static_cast<std::uint64_t>(r.i64(1)),
-                                           r.time(2), r.text(3), r.text(4), r.text(5), r.text(6),
-                                           r.text(7), r.text(8)});
+      auto sequence = static_cast<std::uint64_t>(r.i64(1));
+      auto record = audit_record_from_row(r, 8, 9, r.text(0), sequence);
+      if (!record) return record.error();
+      page.items.push_back(AuditIndexEntry{r.text(0), sequence, r.time(2), r.text(3), r.text(4),
+                                           r.text(5), r.text(6), r.text(7), std::move(*record)});
     }
     if (rows->size() > limit) page.next_cursor = audit_cursor(page.items.back());
     return page;
@@ -578,7 +717,7 @@ Result<std::uint64_t> SqlStore::next_audit_index_sequence(const std::string& ori
   return read([&](Connection& c) -> Result<std::uint64_t> {
     auto rows = c.run(
         "SELECT MAX(sequence), (SELECT MIN(sequence) FROM audit_index WHERE origin = $1 AND "
-        "record IS NULL) FROM audit_index WHERE origin = $1",
+        "record IS NULL AND record_sealed IS NULL) FROM audit_index WHERE origin = $1",
         origin);
     if (!rows) return rows.error();
     if (rows->empty() || rows->front().is_null(0)) return std::uint64_t{0};
@@ -587,9 +726,21 @@ Result<std::uint64_t> SqlStore::next_audit_index_sequence(const std::string& ori
   });
 }
 
-Status SqlStore::clear_audit_index(const std::string& origin) {
+Result<std::uint64_t> SqlStore::prune_audit_index(const std::string& origin, SysTime before) {
+  return write([&](Connection& c) -> Result<std::uint64_t> {
+    auto r = c.run(
+        "DELETE FROM audit_index WHERE origin = $1 AND time < $2 AND sequence < (SELECT "
+        "MAX(sequence) FROM audit_index WHERE origin = $1) RETURNING sequence",
+        origin, before);
+    if (!r) return r.error();
+    return static_cast<std::uint64_t>(r->size());
+  });
+}
+
+Status SqlStore::clear_audit_index(const std::string& origin, std::uint64_t from_sequence) {
   return write([&](Connection& c) -> Status {
-    auto r = c.run("DELETE FROM audit_index WHERE origin = $1", origin);
+    auto r = c.run("DELETE FROM audit_index WHERE origin = $1 AND sequence >= $2", origin,
+                   static_cast<std::int64_t>(from_sequence));
     if (!r) return r.error();
     return {};
   });

@@ -68,7 +68,8 @@ class SqlStore final : public Store {
   Status index_audit_records(const std::vector<AuditIndexEntry>& entries) override;
   Result<Page<AuditIndexEntry>> query_audit_index(const AuditIndexQuery& query) override;
   Result<std::uint64_t> next_audit_index_sequence(const std::string& origin) override;
-  Status clear_audit_index(const std::string& origin) override;
+  Status clear_audit_index(const std::string& origin, std::uint64_t from_sequence) override;
+  Result<std::uint64_t> prune_audit_index(const std::string& origin, SysTime before) override;
 
  private:
   // Runs f(connection) on a reader connection (a single statement, no transaction).
@@ -86,6 +87,13 @@ class SqlStore final : public Store {
   Result<std::string> open(const Bytes& sealed, std::string_view context) const;
 
   Result<StoredConsent> consent_from_row(const sql::Row& row, bool with_identities = true) const;
+  // An audit index entry's record: columns `plain` (before schema version 4) and `sealed`.
+  Result<std::string> audit_record_from_row(const sql::Row& row, std::size_t plain,
+                                            std::size_t sealed, const std::string& origin,
+                                            std::uint64_t sequence) const;
+  // Seals the free text that rows written before schema version 4 keep in the clear (at start,
+  // once the key is known to be this database's; idempotent, in batches).
+  Status seal_plain_text();
   Result<Referral> referral_from_row(const sql::Row& row) const;
   Result<BreakGlassReview> review_from_row(const sql::Row& row) const;
   Result<IdempotencyRecord> idempotency_from_row(const sql::Row& row) const;

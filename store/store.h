@@ -233,7 +233,13 @@ class Store {
   // Where indexing `origin`'s log goes on: after its last indexed record, or at the first entry
   // indexed without its record (before schema version 3), so that those are filled in.
   virtual Result<std::uint64_t> next_audit_index_sequence(const std::string& origin) = 0;
-  virtual Status clear_audit_index(const std::string& origin) = 0;
+  // Removes `origin`'s entries from `from_sequence` on (0: all of them): a log restored from an
+  // older backup, or a tail the log quarantined when it opened.
+  virtual Status clear_audit_index(const std::string& origin, std::uint64_t from_sequence) = 0;
+  // Index retention (audit.index_retention_days): removes `origin`'s entries older than `before`,
+  // except its newest entry, which tells indexing where it stands (else it would index the whole
+  // log again). The records stay in the log and its archive. Returns how many were removed.
+  virtual Result<std::uint64_t> prune_audit_index(const std::string& origin, SysTime before) = 0;
 };
 
 // Opens the store the config names (connects; creates a fresh SQLite file and its directory).

@@ -1,12 +1,18 @@
 // The privacy officer's audit API (tietosuojavastaava): search the log, the subject's log-data
 // report (ATL 11 §), checkpoints and proofs, and the review queue of break-glass accesses.
 // Every read here is itself audited, durably, before the answer goes out.
+#include <algorithm>
+#include <charconv>
+#include <type_traits>
+
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/query.h"
+#include "gateway/api/receipts.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/api/subject_report.h"
+#include "gateway/witness/submitter.h"
 
 namespace silta::gateway {
 
@@ -147,25 +153,57 @@ asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto read = co_await audit_read(s, ctx, actor, "checkpoint");
   if (!read) co_return audit_failed(read.error(), kNotAnswered);
-  auto cp = s.audit->latest_checkpoint();
-  co_return Response::json(200, {{"origin", cp.checkpoint.origin},
-                                 {"size", cp.checkpoint.size},
-                                 {"root_hash", to_base64(cp.checkpoint.root)},
-                                 {"note", cp.note},
-                                 {"verifier_key", s.audit->verifier().to_string()}});
+  // With witnesses: the newest checkpoint with the quorum of cosignatures (else the newest one
+  // with those it has), its note carrying them: keep it, and verify against it later.
+  auto latest = s.audit->latest_checkpoint();
+  witness::CosignedCheckpoint served{latest, latest.note, 0};
+  if (s.witnesses) served = s.witnesses->served();
+  const auto& cp = served.checkpoint.checkpoint;
+  nlohmann::json body = {
+      {"origin", cp.origin},
+      {"size", cp.size},
+      {"root_hash", to_base64(cp.root)},
+      {"note", served.note},
+      {"verifier_key", s.audit->verifier().to_string()},
+      {"latest_size", latest.checkpoint.size},
+      {"cosignatures", served.cosignatures},
+      {"quorum", s.witnesses ? s.witnesses->quorum() : 0},
+      {"witnessed", s.witnesses && served.cosignatures >= s.witnesses->quorum()},
+      {"witnesses", s.witnesses ? s.witnesses->status() : nlohmann::json::array()}};
+  co_return Response::json(200, body);
+}
+
+// `?from_root`: the base64 root the caller kept for the tree of `from` records.
+std::optional<audit::Hash> kept_root_param(QueryParams& query, json_check::Issues& issues) {
+  auto text = query.text("from_root");
+  if (!text) return std::nullopt;
+  auto bytes = from_base64(*text);
+  if (!bytes || bytes->size() != audit::Hash{}.size()) {
+    issues.add("?from_root", "expected the base64 root hash (32 bytes) of the checkpoint you kept");
+    return std::nullopt;
+  }
+  audit::Hash kept{};
+  std::copy(bytes->begin(), bytes->end(), kept.begin());
+  return kept;
 }
 
 // A proof between the two numbers of the query `first` and `second` (index and size, or from
-// and to); `prove` makes it from the log. Parameters by value: the callers return this coroutine
-// without awaiting it.
-template <typename Prove>
+// and to); `prove` makes it from the log. With `root_of` (the proof's root for `first`), the
+// query may name the root the caller kept (`from_root`): a proof is only worth something against
+// that one, and another root is a fork (409). Parameters by value: the callers return this
+// coroutine without awaiting it.
+template <typename Prove, typename RootOf = std::nullptr_t>
 asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::string first,
-                                std::string second, std::string what, Prove prove) {
+                                std::string second, std::string what, Prove prove,
+                                RootOf root_of = nullptr) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
   auto actor = query.actor();
   auto a = query.number(first, json_check::Need::kRequired, UINT64_MAX / 2);
   auto b = query.number(second, json_check::Need::kRequired, UINT64_MAX / 2);
+  constexpr bool kChecksRoot = !std::is_same_v<RootOf, std::nullptr_t>;
+  std::optional<audit::Hash> kept;
+  if constexpr (kChecksRoot) kept = kept_root_param(query, issues);
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto made = prove(*a, *b);
@@ -175,6 +213,17 @@ asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::str
   }
   auto read = co_await audit_read(s, ctx, actor, std::move(what));
   if (!read) co_return audit_failed(read.error(), kNotAnswered);
+  if constexpr (kChecksRoot) {
+    if (kept && *kept != root_of(*made)) {
+      Problem p =
+          problem(409, "fork", "Not this log's history",
+                  "The log's tree of " + std::to_string(*a) +
+                      " records has another root than the one given: the checkpoint you "
+                      "kept is not in this log's history (a fork), or it is another log's.");
+      p.extensions = {{"log_root", to_base64(root_of(*made))}};
+      co_return Response::from_problem(p);
+    }
+  }
   co_return Response::json(200, audit::to_json(*made));
 }
 
@@ -189,7 +238,75 @@ asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
   auto prove = [&s](std::uint64_t from, std::uint64_t to) {
     return s.audit->prove_consistency(from, to);
   };
-  return proof(s, ctx, "from", "to", "proof-consistency", prove);
+  auto root_of = [](const audit::ConsistencyProof& p) { return p.from_root; };
+  return proof(s, ctx, "from", "to", "proof-consistency", prove, root_of);
+}
+
+// An agency's proof that a record its own request wrote is in the log: its inclusion in the
+// checkpoint the gateway serves (witnessed, when there are witnesses), so that the agency can hold
+// the gateway to the receipt its answer carried. Only the acting agency's records: another
+// agency's, or a number the log does not have, is the same 404.
+asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
+  auto origin = query.text("origin");
+  query.no_other_params();
+  std::uint64_t seq = 0;
+  const std::string& text = ctx.params["seq"];
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+  bool numeric = ec == std::errc() && end == text.data() + text.size();
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (origin && *origin != s.audit->origin()) {
+    co_return Response::from_problem(
+        problem(421, "other-instance", "The record is in another gateway instance's log",
+                "This instance's audit log is " + s.audit->origin() +
+                    "; ask the instance whose log the receipt names."));
+  }
+  bool mine = false;
+  if (numeric) {
+    auto records = s.audit->read(seq, seq + 1);
+    mine = records && records->size() == 1 && records->front().event.agency == ctx.agency.id;
+  }
+  if (!mine) {
+    co_return Response::from_problem(
+        problem(404, "not-found", "Not found",
+                "This gateway instance's audit log has no record of yours with this number."));
+  }
+  auto latest = s.audit->latest_checkpoint();
+  witness::CosignedCheckpoint served{latest, latest.note, 0};
+  if (s.witnesses) served = s.witnesses->served();
+  const auto& cp = served.checkpoint.checkpoint;
+  if (cp.size <= seq) {
+    Response r = Response::from_problem(
+        problem(409, "not-yet-signed", "Not signed yet",
+                "The record is durable but no checkpoint covers it yet; ask again in a second."));
+    r.headers.emplace_back("Retry-After", "1");
+    co_return r;
+  }
+  auto proof = s.audit->prove_inclusion(seq, cp.size);
+  if (!proof) co_return Response::from_problem(problem_from_error(proof.error()));
+  audit::AuditEvent e;
+  e.type = audit::EventType::kAuditRead;
+  e.agency = ctx.agency.id;
+  e.actor = actor;
+  e.reference = "receipt:" + std::to_string(seq);
+  e.outcome = "ok";
+  auto read = co_await audit_durably(s, std::move(e));
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
+  co_return Response::json(200, {{"origin", s.audit->origin()},
+                                 {"seq", seq},
+                                 {"leaf_hash", to_base64(proof->leaf_hash)},
+                                 {"checkpoint",
+                                  {{"size", cp.size},
+                                   {"root_hash", to_base64(cp.root)},
+                                   {"note", served.note},
+                                   {"cosignatures", served.cosignatures}}},
+                                 {"proof", audit::to_json(*proof)},
+                                 {"audit",
+                                  {{"origin", s.audit->origin()},
+                                   {"seq", *read},
+                                   {"receipts", audit_receipts(s, {*read})}}}});
 }
 
 nlohmann::json review_json(const store::BreakGlassReview& r) {
@@ -322,6 +439,8 @@ void add_audit_routes(Router& router, const Services& services) {
   route(http::verb::get, "/v1/audit/proofs/inclusion", inclusion);
   route(http::verb::get, "/v1/audit/proofs/consistency", consistency);
   route(http::verb::get, "/v1/audit/break-glass", break_glass_list);
+  router.add(http::verb::get, "/v1/receipts/{seq}", {Role::kAgency},
+             [s](RequestContext& ctx) { return receipt_proof(*s, ctx); });
   router.add(
       http::verb::post, "/v1/audit/break-glass/{id}/review", officer,
       idempotent(services, [s](RequestContext& ctx) { return break_glass_review(*s, ctx); }));

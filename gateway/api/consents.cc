@@ -8,6 +8,7 @@
 #include "gateway/api/consent_receipt.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/query.h"
+#include "gateway/api/receipts.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "policy/consent_json.h"
@@ -111,9 +112,12 @@ asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
   auto created = co_await on_store(s, std::move(create));
   if (!created) co_return Response::from_problem(problem_from_error(created.error()));
   auto j = consent_json(c);
-  co_return Response::json(201, {{"consent", std::move(j)},
-                                 {"receipt", {{"note", c.receipt}, {"body", body}}},
-                                 {"audit", {{"origin", s.audit->origin()}, {"seq", *seq}}}});
+  co_return Response::json(
+      201,
+      {{"consent", std::move(j)},
+       {"receipt", {{"note", c.receipt}, {"body", body}}},
+       {"audit",
+        {{"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}}}});
 }
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
@@ -197,9 +201,12 @@ asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
     if (done.error().code == ErrorCode::kFailedPrecondition) co_return already_revoked();
     co_return Response::from_problem(problem_from_error(done.error()));
   }
-  co_return Response::json(200, {{"consent", consent_json(*done)},
-                                 {"receipt", {{"note", receipt}, {"body", body}}},
-                                 {"audit", {{"origin", s.audit->origin()}, {"seq", *seq}}}});
+  co_return Response::json(
+      200,
+      {{"consent", consent_json(*done)},
+       {"receipt", {{"note", receipt}, {"body", body}}},
+       {"audit",
+        {{"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}}}});
 }
 
 }  // namespace

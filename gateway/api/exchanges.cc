@@ -8,6 +8,7 @@
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/query.h"
+#include "gateway/api/receipts.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/logging.h"
@@ -156,6 +157,8 @@ nlohmann::json audit_refs(const Services& s, const Decided& x,
                           std::optional<std::uint64_t> disclosure_seq) {
   nlohmann::json a = {{"origin", s.audit->origin()}, {"decision_seq", x.decision_seq}};
   if (disclosure_seq) a["disclosure_seq"] = *disclosure_seq;
+  a["receipts"] = disclosure_seq ? audit_receipts(s, {x.decision_seq, *disclosure_seq})
+                                 : audit_receipts(s, {x.decision_seq});
   return a;
 }
 

@@ -135,7 +135,7 @@ void add_store_commands(CLI::App& app) {
                 << "\n";
       throw CLI::RuntimeError(st ? kBadInput : kFailed);
     }
-    if (auto c = s->clear_audit_index(*origin); !c) {
+    if (auto c = s->clear_audit_index(*origin, 0); !c) {
       std::cerr << "silta db clear-audit-index: " << c.error().message << "\n";
       throw CLI::RuntimeError(kFailed);
     }

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   silta::cli::add_catalog_commands(app);
   silta::cli::add_audit_commands(app);
   silta::cli::add_registry_commands(app);
+  silta::cli::add_witness_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

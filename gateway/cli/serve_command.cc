@@ -23,31 +23,35 @@ int serve(const std::string& config_path, const std::string& ready_file) {
   }
   logging::setup(config->log.json, config->log.level);
   for (const auto& w : config->warnings) logging::warn("config_warning", {{"warning", w}});
-  try {
-    {
-      gateway::App app(*config);
-      if (!ready_file.empty()) {
-        nlohmann::json ready = {{"port", app.server().port()},
-                                {"admin_port", app.server().admin_port()},
-                                {"pid", static_cast<int>(::getpid())}};
-        if (auto s = write_file_atomic(ready_file, ready.dump() + "\n"); !s) {
-          throw std::runtime_error(s.error().message);
-        }
+  return run_service("silta serve", [&] {
+    gateway::App app(*config);
+    if (!ready_file.empty()) {
+      nlohmann::json ready = {{"port", app.server().port()},
+                              {"admin_port", app.server().admin_port()},
+                              {"pid", static_cast<int>(::getpid())}};
+      if (auto s = write_file_atomic(ready_file, ready.dump() + "\n"); !s) {
+        throw std::runtime_error(s.error().message);
       }
-      app.run();
-    }  // closes the audit log (final checkpoint), the store and the listeners
+    }
+    app.run();
+  });  // the App is gone: the audit log closed (final checkpoint), the store and the listeners
+}
+
+}  // namespace
+
+int run_service(const char* command, const std::function<void()>& body) {
+  try {
+    body();
     logging::info("stopped");
     logging::shutdown();
     return kOk;
   } catch (const std::exception& e) {
     logging::error("startup_failed", {{"error", e.what()}});
     logging::shutdown();
-    std::cerr << "silta serve: " << e.what() << "\n";
+    std::cerr << command << ": " << e.what() << "\n";
     return kFailed;
   }
 }
-
-}  // namespace
 
 void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Run the gateway until SIGTERM or SIGINT.");

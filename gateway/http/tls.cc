@@ -119,25 +119,29 @@ std::shared_ptr<ssl::context> make_server_tls_context(const TlsConfig& tls) {
     throw std::runtime_error("the private key does not match the certificate " +
                              tls.certificate.string());
   }
-  if (SSL_CTX_load_verify_locations(native, tls.client_ca.c_str(), nullptr) != 1) {
-    throw std::runtime_error("cannot load client CA " + tls.client_ca.string() + ": " +
-                             openssl_error());
-  }
-  if (tls.client_intermediates) {
-    // Chain building material, not trust anchors: a chain must still end at a root of client_ca
-    // (X509_V_FLAG_PARTIAL_CHAIN stays off). Clients that send only their own certificate
-    // (browsers, Java keystores, smart cards) are verified through these.
-    X509_STORE* store = SSL_CTX_get_cert_store(native);
-    auto certs = read_certificates(*tls.client_intermediates);
-    if (certs.empty()) {
-      throw std::runtime_error("no certificate in " + tls.client_intermediates->string());
+  // Without a client CA no client certificate is asked for: the witness service (anyone may
+  // submit a checkpoint; its signature is what is checked). The gateway's config requires one.
+  if (!tls.client_ca.empty()) {
+    if (SSL_CTX_load_verify_locations(native, tls.client_ca.c_str(), nullptr) != 1) {
+      throw std::runtime_error("cannot load client CA " + tls.client_ca.string() + ": " +
+                               openssl_error());
     }
-    for (auto& c : certs) X509_STORE_add_cert(store, c.get());
+    if (tls.client_intermediates) {
+      // Chain building material, not trust anchors: a chain must still end at a root of
+      // client_ca (X509_V_FLAG_PARTIAL_CHAIN stays off). Clients that send only their own
+      // certificate (browsers, Java keystores, smart cards) are verified through these.
+      X509_STORE* store = SSL_CTX_get_cert_store(native);
+      auto certs = read_certificates(*tls.client_intermediates);
+      if (certs.empty()) {
+        throw std::runtime_error("no certificate in " + tls.client_intermediates->string());
+      }
+      for (auto& c : certs) X509_STORE_add_cert(store, c.get());
+    }
+    if (tls.crl) load_crls(native, *tls.crl);
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       remember_refused_issuer);
+    SSL_CTX_set_verify_depth(native, 4);
   }
-  if (tls.crl) load_crls(native, *tls.crl);
-  SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-                     remember_refused_issuer);
-  SSL_CTX_set_verify_depth(native, 4);
   // Resumption: sessions are bound to this service, and one ticket per handshake is enough
   // for clients that keep one connection per target.
   static const unsigned char kSessionContext[] = "silta-gateway";

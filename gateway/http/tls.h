@@ -26,6 +26,7 @@ std::string spki_pin_of_key(const EVP_PKEY* key);
 std::optional<double> certificate_not_after(const X509* cert);
 
 // Builds the server context; throws std::runtime_error with a clear message (start-up only).
+// An empty tls.client_ca asks for no client certificate.
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const TlsConfig& tls);
 
 // The issuer (one line) of the certificate a failed handshake refused, or "" (no certificate).

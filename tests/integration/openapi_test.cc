@@ -98,7 +98,8 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
   CHECK(t.call(police, "GET", "/v1/catalog").status == 200);
 
   // --- decisions ----------------------------------------------------------------------------
-  CHECK(t.call(cw, "POST", "/v1/decisions", attendance_request()).status == 200);
+  auto first_decision = t.call(cw, "POST", "/v1/decisions", attendance_request());
+  CHECK(first_decision.status == 200);
   auto no_case = attendance_request();
   no_case.erase("case_reference");
   auto denied_decision = t.call(cw, "POST", "/v1/decisions", no_case);
@@ -358,6 +359,25 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
   CHECK(t.call(po, "GET", "/v1/audit/proofs/consistency" + q + "&from=2").status == 400);
   CHECK(t.call(school, "GET", "/v1/audit/proofs/consistency" + q + "&from=2&to=" + n).status ==
         403);
+  // Against a root the caller kept that is not the log's: a fork.
+  CHECK(t.call(po, "GET",
+               "/v1/audit/proofs/consistency" + q + "&from=2&to=" + n +
+                   "&from_root=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D")
+            .status == 409);
+
+  // --- receipts: the acting agency's proof of its own record --------------------------------
+  const std::string receipt_seq =
+      std::to_string(first_decision.json()["audit"]["receipts"][0]["seq"].get<std::uint64_t>());
+  HttpResult receipt;
+  REQUIRE(eventually([&] {
+    receipt = t.call(cw, "GET", "/v1/receipts/" + receipt_seq + "?actor=sw-maija");
+    return receipt.status != 409;
+  }));
+  CHECK(receipt.status == 200);
+  CHECK(t.call(school, "GET", "/v1/receipts/" + receipt_seq + "?actor=x").status == 404);
+  CHECK(t.call(cw, "GET", "/v1/receipts/" + receipt_seq + "?actor=sw-maija&origin=other").status ==
+        421);
+  CHECK(t.call(cw, "GET", "/v1/receipts/" + receipt_seq).status == 400);
 
   auto queue = t.call(po, "GET", "/v1/audit/break-glass" + q);
   REQUIRE(queue.status == 200);

@@ -21,19 +21,10 @@ AdapterServiceProcess::AdapterServiceProcess(const std::string& cert_name) {
           "--ca", (certs / "root-ca.pem").string(), "--crl", (certs / "crl.pem").string(),
           "--client-cert", (certs / "gateway.pem").string(), "--ready-file", ready.string()},
       dir_ / "adapter.log");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(ready)) {
-    if (!process_->running()) {
-      throw std::runtime_error("silta adapter serve-demo exited at start:\n" + process_->log());
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("silta adapter serve-demo did not become ready:\n" +
-                               process_->log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::ifstream in(ready);
-  port_ = nlohmann::json::parse(in).at("port").get<std::uint16_t>();
+  port_ = nlohmann::json::parse(wait_for_ready_file(*process_, ready, std::chrono::seconds(60),
+                                                    "silta adapter serve-demo"))
+              .at("port")
+              .get<std::uint16_t>();
 }
 
 AdapterServiceProcess::~AdapterServiceProcess() {

@@ -65,18 +65,8 @@ void GatewayProcess::start() {
       std::vector<std::string>{silta_binary().string(), "serve", "--config",
                                (dir_ / "gateway.json").string(), "--ready-file", ready.string()},
       dir_ / "gateway.log");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(ready)) {
-    if (!process_->running()) {
-      throw std::runtime_error("silta serve exited at start:\n" + process_->log());
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("silta serve did not become ready:\n" + process_->log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::ifstream in(ready);
-  auto j = nlohmann::json::parse(in);
+  auto j = nlohmann::json::parse(
+      wait_for_ready_file(*process_, ready, std::chrono::seconds(60), "silta serve"));
   port_ = j.at("port").get<std::uint16_t>();
   admin_port_ = j.at("admin_port").get<std::uint16_t>();
 }

@@ -77,6 +77,20 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   }
 }
 
+std::string wait_for_ready_file(Process& p, const std::filesystem::path& ready_file,
+                                std::chrono::seconds timeout, const std::string& what) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!std::filesystem::exists(ready_file)) {
+    if (!p.running()) throw std::runtime_error(what + " exited at start:\n" + p.log());
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error(what + " did not become ready:\n" + p.log());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ifstream in(ready_file);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 RunResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   TempDir dir("silta-run");
   auto log = dir / "output";

@@ -38,6 +38,12 @@ class Process {
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds deadline = std::chrono::seconds(20));
 
+// Waits until `p` has written `ready_file` (its --ready-file) and returns its content; throws
+// std::runtime_error with the process's log when it exits first or `timeout` passes. `what`
+// names the command in the error.
+std::string wait_for_ready_file(Process& p, const std::filesystem::path& ready_file,
+                                std::chrono::seconds timeout, const std::string& what);
+
 // The executable `name` on the PATH, if there is one.
 std::optional<std::filesystem::path> find_program(const std::string& name);
 

@@ -90,6 +90,33 @@ TEST_CASE("silta audit verify: ok, failed (1) and bad input (2)", "[cli]") {
   CHECK(ok.output.find("records      50 in 1 segment") != std::string::npos);
   CHECK(ok.output.find("records/s") != std::string::npos);
   CHECK(f.audit({"verify", "--dir", f.log_dir.string(), "--vkey", f.vkey}).status == 0);
+  CHECK(f.audit({"verify", "--dir", f.log_dir.string(), "--vkey", f.vkey, "--require-signed"})
+            .status == 0);
+
+  // A checkpoint kept earlier: the log extends it.
+  auto kept = f.audit({"checkpoint", "--dir", f.log_dir.string()});
+  REQUIRE(kept.status == 0);
+  REQUIRE(write_file_atomic(f.tmp / "kept.note", kept.output, 0600));
+  auto extends = f.audit({"verify", "--dir", f.log_dir.string(), "--vkey", f.vkey,
+                          "--trusted-checkpoint", (f.tmp / "kept.note").string()});
+  INFO(extends.output);
+  CHECK(extends.status == 0);
+  CHECK(extends.output.find("kept.note: 50 records, the log extends it") != std::string::npos);
+  // A quorum without witness keys, or a log's key given as a witness's, is bad input.
+  CHECK(f.audit({"verify", "--dir", f.log_dir.string(), "--vkey", f.vkey, "--trusted-checkpoint",
+                 (f.tmp / "kept.note").string(), "--quorum", "1"})
+            .status == 2);
+  CHECK(f.audit({"verify", "--dir", f.log_dir.string(), "--vkey", f.vkey, "--trusted-checkpoint",
+                 (f.tmp / "kept.note").string(), "--witness-key", f.vkey})
+            .status == 2);
+  // Kept and not cosigned: a quorum of one witness fails the verification.
+  auto witness = generate_witness_key_files(f.tmp / "witness", "witness.test/w1");
+  REQUIRE(witness);
+  auto unwitnessed =
+      f.audit({"verify", "--dir", f.log_dir.string(), "--vkey", f.vkey, "--trusted-checkpoint",
+               (f.tmp / "kept.note").string(), "--witness-key", witness->vkey, "--quorum", "1"});
+  CHECK(unwitnessed.status == 1);
+  CHECK(unwitnessed.output.find("cosigned by 0 of the 1 witnesses") != std::string::npos);
 
   // Another key: the checkpoints do not verify.
   auto other = generate_key_files(f.tmp / "other", "silta.test/cli");
@@ -198,4 +225,70 @@ TEST_CASE("silta audit prove: proofs that verify against the checkpoints", "[cli
             .status == 2);
   CHECK(f.audit({"prove", "inclusion", "--dir", f.log_dir.string(), "--index", "x", "--size", "5"})
             .status == 2);
+}
+
+TEST_CASE("silta audit export --format fhir: valid against the official FHIR R4 JSON schema",
+          "[cli][fhir]") {
+  CliFixture f;
+  // A second log with an event of every type, outcomes of every kind, a break-glass access and a
+  // log-recovered record (a crash before the final checkpoint, then an open).
+  fs::path dir = f.tmp / "every-type";
+  auto key = *SigningKey::load(f.keys / "audit-signing.key");
+  {
+    AuditLogOptions o;
+    o.dir = dir;
+    o.checkpoint_every_records = 1000;
+    o.checkpoint_every = std::chrono::hours(1);
+    auto opened = AuditLog::open(o, key);
+    REQUIRE(opened);
+    auto log = std::move(*opened);
+    // By event type: decision, disclosure, referral sent, delivered, acknowledged, decided,
+    // consent recorded, revoked, audit read, break-glass, its review, auth failure.
+    const char* outcomes[] = {"decided",   "adapter_timeout",
+                              "accepted",  "dead_letter",
+                              "ok",        "assessment_completed",
+                              "ok",        "ok",
+                              "ok",        "ok",
+                              "justified", "certificate_revoked"};
+    for (int t = 0; t < 12; ++t) {
+      AuditEvent e = test_util::sample_event(static_cast<std::uint64_t>(t));
+      e.type = static_cast<EventType>(t);
+      e.outcome = outcomes[t];
+      e.break_glass = e.type == EventType::kBreakGlass;
+      if (e.break_glass) e.justification = "uhka hengelle\nkiireellinen";
+      REQUIRE(log->append_and_wait(e));
+    }
+    REQUIRE(log->close());
+  }
+  // Cut the checkpoint that close wrote: the next open recovers the records with a record of it.
+  auto segment = dir / "00000000000000000000.seg";
+  std::string bytes = *read_file(segment);
+  auto frame_start = bytes.rfind("silta.test/cli\n12\n");
+  REQUIRE(frame_start != std::string::npos);
+  REQUIRE(write_file_atomic(segment, bytes.substr(0, frame_start - 16), 0600));
+  OpenReport report;
+  {
+    AuditLogOptions o;
+    o.dir = dir;
+    auto log = AuditLog::open(o, key, &report);
+    REQUIRE(log);
+    REQUIRE(report.recovery);
+  }
+  for (const fs::path& log_dir : {f.log_dir, dir}) {
+    auto fhir = f.audit({"export", "--dir", log_dir.string(), "--format", "fhir"});
+    REQUIRE(fhir.status == 0);
+    REQUIRE(write_file_atomic(f.tmp / "audit.ndjson", fhir.output, 0600));
+    auto node = silta::test::find_program("node");
+    REQUIRE(node);
+    auto checked = run_command(
+        {node->string(), (silta::test::source_dir() / "tests/support/fhir_validate.js").string(),
+         (f.tmp / "audit.ndjson").string()});
+    INFO(checked.output);
+    CHECK(checked.status == 0);
+    CHECK(checked.output.find(" 0 invalid") != std::string::npos);
+  }
+  auto lines = lines_of(f.audit({"export", "--dir", dir.string(), "--format", "fhir"}).output);
+  REQUIRE(lines.size() == 13);
+  CHECK(json::parse(lines[9])["purposeOfEvent"][1]["coding"][0]["code"] == "BTG");
+  CHECK(json::parse(lines[12])["subtype"][0]["code"] == "log-recovered");
 }

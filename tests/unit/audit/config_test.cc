@@ -72,6 +72,8 @@ TEST_CASE("the audit config: defaults, relative paths, the key files", "[config]
   CHECK(c.segment_bytes == 64u << 20);
   CHECK(c.syncs_in_flight == 4);
   CHECK(c.origin.empty());
+  CHECK(c.archive_dir.empty());
+  CHECK(c.index_retention_days == 0);
   auto o = c.log_options();
   CHECK(o.dir == c.dir);
   CHECK(o.segment_bytes == c.segment_bytes);
@@ -84,6 +86,17 @@ TEST_CASE("the audit config: defaults, relative paths, the key files", "[config]
   auto log = AuditLog::open(c.log_options(), *SigningKey::load(c.signing_key));
   REQUIRE(log);
   CHECK((*log)->origin() == "silta.example/gw-1");
+
+  // The archive, relative to the config, reaches the log's options; the index retention.
+  doc["archive_dir"] = "archive";
+  doc["index_retention_days"] = 1095;
+  CHECK(parse(doc, tmp.path(), &c).empty());
+  CHECK(c.archive_dir == tmp / "archive");
+  CHECK(c.log_options().archive_dir == tmp / "archive");
+  CHECK(c.index_retention_days == 1095);
+  doc["archive_dir"] = "./audit/";
+  CHECK(parse(doc, tmp.path(), &c)["/audit/archive_dir"] ==
+        "must be a directory other than audit.dir");
 }
 
 TEST_CASE("the audit config reports every problem with its path", "[config]") {
@@ -100,6 +113,7 @@ TEST_CASE("the audit config reports every problem with its path", "[config]") {
       {"checkpoint_every_ms", "soon"},
       {"segment_bytes", 10},
       {"syncs_in_flight", 0},
+      {"index_retention_days", -1},
       {"segmnet_bytes", 10}};
   auto issues = parse(doc, tmp.path(), nullptr);
   CHECK(issues["/audit/dir"] == "required: a string");
@@ -113,6 +127,7 @@ TEST_CASE("the audit config reports every problem with its path", "[config]") {
   CHECK(issues.count("/audit/segment_bytes") == 1);
   CHECK(issues["/audit/syncs_in_flight"] == "expected an integer from 1 to 64");
   CHECK(issues.count("/audit/segmnet_bytes") == 1);
+  CHECK(issues["/audit/index_retention_days"] == "expected an integer from 0 to 36500");
   // No key material in any message.
   for (const auto& [path, message] : issues) CHECK(message.find("AAAA") == std::string::npos);
 }

@@ -197,23 +197,48 @@ TEST_CASE("truncation at every offset recovers exactly the complete records", "[
       if (!fr.checkpoint && fr.end <= cut) complete = fr.seq + 1;
       boundary = boundary || fr.end == cut;
     }
+    // What was signed before the cut, and where the complete frames end: a recovery is due when
+    // records follow the latest checkpoint or bytes are torn off.
+    std::uint64_t signed_records = 0, valid_end = cut < log.header_size ? 0 : log.header_size;
+    for (const auto& fr : log.frames) {
+      if (fr.end > cut) continue;
+      valid_end = std::max(valid_end, fr.end);
+      if (fr.checkpoint) signed_records = fr.seq;
+    }
+    const std::uint64_t torn = cut - valid_end;
+    const bool recovered = complete > signed_records || torn > 0;
     OpenReport report;
     auto opened = log.open_log(64 << 20, &report);
-    CHECK(report.records == complete);
+    CHECK(report.records == complete + (recovered ? 1 : 0));
     CHECK(report.torn_tail.empty() == boundary);
+    CHECK(report.recovery.has_value() == recovered);
     if (cut < log.header_size) CHECK(report.created);
     auto records = opened->read(0, 100);
     REQUIRE(records);
-    REQUIRE(records->size() == complete);
+    REQUIRE(records->size() == report.records);
     for (std::uint64_t i = 0; i < complete; ++i) CHECK((*records)[i].event == log.events[i]);
+    if (recovered) {
+      // Signed together with what it recovered, and saying what that was.
+      const auto& r = records->back().event;
+      CHECK(r.type == EventType::kLogRecovered);
+      CHECK(r.outcome == "recovered");
+      CHECK(r.recovery.recovered_records == complete - signed_records);
+      CHECK(r.recovery.torn_bytes == torn);
+      if (complete > signed_records) {
+        CHECK(r.recovery.recovered_from == (*records)[signed_records].time);
+        CHECK(r.recovery.recovered_until == (*records)[complete - 1].time);
+      }
+    }
+    CHECK(opened->latest_checkpoint().checkpoint.size == report.records);
     // The recovered log takes appends where it ends and verifies.
-    CHECK(opened->append_and_wait(sample_event(100)).value() == complete);
+    CHECK(opened->append_and_wait(sample_event(100)).value() == report.records);
     REQUIRE(opened->close());
     opened.reset();
     auto verified = log.verify();
     INFO((verified ? "" : verified.error().message));
     REQUIRE(verified);
-    CHECK(verified->records == complete + 1);
+    CHECK(verified->records == report.records + 1);
+    CHECK(verified->recoveries.size() == (recovered ? 1u : 0u));
     fs::remove(log.dir / "tree.hashes");
   }
 }
@@ -395,4 +420,181 @@ TEST_CASE("past one scan chunk: every record visited, damage named as in a small
       REQUIRE(log.verify());
     }
   }
+}
+
+namespace {
+
+// A leaf edited as text, as someone with write access to the files would: `from` → `to`.
+std::string edited(std::string leaf, const std::string& from, const std::string& to) {
+  auto at = leaf.find(from);
+  REQUIRE(at != std::string::npos);
+  return leaf.replace(at, from.size(), to);
+}
+
+// The time string of a leaf.
+std::string json_time_of(const std::string& leaf) {
+  auto at = leaf.find("\"time\":\"");
+  REQUIRE(at != std::string::npos);
+  return leaf.substr(at + 8, 27);
+}
+
+std::string quarantined_bytes(const SmallLog& log, const OpenReport& report) {
+  REQUIRE(report.recovery);
+  REQUIRE_FALSE(report.recovery->quarantine_file.empty());
+  return slurp(log.dir / report.recovery->quarantine_file);
+}
+
+}  // namespace
+
+TEST_CASE("a crash's unsigned records are checked, then signed with a log-recovered record",
+          "[corruption][recovery]") {
+  SmallLog log;
+  REQUIRE(log.frames.size() == 11);
+  // A crash before the final checkpoint: record 6 is durable but signed by nothing.
+  log.rewrite(log.find(true, 7), log.find(true, 7), "");
+  auto before = log.verify();
+  REQUIRE(before);
+  CHECK(before->unsigned_records == 1);
+  CHECK(before->unsigned_from == before->unsigned_until);
+  OpenReport report;
+  auto opened = log.open_log(64 << 20, &report);
+  REQUIRE(report.recovery);
+  CHECK(report.recovery->recovered_records == 1);
+  CHECK(report.recovery->quarantine_file.empty());
+  CHECK(report.recovery_seq == 7);
+  CHECK(report.records == 8);
+  CHECK(opened->latest_checkpoint().checkpoint.size == 8);
+  auto records = *opened->read(6, 8);
+  CHECK(records[0].event == log.events[6]);
+  CHECK(records[1].event.type == EventType::kLogRecovered);
+  CHECK(records[1].event.recovery.recovered_from == records[0].time);
+  REQUIRE(opened->close());
+  opened.reset();
+  auto after = log.verify();
+  REQUIRE(after);
+  CHECK(after->unsigned_records == 0);
+  REQUIRE(after->recoveries.size() == 1);
+  CHECK(after->recoveries[0].seq == 7);
+  // A clean close leaves nothing to recover.
+  OpenReport clean;
+  log.open_log(64 << 20, &clean);
+  CHECK_FALSE(clean.recovery);
+}
+
+TEST_CASE("an unsigned tail that fails a check is quarantined, never signed",
+          "[corruption][recovery]") {
+  SmallLog log;
+  const std::size_t r6 = log.find(false, 6), cp7 = log.find(true, 7);
+  const std::string leaf6 = log.frames[r6].payload;
+  std::string expected_problem, expected_quarantine;
+  std::uint64_t expected_seq = 0, expected_records = 0;
+  // After the final checkpoint (7 records): a forged record appended to the file.
+  auto append_forged = [&](const std::string& leaf) {
+    std::string forged = framed(FrameType::kRecord, leaf);
+    log.rewrite(cp7, cp7, log.frame_bytes(cp7) + forged);
+    expected_quarantine = forged;
+    expected_seq = 7;
+    expected_records = 1;
+  };
+  const std::string as7 = edited(leaf6, "\"seq\":6", "\"seq\":7");
+  SECTION("a record holding an identity code") {
+    append_forged(edited(as7, "\"reference\":\"x-6\"", "\"reference\":\"150317A901J\""));
+    expected_problem =
+        "record 7: audit record: audit event: reference: contains what looks like a "
+        "personal identity code";
+  }
+  SECTION("a record without a type") {
+    append_forged(edited(as7, ",\"type\":\"disclosure\"", ""));
+    expected_problem = "record 7: audit record: no \"type\"";
+  }
+  SECTION("a record without an outcome") {
+    append_forged(edited(as7, "\"outcome\":\"ok\",", ""));
+    expected_problem = "record 7: audit record: no \"outcome\"";
+  }
+  SECTION("a record from the future") {
+    auto time = json_time_of(as7);
+    append_forged(edited(as7, time, "2099-01-01T00:00:00.000000Z"));
+    expected_problem = "record 7: time 2099-01-01T00:00:00.000000Z is later than the clock allows";
+  }
+  SECTION("a renumbered tail: the whole unsigned tail goes, valid records too") {
+    // A crash before checkpoint 7, then record 6 replaced by one numbered 9.
+    std::string renumbered = framed(FrameType::kRecord, edited(leaf6, "\"seq\":6", "\"seq\":9"));
+    log.rewrite(r6, cp7, renumbered);
+    expected_quarantine = renumbered;
+    expected_seq = 6;
+    expected_records = 1;
+    expected_problem = "record 6: sequence number 9 where 6 was expected";
+  }
+  SECTION("a valid unsigned record followed by a forged one") {
+    std::string forged = framed(
+        FrameType::kRecord, edited(as7, "\"reference\":\"x-6\"", "\"reference\":\"150317A901J\""));
+    log.rewrite(r6, cp7, log.frame_bytes(r6) + forged);
+    expected_quarantine = log.frame_bytes(r6) + forged;
+    expected_seq = 6;
+    expected_records = 2;
+    expected_problem = "record 7: audit record: audit event: reference: contains what looks like";
+  }
+  SECTION("a damaged frame in the unsigned tail") {
+    std::string damaged = log.frame_bytes(r6);
+    damaged[damaged.size() - 3] ^= 0x20;
+    log.rewrite(r6, cp7, damaged);
+    expected_quarantine = damaged;
+    expected_seq = 6;
+    expected_records = 0;  // its frame cannot be read
+    expected_problem = "record 6: frame checksum mismatch";
+  }
+  OpenReport report;
+  auto opened = log.open_log(64 << 20, &report);
+  REQUIRE(report.recovery);
+  INFO(report.recovery->problem);
+  CHECK(report.recovery->problem.find(expected_problem) != std::string::npos);
+  CHECK(report.recovery->problem.find("150317A901J") == std::string::npos);
+  CHECK(report.recovery->quarantine_segment == log.segment.filename().string());
+  CHECK(report.recovery->quarantine_bytes == expected_quarantine.size());
+  CHECK(report.recovery->quarantined_records == expected_records);
+  // The bytes are kept as they were, in a file of their own (0600), and left the log.
+  CHECK(quarantined_bytes(log, report) == expected_quarantine);
+  CHECK((fs::status(log.dir / report.recovery->quarantine_file).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(report.recovery_seq == expected_seq);
+  auto records = *opened->read(0, 100);
+  REQUIRE(records.size() == expected_seq + 1);
+  const auto& recovered = records.back().event;
+  CHECK(recovered.type == EventType::kLogRecovered);
+  CHECK(recovered.outcome == "quarantined");
+  CHECK(recovered.recovery == *report.recovery);
+  for (const auto& r : records) CHECK(r.event.reference.find("1503") == std::string::npos);
+  CHECK(opened->latest_checkpoint().checkpoint.size == expected_seq + 1);
+  REQUIRE(opened->close());
+  opened.reset();
+  auto verified = log.verify();
+  INFO((verified ? "" : verified.error().message));
+  REQUIRE(verified);
+  CHECK(verified->unsigned_records == 0);
+  CHECK(verified->recoveries.size() == 1);
+}
+
+TEST_CASE("damage under a signed checkpoint is refused, not quarantined",
+          "[corruption][recovery]") {
+  SmallLog log;
+  std::size_t r4 = log.find(false, 4);
+  auto record = *parse_record(log.frames[r4].payload);
+  record.event.actor = "someone-else";
+  log.rewrite(r4, r4, framed(FrameType::kRecord, *encode_record(record)));
+  AuditLogOptions o;
+  o.dir = log.dir;
+  o.file_system = &log.files;
+  auto opened = AuditLog::open(o, log.key);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().code == ErrorCode::kDataLoss);
+  CHECK(opened.error().message.find("Nothing was changed") != std::string::npos);
+  for (const auto& e : fs::directory_iterator(log.dir)) {
+    CHECK(e.path().filename().string().rfind("quarantine-", 0) != 0);
+  }
+  // A forged record before the last checkpoint, even one that fails the field checks, is the
+  // signed region's: refused too.
+  log.rewrite(
+      r4, r4,
+      framed(FrameType::kRecord, edited(log.frames[r4].payload, ",\"type\":\"disclosure\"", "")));
+  CHECK_FALSE(AuditLog::open(o, log.key));
 }

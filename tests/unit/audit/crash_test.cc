@@ -1,6 +1,7 @@
 // Crash test: a child process appends in a loop and acknowledges each durable record over a pipe;
 // it is SIGKILLed at a random moment, 20 times, and the log is reopened each time. Every
-// acknowledged record must be there, with its content, and the log must verify.
+// acknowledged record must be there, with its content, what was left unsigned must be signed with
+// a log-recovered record, and the log must verify.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -144,6 +145,15 @@ TEST_CASE("SIGKILL at random moments, 20 times: every acknowledged record surviv
       REQUIRE(seq < records->size());
       CHECK((*records)[seq].event.reference == reference);
     }
+    // What the crash left unsigned was checked and signed with a record that says so.
+    if (report.recovery) {
+      const auto& recovered = (*records)[report.recovery_seq].event;
+      CHECK(recovered.type == EventType::kLogRecovered);
+      CHECK(recovered.outcome == "recovered");
+      CHECK(recovered.recovery.quarantine_file.empty());
+      CHECK(report.recovery_seq == report.records - 1);
+    }
+    CHECK((*log)->latest_checkpoint().checkpoint.size == report.records);
     REQUIRE((*log)->close());
     log->reset();
     auto verified = verify_log(dir, key.verifier());

@@ -42,9 +42,9 @@ AuditRecord random_record(std::mt19937_64& rng) {
   r.seq = rng() % 2 ? rng() : rng() % 1000;
   r.time = t0() + std::chrono::microseconds(rng() % 1'000'000'000);
   AuditEvent& e = r.event;
-  e.type = static_cast<EventType>(rng() % 12);
+  e.type = static_cast<EventType>(rng() % 13);
   e.agency = rng() % 4 ? random_text(rng, false) : "";
-  if (e.agency.empty()) e.type = EventType::kAuthFailure;
+  if (e.agency.empty() && e.type != EventType::kLogRecovered) e.type = EventType::kAuthFailure;
   e.actor = rng() % 2 ? random_text(rng, false) : "";
   if (rng() % 2) {
     e.subject = sha256_hex(std::to_string(rng()));
@@ -73,6 +73,24 @@ AuditRecord random_record(std::mt19937_64& rng) {
   e.reference = rng() % 2 ? random_text(rng, false) : "";
   if (rng() % 2) e.embargo_until = t0() + std::chrono::hours(rng() % 10000);
   e.outcome = rng() % 2 ? "ok" : "adapter_unavailable";
+  if (e.type == EventType::kLogRecovered) {
+    LogRecovery& x = e.recovery;
+    auto count = [&] { return rng() % 3 ? rng() % 5000 : std::uint64_t{0}; };
+    x.recovered_records = count();
+    if (rng() % 2) {
+      x.recovered_from = t0() + std::chrono::microseconds(rng() % 1'000'000);
+      x.recovered_until = *x.recovered_from + std::chrono::microseconds(rng() % 1'000'000);
+    }
+    x.torn_bytes = count();
+    if (rng() % 2) {
+      x.quarantine_file = random_text(rng, false);
+      x.quarantine_segment = random_text(rng, false);
+      x.quarantine_offset = count();
+      x.quarantine_bytes = count();
+      x.quarantined_records = count();
+      x.problem = random_text(rng, false);
+    }
+  }
   return r;
 }
 
@@ -123,13 +141,42 @@ TEST_CASE("a record looks the way docs/formats/audit-log.md shows it", "[event]"
             "\"type\":\"disclosure\",\"v\":1}");
 }
 
+TEST_CASE("a log-recovered record says what was recovered, in sorted keys", "[event]") {
+  AuditEvent e;
+  e.type = EventType::kLogRecovered;
+  e.outcome = "quarantined";
+  e.recovery.recovered_records = 0;
+  e.recovery.torn_bytes = 12;
+  e.recovery.quarantine_file = "quarantine-00000000000000000007-20261123T101530123456Z.bin";
+  e.recovery.quarantine_segment = "00000000000000000000.seg";
+  e.recovery.quarantine_offset = 1234;
+  e.recovery.quarantine_bytes = 99;
+  e.recovery.quarantined_records = 2;
+  e.recovery.problem = "segment 00000000000000000000.seg, offset 1234, record 7: no \"type\"";
+  AuditRecord r{7, t0(), e};
+  CHECK(*encode_record(r) ==
+        "{\"outcome\":\"quarantined\",\"problem\":\"segment 00000000000000000000.seg, offset "
+        "1234, record 7: no \\\"type\\\"\",\"quarantine_bytes\":99,\"quarantine_file\":"
+        "\"quarantine-00000000000000000007-20261123T101530123456Z.bin\",\"quarantine_offset\":"
+        "1234,\"quarantine_segment\":\"00000000000000000000.seg\",\"quarantined_records\":2,"
+        "\"seq\":7,\"time\":\"2026-11-23T10:15:30.123456Z\",\"torn_bytes\":12,\"type\":"
+        "\"log-recovered\",\"v\":1}");
+  // Only a log-recovered record carries these fields, and its problem holds no identity code.
+  AuditEvent other = test_util::small_event();
+  other.recovery.torn_bytes = 1;
+  CHECK_FALSE(validate_event(other));
+  e.recovery.problem = "record 3 quotes 150317A901J";
+  CHECK_FALSE(validate_event(e));
+}
+
 TEST_CASE("every event type and decision has a name that parses back", "[event]") {
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < 13; ++i) {
     auto t = static_cast<EventType>(i);
     CHECK(parse_event_type(event_type_name(t)) == t);
   }
   CHECK(event_type_name(EventType::kReferralSent) == "referral-sent");
   CHECK(event_type_name(EventType::kAuthFailure) == "auth-failure");
+  CHECK(event_type_name(EventType::kLogRecovered) == "log-recovered");
   CHECK_FALSE(parse_event_type("exfiltration"));
   CHECK(decision_name(DecisionSummary::kPartial) == "partial");
 }
@@ -258,13 +305,16 @@ TEST_CASE("FHIR AuditEvent export carries who, what, when, why and the basis", "
   AuditRecord r{42, t0(), test_util::sample_event(4)};
   json ev = to_fhir_audit_event(r, "silta.test/audit");
   CHECK(ev["resourceType"] == "AuditEvent");
-  CHECK(ev["id"] == "42");
+  CHECK(ev["id"] == "silta-" + sha256_hex("silta.test/audit").substr(0, 16) + "-42");
   CHECK(ev["recorded"] == "2026-11-23T10:15:30.123456Z");
   CHECK(ev["type"]["code"] == "110106");
   CHECK(ev["subtype"][0]["code"] == "disclosure");
   CHECK(ev["action"] == "R");
   CHECK(ev["outcome"] == "0");
   CHECK(ev["purposeOfEvent"][0]["coding"][0]["code"] == "cw_assessment");
+  CHECK(ev["purposeOfEvent"][0]["coding"][1]["system"] ==
+        "http://terminology.hl7.org/CodeSystem/v3-ActReason");
+  CHECK(ev["purposeOfEvent"][0]["coding"][1]["code"] == "COC");
   CHECK(ev["agent"][0]["requestor"] == true);
   CHECK(ev["agent"][0]["who"]["identifier"]["value"] == "soite-lastensuojelu");
   CHECK(ev["agent"][0]["altId"] == r.event.actor);
@@ -346,4 +396,45 @@ TEST_CASE("the vector scan and the byte-by-byte scan agree on every leaf", "[eve
   // Both outcomes occur in numbers (a reordered key, a digit changed, a space, ...).
   CHECK(accepted > 1000);
   CHECK(refused > 10000);
+}
+
+TEST_CASE(
+    "FHIR: successes are 0, refusals 4, failures 8 and 12; break-glass is BTG; ids per origin",
+    "[event][fhir]") {
+  auto outcome_of = [](EventType type, const std::string& outcome) {
+    AuditRecord r{1, t0(), test_util::small_event()};
+    r.event.type = type;
+    r.event.outcome = outcome;
+    return to_fhir_audit_event(r, "o")["outcome"].get<std::string>();
+  };
+  for (const char* ok : {"ok", "decided", "accepted", "delivered", "recovered"}) {
+    INFO(ok);
+    CHECK(outcome_of(EventType::kDecision, ok) == "0");
+  }
+  CHECK(outcome_of(EventType::kReferralDecided, "assessment_completed") == "0");
+  CHECK(outcome_of(EventType::kBreakGlassReview, "unjustified") == "0");
+  CHECK(outcome_of(EventType::kDecision, "denied") == "4");
+  CHECK(outcome_of(EventType::kAuthFailure, "certificate_revoked") == "4");
+  CHECK(outcome_of(EventType::kDisclosure, "adapter_timeout") == "8");
+  CHECK(outcome_of(EventType::kReferralDelivered, "dead_letter") == "12");
+  CHECK(outcome_of(EventType::kLogRecovered, "quarantined") == "12");
+
+  AuditRecord r{3, t0(), test_util::small_event()};
+  r.event.type = EventType::kBreakGlass;
+  r.event.purpose = "threat_prevention";
+  r.event.break_glass = true;
+  json ev = to_fhir_audit_event(r, "silta.example/gw-1");
+  REQUIRE(ev["purposeOfEvent"].size() == 2);
+  CHECK(ev["purposeOfEvent"][0]["coding"][1]["code"] == "THREAT");
+  CHECK(ev["purposeOfEvent"][1]["coding"][0] ==
+        json({{"system", "http://terminology.hl7.org/CodeSystem/v3-ActReason"},
+              {"code", "BTG"},
+              {"display", "break the glass"}}));
+  // A purpose without a standard code keeps its own only.
+  r.event.purpose = "teaching_arrangement";
+  CHECK(to_fhir_audit_event(r, "o")["purposeOfEvent"][0]["coding"].size() == 1);
+  // The same number in two logs: two resources.
+  CHECK(fhir_audit_event_id("silta.example/gw-1", 3) !=
+        fhir_audit_event_id("silta.example/gw-2", 3));
+  CHECK(fhir_audit_event_id("silta.example/gw-1", 3).size() <= 64);
 }

@@ -31,7 +31,8 @@ const std::map<std::string, int>& module_ranks() {
 // ends in '/'.
 const std::map<std::string, int>& room_ranks() {
   static const std::map<std::string, int> ranks = {
-      {"base", 0}, {"http/", 1}, {"services", 1}, {"api/", 2}, {"app", 3}, {"cli/", 4},
+      {"base", 0}, {"http/", 1}, {"services", 1}, {"witness/", 2},
+      {"api/", 3}, {"app", 4},   {"cli/", 5},
   };
   return ranks;
 }
@@ -48,7 +49,7 @@ std::optional<std::string> room_of(const std::string& path) {
   auto slash = rest.find('/');
   if (slash != std::string::npos) {
     std::string dir = rest.substr(0, slash);
-    if (dir == "http" || dir == "api" || dir == "cli") return dir + "/";
+    if (dir == "http" || dir == "api" || dir == "cli" || dir == "witness") return dir + "/";
     return std::nullopt;
   }
   std::string stem = fs::path(rest).stem().string();

@@ -47,8 +47,12 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
     REQUIRE(s->index_audit_records({{"gw-1", 0, t0(), "decision", "soite-lastensuojelu", "p-child",
                                      "kokkola-perusopetus", "cw_assessment", "{}"}}));
   }
-  const char* undo[] = {"ALTER TABLE idempotency DROP COLUMN location",
-                        "DROP INDEX audit_index_unrecorded",
+  const char* undo[] = {"DROP INDEX audit_index_unrecorded",
+                        "DROP INDEX audit_index_plain_records",
+                        "ALTER TABLE audit_index DROP COLUMN record_sealed",
+                        "DROP INDEX consents_plain_revocations",
+                        "ALTER TABLE consents DROP COLUMN revocation_sealed",
+                        "ALTER TABLE idempotency DROP COLUMN location",
                         "ALTER TABLE audit_index DROP COLUMN record",
                         "DELETE FROM schema_migrations WHERE version >= 2"};
   if (TestType::kBackend == store::Backend::kSqlite) {
@@ -65,11 +69,12 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
   auto before = s.schema_status();
   REQUIRE(before);
   CHECK(before->current_version == 1);
-  REQUIRE(before->pending.size() == 2);
+  REQUIRE(before->pending.size() == 3);
   CHECK(before->pending[0] == "2 idempotency location");
   CHECK(before->pending[1] == "3 audit index records");
+  CHECK(before->pending[2] == "4 sealed free text");
   REQUIRE(s.migrate());
-  CHECK(s.schema_status()->current_version == 3);
+  CHECK(s.schema_status()->current_version == 4);
 
   auto consent = s.get_consent("c-1");
   REQUIRE(consent);
@@ -94,6 +99,87 @@ TEMPLATE_TEST_CASE("a store at schema version 1 upgrades to the latest with its 
                                   "kokkola-perusopetus", "cw_assessment", "{\"seq\":0}"}}));
   CHECK(s.query_audit_index({})->items[0].record == "{\"seq\":0}");
   CHECK(*s.next_audit_index_sequence("gw-1") == 1);
+}
+
+// A database at schema version 3 keeps a revocation's reason and receipt, and the audit index's
+// records, in the clear; the upgrade seals them (and they read back the same).
+TEMPLATE_TEST_CASE("a store at schema version 3 seals its free text when it upgrades", "[store]",
+                   Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  const std::string reason = "isa ei enaa halua tietoja luovutettavan";
+  const std::string justification = "lapsen turvallisuus vaatii tiedot heti";
+  const std::string record = "{\"justification\":\"" + justification + "\",\"seq\":0}";
+  auto run = [&](const std::string& sql) {
+    if (TestType::kBackend == store::Backend::kSqlite) {
+      auto c = store::sql::connect_sqlite(f.config.url.substr(7), true, seconds(5));
+      REQUIRE(c);
+      REQUIRE((*c)->run(sql));
+    } else {
+      f.server->query(f.database, sql);
+    }
+  };
+  {
+    auto s = f.open();
+    REQUIRE(s->create_consent(make_consent("c-1", "p-child")));
+    policy::ConsentRevocation revocation;
+    revocation.at = t0() + hours(1);
+    revocation.by_agency = "soite-lastensuojelu";
+    revocation.by_actor = "sw-1";
+    revocation.capacity = policy::Capacity::kGuardian;
+    revocation.channel = "phone";
+    revocation.reason = reason;
+    REQUIRE(s->revoke_consent("c-1", revocation, "receipt: " + reason));
+  }
+  // Back to version 3, as an older silta wrote it: everything in the clear.
+  run("DROP INDEX audit_index_plain_records");
+  run("DROP INDEX audit_index_unrecorded");
+  run("CREATE INDEX audit_index_unrecorded ON audit_index (origin, sequence) WHERE record IS NULL");
+  run("ALTER TABLE audit_index DROP COLUMN record_sealed");
+  run("DROP INDEX consents_plain_revocations");
+  run("ALTER TABLE consents DROP COLUMN revocation_sealed");
+  run("DELETE FROM schema_migrations WHERE version >= 4");
+  run("UPDATE consents SET record = replace(record, '\"reason\":\"\"', '\"reason\":\"" + reason +
+      "\"'), revocation_receipt = 'receipt: " + reason + "' WHERE id = 'c-1'");
+  run("INSERT INTO audit_index (origin, sequence, time, event_type, agency, subject_pseudonym, "
+      "target_agency, purpose, record) VALUES ('gw-1', 0, 0, 'break-glass', 'a', 'p-child', 'b', "
+      "'cw_urgent', '" +
+      record + "')");
+
+  auto opened = store::open_store(f.config);
+  REQUIRE(opened);
+  auto& s = **opened;
+  REQUIRE(s.migrate());
+  CHECK(s.schema_status()->current_version == 4);
+  auto consent = s.get_consent("c-1");
+  REQUIRE(consent);
+  REQUIRE(consent->record.revoked);
+  CHECK(consent->record.revoked->reason == reason);
+  CHECK(consent->revocation_receipt == "receipt: " + reason);
+  CHECK(s.query_audit_index({})->items.at(0).record == record);
+  // Nothing of it is left in the clear, and indexing the same record again is no conflict.
+  std::string raw;
+  if (TestType::kBackend == store::Backend::kSqlite) {
+    auto c = store::sql::connect_sqlite(f.config.url.substr(7), true, seconds(5));
+    REQUIRE(c);
+    for (const char* sql : {"SELECT record || revocation_receipt FROM consents",
+                            "SELECT coalesce(record, '') FROM audit_index"}) {
+      auto rows = (*c)->run(sql);
+      REQUIRE(rows);
+      for (const auto& row : *rows) raw += row.text(0);
+    }
+  } else {
+    for (const auto& row : f.server->query(f.database, "SELECT t::text FROM consents t"))
+      raw += row;
+    for (const auto& row : f.server->query(f.database, "SELECT t::text FROM audit_index t")) {
+      raw += row;
+    }
+  }
+  CHECK(raw.find(reason) == std::string::npos);
+  CHECK(raw.find(justification) == std::string::npos);
+  CHECK(raw.find("p-child") != std::string::npos);
+  REQUIRE(s.index_audit_records(
+      {{"gw-1", 0, t0(), "break-glass", "a", "p-child", "b", "cw_urgent", record}}));
 }
 
 TEMPLATE_TEST_CASE("the store refuses a key file that is not this database's", "[store]", Sqlite,

@@ -76,8 +76,21 @@ void store_identities(store::Store& s) {
   REQUIRE(s.open_break_glass_review(bg));
   REQUIRE(s.review_break_glass("bg-1", {store::ReviewVerdict::kJustified, "po-1",
                                         std::string("checked ") + kOtherHetu, t0()}));
+  // Free text a person writes: a revocation's reason (and its receipt, which repeats it) and an
+  // audit record's justification, as the audit index keeps it.
+  policy::ConsentRevocation revocation;
+  revocation.at = t0() + hours(1);
+  revocation.by_agency = "soite-lastensuojelu";
+  revocation.capacity = policy::Capacity::kGuardian;
+  revocation.reason = std::string("the father ") + kGuardianHetu + " no longer agrees";
+  REQUIRE(s.revoke_consent("c-1", revocation, std::string("receipt for ") + kGuardianHetu));
+  REQUIRE(s.index_audit_records(
+      {{"gw-1", 0, t0(), "break-glass", "soite-lastensuojelu", "p-child", "pohjanmaa-poliisi",
+        "cw_urgent", std::string("{\"justification\":\"threat by ") + kOtherHetu + "\"}"}}));
   // And they read back in the clear.
   CHECK(s.get_consent("c-1")->grantor_identity_codes[1] == kOtherHetu);
+  CHECK(s.get_consent("c-1")->record.revoked->reason == revocation.reason);
+  CHECK(s.query_audit_index({})->items.at(0).record.find(kOtherHetu) != std::string::npos);
 }
 
 std::string read_all(const fs::path& p) {
@@ -128,8 +141,8 @@ TEST_CASE("postgresql: the tables and data files hold no identity code", "[store
   auto s = f.open();
   store_identities(*s);
   std::string text;
-  for (const char* table :
-       {"consents", "referrals", "idempotency", "break_glass_reviews", "store_meta"}) {
+  for (const char* table : {"consents", "referrals", "idempotency", "break_glass_reviews",
+                            "store_meta", "audit_index"}) {
     for (const auto& row :
          f.server->query(f.database, std::string("SELECT t::text FROM ") + table + " t")) {
       text += row + "\n";

@@ -296,7 +296,52 @@ TEMPLATE_TEST_CASE(
   bad.cursor = "12.x.gw-1";
   CHECK(s->query_audit_index(bad).error().code == ErrorCode::kInvalidArgument);
 
-  REQUIRE(s->clear_audit_index("gw-1"));
+  // A quarantined tail: the origin's entries from a sequence number on go, the others stay.
+  REQUIRE(s->clear_audit_index("gw-1", 7));
+  CHECK(*s->next_audit_index_sequence("gw-1") == 7);
+  CHECK(*s->next_audit_index_sequence("gw-2") == 4);
+  REQUIRE(s->clear_audit_index("gw-1", 0));
   CHECK(*s->next_audit_index_sequence("gw-1") == 0);
   CHECK(s->query_audit_index(all)->items.size() == 3);
+}
+
+TEMPLATE_TEST_CASE(
+    "audit index retention: old entries go except each log's newest and indexing resumes after "
+    "them",
+    "[store][audit_index]", Sqlite, Postgres) {
+  StoreFixture f(TestType::kBackend);
+  SILTA_NEED_BACKEND(f);
+  auto s = f.open();
+  std::vector<store::AuditIndexEntry> entries;
+  for (std::uint64_t i = 0; i < 6; ++i) {
+    entries.push_back({"gw-1", i, at_minutes(static_cast<int>(i)), "exchange.decision",
+                       "soite-lastensuojelu", "p-child", "kokkola-koulu", "cw_assessment",
+                       "{\"seq\":" + std::to_string(i) + "}"});
+  }
+  entries.push_back({"gw-2", 0, at_minutes(0), "exchange.decision", "oulu-poliisi", "p-child",
+                     "soite-lastensuojelu", "crime_investigation", "{\"gw\":2}"});
+  REQUIRE(s->index_audit_records(entries));
+
+  // Before minute 4: records 0 to 3 of gw-1 go; gw-2's only entry is its newest and stays.
+  auto pruned = s->prune_audit_index("gw-1", at_minutes(4));
+  REQUIRE(pruned);
+  CHECK(*pruned == 4);
+  auto kept = s->prune_audit_index("gw-2", at_minutes(60));
+  REQUIRE(kept);
+  CHECK(*kept == 0);
+  store::AuditIndexQuery all;
+  all.agency = "soite-lastensuojelu";
+  auto left = s->query_audit_index(all);
+  REQUIRE(left);
+  std::vector<std::uint64_t> seqs;
+  for (const auto& e : left->items) {
+    if (e.origin == "gw-1") seqs.push_back(e.sequence);
+  }
+  CHECK(seqs == std::vector<std::uint64_t>{4, 5});
+  CHECK(*s->next_audit_index_sequence("gw-1") == 6);
+
+  // Everything older than the newest: one entry is left, and indexing still resumes at 6.
+  REQUIRE(*s->prune_audit_index("gw-1", at_minutes(600)) == 1);
+  CHECK(*s->next_audit_index_sequence("gw-1") == 6);
+  CHECK(*s->next_audit_index_sequence("gw-2") == 1);
 }
