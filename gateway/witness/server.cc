@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <stdexcept>
 
+#include "gateway/http/request_parser.h"
 #include "gateway/http/tls.h"
 #include "gateway/logging.h"
 
@@ -24,7 +25,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+// The transport's bounded parser (fields, trailers, chunk extensions), with a witness's sizes.
+const ParserLimits kParserLimits{8 * 1024, 100, audit::kMaxAddCheckpointBytes};
 
 // Text from a request for a log line: printable ASCII, bounded (a forged origin cannot forge
 // log lines).
@@ -139,11 +141,9 @@ asio::awaitable<void> WitnessServer::session(tcp::socket socket) {
   stream.next_layer().expires_after(config_.timeouts.handshake);
   auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple);
   if (hec) co_return;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(read_buffer_limit(kParserLimits));
   for (bool first = true;; first = false) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(kMaxHeaderBytes);
-    parser.body_limit(audit::kMaxAddCheckpointBytes);
+    RequestParser parser(kParserLimits);
     stream.next_layer().expires_after(first ? config_.timeouts.read : config_.timeouts.idle);
     auto [rec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
     audit::WitnessAnswer answer;
