@@ -884,7 +884,7 @@ void grant(const Index::Basis& b, Eval&& e, CategoryDecision& cd) {
   cd.unmet = {};
 }
 
-// A denial gives the reason of the first basis tried (docs/architecture.md).
+// A denial starts from the reason of the first basis tried; state_decisive_reason may replace it.
 void deny_as_first_tried(const Index::Basis& b, Eval&& e, CategoryDecision& cd) {
   cd.reason = e.reason;
   cd.basis = b.basis;
