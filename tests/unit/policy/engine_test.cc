@@ -382,7 +382,7 @@ TEST_CASE("every reason, need and alternative reads clean in every language", "[
     if (kind == Need::Kind::kNone) continue;
     for (auto direction : {std::optional<Direction>{}, std::optional<Direction>{Direction::kPush},
                            std::optional<Direction>{Direction::kPull}}) {
-      Alternative a{offence_basis,
+      Alternative a{kind == Need::Kind::kConsent ? consent_basis : offence_basis,
                     direction,
                     &catalog->referral_kinds[0],
                     {{kind, &catalog->attestations[1], Parties::kSelfAndGuardians},
