@@ -14,6 +14,7 @@
 
 #include "audit/utf8.h"
 #include "common/codec.h"
+#include "common/identity_scan.h"
 
 namespace silta::audit {
 
@@ -49,7 +50,6 @@ bool is_lower_hex(std::string_view s, std::size_t len) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Escapes exactly as nlohmann::json::dump(ensure_ascii = false) does, which canonical_json uses:
 // '"', '\\' and control characters; everything else (UTF-8 included) is copied in runs.
@@ -196,25 +196,7 @@ std::string_view decision_name(DecisionSummary decision) {
   return kDecisionNames[static_cast<std::size_t>(decision)];
 }
 
-bool contains_identity_code(std::string_view s) {
-  static constexpr std::string_view kCheck = "0123456789ABCDEFHJKLMNPRSTUVWXY";
-  static constexpr std::string_view kCentury = "+-ABCDEFUVWXY";
-  auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; };
-  for (std::size_t i = 0; i + 11 <= s.size(); ++i) {
-    if (i > 0 && is_alnum(s[i - 1])) continue;
-    if (i + 11 < s.size() && is_alnum(s[i + 11])) continue;
-    bool digits = true;
-    for (std::size_t k : {0, 1, 2, 3, 4, 5, 7, 8, 9}) digits = digits && is_digit(s[i + k]);
-    if (!digits || kCentury.find(upper(s[i + 6])) == std::string_view::npos) continue;
-    int day = (s[i] - '0') * 10 + (s[i + 1] - '0');
-    int month = (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
-    if (day < 1 || day > 31 || month < 1 || month > 12) continue;
-    std::uint64_t n = 0;
-    for (std::size_t k : {0, 1, 2, 3, 4, 5, 7, 8, 9}) n = n * 10 + (s[i + k] - '0');
-    if (upper(s[i + 10]) == kCheck[n % 31]) return true;
-  }
-  return false;
-}
+bool contains_identity_code(std::string_view s) { return silta::contains_identity_code(s); }
 
 Status validate_event(const AuditEvent& e) {
   Problems p;

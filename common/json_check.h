@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time.h"
+
 namespace silta::json_check {
 
 struct Issue {
@@ -18,8 +20,16 @@ struct Issue {
   std::string message;  // what was expected, e.g. "expected an integer from 1 to 65535"
 };
 
+// Every problem found, each at its path. What is added may repeat what a client sent (a key, an
+// unknown id): add() replaces anything shaped like an identity code (common/identity_scan.h)
+// and shortens a path or message over kMaxText bytes, and the list keeps at most kMaxListed
+// issues (then one more saying so), so that a problem report stays small and never carries a
+// henkilötunnus.
 class Issues {
  public:
+  static constexpr std::size_t kMaxListed = 1000;
+  static constexpr std::size_t kMaxText = 512;
+
   void add(std::string path, std::string message);
   bool empty() const { return list_.empty(); }
   const std::vector<Issue>& list() const { return list_; }
@@ -36,6 +46,20 @@ std::string child_pointer(std::string_view parent, std::size_t index);
 
 enum class Need { kOptional, kRequired };
 
+// What a free-text field may hold when the text can reach the audit log, a receipt or an answer
+// (docs/formats/audit-log.md applies the same rules to a record): at most max_bytes of valid
+// UTF-8 (at least min_bytes); no control character (C0, DEL, C1), no line or paragraph
+// separator and no bidirectional-text control (U+061C, U+200E, U+200F, U+202A-U+202E,
+// U+2066-U+2069), except that line_breaks allows \t, \n, \r, U+2028 and U+2029; nothing shaped
+// like an identity code.
+struct TextRule {
+  std::size_t min_bytes = 0;
+  std::size_t max_bytes = 200;
+  bool line_breaks = false;
+};
+// What is wrong with `text` under `rule`, in words that never repeat the text; or nothing.
+std::optional<std::string> text_problem(std::string_view text, const TextRule& rule);
+
 // A view of one JSON object that records which keys were read, so that unknown keys (usually
 // typos) can be reported by no_other_keys().
 class Object {
@@ -50,6 +74,8 @@ class Object {
   bool has(std::string_view key) const;
   const nlohmann::json* any(std::string_view key, Need need = Need::kOptional);
   std::optional<std::string> string(std::string_view key, Need need = Need::kOptional);
+  // A string that follows `rule`; one that does not is reported and not returned.
+  std::optional<std::string> text(std::string_view key, Need need, const TextRule& rule);
   std::string string_or(std::string_view key, std::string fallback);
   std::optional<std::int64_t> integer(std::string_view key, Need need, std::int64_t min,
                                       std::int64_t max);
@@ -57,6 +83,8 @@ class Object {
                           std::int64_t max);
   std::optional<bool> boolean(std::string_view key, Need need = Need::kOptional);
   bool boolean_or(std::string_view key, bool fallback);
+  // An RFC 3339 time (common/time.h).
+  std::optional<SysTime> time(std::string_view key, Need need = Need::kOptional);
   // An array of strings; each element that is not a string is reported.
   std::optional<std::vector<std::string>> strings(std::string_view key,
                                                   Need need = Need::kOptional);

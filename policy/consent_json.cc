@@ -62,14 +62,6 @@ json consent_to_json(const ConsentRecord& c) {
 
 namespace {
 
-std::optional<SysTime> time_of(Object& o, std::string_view key, Need need) {
-  auto s = o.string(key, need);
-  if (!s) return std::nullopt;
-  auto t = parse_rfc3339(*s);
-  if (!t) o.issues().add(o.path_of(key), "expected an RFC 3339 time like 2026-03-02T10:00:00Z");
-  return t;
-}
-
 std::vector<std::string> ids(Object& o, std::string_view key, const Catalog* catalog,
                              const void* (*find)(const Catalog&, std::string_view),
                              const char* what) {
@@ -105,7 +97,7 @@ std::vector<ConsentGrantor> parse_grantors(Object& o) {
     grantor.person_pseudonym = g.string("person_pseudonym", Need::kRequired).value_or("");
     grantor.minor_capable = g.boolean_or("minor_capable", false);
     grantor.assessed_by = g.string_or("assessed_by", "");
-    grantor.assessed_at = time_of(g, "assessed_at", Need::kOptional);
+    grantor.assessed_at = g.time("assessed_at", Need::kOptional);
     g.no_other_keys();
     out.push_back(std::move(grantor));
   }
@@ -114,7 +106,7 @@ std::vector<ConsentGrantor> parse_grantors(Object& o) {
 
 ConsentRevocation parse_revocation(Object& r) {
   ConsentRevocation rev;
-  rev.at = time_of(r, "at", Need::kRequired).value_or(SysTime{});
+  rev.at = r.time("at", Need::kRequired).value_or(SysTime{});
   rev.by_agency = r.string_or("by_agency", "");
   rev.by_actor = r.string_or("by_actor", "");
   if (auto v = read_term(r, "capacity", kCapacityNames, Need::kOptional)) rev.capacity = *v;
@@ -141,15 +133,15 @@ ConsentRecord parse_consent(const json& doc, json_check::Issues& issues, const s
   c.to_agencies = o.strings("to_agencies").value_or(std::vector<std::string>{});
   c.categories = ids(o, "categories", catalog, find_category, "data category");
   c.purposes = ids(o, "purposes", catalog, find_purpose, "purpose");
-  c.data_recorded_from = time_of(o, "data_recorded_from", Need::kOptional);
-  c.data_recorded_until = time_of(o, "data_recorded_until", Need::kOptional);
-  c.valid_from = time_of(o, "valid_from", Need::kRequired).value_or(SysTime{});
-  c.valid_until = time_of(o, "valid_until", Need::kOptional);
+  c.data_recorded_from = o.time("data_recorded_from", Need::kOptional);
+  c.data_recorded_until = o.time("data_recorded_until", Need::kOptional);
+  c.valid_from = o.time("valid_from", Need::kRequired).value_or(SysTime{});
+  c.valid_until = o.time("valid_until", Need::kOptional);
   if (auto f = read_term(o, "form", kConsentFormNames, Need::kOptional)) c.form = *f;
   c.informed_text_hash = o.string_or("informed_text_hash", "");
   c.recorded_by_agency = o.string_or("recorded_by_agency", "");
   c.recorded_by_actor = o.string_or("recorded_by_actor", "");
-  c.recorded_at = time_of(o, "recorded_at", Need::kOptional).value_or(c.valid_from);
+  c.recorded_at = o.time("recorded_at", Need::kOptional).value_or(c.valid_from);
   if (auto r = o.object("revoked")) c.revoked = parse_revocation(*r);
   o.no_other_keys();
   return c;

@@ -2,38 +2,13 @@
 
 #include <utility>
 
+#include "common/identity_scan.h"
+
 namespace silta::policy {
 
 using namespace std::chrono;
 
 namespace {
-
-// Index = (DDMMYYZZZ mod 31).
-constexpr std::string_view kCheckCharacters = "0123456789ABCDEFHJKLMNPRSTUVWXY";
-
-// The century sign, since 1.1.2023 (690/2022): several signs per century.
-int century_of(char sign) {
-  switch (sign) {
-    case '+':
-      return 1800;
-    case '-':
-    case 'Y':
-    case 'X':
-    case 'W':
-    case 'V':
-    case 'U':
-      return 1900;
-    case 'A':
-    case 'B':
-    case 'C':
-    case 'D':
-    case 'E':
-    case 'F':
-      return 2000;
-    default:
-      return -1;
-  }
-}
 
 bool all_digits(std::string_view s) {
   for (char c : s) {
@@ -131,11 +106,11 @@ Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProb
   std::string_view v = code;
 
   if (!all_digits(v.substr(0, 6))) return fail(IdentityCodeProblem::kDateDigits);
-  int century = century_of(v[6]);
+  int century = identity_code_century(v[6]);
   if (century < 0) return fail(IdentityCodeProblem::kCenturySign);
   if (!all_digits(v.substr(7, 3))) return fail(IdentityCodeProblem::kIndividualDigits);
   char check = v[10];
-  if (kCheckCharacters.find(check) == std::string_view::npos) {
+  if (!is_identity_code_check_character(check)) {
     return fail(IdentityCodeProblem::kCheckCharacterForm);
   }
   Date birth{year{century + number(v.substr(4, 2))}, month{unsigned(number(v.substr(2, 2)))},
@@ -145,7 +120,7 @@ Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProb
   // 000 and 001 are not issued (docs/law.md §7.1 marks this uncertain; rejecting is the safe side).
   if (individual < 2) return fail(IdentityCodeProblem::kIndividualNumber);
   long long nine = number(v.substr(0, 6)) * 1000LL + individual;
-  if (kCheckCharacters[static_cast<std::size_t>(nine % 31)] != check) {
+  if (identity_code_check_character(static_cast<std::uint64_t>(nine)) != check) {
     return fail(IdentityCodeProblem::kCheckCharacter);
   }
   IdentityCode out;

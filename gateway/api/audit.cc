@@ -3,6 +3,7 @@
 // Every read here is itself audited, durably, before the answer goes out.
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/query.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/api/subject_report.h"
@@ -15,19 +16,10 @@ namespace {
 
 constexpr std::uint64_t kMaxPage = 1000;
 
-std::string actor_param(const RequestContext& ctx, json_check::Issues& issues) {
-  auto it = ctx.query.find("actor");
-  if (it == ctx.query.end() || it->second.empty() || it->second.size() > 200) {
-    issues.add("?actor", "required: the privacy officer's user id (1-200 characters)");
-    return "";
-  }
-  return it->second;
-}
-
 // Records the read; nothing is answered unless this is durable.
-asio::awaitable<bool> audit_read(const Services& s, const RequestContext& ctx,
-                                 const std::string& actor, std::string what,
-                                 std::optional<audit::Pseudonym> subject = std::nullopt) {
+asio::awaitable<Result<std::uint64_t>> audit_read(
+    const Services& s, const RequestContext& ctx, const std::string& actor, std::string what,
+    std::optional<audit::Pseudonym> subject = std::nullopt) {
   audit::AuditEvent e;
   e.type = audit::EventType::kAuditRead;
   e.agency = ctx.agency.id;
@@ -38,13 +30,10 @@ asio::awaitable<bool> audit_read(const Services& s, const RequestContext& ctx,
   }
   e.reference = std::move(what);
   e.outcome = "ok";
-  co_return static_cast<bool>(co_await audit_durably(s, std::move(e)));
+  co_return co_await audit_durably(s, std::move(e));
 }
 
-Response audit_unavailable() {
-  return Response::from_problem(problem(503, "audit-unavailable", "The audit log is unavailable",
-                                        "The read could not be recorded, so it was not answered."));
-}
+constexpr const char* kNotAnswered = "The read could not be recorded, so it was not answered.";
 
 // Full records (full_record()); an entry without one as indexed.
 nlohmann::json records_json(const Services& s, const std::vector<store::AuditIndexEntry>& items) {
@@ -71,22 +60,20 @@ nlohmann::json records_json(const Services& s, const std::vector<store::AuditInd
 
 asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
-  auto code = identity_code_param(ctx.query, "subject", false, issues);
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
+  auto code = query.identity_code("subject", json_check::Need::kOptional);
   store::AuditIndexQuery q;
-  if (auto it = ctx.query.find("agency"); it != ctx.query.end() && !it->second.empty()) {
-    q.agency = it->second;
+  q.agency = query.text("agency", json_check::Need::kOptional, "", kReferenceRule);
+  q.event_type = query.text("event_type");
+  if (q.event_type && !audit::parse_event_type(*q.event_type)) {
+    issues.add("?event_type", "unknown event type \"" + *q.event_type + "\"");
   }
-  if (auto it = ctx.query.find("event_type"); it != ctx.query.end() && !it->second.empty()) {
-    if (!audit::parse_event_type(it->second)) {
-      issues.add("?event_type", "unknown event type \"" + it->second + "\"");
-    }
-    q.event_type = it->second;
-  }
-  q.from = time_param(ctx.query, "from", issues);
-  q.until = time_param(ctx.query, "until", issues);
-  q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";
-  q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
+  q.from = query.time("from");
+  q.until = query.time("until");
+  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   std::optional<audit::Pseudonym> subject;
   if (code) {
@@ -96,14 +83,15 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
     }
   }
   // The index first catches up with every durable record, so a search sees all of them.
-  auto query = [q, indexer =
-                       s.indexer](store::Store& st) -> Result<store::Page<store::AuditIndexEntry>> {
+  auto search =
+      [q, indexer = s.indexer](store::Store& st) -> Result<store::Page<store::AuditIndexEntry>> {
     if (auto caught_up = indexer->catch_up(); !caught_up) return caught_up.error();
     return st.query_audit_index(q);
   };
-  auto page = co_await on_store(s, std::move(query));
-  if (!page) co_return Response::from_problem(problem_from_error(page.error()));
-  if (!co_await audit_read(s, ctx, actor, "records", subject)) co_return audit_unavailable();
+  auto page = co_await on_store(s, std::move(search));
+  if (!page) co_return list_failed(page.error());
+  auto read = co_await audit_read(s, ctx, actor, "records", subject);
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
   nlohmann::json body = {{"records", records_json(s, page->items)}};
   if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
   co_return Response::json(200, body);
@@ -111,10 +99,12 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
 
 asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
-  auto code = identity_code_param(ctx.query, "subject", true, issues);
-  std::string format = ctx.query.count("format") ? ctx.query.at("format") : "json";
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
+  auto code = query.identity_code("subject", json_check::Need::kRequired);
+  std::string format = query.text("format").value_or("json");
   if (format != "json" && format != "html") issues.add("?format", "expected json or html");
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto subject = s.pseudonyms->pseudonymise(code->normalised());
   store::AuditIndexQuery q;
@@ -137,9 +127,8 @@ asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx)
   };
   auto entries = co_await on_store(s, std::move(every_page));
   if (!entries) co_return Response::from_problem(problem_from_error(entries.error()));
-  if (!co_await audit_read(s, ctx, actor, "subject-report", subject)) {
-    co_return audit_unavailable();
-  }
+  auto read = co_await audit_read(s, ctx, actor, "subject-report", subject);
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
   SubjectReport report = build_subject_report(s, *entries, now_utc());
   if (format == "html") {
     Response r;
@@ -152,9 +141,12 @@ asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx)
 
 asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  if (!co_await audit_read(s, ctx, actor, "checkpoint")) co_return audit_unavailable();
+  auto read = co_await audit_read(s, ctx, actor, "checkpoint");
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
   auto cp = s.audit->latest_checkpoint();
   co_return Response::json(200, {{"origin", cp.checkpoint.origin},
                                  {"size", cp.checkpoint.size},
@@ -163,34 +155,41 @@ asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
                                  {"verifier_key", s.audit->verifier().to_string()}});
 }
 
-asio::awaitable<Response> inclusion(const Services& s, RequestContext& ctx) {
+// A proof between the two numbers of the query `first` and `second` (index and size, or from
+// and to); `prove` makes it from the log. Parameters by value: the callers return this coroutine
+// without awaiting it.
+template <typename Prove>
+asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::string first,
+                                std::string second, std::string what, Prove prove) {
   json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
-  auto index = number_param(ctx.query, "index", true, UINT64_MAX / 2, issues);
-  auto size = number_param(ctx.query, "size", true, UINT64_MAX / 2, issues);
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
+  auto a = query.number(first, json_check::Need::kRequired, UINT64_MAX / 2);
+  auto b = query.number(second, json_check::Need::kRequired, UINT64_MAX / 2);
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto proof = s.audit->prove_inclusion(*index, *size);
-  if (!proof) {
+  auto made = prove(*a, *b);
+  if (!made) {
     co_return Response::from_problem(
-        problem(400, "bad-proof-request", "No such proof", proof.error().message));
+        problem(400, "bad-proof-request", "No such proof", made.error().message));
   }
-  if (!co_await audit_read(s, ctx, actor, "proof-inclusion")) co_return audit_unavailable();
-  co_return Response::json(200, audit::to_json(*proof));
+  auto read = co_await audit_read(s, ctx, actor, std::move(what));
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
+  co_return Response::json(200, audit::to_json(*made));
+}
+
+asio::awaitable<Response> inclusion(const Services& s, RequestContext& ctx) {
+  auto prove = [&s](std::uint64_t index, std::uint64_t size) {
+    return s.audit->prove_inclusion(index, size);
+  };
+  return proof(s, ctx, "index", "size", "proof-inclusion", prove);
 }
 
 asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
-  json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
-  auto from = number_param(ctx.query, "from", true, UINT64_MAX / 2, issues);
-  auto to = number_param(ctx.query, "to", true, UINT64_MAX / 2, issues);
-  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto proof = s.audit->prove_consistency(*from, *to);
-  if (!proof) {
-    co_return Response::from_problem(
-        problem(400, "bad-proof-request", "No such proof", proof.error().message));
-  }
-  if (!co_await audit_read(s, ctx, actor, "proof-consistency")) co_return audit_unavailable();
-  co_return Response::json(200, audit::to_json(*proof));
+  auto prove = [&s](std::uint64_t from, std::uint64_t to) {
+    return s.audit->prove_consistency(from, to);
+  };
+  return proof(s, ctx, "from", "to", "proof-consistency", prove);
 }
 
 nlohmann::json review_json(const store::BreakGlassReview& r) {
@@ -217,9 +216,10 @@ nlohmann::json review_json(const store::BreakGlassReview& r) {
 
 asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
-  auto actor = actor_param(ctx, issues);
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
   store::BreakGlassQuery q;
-  std::string state = ctx.query.count("state") ? ctx.query.at("state") : "open";
+  std::string state = query.text("state").value_or("open");
   if (state == "open") {
     q.which = store::BreakGlassQuery::Which::kOpen;
   } else if (state == "reviewed") {
@@ -229,16 +229,16 @@ asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ct
   } else {
     issues.add("?state", "expected open, reviewed or all");
   }
-  if (auto it = ctx.query.find("agency"); it != ctx.query.end() && !it->second.empty()) {
-    q.agency = it->second;
-  }
-  q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";
-  q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
+  q.agency = query.text("agency", json_check::Need::kOptional, "", kReferenceRule);
+  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto list = [q](store::Store& st) { return st.list_break_glass_reviews(q); };
   auto page = co_await on_store(s, std::move(list));
-  if (!page) co_return Response::from_problem(problem_from_error(page.error()));
-  if (!co_await audit_read(s, ctx, actor, "break-glass-queue")) co_return audit_unavailable();
+  if (!page) co_return list_failed(page.error());
+  auto read = co_await audit_read(s, ctx, actor, "break-glass-queue");
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : page->items) items.push_back(review_json(r));
   nlohmann::json body = {{"reviews", std::move(items)}};
@@ -248,6 +248,7 @@ asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ct
 
 asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
+  no_query_params(ctx, issues);
   json_check::Object o(issues, ctx.body, "");
   store::BreakGlassVerdict verdict;
   verdict.at = now_utc();
@@ -259,7 +260,7 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
       issues.add("/verdict", "expected justified or unjustified");
     }
   }
-  verdict.note = o.string_or("note", "");
+  verdict.note = o.text("note", json_check::Need::kOptional, kNoteRule).value_or("");
   o.no_other_keys();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   std::string id = ctx.params["id"];
@@ -293,7 +294,8 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   e.categories_requested = item->categories;
   e.reference = item->id;
   e.outcome = store::review_verdict_name(verdict.verdict);
-  if (!co_await audit_durably(s, std::move(e))) co_return audit_unavailable();
+  auto seq = co_await audit_durably(s, std::move(e));
+  if (!seq) co_return audit_failed(seq.error(), "Nothing was recorded. Retry later.");
   auto review = [id, verdict](store::Store& st) { return st.review_break_glass(id, verdict); };
   auto reviewed = co_await on_store(s, std::move(review));
   if (!reviewed) {

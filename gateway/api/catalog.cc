@@ -1,10 +1,6 @@
 // GET /v1/catalog.
-#include <algorithm>
-
-#include "common/codec.h"
-#include "gateway/api/requests.h"
+#include "gateway/api/query.h"
 #include "gateway/api/routes.h"
-#include "gateway/logging.h"
 
 namespace silta::gateway {
 
@@ -14,7 +10,8 @@ void add_catalog_routes(Router& router, const Services& services) {
   const Services* s = &services;
   router.add(http::verb::get, "/v1/catalog",
              {Role::kAgency, Role::kPrivacyOfficer, Role::kOperator},
-             [s](RequestContext&) -> asio::awaitable<Response> {
+             [s](RequestContext& ctx) -> asio::awaitable<Response> {
+               if (auto refused = refuse_query_params(ctx)) co_return std::move(*refused);
                Response r;
                r.body = s->engine.catalog_json();
                co_return r;

@@ -1,8 +1,13 @@
-// Consents, permits and prohibitions recorded by an agency, with signed receipts. An agency
-// sees and revokes only what it recorded; the decision engine weighs every consent of the
-// subject, whoever recorded it.
+// Consents, permits and prohibitions, with signed receipts. Only a party to a consent records
+// it: an agency named, by its kind or its id, on the holder side (from_kinds, from_agencies) or
+// the recipient side (to_kinds, to_agencies). Every party, and the agency that recorded it, sees
+// and revokes it; the decision engine weighs every consent of the subject in force.
+#include <algorithm>
+#include <variant>
+
 #include "gateway/api/consent_receipt.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/query.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "policy/consent_json.h"
@@ -38,21 +43,48 @@ audit::AuditEvent consent_event(const store::StoredConsent& c, audit::EventType 
   return e;
 }
 
-Response not_found() {
-  return Response::from_problem(
-      problem(404, "not-found", "Not found", "Your agency has recorded no consent with this id."));
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-Response audit_unavailable() {
-  return Response::from_problem(problem(503, "audit-unavailable", "The audit log is unavailable",
-                                        "Nothing was recorded. Retry later."));
+// Whether `agency` is named on either side of `c`, by kind or id. An empty side stands for any
+// agency and names no one: otherwise anyone could record a consent "from anyone to anyone".
+bool is_party(const policy::ConsentRecord& c, const Agency& agency) {
+  return contains(c.from_kinds, agency.kind) || contains(c.from_agencies, agency.id) ||
+         contains(c.to_kinds, agency.kind) || contains(c.to_agencies, agency.id);
 }
+
+bool may_see(const store::StoredConsent& c, const Agency& agency) {
+  return c.record.recorded_by_agency == agency.id || is_party(c.record, agency);
+}
+
+Response not_found() {
+  return Response::from_problem(problem(404, "not-found", "Not found",
+                                        "No consent with this id names your agency as a party."));
+}
+
+Response not_a_party(const Agency& agency) {
+  return Response::from_problem(problem(
+      403, "forbidden", "Only a party to a consent records it",
+      "Your agency is named on neither side of this consent: name it or its kind (" + agency.kind +
+          ") in from_kinds or from_agencies (it holds the data) or in to_kinds or to_agencies "
+          "(it receives it)."));
+}
+
+Response already_revoked() {
+  return Response::from_problem(
+      problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
+}
+
+constexpr const char* kNothingRecorded = "Nothing was recorded. Retry later.";
 
 asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
   const SysTime now = now_utc();
   json_check::Issues issues;
-  auto in = parse_consent_input(ctx.body, s.catalog(), now, issues);
+  no_query_params(ctx, issues);
+  auto in = parse_consent_input(ctx.body, s.catalog(), s.config->registry, now, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (!is_party(in.record, ctx.agency)) co_return not_a_party(ctx.agency);
   store::StoredConsent c;
   c.record = std::move(in.record);
   c.record.id = new_id("c-");
@@ -74,7 +106,7 @@ asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
   auto seq =
       co_await audit_durably(s, consent_event(c, audit::EventType::kConsentRecorded,
                                               c.record.recorded_by_actor, subject, ctx.agency.id));
-  if (!seq) co_return audit_unavailable();
+  if (!seq) co_return audit_failed(seq.error(), kNothingRecorded);
   auto create = [c](store::Store& st) { return st.create_consent(c); };
   auto created = co_await on_store(s, std::move(create));
   if (!created) co_return Response::from_problem(problem_from_error(created.error()));
@@ -86,34 +118,39 @@ asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
-  auto code = identity_code_param(ctx.query, "subject", true, issues);
-  bool all = ctx.query.count("all") && ctx.query.at("all") == "true";
+  QueryParams query(ctx.query, issues);
+  auto code = query.identity_code("subject", json_check::Need::kRequired);
+  bool all = query.boolean("all").value_or(false);
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto pseudonyms = s.pseudonyms->all_pseudonyms(code->normalised());
   const SysTime now = now_utc();
-  const std::string agency = ctx.agency.id;
-  auto list_recorded = [pseudonyms, all, now,
-                        agency](store::Store& st) -> Result<std::vector<store::StoredConsent>> {
+  auto list_all = [pseudonyms, all,
+                   now](store::Store& st) -> Result<std::vector<store::StoredConsent>> {
     std::vector<store::StoredConsent> out;
     for (const auto& p : pseudonyms) {
       store::ConsentQuery q{p.value, std::nullopt};
       if (!all) q.active_at = now;
       auto list = st.list_consents(q);
       if (!list) return list.error();
-      for (auto& c : *list) {
-        if (c.record.recorded_by_agency == agency) out.push_back(std::move(c));
-      }
+      for (auto& c : *list) out.push_back(std::move(c));
     }
     return out;
   };
-  auto found = co_await read_store(s, std::move(list_recorded));
+  // A subject has a handful of consents: the store reads them all, the parties are told apart
+  // here.
+  auto found = co_await read_store(s, std::move(list_all));
   if (!found) co_return Response::from_problem(problem_from_error(found.error()));
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& c : *found) items.push_back(consent_json(c));
+  for (const auto& c : *found) {
+    if (may_see(c, ctx.agency)) items.push_back(consent_json(c));
+  }
   co_return Response::json(200, {{"consents", std::move(items)}});
 }
 
-asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
+// The consent of the path's {id} if the caller may see it; or the answer to give instead.
+asio::awaitable<std::variant<store::StoredConsent, Response>> load_visible(const Services& s,
+                                                                           RequestContext& ctx) {
   std::string id = ctx.params["id"];
   auto get_consent = [id](store::Store& st) { return st.get_consent(id); };
   auto found = co_await read_store(s, std::move(get_consent));
@@ -121,44 +158,43 @@ asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
     if (found.error().code == ErrorCode::kNotFound) co_return not_found();
     co_return Response::from_problem(problem_from_error(found.error()));
   }
-  if (found->record.recorded_by_agency != ctx.agency.id) co_return not_found();
-  co_return Response::json(200, {{"consent", consent_json(*found)}});
+  if (!may_see(*found, ctx.agency)) co_return not_found();
+  co_return std::move(*found);
+}
+
+asio::awaitable<Response> get(const Services& s, RequestContext& ctx) {
+  if (auto refused = refuse_query_params(ctx)) co_return std::move(*refused);
+  auto loaded = co_await load_visible(s, ctx);
+  if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
+  co_return Response::json(200,
+                           {{"consent", consent_json(std::get<store::StoredConsent>(loaded))}});
 }
 
 asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
   const SysTime now = now_utc();
   json_check::Issues issues;
+  no_query_params(ctx, issues);
   auto revocation = parse_revocation(ctx.body, ctx.agency, now, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  std::string id = ctx.params["id"];
-  auto get_consent = [id](store::Store& st) { return st.get_consent(id); };
-  auto found = co_await read_store(s, std::move(get_consent));
-  if (!found) {
-    if (found.error().code == ErrorCode::kNotFound) co_return not_found();
-    co_return Response::from_problem(problem_from_error(found.error()));
-  }
-  if (found->record.recorded_by_agency != ctx.agency.id) co_return not_found();
-  if (found->record.revoked) {
-    co_return Response::from_problem(
-        problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
-  }
-  store::StoredConsent revoked = *found;
+  auto loaded = co_await load_visible(s, ctx);
+  if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
+  const auto& found = std::get<store::StoredConsent>(loaded);
+  const std::string id = found.record.id;
+  if (found.record.revoked) co_return already_revoked();
+  store::StoredConsent revoked = found;
   revoked.record.revoked = revocation;
   auto body = receipt_body(revoked, "consent-revoked", s.audit->origin(), now);
   std::string receipt = sign_receipt(*s.signer, body);
   auto seq = co_await audit_durably(
       s, consent_event(revoked, audit::EventType::kConsentRevoked, revocation.by_actor,
-                       s.pseudonyms->pseudonymise(found->subject_identity_code), ctx.agency.id));
-  if (!seq) co_return audit_unavailable();
+                       s.pseudonyms->pseudonymise(found.subject_identity_code), ctx.agency.id));
+  if (!seq) co_return audit_failed(seq.error(), kNothingRecorded);
   auto revoke_it = [id, revocation, receipt](store::Store& st) {
     return st.revoke_consent(id, revocation, receipt);
   };
   auto done = co_await on_store(s, std::move(revoke_it));
   if (!done) {
-    if (done.error().code == ErrorCode::kFailedPrecondition) {
-      co_return Response::from_problem(
-          problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
-    }
+    if (done.error().code == ErrorCode::kFailedPrecondition) co_return already_revoked();
     co_return Response::from_problem(problem_from_error(done.error()));
   }
   co_return Response::json(200, {{"consent", consent_json(*done)},

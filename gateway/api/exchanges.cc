@@ -7,6 +7,7 @@
 
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/query.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/logging.h"
@@ -54,18 +55,16 @@ audit::AuditEvent exchange_event(const Services& s, const RequestContext& ctx, c
   return e;
 }
 
-Response audit_unavailable() {
-  return Response::from_problem(
-      problem(503, "audit-unavailable", "The audit log is unavailable",
-              "The decision could not be made durable in the audit log, so nothing was "
-              "released. Retry later."));
-}
+constexpr const char* kNothingReleased =
+    "The decision could not be made durable in the audit log, so nothing was released. Retry "
+    "later.";
 
 // Validates, decides and makes the decision durable; or the response to answer instead.
 asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, RequestContext& ctx,
                                                         bool exchange) {
   const SysTime now = now_utc();
   json_check::Issues issues;
+  no_query_params(ctx, issues);
   Decided x;
   x.in = parse_exchange(ctx.body, ctx.agency, s.config->registry, s.catalog(), s.config->exchange,
                         now, exchange, issues);
@@ -77,10 +76,7 @@ asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, Reque
 
   auto decision =
       s.engine->decide(decision_request(x.in, ctx.agency, x.subject.value), *consents, now);
-  if (!decision) {
-    auto p = problem(400, "validation", "The request is not valid", decision.error().message);
-    co_return Response::from_problem(p);
-  }
+  if (!decision) co_return engine_refused(decision.error());
   x.decision = std::move(*decision);
   x.decision_json = policy::decision_to_json(x.decision);
   x.id = new_id(exchange ? "x-" : "d-");
@@ -90,7 +86,7 @@ asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, Reque
       s, ctx, x, break_glass ? audit::EventType::kBreakGlass : audit::EventType::kDecision,
       x.decision.any_granted() ? "decided" : "denied");
   auto seq = co_await audit_durably(s, std::move(event));
-  if (!seq) co_return audit_unavailable();
+  if (!seq) co_return audit_failed(seq.error(), kNothingReleased);
   x.decision_seq = *seq;
   s.metrics->add("silta_decisions_total",
                  {{"outcome", std::string(audit::decision_name(summary_of(x.decision)))}});
@@ -177,6 +173,22 @@ std::string adapter_outcome(const Error& e) {
   return e.code == ErrorCode::kDeadlineExceeded ? "adapter_timeout" : "adapter_failed";
 }
 
+// The target's system failed or did not answer: the failure is audited (nothing was released),
+// logged with the adapter's own message, and answered without it.
+asio::awaitable<Response> adapter_failed(const Services& s, const RequestContext& ctx,
+                                         const Decided& x, const Error& error, std::string outcome,
+                                         std::string_view log_event) {
+  s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
+  auto failure = exchange_event(s, ctx, x, audit::EventType::kDisclosure, std::move(outcome));
+  failure.categories_granted.clear();  // nothing was released
+  auto seq = co_await audit_durably(s, std::move(failure));
+  if (!seq) co_return audit_failed(seq.error(), kNothingReleased);
+  logging::warn(log_event, {{"agency", x.in.target}, {"error", error.message}});
+  auto p = adapter_problem(error);
+  p.extensions = {{"exchange_id", x.id}, {"decision", x.decision_json}};
+  co_return Response::from_problem(p);
+}
+
 asio::awaitable<Response> pull(const Services& s, RequestContext& ctx, Decided x) {
   adapters::FetchRequest req;
   req.request_id = ctx.request_id;
@@ -191,16 +203,8 @@ asio::awaitable<Response> pull(const Services& s, RequestContext& ctx, Decided x
   auto deadline = adapters::Clock::now() + s.config->adapters.timeout_of(x.in.target);
   auto fetched = co_await s.adapters->fetch(req, deadline);
   if (!fetched) {
-    s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
-    auto failure =
-        exchange_event(s, ctx, x, audit::EventType::kDisclosure, adapter_outcome(fetched.error()));
-    failure.categories_granted.clear();  // nothing was released
-    if (!co_await audit_durably(s, std::move(failure))) co_return audit_unavailable();
-    logging::warn("adapter_fetch_failed",
-                  {{"agency", x.in.target}, {"error", fetched.error().message}});
-    auto p = adapter_problem(fetched.error());
-    p.extensions = {{"exchange_id", x.id}, {"decision", x.decision_json}};
-    co_return Response::from_problem(p);
+    co_return co_await adapter_failed(s, ctx, x, fetched.error(), adapter_outcome(fetched.error()),
+                                      "adapter_fetch_failed");
   }
   nlohmann::json data = nlohmann::json::object();
   for (auto& [category, records] : fetched->categories) data[category] = std::move(records);
@@ -208,7 +212,7 @@ asio::awaitable<Response> pull(const Services& s, RequestContext& ctx, Decided x
   auto disclosure = exchange_event(s, ctx, x, audit::EventType::kDisclosure, "ok");
   disclosure.response_digest = sha256_hex(canonical_json(data));
   auto seq = co_await audit_durably(s, std::move(disclosure));
-  if (!seq) co_return audit_unavailable();
+  if (!seq) co_return audit_failed(seq.error(), kNothingReleased);
   co_return Response::json(200, {{"exchange_id", x.id},
                                  {"decision", x.decision_json},
                                  {"subject_known", fetched->subject_known},
@@ -228,7 +232,7 @@ asio::awaitable<Response> push(const Services& s, RequestContext& ctx, Decided x
   auto disclosure = exchange_event(s, ctx, x, audit::EventType::kDisclosure, "ok");
   disclosure.response_digest = sha256_hex(canonical_json(data));
   auto seq = co_await audit_durably(s, std::move(disclosure));
-  if (!seq) co_return audit_unavailable();
+  if (!seq) co_return audit_failed(seq.error(), kNothingReleased);
 
   adapters::Referral delivery;
   delivery.id = x.id;
@@ -245,16 +249,9 @@ asio::awaitable<Response> push(const Services& s, RequestContext& ctx, Decided x
   auto deadline = adapters::Clock::now() + s.config->adapters.timeout_of(x.in.target);
   auto receipt = co_await s.adapters->deliver(delivery, deadline);
   if (!receipt) {
-    s.metrics->add("silta_adapter_failures_total", {{"agency", x.in.target}});
-    auto failure = exchange_event(s, ctx, x, audit::EventType::kDisclosure,
-                                  "delivery_" + adapter_outcome(receipt.error()));
-    failure.categories_granted.clear();
-    if (!co_await audit_durably(s, std::move(failure))) co_return audit_unavailable();
-    logging::warn("adapter_delivery_failed",
-                  {{"agency", x.in.target}, {"error", receipt.error().message}});
-    auto p = adapter_problem(receipt.error());
-    p.extensions = {{"exchange_id", x.id}, {"decision", x.decision_json}};
-    co_return Response::from_problem(p);
+    co_return co_await adapter_failed(s, ctx, x, receipt.error(),
+                                      "delivery_" + adapter_outcome(receipt.error()),
+                                      "adapter_delivery_failed");
   }
   co_return Response::json(
       200,

@@ -3,10 +3,15 @@
 // (all or nothing) → audit the referral, durable → store it, encrypted, durable → 202. The
 // worker (gateway/referral_worker.cc) delivers it; the recipient acknowledges and decides, and
 // the statutory clocks run in Finnish working days (docs/referrals.md).
+#include <functional>
+#include <optional>
+#include <variant>
+
 #include <fmt/format.h>
 
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
+#include "gateway/api/query.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/referral_rules.h"
@@ -23,10 +28,7 @@ namespace {
 
 constexpr std::uint64_t kMaxPage = 500;
 
-Response audit_unavailable() {
-  return Response::from_problem(problem(503, "audit-unavailable", "The audit log is unavailable",
-                                        "Nothing was recorded or sent. Retry later."));
-}
+constexpr const char* kNothingSent = "Nothing was recorded or sent. Retry later.";
 
 Response not_found() {
   return Response::from_problem(problem(404, "not-found", "Not found",
@@ -90,11 +92,10 @@ audit::AuditEvent referral_event(const store::Referral& r, const ReferralPayload
   return e;
 }
 
-asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
-  const SysTime now = now_utc();
-  const auto& catalog = s.catalog();
-  json_check::Issues issues;
-  auto in = parse_referral(ctx.body, ctx.agency, s.config->registry, catalog, issues);
+// The request read and checked; a referral must also have a system to be delivered to.
+ReferralInput parse_deliverable(const Services& s, const RequestContext& ctx,
+                                json_check::Issues& issues) {
+  auto in = parse_referral(ctx.body, ctx.agency, s.config->registry, s.catalog(), issues);
   if (in.recipient_agency != nullptr && !in.recipient_agency->receives_referrals) {
     issues.add("/recipient", "\"" + in.recipient +
                                  "\" receives no referrals (the registry says so); send it to "
@@ -104,46 +105,49 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
                                  "\" is connected to this gateway; referrals to it cannot be "
                                  "delivered");
   }
-  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  return in;
+}
 
-  const std::string id = referral_id(ctx);
-  const std::string key = idempotency_key(ctx);
-  const std::string request_hash = sha256_hex(ctx.request.body());
-  if (!key.empty()) {
-    auto find = [id](store::Store& st) { return st.get_referral(id); };
-    auto existing = co_await read_store(s, std::move(find));
-    if (existing) co_return replay(s, *existing, request_hash);
-    if (existing.error().code != ErrorCode::kNotFound) {
-      co_return Response::from_problem(problem_from_error(existing.error()));
-    }
+// With an Idempotency-Key, the answer to a retry whose referral is stored already.
+asio::awaitable<std::optional<Response>> stored_answer(const Services& s, const std::string& id,
+                                                       const std::string& request_hash) {
+  auto find = [id](store::Store& st) { return st.get_referral(id); };
+  auto existing = co_await read_store(s, std::move(find));
+  if (existing) co_return replay(s, *existing, request_hash);
+  if (existing.error().code != ErrorCode::kNotFound) {
+    co_return Response::from_problem(problem_from_error(existing.error()));
   }
+  co_return std::nullopt;
+}
 
-  const std::string code = in.subject.identity_code->normalised();
-  auto subject = s.pseudonyms->pseudonymise(code);
-  auto consents = co_await active_consents(s, code, subject, now);
-  if (!consents) co_return Response::from_problem(problem_from_error(consents.error()));
-  auto decision = s.engine->decide(decision_request(in, ctx.agency, subject.value), *consents, now);
-  if (!decision) {
-    co_return Response::from_problem(
-        problem(400, "validation", "The request is not valid", decision.error().message));
-  }
-
+// What the recipient's system will get: the granted categories' records and the fields.
+ReferralPayload payload_of(const Services& s, const ReferralInput& in,
+                           const policy::Decision& decision, const std::string& code,
+                           const audit::Pseudonym& subject) {
   ReferralPayload p;
   p.identity_code = code;
   p.subject_key = subject.key_id;
   p.actor = in.actor;
   p.urgent = in.fields.value("urgent", false);
   p.fields = in.fields;
-  p.decision = policy::decision_to_json(*decision);
+  p.decision = policy::decision_to_json(decision);
   p.audit_origin = s.audit->origin();
-  for (const auto& c : decision->categories) {
+  for (const auto& c : decision.categories) {
     if (c.outcome != policy::Outcome::kGranted) continue;
     if (p.basis.empty() && c.basis != nullptr) p.basis = c.basis->id;
     if (auto it = in.data.find(c.category->id); it != in.data.end()) p.data[it.key()] = *it;
   }
+  return p;
+}
 
-  // A referral moves whole or not at all: the reporter must know that part of it did not go.
-  const bool all = decision->all_granted();
+// The referral-sent record: accepted when every category may move, otherwise denied and
+// nothing moves.
+audit::AuditEvent sent_event(const Services& s, const RequestContext& ctx, const ReferralInput& in,
+                             const policy::Decision& decision, const audit::Pseudonym& subject,
+                             const std::string& id, const std::string& request_hash,
+                             const ReferralPayload& p) {
+  const auto& catalog = s.catalog();
+  const bool all = decision.all_granted();
   audit::AuditEvent sent;
   sent.type = audit::EventType::kReferralSent;
   sent.agency = ctx.agency.id;
@@ -153,7 +157,7 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   sent.target = in.recipient;
   sent.purpose = in.kind->purpose;
   sent.categories_requested = in.categories;
-  describe_decision(*decision, sent);
+  describe_decision(decision, sent);
   sent.direction = "push";
   sent.catalog_version = catalog.version;
   sent.catalog_hash = catalog.sha256;
@@ -165,19 +169,66 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
     sent.categories_granted.clear();  // nothing moves
   }
   sent.outcome = all ? "accepted" : "denied";
-  auto seq = co_await audit_durably(s, std::move(sent));
-  if (!seq) co_return audit_unavailable();
+  return sent;
+}
+
+Response referral_denied(const ReferralPayload& p, std::uint64_t seq) {
+  auto problem_doc =
+      problem(403, "denied", "The referral may not be sent",
+              "Not every category of the referral may move to this recipient; the decision says "
+              "why and what would make it lawful. Nothing was sent.");
+  problem_doc.extensions = {{"decision", p.decision},
+                            {"audit", {{"origin", p.audit_origin}, {"referral_sent_seq", seq}}}};
+  return Response::from_problem(problem_doc);
+}
+
+// Stores the accepted referral in the outbox and wakes the worker; a concurrent retry with the
+// same key finds the one stored first.
+asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n,
+                                  const ReferralPayload& p) {
+  const std::string request_hash = n.request_hash;
+  auto put = [n = std::move(n)](store::Store& st) { return st.enqueue_referral(n); };
+  auto stored = co_await on_store(s, std::move(put));
+  if (!stored) {
+    if (stored.error().code == ErrorCode::kConflict) co_return key_reused();
+    co_return Response::from_problem(problem_from_error(stored.error()));
+  }
+  if (!stored->created) co_return replay(s, stored->referral, request_hash);
+  if (s.referral_worker != nullptr) s.referral_worker->wake();
+  co_return accepted(s, stored->referral, p);
+}
+
+asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
+  const SysTime now = now_utc();
+  json_check::Issues issues;
+  no_query_params(ctx, issues);
+  auto in = parse_deliverable(s, ctx, issues);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+
+  const std::string id = referral_id(ctx);
+  const std::string key = idempotency_key(ctx);
+  const std::string request_hash = sha256_hex(ctx.request.body());
+  if (!key.empty()) {
+    auto answer = co_await stored_answer(s, id, request_hash);
+    if (answer) co_return std::move(*answer);
+  }
+
+  const std::string code = in.subject.identity_code->normalised();
+  auto subject = s.pseudonyms->pseudonymise(code);
+  auto consents = co_await active_consents(s, code, subject, now);
+  if (!consents) co_return Response::from_problem(problem_from_error(consents.error()));
+  auto decision = s.engine->decide(decision_request(in, ctx.agency, subject.value), *consents, now);
+  if (!decision) co_return engine_refused(decision.error());
+
+  // A referral moves whole or not at all: the reporter must know that part of it did not go.
+  ReferralPayload p = payload_of(s, in, *decision, code, subject);
+  const bool all = decision->all_granted();
+  auto seq =
+      co_await audit_durably(s, sent_event(s, ctx, in, *decision, subject, id, request_hash, p));
+  if (!seq) co_return audit_failed(seq.error(), kNothingSent);
   s.metrics->add("silta_referrals_total",
                  {{"kind", in.kind->id}, {"outcome", all ? "accepted" : "denied"}});
-  if (!all) {
-    auto problem_doc =
-        problem(403, "denied", "The referral may not be sent",
-                "Not every category of the referral may move to this recipient; the decision says "
-                "why and what would make it lawful. Nothing was sent.");
-    problem_doc.extensions = {{"decision", p.decision},
-                              {"audit", {{"origin", p.audit_origin}, {"referral_sent_seq", *seq}}}};
-    co_return Response::from_problem(problem_doc);
-  }
+  if (!all) co_return referral_denied(p, *seq);
   p.audit_seq = *seq;
 
   store::NewReferral n;
@@ -189,17 +240,9 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   n.payload = p.to_json();
   n.idempotency_key = key;
   n.request_hash = request_hash;
-  n.deadlines = referral_deadlines(catalog, *in.kind, now, "always");
+  n.deadlines = referral_deadlines(s.catalog(), *in.kind, now, "always");
   n.received_at = now;
-  auto enqueue = [n](store::Store& st) { return st.enqueue_referral(n); };
-  auto stored = co_await on_store(s, std::move(enqueue));
-  if (!stored) {
-    if (stored.error().code == ErrorCode::kConflict) co_return key_reused();
-    co_return Response::from_problem(problem_from_error(stored.error()));
-  }
-  if (!stored->created) co_return replay(s, stored->referral, request_hash);
-  if (s.referral_worker != nullptr) s.referral_worker->wake();
-  co_return accepted(s, stored->referral, p);
+  co_return co_await enqueue(s, std::move(n), p);
 }
 
 // The referral `id` if the caller sent or received it; or the response to answer instead.
@@ -219,6 +262,7 @@ asio::awaitable<std::variant<store::Referral, Response>> load_visible(const Serv
 }
 
 asio::awaitable<Response> get_one(const Services& s, RequestContext& ctx) {
+  if (auto refused = refuse_query_params(ctx)) co_return std::move(*refused);
   auto loaded = co_await load_visible(s, ctx, ctx.params["id"]);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& r = std::get<store::Referral>(loaded);
@@ -228,8 +272,9 @@ asio::awaitable<Response> get_one(const Services& s, RequestContext& ctx) {
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
+  QueryParams query(ctx.query, issues);
   store::ReferralQuery q;
-  std::string role = ctx.query.count("role") ? ctx.query.at("role") : "recipient";
+  std::string role = query.text("role").value_or("recipient");
   if (role == "recipient") {
     q.recipient_agency = ctx.agency.id;
   } else if (role == "sender") {
@@ -237,26 +282,21 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   } else {
     issues.add("?role", "expected \"recipient\" (referrals to your agency) or \"sender\"");
   }
-  if (auto it = ctx.query.find("state"); it != ctx.query.end() && !it->second.empty()) {
-    q.state = store::parse_referral_state(it->second);
+  if (auto state = query.text("state")) {
+    q.state = store::parse_referral_state(*state);
     if (!q.state) {
       issues.add("?state", "expected one of received, delivered, acknowledged, decided, dead");
     }
   }
   const SysTime now = now_utc();
-  if (auto it = ctx.query.find("overdue"); it != ctx.query.end()) {
-    if (it->second == "true") {
-      q.overdue_at = now;
-    } else if (it->second != "false") {
-      issues.add("?overdue", "expected true or false");
-    }
-  }
-  q.cursor = ctx.query.count("cursor") ? ctx.query.at("cursor") : "";
-  q.limit = number_param(ctx.query, "limit", false, kMaxPage, issues).value_or(100);
+  if (query.boolean("overdue").value_or(false)) q.overdue_at = now;
+  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
+  query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto query = [q](store::Store& st) { return st.list_referrals(q); };
-  auto page = co_await read_store(s, std::move(query));
-  if (!page) co_return Response::from_problem(problem_from_error(page.error()));
+  auto list_page = [q](store::Store& st) { return st.list_referrals(q); };
+  auto page = co_await read_store(s, std::move(list_page));
+  if (!page) co_return list_failed(page.error());
   json items = json::array();
   for (const auto& r : page->items) {
     items.push_back(referral_json(r, s.catalog(), role == "recipient", now));
@@ -291,75 +331,78 @@ asio::awaitable<std::variant<Addressed, Response>> load_for_recipient(const Serv
   co_return Addressed{std::move(r), std::move(*p)};
 }
 
-asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
-  json_check::Issues issues;
-  Object o(issues, ctx.body, "");
-  std::string actor;
-  bool urgency_assessed = false;
-  if (o.valid()) {
-    actor = actor_field(o);
-    urgency_assessed = o.boolean_or("urgency_assessed", false);
-    o.no_other_keys();
-  }
-  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
-  auto loaded = co_await load_for_recipient(s, ctx);
-  if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
-  auto& addressed = std::get<Addressed>(loaded);
+// Records a recipient's step on its referral: audited, durable, first; then `save` stores it.
+template <typename Save>
+asio::awaitable<Response> record_step(const Services& s, const RequestContext& ctx,
+                                      const Addressed& addressed, const std::string& actor,
+                                      audit::EventType type, std::string outcome, Save save,
+                                      SysTime now) {
   const store::Referral& r = addressed.referral;
-  const ReferralPayload& p = addressed.payload;
-  const std::string id = r.id;
-  if (r.state != store::ReferralState::kDelivered) {
-    co_return conflict(
-        fmt::format("The referral is {} already.", store::referral_state_name(r.state)));
-  }
-
-  auto event = referral_event(r, p, audit::EventType::kReferralAcknowledged, ctx.agency.id, actor,
-                              r.sender_agency, "ok");
-  if (!co_await audit_durably(s, std::move(event))) co_return audit_unavailable();
-  const SysTime now = now_utc();
-  auto met =
-      urgency_assessed ? deadlines_met_by(r, s.catalog(), nullptr) : std::vector<std::string>{};
-  store::ReferralAcknowledgement ack{now, actor};
-  auto save = [id, ack, met](store::Store& st) { return st.acknowledge_referral(id, ack, met); };
+  auto event = referral_event(r, addressed.payload, type, ctx.agency.id, actor, r.sender_agency,
+                              std::move(outcome));
+  auto seq = co_await audit_durably(s, std::move(event));
+  if (!seq) co_return audit_failed(seq.error(), kNothingSent);
   auto saved = co_await on_store(s, std::move(save));
   if (!saved) {
-    if (saved.error().code == ErrorCode::kFailedPrecondition)
+    if (saved.error().code == ErrorCode::kFailedPrecondition) {
       co_return conflict(saved.error().message);
+    }
     co_return Response::from_problem(problem_from_error(saved.error()));
   }
   co_return Response::json(200, referral_json(*saved, s.catalog(), true, now));
 }
 
-asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
+asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
-  Object o(issues, ctx.body, "");
-  std::string actor;
-  const DecisionOutcome* outcome = nullptr;
-  std::string detail;
-  if (o.valid()) {
-    actor = actor_field(o);
-    if (auto id = o.string("outcome", Need::kRequired)) {
-      outcome = find_decision_outcome(*id);
-      if (outcome == nullptr) issues.add("/outcome", "expected one of " + decision_outcome_ids());
-    }
-    if (const auto* d = o.any("detail")) {
-      if (!d->is_object()) {
-        issues.add("/detail", "expected an object (your agency's own record of the decision)");
-      } else {
-        detail = d->dump();
-      }
-    }
-    o.no_other_keys();
-  }
+  no_query_params(ctx, issues);
+  auto in = parse_acknowledgement(ctx.body, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto loaded = co_await load_for_recipient(s, ctx);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
-  auto& addressed = std::get<Addressed>(loaded);
+  const auto& addressed = std::get<Addressed>(loaded);
   const store::Referral& r = addressed.referral;
-  const ReferralPayload& p = addressed.payload;
-  const std::string id = r.id;
+  if (r.state != store::ReferralState::kDelivered) {
+    co_return conflict(
+        fmt::format("The referral is {} already.", store::referral_state_name(r.state)));
+  }
+  const SysTime now = now_utc();
+  auto met =
+      in.urgency_assessed ? deadlines_met_by(r, s.catalog(), nullptr) : std::vector<std::string>{};
+  store::ReferralAcknowledgement ack{now, in.actor};
+  auto save = [id = r.id, ack, met](store::Store& st) {
+    return st.acknowledge_referral(id, ack, met);
+  };
+  co_return co_await record_step(s, ctx, addressed, in.actor,
+                                 audit::EventType::kReferralAcknowledged, "ok", std::move(save),
+                                 now);
+}
+
+// The deadlines that open with an assessment (SHL 35 § contacts), counted from the receipt,
+// those that `outcome` meets marked met at `now`.
+std::vector<store::ReferralDeadline> opened_deadlines(const policy::Catalog& catalog,
+                                                      const policy::ReferralKind& kind,
+                                                      const store::Referral& r,
+                                                      const DecisionOutcome* outcome, SysTime now) {
+  store::Referral opened;
+  opened.deadlines = referral_deadlines(catalog, kind, r.created_at, "assessment_opened");
+  auto met_now = deadlines_met_by(opened, catalog, outcome);
+  for (auto& d : opened.deadlines) {
+    if (std::find(met_now.begin(), met_now.end(), d.name) != met_now.end()) d.met_at = now;
+  }
+  return std::move(opened.deadlines);
+}
+
+asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  no_query_params(ctx, issues);
+  auto in = parse_referral_decision(ctx.body, issues);
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  auto loaded = co_await load_for_recipient(s, ctx);
+  if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
+  const auto& addressed = std::get<Addressed>(loaded);
+  const store::Referral& r = addressed.referral;
   const auto& catalog = s.catalog();
-  const auto* kind = catalog.find_referral_kind(r.kind);
+  const DecisionOutcome* outcome = in.outcome;
 
   // After assessment_started or urgent_action, the one later step is the completed assessment.
   const DecisionOutcome* earlier =
@@ -372,40 +415,24 @@ asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
         "A decision was recorded already; after assessment_started or "
         "urgent_action only assessment_completed may follow.");
   }
-  auto event = referral_event(r, p, audit::EventType::kReferralDecided, ctx.agency.id, actor,
-                              r.sender_agency, std::string(outcome->id));
-  if (!co_await audit_durably(s, std::move(event))) co_return audit_unavailable();
-
   const SysTime now = now_utc();
   auto met = deadlines_met_by(r, catalog, outcome);
-  Result<store::Referral> saved = make_error(ErrorCode::kInternal, "");
+  std::function<Result<store::Referral>(store::Store&)> save;
   if (completing) {
-    auto mark = [id, met, now](store::Store& st) { return st.mark_deadlines_met(id, met, now); };
-    saved = co_await on_store(s, std::move(mark));
+    save = [id = r.id, met, now](store::Store& st) { return st.mark_deadlines_met(id, met, now); };
   } else {
-    // Clocks that start when an assessment opens (SHL 35 § contacts) run from the receipt.
     std::vector<store::ReferralDeadline> opened;
+    const auto* kind = catalog.find_referral_kind(r.kind);
     if (outcome->opens_assessment && kind != nullptr) {
-      store::Referral opened_view;
-      opened_view.deadlines = referral_deadlines(catalog, *kind, r.created_at, "assessment_opened");
-      auto met_now = deadlines_met_by(opened_view, catalog, outcome);
-      for (auto& d : opened_view.deadlines) {
-        if (std::find(met_now.begin(), met_now.end(), d.name) != met_now.end()) d.met_at = now;
-      }
-      opened = std::move(opened_view.deadlines);
+      opened = opened_deadlines(catalog, *kind, r, outcome, now);
     }
-    store::ReferralDecision d{now, actor, std::string(outcome->id), detail};
-    auto record = [id, d, met, opened](store::Store& st) {
+    store::ReferralDecision d{now, in.actor, std::string(outcome->id), in.detail};
+    save = [id = r.id, d, met, opened](store::Store& st) {
       return st.record_referral_decision(id, d, met, opened);
     };
-    saved = co_await on_store(s, std::move(record));
   }
-  if (!saved) {
-    if (saved.error().code == ErrorCode::kFailedPrecondition)
-      co_return conflict(saved.error().message);
-    co_return Response::from_problem(problem_from_error(saved.error()));
-  }
-  co_return Response::json(200, referral_json(*saved, catalog, true, now));
+  co_return co_await record_step(s, ctx, addressed, in.actor, audit::EventType::kReferralDecided,
+                                 std::string(outcome->id), std::move(save), now);
 }
 
 }  // namespace

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 #include "common/codec.h"
 #include "policy/consent_json.h"
 
@@ -16,14 +14,6 @@ using json_check::Need;
 using json_check::Object;
 
 namespace {
-
-std::optional<SysTime> time_field(Object& o, std::string_view key, Need need) {
-  auto text = o.string(key, need);
-  if (!text) return std::nullopt;
-  auto t = parse_rfc3339(*text);
-  if (!t) o.issues().add(o.path_of(key), "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
-  return t;
-}
 
 std::optional<policy::IdentityCode> identity_code_field(Object& o, std::string_view key,
                                                         Need need) {
@@ -72,6 +62,31 @@ std::string justification_of(const policy::ReferralKind& kind, const nlohmann::j
   return "";
 }
 
+// A list of strings, each following `rule`.
+std::vector<std::string> texts(Object& o, std::string_view key, const json_check::TextRule& rule) {
+  auto list = o.strings(key);
+  if (!list) return {};
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if (auto problem = json_check::text_problem((*list)[i], rule)) {
+      o.issues().add(child_pointer(o.path_of(key), i), std::move(*problem));
+    }
+  }
+  return *list;
+}
+
+// A list of registered agencies' ids (with the agency role).
+std::vector<std::string> agency_ids(Object& o, std::string_view key, const Registry& registry) {
+  auto list = o.strings(key);
+  if (!list) return {};
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const Agency* a = registry.find((*list)[i]);
+    if (a == nullptr || !a->has_role(Role::kAgency)) {
+      o.issues().add(child_pointer(o.path_of(key), i), "unknown agency \"" + (*list)[i] + "\"");
+    }
+  }
+  return *list;
+}
+
 // A list of catalog ids, each checked with `find`.
 template <typename Find>
 std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need, Find find,
@@ -79,9 +94,12 @@ std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need,
   auto list = o.strings(key, need);
   if (!list) return {};
   for (std::size_t i = 0; i < list->size(); ++i) {
-    if (!find((*list)[i])) {
+    const auto& id = (*list)[i];
+    if (!find(id)) {
       o.issues().add(child_pointer(o.path_of(key), i),
-                     fmt::format("unknown {} \"{}\"", what, (*list)[i]));
+                     "unknown " + std::string(what) + " \"" + id + "\"");
+    } else if (std::find(list->begin(), list->begin() + i, id) != list->begin() + i) {
+      o.issues().add(child_pointer(o.path_of(key), i), "listed twice");
     }
   }
   return *list;
@@ -105,7 +123,13 @@ std::optional<policy::Offence> offence_field(Object& o, const policy::Catalog& c
 // The registered agency `id` read from `key`: another agency than the caller, with the agency role.
 const Agency* other_agency(Object& o, std::string_view key, const std::string& id,
                            const Agency& caller, const Registry& registry) {
-  if (!o.has(key) || id.empty()) return nullptr;
+  if (!o.has(key)) return nullptr;
+  if (id.empty()) {
+    // Present but empty (absent or not a string is reported already): without this, a
+    // request with no agency to decide for would reach the engine.
+    if (o.any(key)->is_string()) o.issues().add(o.path_of(key), "expected an agency id");
+    return nullptr;
+  }
   const Agency* a = registry.find(id);
   if (a == nullptr || !a->enabled || !a->has_role(Role::kAgency)) {
     o.issues().add(o.path_of(key), "unknown agency \"" + id + "\"");
@@ -118,22 +142,40 @@ const Agency* other_agency(Object& o, std::string_view key, const std::string& i
   return a;
 }
 
-std::vector<std::string> attestation_ids(Object& o, const policy::Catalog& catalog) {
-  return catalog_ids(
+// The grounds a request may give beyond the parties: the suspected offence, attestations and
+// the consents it cites.
+void grounds_fields(Object& o, const policy::Catalog& catalog, DisclosureInput& in) {
+  in.offence = offence_field(o, catalog);
+  in.attestations = catalog_ids(
       o, "attestations", Need::kOptional,
       [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
       "attestation");
+  in.consents = texts(o, "consents", kReferenceRule);
+}
+
+// The engine's request for a disclosure of `in` from `holder` to `recipient`.
+policy::DecisionRequest disclosure_request(const DisclosureInput& in, policy::Direction direction,
+                                           const Agency& holder, const Agency& recipient,
+                                           const std::string& subject_pseudonym) {
+  policy::DecisionRequest r;
+  r.direction = direction;
+  r.from_kind = holder.kind;
+  r.from_agency = holder.id;
+  r.to_kind = recipient.kind;
+  r.to_agency = recipient.id;
+  r.recipient_is_authority = recipient.authority;
+  r.categories = in.categories;
+  r.subject = subject_of(in.subject, subject_pseudonym);
+  r.offence = in.offence;
+  r.attestations = in.attestations;
+  r.cited_consents = in.consents;
+  return r;
 }
 
 }  // namespace
 
 std::string actor_field(Object& o) {
-  auto actor = o.string("actor", Need::kRequired).value_or("");
-  if (o.has("actor") && (actor.empty() || actor.size() > 200)) {
-    o.issues().add(o.path_of("actor"),
-                   "expected the acting person's user id at your agency (1-200 characters)");
-  }
-  return actor;
+  return o.text("actor", Need::kRequired, kActorRule).value_or("");
 }
 
 ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
@@ -166,13 +208,11 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   if (o.has("categories") && in.categories.empty()) {
     issues.add("/categories", "expected at least one data category");
   }
-  in.justification = o.string_or("justification", "");
-  in.case_reference = o.string_or("case_reference", "");
-  in.offence = offence_field(o, catalog);
-  in.attestations = attestation_ids(o, catalog);
-  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+  in.justification = o.text("justification", Need::kOptional, kJustificationRule).value_or("");
+  in.case_reference = o.text("case_reference", Need::kOptional, kReferenceRule).value_or("");
+  grounds_fields(o, catalog, in);
   in.break_glass = o.boolean_or("break_glass", false);
-  in.embargo_until = time_field(o, "embargo_until", Need::kOptional);
+  in.embargo_until = o.time("embargo_until");
   if (in.embargo_until) {
     const Agency* recipient = in.direction == policy::Direction::kPull ? &caller : in.target_agency;
     bool to_police = recipient != nullptr && recipient->kind == "police";
@@ -245,57 +285,67 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
       in.data = *data;
     }
   }
-  in.offence = offence_field(o, catalog);
-  in.attestations = attestation_ids(o, catalog);
-  in.consents = o.strings("consents").value_or(std::vector<std::string>{});
+  grounds_fields(o, catalog, in);
   o.no_other_keys();
   return in;
 }
 
 policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym) {
-  policy::DecisionRequest r;
-  r.direction = in.direction;
-  const Agency& holder = in.direction == policy::Direction::kPull ? *in.target_agency : caller;
-  const Agency& recipient = in.direction == policy::Direction::kPull ? caller : *in.target_agency;
-  r.from_kind = holder.kind;
-  r.from_agency = holder.id;
-  r.to_kind = recipient.kind;
-  r.to_agency = recipient.id;
-  r.recipient_is_authority = recipient.authority;
+  const bool pull = in.direction == policy::Direction::kPull;
+  const Agency& holder = pull ? *in.target_agency : caller;
+  const Agency& recipient = pull ? caller : *in.target_agency;
+  auto r = disclosure_request(in, in.direction, holder, recipient, subject_pseudonym);
   r.purpose = in.purpose;
-  r.categories = in.categories;
-  r.subject = subject_of(in.subject, subject_pseudonym);
   r.justification = in.justification;
   r.case_reference = in.case_reference;
-  r.offence = in.offence;
-  r.attestations = in.attestations;
   r.break_glass = in.break_glass;
-  r.cited_consents = in.consents;
   return r;
 }
 
 policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym) {
-  policy::DecisionRequest r;
-  r.direction = policy::Direction::kPush;
-  r.from_kind = caller.kind;
-  r.from_agency = caller.id;
-  r.to_kind = in.recipient_agency->kind;
-  r.to_agency = in.recipient_agency->id;
-  r.recipient_is_authority = in.recipient_agency->authority;
+  auto r = disclosure_request(in, policy::Direction::kPush, caller, *in.recipient_agency,
+                              subject_pseudonym);
   r.referral_kind = in.kind->id;
-  r.categories = in.categories;
-  r.subject = subject_of(in.subject, subject_pseudonym);
   r.justification = justification_of(*in.kind, in.fields);
-  r.offence = in.offence;
-  r.attestations = in.attestations;
-  r.cited_consents = in.consents;
   return r;
 }
 
+AcknowledgementInput parse_acknowledgement(const nlohmann::json& body, json_check::Issues& issues) {
+  AcknowledgementInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  in.actor = actor_field(o);
+  in.urgency_assessed = o.boolean_or("urgency_assessed", false);
+  o.no_other_keys();
+  return in;
+}
+
+ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
+                                              json_check::Issues& issues) {
+  ReferralDecisionInput in;
+  Object o(issues, body, "");
+  if (!o.valid()) return in;
+  in.actor = actor_field(o);
+  if (auto id = o.string("outcome", Need::kRequired)) {
+    in.outcome = find_decision_outcome(*id);
+    if (in.outcome == nullptr) issues.add("/outcome", "expected one of " + decision_outcome_ids());
+  }
+  if (const auto* d = o.any("detail")) {
+    if (!d->is_object()) {
+      issues.add("/detail", "expected an object (your agency's own record of the decision)");
+    } else {
+      in.detail = d->dump();
+    }
+  }
+  o.no_other_keys();
+  return in;
+}
+
 ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catalog& catalog,
-                                 SysTime now, json_check::Issues& issues) {
+                                 const Registry& registry, SysTime now,
+                                 json_check::Issues& issues) {
   ConsentInput in;
   Object o(issues, body, "");
   if (!o.valid()) return in;
@@ -325,8 +375,8 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
       }
       auto code = identity_code_field(g, "identity_code", Need::kRequired);
       grantor.minor_capable = g.boolean_or("minor_capable", false);
-      grantor.assessed_by = g.string_or("assessed_by", "");
-      grantor.assessed_at = time_field(g, "assessed_at", Need::kOptional);
+      grantor.assessed_by = g.text("assessed_by", Need::kOptional, kReferenceRule).value_or("");
+      grantor.assessed_at = g.time("assessed_at");
       if (grantor.minor_capable && grantor.assessed_by.empty()) {
         issues.add(g.path_of("assessed_by"),
                    "required when minor_capable: who assessed the minor capable (ATL 34 §)");
@@ -339,18 +389,18 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
   auto kind_ok = [&](const std::string& id) { return catalog.find_kind(id) != nullptr; };
   c.from_kinds = catalog_ids(o, "from_kinds", Need::kOptional, kind_ok, "agency kind");
   c.to_kinds = catalog_ids(o, "to_kinds", Need::kOptional, kind_ok, "agency kind");
-  c.from_agencies = o.strings("from_agencies").value_or(std::vector<std::string>{});
-  c.to_agencies = o.strings("to_agencies").value_or(std::vector<std::string>{});
+  c.from_agencies = agency_ids(o, "from_agencies", registry);
+  c.to_agencies = agency_ids(o, "to_agencies", registry);
   c.categories = catalog_ids(
       o, "categories", Need::kOptional,
       [&](const std::string& id) { return catalog.find_category(id) != nullptr; }, "data category");
   c.purposes = catalog_ids(
       o, "purposes", Need::kOptional,
       [&](const std::string& id) { return catalog.find_purpose(id) != nullptr; }, "purpose");
-  c.data_recorded_from = time_field(o, "data_recorded_from", Need::kOptional);
-  c.data_recorded_until = time_field(o, "data_recorded_until", Need::kOptional);
-  c.valid_from = time_field(o, "valid_from", Need::kOptional).value_or(now);
-  c.valid_until = time_field(o, "valid_until", Need::kOptional);
+  c.data_recorded_from = o.time("data_recorded_from");
+  c.data_recorded_until = o.time("data_recorded_until");
+  c.valid_from = o.time("valid_from").value_or(now);
+  c.valid_until = o.time("valid_until");
   if (c.valid_until && *c.valid_until <= c.valid_from) {
     issues.add("/valid_until", "expected a time after valid_from");
   }
@@ -386,58 +436,10 @@ policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Age
       issues.add("/capacity", "expected one of self, guardian, legal_rep, edunvalvoja");
     }
   }
-  r.channel = o.string("channel", Need::kRequired).value_or("");
-  r.reason = o.string_or("reason", "");
+  r.channel = o.text("channel", Need::kRequired, kReferenceRule).value_or("");
+  r.reason = o.text("reason", Need::kOptional, kNoteRule).value_or("");
   o.no_other_keys();
   return r;
-}
-
-std::optional<policy::IdentityCode> identity_code_param(
-    const std::map<std::string, std::string>& query, const std::string& name, bool required,
-    json_check::Issues& issues) {
-  auto it = query.find(name);
-  if (it == query.end() || it->second.empty()) {
-    if (required) issues.add("?" + name, "required: the subject's identity code");
-    return std::nullopt;
-  }
-  auto code = policy::parse_identity_code(it->second);
-  if (!code) {
-    issues.add("?" + name, code.error().message);
-    return std::nullopt;
-  }
-  return std::move(*code);
-}
-
-std::optional<SysTime> time_param(const std::map<std::string, std::string>& query,
-                                  const std::string& name, json_check::Issues& issues) {
-  auto it = query.find(name);
-  if (it == query.end() || it->second.empty()) return std::nullopt;
-  auto t = parse_rfc3339(it->second);
-  if (!t) issues.add("?" + name, "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
-  return t;
-}
-
-std::optional<std::uint64_t> number_param(const std::map<std::string, std::string>& query,
-                                          const std::string& name, bool required, std::uint64_t max,
-                                          json_check::Issues& issues) {
-  auto it = query.find(name);
-  if (it == query.end() || it->second.empty()) {
-    if (required) issues.add("?" + name, "required: a number");
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char ch : it->second) {
-    if (ch < '0' || ch > '9' || v > max / 10) {
-      issues.add("?" + name, "expected a number from 0 to " + std::to_string(max));
-      return std::nullopt;
-    }
-    v = v * 10 + static_cast<std::uint64_t>(ch - '0');
-  }
-  if (v > max) {
-    issues.add("?" + name, "expected a number from 0 to " + std::to_string(max));
-    return std::nullopt;
-  }
-  return v;
 }
 
 std::string new_id(std::string_view prefix) {

@@ -1,5 +1,7 @@
 // Reading the API's request bodies into the domain's terms, reporting every problem with its
-// JSON Pointer (answered as one problem+json with an `errors` list).
+// JSON Pointer (answered as one problem+json with an `errors` list). The fields that reach the
+// audit log or a receipt are checked here by the rules the audit record applies (so that a
+// caller's mistake is a 400 at its pointer, never a record the log refuses and a 503).
 #pragma once
 
 #include <optional>
@@ -11,6 +13,7 @@
 #include "common/json_check.h"
 #include "common/time.h"
 #include "gateway/config.h"
+#include "gateway/referral_rules.h"
 #include "gateway/registry.h"
 #include "policy/catalog.h"
 #include "policy/consent.h"
@@ -18,6 +21,17 @@
 #include "policy/identity_code.h"
 
 namespace silta::gateway {
+
+// The text rules of fields that reach the audit log (whose records take at most 256 bytes in a
+// field and 4 000 in a justification, docs/formats/audit-log.md) or a consent receipt.
+// "actor" (and ?actor=): the acting person's user id at the calling agency (ATL 10 §).
+inline constexpr json_check::TextRule kActorRule{.min_bytes = 1, .max_bytes = 200};
+// The necessity or break-glass justification.
+inline constexpr json_check::TextRule kJustificationRule{.max_bytes = 4000, .line_breaks = true};
+// Short references and ids: case_reference, assessed_by, a revocation's channel, cited ids.
+inline constexpr json_check::TextRule kReferenceRule{.max_bytes = 200};
+// Longer notes: a revocation's reason, a review note.
+inline constexpr json_check::TextRule kNoteRule{.max_bytes = 4000, .line_breaks = true};
 
 // The person the request is about.
 struct SubjectInput {
@@ -27,20 +41,25 @@ struct SubjectInput {
   bool turvakielto = false;      // the address is protected (661/2009 36 §)
 };
 
-// POST /v1/exchanges and POST /v1/decisions.
-struct ExchangeInput {
-  policy::Direction direction = policy::Direction::kPull;
-  std::string target;  // pull: the holder asked; push: the recipient
-  const Agency* target_agency = nullptr;
+// What every request that may move data about a subject carries: exchanges, decisions and
+// referrals.
+struct DisclosureInput {
   std::string actor;  // the person at the calling agency (their user id), for the use log
   SubjectInput subject;
-  std::string purpose;
   std::vector<std::string> categories;
-  std::string justification;
-  std::string case_reference;
   std::optional<policy::Offence> offence;
   std::vector<std::string> attestations;
   std::vector<std::string> consents;  // consent ids the request cites
+};
+
+// POST /v1/exchanges and POST /v1/decisions.
+struct ExchangeInput : DisclosureInput {
+  policy::Direction direction = policy::Direction::kPull;
+  std::string target;  // pull: the holder asked; push: the recipient
+  const Agency* target_agency = nullptr;
+  std::string purpose;
+  std::string justification;
+  std::string case_reference;
   bool break_glass = false;
   std::optional<SysTime> embargo_until;  // police crime investigation: hide from the subject
   nlohmann::json data;                   // push: the records to disclose, by category
@@ -58,19 +77,14 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
 policy::DecisionRequest decision_request(const ExchangeInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym);
 
-// POST /v1/referrals: a referral of a catalog kind to another agency.
-struct ReferralInput {
+// POST /v1/referrals: a referral of a catalog kind to another agency. Its categories are
+// identity_contact, cw_report_content, then data's keys.
+struct ReferralInput : DisclosureInput {
   const policy::ReferralKind* kind = nullptr;
   std::string recipient;
   const Agency* recipient_agency = nullptr;
-  std::string actor;
-  SubjectInput subject;
   nlohmann::json fields = nlohmann::json::object();  // checked against the kind's fields
   nlohmann::json data = nlohmann::json::object();    // attachments: category id → records
-  std::vector<std::string> categories;  // identity_contact, cw_report_content, then data's keys
-  std::optional<policy::Offence> offence;
-  std::vector<std::string> attestations;
-  std::vector<std::string> consents;
 };
 ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
                              const Registry& registry, const policy::Catalog& catalog,
@@ -82,30 +96,38 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
 policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& caller,
                                          const std::string& subject_pseudonym);
 
+// POST /v1/referrals/{id}/acknowledge: the recipient has the referral.
+struct AcknowledgementInput {
+  std::string actor;
+  bool urgency_assessed = false;  // the urgency assessment (LSL 26 §(2)) was made with it
+};
+AcknowledgementInput parse_acknowledgement(const nlohmann::json& body, json_check::Issues& issues);
+
+// POST /v1/referrals/{id}/decision: the recipient's decision on it.
+struct ReferralDecisionInput {
+  std::string actor;
+  const DecisionOutcome* outcome = nullptr;
+  std::string detail;  // the recipient's own record of it: a JSON object's text, or empty
+};
+ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
+                                              json_check::Issues& issues);
+
 // POST /v1/consents: a consent, permit or prohibition and the identity codes behind it.
 struct ConsentInput {
   policy::ConsentRecord record;  // id, pseudonyms and recorded_* are filled by the route
   SubjectInput subject;
   std::vector<policy::IdentityCode> grantors;  // one per record.granted_by
 };
+// Agencies named in from_agencies and to_agencies must be registered agencies.
 ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catalog& catalog,
-                                 SysTime now, json_check::Issues& issues);
+                                 const Registry& registry, SysTime now, json_check::Issues& issues);
 
 // POST /v1/consents/{id}/revoke
 policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Agency& caller,
                                            SysTime now, json_check::Issues& issues);
 
-// Query parameters: a subject identity code (e.g. ?subject=...), an RFC 3339 time, a number.
-std::optional<policy::IdentityCode> identity_code_param(
-    const std::map<std::string, std::string>& query, const std::string& name, bool required,
-    json_check::Issues& issues);
-std::optional<SysTime> time_param(const std::map<std::string, std::string>& query,
-                                  const std::string& name, json_check::Issues& issues);
-std::optional<std::uint64_t> number_param(const std::map<std::string, std::string>& query,
-                                          const std::string& name, bool required, std::uint64_t max,
-                                          json_check::Issues& issues);
-
-// The required "actor" of a request body: the acting person's user id at the calling agency.
+// The required "actor" of a request body: the acting person's user id at the calling agency
+// (kActorRule).
 std::string actor_field(json_check::Object& o);
 
 // A new random id with a prefix: "x-" exchange, "c-" consent, "r-" referral, "b-" review.

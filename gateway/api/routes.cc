@@ -1,5 +1,8 @@
 #include "gateway/api/routes.h"
 
+#include "common/identity_scan.h"
+#include "gateway/logging.h"
+
 namespace silta::gateway {
 
 void add_api_routes(Router& router, const Services& services) {
@@ -9,6 +12,30 @@ void add_api_routes(Router& router, const Services& services) {
   add_consent_routes(router, services);
   add_referral_routes(router, services);
   add_audit_routes(router, services);
+}
+
+Response audit_failed(const Error& error, std::string detail) {
+  if (error.code == ErrorCode::kInvalidArgument) {
+    // The log's words name the field and the rule, never the value (audit/event.cc).
+    logging::error("audit_record_refused", {{"error", error.message}});
+    return Response::from_problem(problem_from_error(make_error(ErrorCode::kInternal, "")));
+  }
+  return Response::from_problem(
+      problem(503, "audit-unavailable", "The audit log is unavailable", std::move(detail)));
+}
+
+Response engine_refused(const Error& error) {
+  return Response::from_problem(
+      problem(400, "validation", "The request is not valid", redact_identity_codes(error.message)));
+}
+
+Response list_failed(const Error& error) {
+  if (error.code == ErrorCode::kInvalidArgument) {
+    json_check::Issues issues;
+    issues.add("?cursor", "not a cursor of this list: pass next_cursor as it was given");
+    return Response::from_problem(validation_problem(issues));
+  }
+  return Response::from_problem(problem_from_error(error));
 }
 
 }  // namespace silta::gateway

@@ -24,4 +24,19 @@ void add_referral_routes(Router& router, const Services& services);
 // The privacy officer's audit API: /v1/audit/...
 void add_audit_routes(Router& router, const Services& services);
 
+// The answer when an audit record could not be made durable: 503 audit-unavailable with
+// `detail` (the log cannot write: retry later), or 500 internal when the log refused the record
+// itself, which checking the request should have prevented (a gateway bug: logged, and not for
+// the caller to retry).
+Response audit_failed(const Error& error, std::string detail);
+
+// The answer when the engine refused the request itself (the request checks catch what they
+// can; what is left, such as a combination the catalog cannot decide): 400 validation with the
+// engine's words, identity codes removed.
+Response engine_refused(const Error& error);
+
+// The answer when the store could not list a page: a cursor the store does not know is the
+// caller's mistake, 400 at ?cursor; anything else by its error code.
+Response list_failed(const Error& error);
+
 }  // namespace silta::gateway

@@ -38,6 +38,20 @@ ReportEntry from_record(const std::string& origin, const audit::AuditRecord& r) 
   return x;
 }
 
+// Another instance's entry from before records were indexed: what the index holds.
+ReportEntry from_index(const store::AuditIndexEntry& e) {
+  ReportEntry x;
+  x.origin = e.origin;
+  x.seq = e.sequence;
+  x.time = e.time;
+  x.event_type = e.event_type;
+  x.agency = e.agency;
+  x.target = e.target_agency;
+  x.purpose = e.purpose;
+  x.full_record = false;
+  return x;
+}
+
 nlohmann::json entry_json(const ReportEntry& x) {
   nlohmann::json j = {{"origin", x.origin},
                       {"seq", x.seq},
@@ -135,19 +149,8 @@ SubjectReport build_subject_report(const Services& s,
   report.generated_at = now;
   for (const auto& e : entries) {
     if (!about_the_subject(e.event_type)) continue;
-    ReportEntry x;
-    if (auto r = full_record(s, e)) {
-      x = from_record(e.origin, *r);
-    } else {  // another instance's entry from before records were indexed: what the index holds
-      x.origin = e.origin;
-      x.seq = e.sequence;
-      x.time = e.time;
-      x.event_type = e.event_type;
-      x.agency = e.agency;
-      x.target = e.target_agency;
-      x.purpose = e.purpose;
-      x.full_record = false;
-    }
+    auto r = full_record(s, e);
+    ReportEntry x = r ? from_record(e.origin, *r) : from_index(e);
     if (x.embargo_until && *x.embargo_until > now) {
       report.withheld.push_back(std::move(x));
     } else {

@@ -21,7 +21,10 @@ struct Problem {
   nlohmann::json extensions = nlohmann::json::object();  // extra members
 
   nlohmann::json to_json() const;
-  std::string body() const { return to_json().dump(); }
+  // Invalid UTF-8 (a problem may quote what a client sent) is replaced, never thrown on.
+  std::string body() const {
+    return to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
 };
 
 inline constexpr const char* kProblemContentType = "application/problem+json";

@@ -20,6 +20,8 @@ namespace silta::gateway {
 
 namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
+// Decoded query parameters; a name given twice is there twice (gateway/api/query.h decides).
+using Query = std::multimap<std::string, std::string>;
 
 struct Response {
   unsigned status = 200;
@@ -35,7 +37,7 @@ struct RequestContext {
   const Request& request;
   const Agency& agency;                       // the authenticated caller
   std::string_view path;                      // without the query
-  std::map<std::string, std::string> query;   // decoded query parameters
+  Query query;                                // decoded query parameters
   std::map<std::string, std::string> params;  // path parameters, e.g. {id}
   nlohmann::json body;                        // parsed JSON body for POST/PUT routes
   std::string request_id;

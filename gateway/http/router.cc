@@ -1,5 +1,7 @@
 #include "gateway/http/router.h"
 
+#include "common/json_check.h"
+
 namespace silta::gateway {
 
 namespace {
@@ -69,7 +71,11 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
       const auto& p = pattern[i];
       if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
         std::string value;
-        if (parts[i].empty() || !percent_decode(parts[i], value, false)) {
+        // An id is the gateway's own (a prefix and hex): one that is not valid UTF-8, holds a
+        // control character or an identity code, or is over 200 bytes names nothing, and never
+        // reaches the store (PostgreSQL refuses invalid UTF-8 with an error, not a miss).
+        if (parts[i].empty() || !percent_decode(parts[i], value, false) ||
+            json_check::text_problem(value, {.min_bytes = 1, .max_bytes = 200})) {
           ok = false;
         } else {
           params.emplace(std::string(p.substr(1, p.size() - 2)), std::move(value));
@@ -90,7 +96,7 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
   return result;
 }
 
-bool parse_query(std::string_view query, std::map<std::string, std::string>& out) {
+bool parse_query(std::string_view query, Query& out) {
   std::size_t pos = 0;
   while (pos < query.size()) {
     auto amp = query.find('&', pos);
@@ -104,7 +110,7 @@ bool parse_query(std::string_view query, std::map<std::string, std::string>& out
     if (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), value, true)) {
       return false;
     }
-    out[key] = value;
+    out.emplace(std::move(key), std::move(value));
   }
   return true;
 }

@@ -35,7 +35,8 @@ class Router {
   std::vector<Route> routes_;
 };
 
-// Splits "a=1&b=x%20y" into a map, percent-decoding; returns false on a malformed escape.
-bool parse_query(std::string_view query, std::map<std::string, std::string>& out);
+// Splits "a=1&b=x%20y" into name-value pairs, percent-decoding and keeping repeated names;
+// returns false on a malformed escape.
+bool parse_query(std::string_view query, Query& out);
 
 }  // namespace silta::gateway

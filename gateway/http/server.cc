@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "common/codec.h"
+#include "common/json_parse.h"
 #include "common/thread_name.h"
 #include "gateway/http/same_origin.h"
 #include "gateway/http/tls.h"
@@ -788,11 +789,16 @@ std::optional<Problem> parse_json_body(const Request& req, RequestContext& ctx) 
     return problem(415, "unsupported-media-type", "Unsupported media type",
                    "Send the body as application/json.");
   }
-  ctx.body = nlohmann::json::parse(req.body(), nullptr, false);
-  if (ctx.body.is_discarded()) {
-    return problem(400, "malformed-json", "The body is not valid JSON",
-                   "The request body could not be parsed as JSON.");
+  // Depth, size and duplicate keys bounded while it is read (common/json_parse.h).
+  json_check::Issues issues;
+  auto body = json_check::parse_json(req.body(), issues);
+  if (!body) {
+    auto p = problem(400, "malformed-json", "The body is not valid JSON",
+                     "The request body could not be read as JSON.");
+    p.errors = issues.list();
+    return p;
   }
+  ctx.body = std::move(*body);
   return std::nullopt;
 }
 
@@ -825,7 +831,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
   std::string_view target = req.target();
   auto qpos = target.find('?');
   std::string_view path = target.substr(0, qpos);
-  std::map<std::string, std::string> query;
+  Query query;
   if (qpos != std::string_view::npos && !parse_query(target.substr(qpos + 1), query)) {
     co_return Response::from_problem(problem(400, "malformed-query",
                                              "The query string is not valid",

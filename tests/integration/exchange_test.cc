@@ -21,16 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-json attendance_request(const std::string& code = people::kVeeti) {
-  return {{"target", "kokkola-perusopetus"},
-          {"actor", "sw-maija"},
-          {"subject", {{"identity_code", code}}},
-          {"purpose", "cw_assessment"},
-          {"categories", {"school_attendance"}},
-          {"case_reference", "SOITE-LS-2026-0412"},
-          {"justification", "Service-need assessment (LSL 26 §): school attendance is needed"}};
-}
-
 // Audit records the privacy officer finds for a subject.
 json audit_records(const GatewayProcess& gw, const std::string& code) {
   auto r = gw.client("soite-tietosuoja").get("/v1/audit/records?actor=po-1&subject=" + code);
@@ -270,23 +260,11 @@ TEST_CASE(
 
 TEST_CASE(
     "consents: recorded with a receipt that verifies independently, listed and revoked "
-    "by the recording agency only",
+    "by its parties only",
     "[exchange][consents]") {
   GatewayProcess gw;
   auto school = gw.client("kokkola-perusopetus");
-  json consent = {{"subject", {{"identity_code", people::kEllaHetu}}},
-                  {"kind", "suostumus"},
-                  {"granted_by",
-                   {{{"capacity", "self"},
-                     {"identity_code", people::kEllaHetu},
-                     {"minor_capable", true},
-                     {"assessed_by", "nurse-7"}}}},
-                  {"from_kinds", {"mental_health"}},
-                  {"to_kinds", {"school"}},
-                  {"categories", {"mh_diagnosis"}},
-                  {"purposes", {"wellbeing_concern"}},
-                  {"form", "written"},
-                  {"actor", "teacher-anna"}};
+  json consent = ella_self_consent("teacher-anna");
   auto created = school.post_json("/v1/consents", consent);
   REQUIRE(created.status == 201);
   auto c = created.json();

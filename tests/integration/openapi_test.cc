@@ -63,16 +63,6 @@ class Transcript {
   json entries_ = json::array();
 };
 
-json attendance_request() {
-  return {{"target", "kokkola-perusopetus"},
-          {"actor", "sw-maija"},
-          {"subject", {{"identity_code", people::kVeeti}}},
-          {"purpose", "cw_assessment"},
-          {"categories", {"school_attendance"}},
-          {"case_reference", "SOITE-LS-2026-0412"},
-          {"justification", "Service-need assessment (LSL 26 §): school attendance is needed"}};
-}
-
 std::string type_of(const HttpResult& r) {
   auto j = json::parse(r.body, nullptr, false);
   return j.is_object() && j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>()
@@ -205,20 +195,8 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
   CHECK(t.call(police, "POST", "/v1/exchanges", investigation).status == 200);
 
   // --- consents -----------------------------------------------------------------------------
-  json consent = {{"subject", {{"identity_code", ella}}},
-                  {"kind", "suostumus"},
-                  {"granted_by",
-                   {{{"capacity", "self"},
-                     {"identity_code", ella},
-                     {"minor_capable", true},
-                     {"assessed_by", "nurse-7"}}}},
-                  {"from_kinds", {"mental_health"}},
-                  {"to_kinds", {"school"}},
-                  {"categories", {"mh_diagnosis"}},
-                  {"purposes", {"wellbeing_concern"}},
-                  {"valid_until", "2030-01-01T00:00:00Z"},
-                  {"form", "written"},
-                  {"actor", "teacher-anna"}};
+  json consent = ella_self_consent("teacher-anna");
+  consent["valid_until"] = "2030-01-01T00:00:00Z";
   const std::map<std::string, std::string> consent_key = {{"Idempotency-Key", "openapi-c-1"}};
   auto created = t.call(school, "POST", "/v1/consents", consent, consent_key);
   REQUIRE(created.status == 201);

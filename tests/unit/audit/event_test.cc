@@ -177,11 +177,22 @@ TEST_CASE("an identity code in any field is refused", "[event]") {
     e.reference = code;
     CHECK_FALSE(validate_event(e));
   }
-  // Wrong check character, impossible date, or part of a longer token: not an identity code.
+  // Glued to a word, as people write it ("hetu110213A913H"): refused too, in every field.
+  for (const char* glued :
+       {"hetu150317A901J", "HETU:150317A901Jx", "henkilötunnus150317A901J", "150317A901J0"}) {
+    INFO(glued);
+    CHECK(contains_identity_code(glued));
+    AuditEvent e = test_util::sample_event();
+    e.actor = glued;
+    CHECK_FALSE(validate_event(e));
+  }
+  // Wrong check character, impossible date, part of a longer number, or lower case glued to a
+  // word (how hexadecimal ids look): not an identity code.
   CHECK_FALSE(contains_identity_code("150317A901K"));
   CHECK_FALSE(contains_identity_code("350317A901J"));
-  CHECK_FALSE(contains_identity_code("x150317A901J"));
-  CHECK_FALSE(contains_identity_code("150317A901J0"));
+  CHECK_FALSE(contains_identity_code("x150317a901j"));
+  CHECK_FALSE(contains_identity_code("010594Y90210"));
+  CHECK_FALSE(contains_identity_code("9150317A901J"));
   // SHA-256 digests never trip it.
   for (int i = 0; i < 2000; ++i) CHECK_FALSE(contains_identity_code(sha256_hex(std::to_string(i))));
 }

@@ -58,13 +58,32 @@ TEST_CASE("router matches patterns, parameters and methods", "[router]") {
   CHECK(r.match(http::verb::post, "/v1/consents/c1/revoke").route != nullptr);
 }
 
-TEST_CASE("query strings are decoded", "[router]") {
-  std::map<std::string, std::string> q;
-  REQUIRE(parse_query("a=1&b=x%20y&c=z+w&d", q));
-  CHECK(q["a"] == "1");
-  CHECK(q["b"] == "x y");
-  CHECK(q["c"] == "z w");
+TEST_CASE("a path parameter that cannot be an id matches nothing", "[router]") {
+  Router r;
+  auto h = [](RequestContext&) -> boost::asio::awaitable<Response> { co_return Response{}; };
+  r.add(http::verb::get, "/v1/consents/{id}", {Role::kAgency}, h);
+  for (const char* path : {"/v1/consents/%FF", "/v1/consents/c%C3%28", "/v1/consents/c%091",
+                           "/v1/consents/c%E2%80%AE1", "/v1/consents/110213A913H"}) {
+    INFO(path);
+    auto m = r.match(http::verb::get, path);
+    CHECK(m.route == nullptr);
+    CHECK(m.status == 404);
+  }
+  CHECK(r.match(http::verb::get, "/v1/consents/" + std::string(201, 'c')).status == 404);
+  CHECK(r.match(http::verb::get, "/v1/consents/" + std::string(200, 'c')).route != nullptr);
+  CHECK(r.match(http::verb::get, "/v1/consents/c-%C3%A4").route != nullptr);
+}
+
+TEST_CASE("query strings are decoded, repeated names kept", "[router]") {
+  Query q;
+  REQUIRE(parse_query("a=1&b=x%20y&c=z+w&d&a=2", q));
+  auto [first, last] = q.equal_range("a");
+  REQUIRE(std::distance(first, last) == 2);
+  CHECK(first->second == "1");
+  CHECK(std::next(first)->second == "2");
+  CHECK(q.find("b")->second == "x y");
+  CHECK(q.find("c")->second == "z w");
   CHECK(q.count("d") == 1);
-  std::map<std::string, std::string> bad;
+  Query bad;
   CHECK_FALSE(parse_query("a=%zz", bad));
 }
