@@ -742,7 +742,7 @@ std::vector<std::string> parse_json_files(const CatalogFiles& files, CatalogBuil
   std::vector<std::string> basis_files;
   for (const auto& [name, content] : files) {
     bool fixed = std::any_of(std::begin(kFixedFiles), std::end(kFixedFiles),
-                             [&](const char* f) { return name == f; });
+                             [&name = name](const char* f) { return name == f; });
     if (is_basis_file(name)) {
       basis_files.push_back(name);
     } else if (!fixed) {
