@@ -27,7 +27,7 @@ auto find_in(const Map& index, std::string_view id) -> typename Map::mapped_type
   return it == index.end() ? nullptr : it->second;
 }
 
-json text_json(const Text& t) { return {{"fi", t.fi}, {"en", t.en}}; }
+json text_json(const Text& t) { return {{"fi", t.fi}, {"sv", t.sv}, {"en", t.en}}; }
 
 // Code points, so that a Finnish text is measured as a reader counts it.
 std::size_t text_length(std::string_view s) {

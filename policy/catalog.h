@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_check.h"
+#include "common/lang.h"
 #include "common/result.h"
 #include "policy/calendar.h"
 #include "policy/consent.h"
@@ -25,11 +26,9 @@
 
 namespace silta::policy {
 
-// Plain-language text in Finnish and English.
-struct Text {
-  std::string fi;
-  std::string en;
-};
+// Plain-language text in Finnish, Swedish and English, written for the reader (a social worker
+// reads "lastensuojelun asiakkuus", never an id); the loader requires all three.
+using Text = Texts;
 
 // A statute as cited: "LSL" → Lastensuojelulaki 417/2007.
 struct Law {

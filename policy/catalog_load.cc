@@ -3,6 +3,7 @@
 // before them (the files are read in dependency order); then catalog_check.cc checks the whole
 // catalog.
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -98,10 +99,20 @@ struct CatalogBuilder {
     Text t;
     auto obj = o.object(key, need);
     if (!obj) return t;
-    t.fi = obj->string("fi", Need::kRequired).value_or("");
-    t.en = obj->string("en", Need::kRequired).value_or("");
-    if (obj->has("fi") && t.fi.empty()) obj->issues().add(obj->path_of("fi"), "must not be empty");
-    if (obj->has("en") && t.en.empty()) obj->issues().add(obj->path_of("en"), "must not be empty");
+    // Every text a person reads exists in fi, sv and en: each missing one is a problem of its own.
+    static constexpr std::array<std::pair<Lang, const char*>, 3> kNames = {
+        {{Lang::kFi, "Finnish"}, {Lang::kSv, "Swedish"}, {Lang::kEn, "English"}}};
+    for (const auto& [lang, name] : kNames) {
+      std::string_view code = lang_code(lang);
+      std::string& out = lang == Lang::kFi ? t.fi : lang == Lang::kSv ? t.sv : t.en;
+      if (!obj->has(code)) {
+        obj->issues().add(obj->path_of(code), std::string("the ") + name + " text (" +
+                                                  std::string(code) + ") is missing");
+        continue;
+      }
+      out = obj->string(code, Need::kRequired).value_or("");
+      if (out.empty()) obj->issues().add(obj->path_of(code), "must not be empty");
+    }
     obj->no_other_keys();
     return t;
   }
@@ -731,7 +742,7 @@ std::vector<std::string> parse_json_files(const CatalogFiles& files, CatalogBuil
   std::vector<std::string> basis_files;
   for (const auto& [name, content] : files) {
     bool fixed = std::any_of(std::begin(kFixedFiles), std::end(kFixedFiles),
-                             [&](const char* f) { return name == f; });
+                             [&name = name](const char* f) { return name == f; });
     if (is_basis_file(name)) {
       basis_files.push_back(name);
     } else if (!fixed) {

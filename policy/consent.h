@@ -15,8 +15,11 @@ namespace silta::policy {
 enum class ConsentKind {
   kSuostumus,         // consent that lifts secrecy (ATL 6 §, JulkL 26 §, OHL 19 §)
   kLuovutuslupa,      // a client's permit to disclose between providers (ATL 53 §, 58 §)
-  kKielto,            // a prohibition (ATL 59 §); beats any permit
+  kKielto,            // a prohibition by the person or a guardian (ATL 59 §); beats any permit
   kMinorProhibition,  // a minor's prohibition of disclosure to their guardians (ATL 51 §)
+  // The subject's own refusal: an adult's, or a minor's assessed capable (ATL 34 §, 51 §) — it
+  // beats a guardian's consent or permit, which a guardian's kielto does not need to.
+  kRefusal,
 };
 
 // In which capacity the person gave it.

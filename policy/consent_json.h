@@ -17,11 +17,12 @@ namespace silta::policy {
 
 class Catalog;
 
-inline constexpr Vocabulary<ConsentKind, 4> kConsentKindNames{{
+inline constexpr Vocabulary<ConsentKind, 5> kConsentKindNames{{
     {ConsentKind::kSuostumus, "suostumus"},
     {ConsentKind::kLuovutuslupa, "luovutuslupa"},
     {ConsentKind::kKielto, "kielto"},
     {ConsentKind::kMinorProhibition, "minor_prohibition"},
+    {ConsentKind::kRefusal, "refusal"},
 }};
 inline constexpr Vocabulary<Capacity, 4> kCapacityNames{{
     {Capacity::kSelf, "self"},

@@ -82,7 +82,10 @@ enum class DenyReason {
   kBreakGlassRequired,     // the basis applies only in an emergency (break-glass)
   kBreakGlassNotAllowed,   // break-glass was asked but is not allowed for this combination
   kBreakGlassJustificationShort,  // break-glass needs a longer written justification
+  kRefused,                       // the subject (a capable minor or an adult) refused
   kProhibited,                    // a prohibition (kielto) forbids it
+  kConsentExpired,                // the consent that covered it has expired
+  kConsentRevoked,                // the consent that covered it was revoked
   kConsentMissing,                // the basis needs a consent or permit and there is none
   kConsentParty,                  // there are consents, but not from the person(s) who must give it
   kConsentForm,                   // the consent is not in a form the rules accept (e.g. oral)
@@ -90,7 +93,7 @@ enum class DenyReason {
   kCaseReferenceMissing,          // the basis needs the requester's case reference
   kJustificationMissing,          // the basis needs a written justification of necessity
 };
-inline constexpr Vocabulary<DenyReason, 21> kDenyReasonNames{{
+inline constexpr Vocabulary<DenyReason, 24> kDenyReasonNames{{
     {DenyReason::kNone, "none"},
     {DenyReason::kNoBasis, "no_basis"},
     {DenyReason::kNotHeld, "not_held"},
@@ -105,7 +108,10 @@ inline constexpr Vocabulary<DenyReason, 21> kDenyReasonNames{{
     {DenyReason::kBreakGlassRequired, "break_glass_required"},
     {DenyReason::kBreakGlassNotAllowed, "break_glass_not_allowed"},
     {DenyReason::kBreakGlassJustificationShort, "break_glass_justification_short"},
+    {DenyReason::kRefused, "refused"},
     {DenyReason::kProhibited, "prohibited"},
+    {DenyReason::kConsentExpired, "consent_expired"},
+    {DenyReason::kConsentRevoked, "consent_revoked"},
     {DenyReason::kConsentMissing, "consent_missing"},
     {DenyReason::kConsentParty, "consent_party"},
     {DenyReason::kConsentForm, "consent_form"},
@@ -144,14 +150,25 @@ inline constexpr Vocabulary<Need::Kind, 9> kNeedKindNames{{
     {Need::Kind::kBirthDate, "birth_date"},
 }};
 
-// A way the category could lawfully move: under `basis`, with `needs` met, and where set with
-// another purpose or in the other direction (e.g. as a referral the holder pushes).
+// A way the category could lawfully move for the request's own purpose: under `basis`, with
+// `needs` met, and where set in the other direction (e.g. as a referral the holder pushes).
+// Another purpose is never suggested (docs/catalog.md, "Alternatives").
 struct Alternative {
   const LegalBasis* basis = nullptr;
-  const Purpose* purpose = nullptr;        // set when the basis needs another purpose
   std::optional<Direction> direction;      // set when the basis needs the other direction
   const ReferralKind* referral = nullptr;  // a referral kind that carries it, for a push
   std::vector<Need> needs;
+};
+
+// The record a denial rests on when a refusal, a prohibition or a lapsed consent decides it: who
+// gave it, when, its scope, and when it ended, so that the explanation can say so.
+struct DecisiveRecord {
+  std::string id;
+  ConsentKind kind = ConsentKind::kKielto;
+  Capacity capacity = Capacity::kSelf;  // of the first person who gave it
+  SysTime given{};                      // valid_from
+  std::optional<SysTime> ended;         // expired: valid_until; revoked: the revocation
+  std::vector<std::string> to_kinds, categories, purposes;  // empty = any
 };
 
 struct CategoryDecision {
@@ -160,7 +177,8 @@ struct CategoryDecision {
   DenyReason reason = DenyReason::kNoBasis;  // kNone when granted
   // Granted: the basis that allows it. Denied: the basis the reason comes from, if any.
   const LegalBasis* basis = nullptr;
-  // Granted on a consent: the consents relied on. Denied kProhibited: the prohibition.
+  // Granted on a consent: the consents relied on. Denied on a record (refused, prohibited,
+  // consent_expired, consent_revoked): that record's id.
   std::vector<std::string> consent_ids;
   // For consent reasons: who must consent (given the subject's age and capability).
   Parties parties = Parties::kSelf;
@@ -171,6 +189,8 @@ struct CategoryDecision {
   std::optional<SysTime> data_recorded_from, data_recorded_until;
   std::vector<const WithheldField*> withheld;  // fields that must not be released
   std::vector<Alternative> alternatives;       // denied: what would make it lawful
+  // Denied refused, prohibited, consent_expired or consent_revoked: the record that decides.
+  std::optional<DecisiveRecord> record;
 };
 
 struct Decision {
@@ -197,13 +217,21 @@ const char* overall_outcome(const Decision& decision);
 
 // The decision as the API returns it and the audit log records it: overall outcome, catalog id,
 // version and hash, and per category the outcome, the basis (id, citation, link) or consent
-// ids, or the reason code, an explanation and the alternatives.
-nlohmann::json decision_to_json(const Decision& decision);
-// Deterministic plain-English explanations.
-std::string explain_category(const Decision& decision, const CategoryDecision& category);
-std::string explain_alternative(const Decision& decision, const Alternative& alternative);
+// ids, or the reason code, an explanation and the alternatives. The texts (explanations,
+// alternatives, basis titles) are in `lang`; the ids and codes are the same in every language.
+nlohmann::json decision_to_json(const Decision& decision, Lang lang = Lang::kFi);
+// Deterministic explanations for the reader, built from per-language sentence templates and the
+// catalog's texts: names, never ids, inside sentences.
+std::string explain_category(const Decision& decision, const CategoryDecision& category,
+                             Lang lang = Lang::kFi);
+std::string explain_alternative(const Decision& decision, const Alternative& alternative,
+                                Lang lang = Lang::kFi);
+// What a reader must never meet in an explanation: an empty text, an id (a word with '_' such as
+// cw_client_status, a basis id such as fi.atl.56), doubled or misplaced punctuation (`..`, `.;`,
+// ` .`, `()`). One line per problem; empty when the text is clean.
+std::vector<std::string> text_problems(std::string_view text);
 // The whole decision as readable text, one block per category (for `silta catalog explain`).
-std::string explain(const Decision& decision);
+std::string explain(const Decision& decision, Lang lang = Lang::kFi);
 // "granted fi.atl.64.1", "granted fi.atl.6 consent c-1", "denied consent_missing (fi.atl.6)"
 std::string summary(const CategoryDecision& category);
 

@@ -224,6 +224,7 @@ struct Context {
   std::size_t justification_length = 0;
   const Index::Referral* referral = nullptr;
   std::vector<const ConsentRecord*> consents;  // the subject's, in force, in scope
+  std::vector<const ConsentRecord*> lapsed;    // the subject's, in scope, expired or revoked
   std::optional<bool> recorded_capable;        // from the request or a consent's assessment
 };
 
@@ -238,7 +239,8 @@ bool covers(const ConsentRecord& c, std::string_view category) {
 }
 
 bool is_prohibition(ConsentKind k) {
-  return k == ConsentKind::kKielto || k == ConsentKind::kMinorProhibition;
+  return k == ConsentKind::kKielto || k == ConsentKind::kMinorProhibition ||
+         k == ConsentKind::kRefusal;
 }
 
 // --- the consent path -------------------------------------------------------------------------
@@ -273,27 +275,37 @@ Deciders deciders(const Context& ctx, const ConsentRule& rule) {
 }
 
 struct Prohibitions {
-  const ConsentRecord* kielto = nullptr;  // one that forbids the disclosure outright
-  bool minor_prohibition = false;         // a capable minor keeps the data from the guardians
+  const ConsentRecord* refusal = nullptr;  // the subject's own refusal, where their word counts
+  const ConsentRecord* kielto = nullptr;   // a prohibition that forbids the disclosure outright
+  bool minor_prohibition = false;          // a capable minor keeps the data from the guardians
+  // The one that decides: a refusal before a prohibition (docs/catalog.md, "The decisive reason").
+  const ConsentRecord* decisive() const { return refusal != nullptr ? refusal : kielto; }
 };
 
-// A prohibition beats every consent and permit (ATL 59 §): the subject's always counts (a
-// refusal wins), a guardian's or representative's when they are the ones who decide.
+bool subject_decides(const Deciders& who) {
+  return who.parties == Parties::kSelf || who.parties == Parties::kSelfAndGuardians;
+}
+
+// A refusal or a prohibition beats every consent and permit (ATL 59 §). The subject's refusal
+// counts where their own word does (an adult; a minor assessed capable, who then outweighs the
+// guardians' permit; an unassessed minor from 12, who decides with them); a kielto counts when
+// the subject gave it, or a guardian or representative when they are the ones who decide.
 Prohibitions find_prohibitions(const Context& ctx, std::string_view category, const Deciders& who) {
   Prohibitions out;
   for (const auto* c : ctx.consents) {
     if (!is_prohibition(c->kind) || !covers(*c, category)) continue;
     for (const auto& g : c->granted_by) {
-      bool standing = g.capacity == Capacity::kSelf ||
-                      (g.capacity == Capacity::kGuardian ? who.guardians : who.representative);
-      if (c->kind == ConsentKind::kKielto && standing) {
+      bool self = g.capacity == Capacity::kSelf;
+      bool standing =
+          self || (g.capacity == Capacity::kGuardian ? who.guardians : who.representative);
+      if (c->kind == ConsentKind::kRefusal && self && subject_decides(who) && !out.refusal) {
+        out.refusal = c;
+      } else if (c->kind == ConsentKind::kKielto && standing && !out.kielto) {
         out.kielto = c;
-        return out;
-      }
-      // ATL 51 §: a capable minor keeps the data from the guardians, so their consent cannot
-      // release it either.
-      if (c->kind == ConsentKind::kMinorProhibition && who.minor && g.capacity == Capacity::kSelf &&
-          g.minor_capable) {
+      } else if (c->kind == ConsentKind::kMinorProhibition && who.minor && self &&
+                 g.minor_capable) {
+        // ATL 51 §: a capable minor keeps the data from the guardians, so their consent cannot
+        // release it either.
         out.minor_prohibition = true;
       }
     }
@@ -402,7 +414,7 @@ struct ConsentOutcome {
   DenyReason reason = DenyReason::kNone;
   Need need;
   Parties parties = Parties::kSelf;
-  const ConsentRecord* prohibition = nullptr;  // the kielto that forbids it
+  const ConsentRecord* prohibition = nullptr;  // the refusal or kielto that forbids it
 };
 
 // Whether the consents on record let `basis` carry the category: a prohibition first, then
@@ -421,10 +433,10 @@ ConsentOutcome consent_path(const Context& ctx, const LegalBasis& basis, const I
   Deciders who = deciders(ctx, rule);
   out.parties = who.parties;
   Prohibitions prohibited = find_prohibitions(ctx, category, who);
-  if (prohibited.kielto != nullptr) {
-    out.reason = DenyReason::kProhibited;
+  if (const auto* p = prohibited.decisive()) {
+    out.reason = p == prohibited.refusal ? DenyReason::kRefused : DenyReason::kProhibited;
     out.achievable = false;
-    out.prohibition = prohibited.kielto;
+    out.prohibition = p;
     return out;
   }
   ConsentsGiven given = consents_given(ctx, basis, rule, category, prohibited.minor_prohibition);
@@ -552,7 +564,7 @@ class BasisTrial {
     ConsentOutcome c = consent_path(ctx_, basis(), cat_, e_);
     e_.parties = c.parties;
     if (c.ok) return true;
-    // A prohibition is named only when it is the reason.
+    // A refusal or prohibition is named only when it is the reason.
     if (c.prohibition != nullptr && e_.reason == DenyReason::kNone) {
       e_.consent_ids = {c.prohibition->id};
     }
@@ -620,41 +632,29 @@ class Alternatives {
   void add_bases_tried() {
     for (int i : cat_.bases) {
       const auto& b = ctx_.ix->bases[std::size_t(i)];
-      if (is_candidate(ctx_, b, i)) add(b, nullptr, std::nullopt, nullptr);
+      if (is_candidate(ctx_, b, i)) add(b, std::nullopt, nullptr);
     }
   }
 
-  // 2. The same flow for another purpose.
-  void add_other_purposes() {
-    for (int i : cat_.bases) {
-      const auto& b = ctx_.ix->bases[std::size_t(i)];
-      if (!matches_kinds(ctx_, b) || (b.purposes & ctx_.purpose_bit) ||
-          !direction_allowed(b, ctx_.req.direction)) {
-        continue;
-      }
-      add(b, first_purpose(b), std::nullopt, nullptr);
-    }
-  }
-
-  // 3. The other direction: e.g. the holder pushes it as a referral instead of the recipient
-  // pulling it.
+  // 2. The other direction, for the same purpose: e.g. the holder pushes it as a referral
+  // instead of the recipient pulling it. A basis for another purpose is never offered: the
+  // requester cannot lawfully relabel its purpose (docs/catalog.md, "Alternatives").
   void add_other_direction() {
     Direction other = ctx_.req.direction == Direction::kPull ? Direction::kPush : Direction::kPull;
     for (int i : cat_.bases) {
       const auto& b = ctx_.ix->bases[std::size_t(i)];
-      if (!matches_kinds(ctx_, b) || direction_allowed(b, ctx_.req.direction) ||
-          !direction_allowed(b, other)) {
+      if (!matches_kinds(ctx_, b) || !(b.purposes & ctx_.purpose_bit) ||
+          direction_allowed(b, ctx_.req.direction) || !direction_allowed(b, other)) {
         continue;
       }
-      add(b, (b.purposes & ctx_.purpose_bit) ? nullptr : first_purpose(b), other,
-          referral_kind_carrying(i));
+      add(b, other, referral_kind_carrying(i));
     }
   }
 
   std::vector<Alternative> take() { return std::move(out_); }
 
  private:
-  void add(const Index::Basis& b, const Purpose* purpose, std::optional<Direction> direction,
+  void add(const Index::Basis& b, std::optional<Direction> direction,
            const ReferralKind* referral) {
     if (out_.size() >= kMaxAlternatives) return;
     for (const auto& a : out_) {
@@ -663,7 +663,7 @@ class Alternatives {
     std::vector<Need> needs;
     Eval e = evaluate(ctx_, b, cat_, &needs);
     if (!e.achievable) return;
-    if (needs.empty() && !purpose && !direction) return;  // nothing to change: not an alternative
+    if (needs.empty() && !direction) return;  // nothing to change: not an alternative
     // A break-glass justification is the justification.
     if (std::any_of(needs.begin(), needs.end(), [](const Need& n) {
           return n.kind == Need::Kind::kBreakGlass ||
@@ -671,15 +671,7 @@ class Alternatives {
         })) {
       std::erase_if(needs, [](const Need& n) { return n.kind == Need::Kind::kJustification; });
     }
-    out_.push_back({b.basis, purpose, direction, referral, std::move(needs)});
-  }
-
-  const Purpose* first_purpose(const Index::Basis& b) const {
-    const auto& purposes = ctx_.catalog.purposes;
-    for (std::size_t i = 0; i < purposes.size(); ++i) {
-      if (b.purposes & bit(int(i))) return &purposes[i];
-    }
-    return nullptr;
+    out_.push_back({b.basis, direction, referral, std::move(needs)});
   }
 
   // The referral kind (first by id) that carries the category between these kinds on basis `i`.
@@ -703,10 +695,7 @@ class Alternatives {
 std::vector<Alternative> alternatives(const Context& ctx, const Index::Category& cat) {
   Alternatives out(ctx, cat);
   out.add_bases_tried();
-  if (!ctx.referral) {  // a referral is decided on its own bases only
-    out.add_other_purposes();
-    out.add_other_direction();
-  }
+  if (!ctx.referral) out.add_other_direction();  // a referral is decided on its own bases only
   return out.take();
 }
 
@@ -841,7 +830,12 @@ void select_consents(Context& ctx, std::span<const ConsentRecord> consents, SysT
   if (ctx.req.subject.pseudonym.empty()) return;  // no subject: no consent can be theirs
   ctx.consents.reserve(consents.size());
   for (const auto& c : consents) {
-    if (!in_force_at(c, now) || !concerns_request(ctx, c)) continue;
+    if (!concerns_request(ctx, c)) continue;
+    if (!in_force_at(c, now)) {
+      // Kept to name it when it is what decides (an expired or revoked consent).
+      if (c.valid_from <= now && !is_prohibition(c.kind)) ctx.lapsed.push_back(&c);
+      continue;
+    }
     ctx.consents.push_back(&c);
     if (!ctx.recorded_capable && records_capability(c)) ctx.recorded_capable = true;
   }
@@ -890,13 +884,95 @@ void grant(const Index::Basis& b, Eval&& e, CategoryDecision& cd) {
   cd.unmet = {};
 }
 
-// A denial gives the reason of the first basis tried (docs/architecture.md).
+// A denial starts from the reason of the first basis tried; state_decisive_reason may replace it.
 void deny_as_first_tried(const Index::Basis& b, Eval&& e, CategoryDecision& cd) {
   cd.reason = e.reason;
   cd.basis = b.basis;
   cd.unmet = e.need;
   cd.parties = e.parties;
-  if (e.reason == DenyReason::kProhibited) cd.consent_ids = std::move(e.consent_ids);
+  if (e.reason == DenyReason::kProhibited || e.reason == DenyReason::kRefused) {
+    cd.consent_ids = std::move(e.consent_ids);
+  }
+}
+
+// --- the decisive reason ------------------------------------------------------------------------
+
+// The first candidate basis that needs a consent: the one a refusal, a prohibition or a lapsed
+// consent stands in the way of.
+const Index::Basis* first_consent_candidate(const Context& ctx, const Index::Category& cat) {
+  for (int i : cat.bases) {
+    const auto& b = ctx.ix->bases[std::size_t(i)];
+    if (b.basis->needs_consent() && is_candidate(ctx, b, i)) return &b;
+  }
+  return nullptr;
+}
+
+bool of_kinds(const ConsentRecord& c, const LegalBasis& basis) {
+  const auto& kinds = basis.requirements.consent_kinds;
+  return std::find(kinds.begin(), kinds.end(), c.kind) != kinds.end();
+}
+
+// When a lapsed consent ended, and whether by revocation.
+std::pair<SysTime, bool> lapse_of(const ConsentRecord& c) {
+  if (c.revoked && (!c.valid_until || c.revoked->at < *c.valid_until)) return {c.revoked->at, true};
+  return {*c.valid_until, false};
+}
+
+// The consent of the basis's kinds covering the category that lapsed last, when none in force
+// covers it.
+const ConsentRecord* lapsed_consent(const Context& ctx, const LegalBasis& basis,
+                                    std::string_view category) {
+  for (const auto* c : ctx.consents) {
+    if (of_kinds(*c, basis) && covers(*c, category)) return nullptr;
+  }
+  const ConsentRecord* last = nullptr;
+  for (const auto* c : ctx.lapsed) {
+    if (!of_kinds(*c, basis) || !covers(*c, category)) continue;
+    if (last == nullptr || lapse_of(*last).first < lapse_of(*c).first) last = c;
+  }
+  return last;
+}
+
+void deny_on_record(const Index::Basis& b, DenyReason reason, const ConsentRecord& c,
+                    std::optional<SysTime> ended, CategoryDecision& cd) {
+  cd.reason = reason;
+  cd.basis = b.basis;
+  cd.consent_ids = {c.id};
+  cd.record = DecisiveRecord{c.id,
+                             c.kind,
+                             c.granted_by.empty() ? Capacity::kSelf : c.granted_by.front().capacity,
+                             c.valid_from,
+                             ended,
+                             c.to_kinds,
+                             c.categories,
+                             c.purposes};
+}
+
+// When nothing grants, the reason given is the one that decides, in this order: the subject's
+// refusal, a prohibition (kielto), a consent that expired or was revoked, and only then what the
+// first candidate lacks (docs/catalog.md, "The decisive reason"). Runs on denials only.
+void state_decisive_reason(const Context& ctx, const Index::Category& cat, CategoryDecision& cd) {
+  const Index::Basis* b = first_consent_candidate(ctx, cat);
+  if (b == nullptr) return;
+  if (ctx.age) {
+    Deciders who = deciders(ctx, *cat.rule);
+    Prohibitions p = find_prohibitions(ctx, cat.category->id, who);
+    if (const auto* r = p.decisive()) {
+      deny_on_record(*b, r == p.refusal ? DenyReason::kRefused : DenyReason::kProhibited, *r,
+                     std::nullopt, cd);
+      cd.unmet = {};
+      cd.parties = who.parties;
+      return;
+    }
+  }
+  if (const auto* c = lapsed_consent(ctx, *b->basis, cat.category->id)) {
+    auto [ended, revoked] = lapse_of(*c);
+    deny_on_record(*b, revoked ? DenyReason::kConsentRevoked : DenyReason::kConsentExpired, *c,
+                   ended, cd);
+    Parties parties = ctx.age ? deciders(ctx, *cat.rule).parties : cd.parties;
+    cd.parties = parties;
+    cd.unmet = {Need::Kind::kConsent, nullptr, parties};
+  }
 }
 
 // Tries the candidate bases in order until one grants; returns whether any of them offers
@@ -935,12 +1011,14 @@ void decide_category(const Context& ctx, const Index::Category& cat, CategoryDec
   }
   bool emergency_possible = try_candidate_bases(ctx, cat, cd);
   if (cd.outcome == Outcome::kGranted) return;
+  state_decisive_reason(ctx, cat, cd);
   if (ctx.req.break_glass && !emergency_possible) {
     // The requester asked for an emergency override that no basis offers here.
     cd.reason = DenyReason::kBreakGlassNotAllowed;
     cd.basis = nullptr;
     cd.unmet = {};
     cd.consent_ids.clear();
+    cd.record.reset();
   }
   if (ctx.req.alternatives) cd.alternatives = alternatives(ctx, cat);
 }

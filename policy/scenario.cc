@@ -118,7 +118,14 @@ CategoryExpectation parse_category_expectation(Object& c, const Catalog& catalog
   if (c.has("break_glass")) x.break_glass = c.boolean("break_glass");
   x.withheld_fields = c.strings("withheld_fields");
   x.alternatives = c.strings("alternatives").value_or(std::vector<std::string>{});
+  x.not_alternatives = c.strings("not_alternatives").value_or(std::vector<std::string>{});
   x.explanation_contains = c.string_or("explanation_contains", "");
+  if (auto texts = c.object("explanations")) {
+    for (Lang lang : kLangs) {
+      if (auto t = texts->string(lang_code(lang))) x.explanations[lang] = *t;
+    }
+    texts->no_other_keys();
+  }
   c.no_other_keys();
   return x;
 }
@@ -238,12 +245,20 @@ void check_whole_decision(const Decision& d, const Scenario& s, Failures& failur
       failures.push_back("review_due: expected " + *s.expect_review_due + ", got " + due);
     }
   }
-  // Every decision must explain itself, whatever the expectation (the JSON form holds the
-  // explanations and the alternatives' texts).
-  const auto as_json = decision_to_json(d);
-  for (const auto& jc : as_json["categories"]) {
-    if (jc["explanation"].get<std::string>().empty()) {
-      failures.push_back(jc["category"].get<std::string>() + ": no explanation");
+  // Every decision must explain itself in every language, for the reader, whatever the
+  // expectation (the JSON form holds the explanations and the alternatives' texts).
+  for (Lang lang : kLangs) {
+    const auto as_json = decision_to_json(d, lang);
+    for (const auto& jc : as_json["categories"]) {
+      std::string where =
+          jc["category"].get<std::string>() + " (" + std::string(lang_code(lang)) + "): ";
+      std::vector<std::string> texts = {jc["explanation"].get<std::string>()};
+      if (jc.contains("alternatives")) {
+        for (const auto& a : jc["alternatives"]) texts.push_back(a["text"].get<std::string>());
+      }
+      for (const auto& t : texts) {
+        for (const auto& p : text_problems(t)) failures.push_back(where + p);
+      }
     }
   }
 }
@@ -280,15 +295,27 @@ void check_category(const Decision& d, const CategoryDecision& c, const Category
                          ", got " + join(withheld));
     }
   }
+  auto offered = [&](const std::string& id) {
+    return std::any_of(c.alternatives.begin(), c.alternatives.end(),
+                       [&](const Alternative& alt) { return alt.basis->id == id; });
+  };
   for (const auto& a : x.alternatives) {
-    bool found = std::any_of(c.alternatives.begin(), c.alternatives.end(),
-                             [&](const Alternative& alt) { return alt.basis->id == a; });
-    if (!found) failures.push_back(where + "expected " + a + " among the alternatives");
+    if (!offered(a)) failures.push_back(where + "expected " + a + " among the alternatives");
+  }
+  for (const auto& a : x.not_alternatives) {
+    if (offered(a)) failures.push_back(where + "did not expect " + a + " among the alternatives");
   }
   if (!x.explanation_contains.empty() &&
-      explain_category(d, c).find(x.explanation_contains) == std::string::npos) {
+      explain_category(d, c, Lang::kEn).find(x.explanation_contains) == std::string::npos) {
     failures.push_back(where + "the explanation does not contain \"" + x.explanation_contains +
-                       "\": " + explain_category(d, c));
+                       "\": " + explain_category(d, c, Lang::kEn));
+  }
+  for (const auto& [lang, text] : x.explanations) {
+    std::string got = explain_category(d, c, lang);
+    if (got.find(text) == std::string::npos) {
+      failures.push_back(where + "the " + std::string(lang_code(lang)) +
+                         " explanation does not contain \"" + text + "\": " + got);
+    }
   }
 }
 

@@ -29,8 +29,10 @@ struct CategoryExpectation {
   std::optional<std::vector<std::string>> consents;
   std::optional<bool> break_glass;
   std::optional<std::vector<std::string>> withheld_fields;
-  std::vector<std::string> alternatives;  // basis ids that must be among the alternatives
-  std::string explanation_contains;
+  std::vector<std::string> alternatives;      // basis ids that must be among the alternatives
+  std::vector<std::string> not_alternatives;  // basis ids that must not be among them
+  std::string explanation_contains;           // in the English explanation
+  std::map<Lang, std::string> explanations;   // "explanations": {"fi": ..., "sv": ..., "en": ...}
 };
 
 struct Scenario {

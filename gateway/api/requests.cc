@@ -355,7 +355,8 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
     if (auto k = policy::consent_kind_from(*kind)) {
       c.kind = *k;
     } else {
-      issues.add("/kind", "expected one of suostumus, luovutuslupa, kielto, minor_prohibition");
+      issues.add("/kind",
+                 "expected one of suostumus, luovutuslupa, kielto, minor_prohibition, refusal");
     }
   }
   if (const auto* list = o.array("granted_by", Need::kRequired)) {

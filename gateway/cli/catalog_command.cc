@@ -96,7 +96,7 @@ struct ExplainOptions {
   std::string catalog, shadow, direction = "pull", from, to, from_agency, to_agency,
                                recipient_authority, purpose, referral_kind, birth_date, capable,
                                justification, case_reference, offence_class, consents_file, now,
-                               subject = "subject";
+                               subject = "subject", lang = "fi";
   std::vector<std::string> categories, attestations, cited;
   int age = -1, guardians = -1, max_penalty_months = -1;
   bool turvakielto = false, break_glass = false, json = false;
@@ -136,6 +136,8 @@ void add_explain_options(CLI::App& cmd, ExplainOptions& o) {
   cmd.add_option("--cite", o.cited, "A consent id the request cites (repeat)");
   cmd.add_option("--now", o.now, "Decision time (RFC 3339; default now)");
   cmd.add_flag("--json", o.json, "Print the decision as the API returns it");
+  cmd.add_option("--lang", o.lang, "The language of the explanations: fi (default), sv or en")
+      ->check(CLI::IsMember({"fi", "sv", "en"}));
 }
 
 // The subject's birth date from --age (on `today`) or --birth-date.
@@ -206,19 +208,19 @@ std::vector<policy::ConsentRecord> read_consents(const std::string& file,
 }
 
 void print_shadow_decision(const policy::ShadowDecision& result, const Catalog& shadow_catalog,
-                           bool as_json) {
+                           bool as_json, Lang lang) {
   if (as_json) {
     nlohmann::json changes = nlohmann::json::array();
     for (const auto& c : result.changes) {
       changes.push_back({{"category", c.category}, {"enforced", c.before}, {"shadow", c.after}});
     }
-    nlohmann::json out = {{"enforced", policy::decision_to_json(result.enforced)},
+    nlohmann::json out = {{"enforced", policy::decision_to_json(result.enforced, lang)},
                           {"changes", changes}};
-    if (result.shadow) out["shadow"] = policy::decision_to_json(*result.shadow);
+    if (result.shadow) out["shadow"] = policy::decision_to_json(*result.shadow, lang);
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::cout << policy::explain(result.enforced);
+  std::cout << policy::explain(result.enforced, lang);
   std::cout << "\nShadow catalog " << shadow_catalog.version << ": ";
   if (result.changes.empty()) std::cout << "no differences\n";
   for (const auto& c : result.changes) {
@@ -234,6 +236,7 @@ void run_explain(const ExplainOptions& o) {
   auto r = explain_request(o, policy::helsinki_date(now));
   auto consents = read_consents(o.consents_file, r.subject.pseudonym, *catalog);
   Engine engine(catalog);
+  Lang lang = parse_lang(o.lang).value_or(Lang::kFi);  // checked by CLI11: fi, sv or en
   if (!o.shadow.empty()) {
     auto shadow_catalog = load(o.shadow, "explain");
     if (!shadow_catalog) throw CLI::RuntimeError(kBadInput);
@@ -243,7 +246,7 @@ void run_explain(const ExplainOptions& o) {
       std::cerr << "silta catalog explain: " << result.error().message << "\n";
       throw CLI::RuntimeError(kBadInput);
     }
-    print_shadow_decision(*result, *shadow_catalog, o.json);
+    print_shadow_decision(*result, *shadow_catalog, o.json, lang);
     return;
   }
   auto d = engine.decide(r, consents, now);
@@ -251,7 +254,8 @@ void run_explain(const ExplainOptions& o) {
     std::cerr << "silta catalog explain: " << d.error().message << "\n";
     throw CLI::RuntimeError(kBadInput);
   }
-  std::cout << (o.json ? policy::decision_to_json(*d).dump(2) + "\n" : policy::explain(*d));
+  std::cout << (o.json ? policy::decision_to_json(*d, lang).dump(2) + "\n"
+                       : policy::explain(*d, lang));
 }
 
 void add_explain(CLI::App& catalog) {

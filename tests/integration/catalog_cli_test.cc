@@ -101,14 +101,40 @@ TEST_CASE("catalog explain: the decision, its reasons and the JSON form", "[cli]
   CHECK(c.output.find("granted fi.atl.6 consent c-own") != std::string::npos);
 
   // Break-glass, and a shadow catalog beside it.
-  auto bg = explain({"--shadow", catalog_dir(), "--direction", "push", "--from", "child_welfare",
-                     "--to", "police", "--purpose", "threat_prevention", "--category",
-                     "threat_info", "--age", "41", "--break-glass", "--justification",
+  auto bg = explain({"--lang", "en", "--shadow", catalog_dir(), "--direction", "push", "--from",
+                     "child_welfare", "--to", "police", "--purpose", "threat_prevention",
+                     "--category", "threat_info", "--age", "41", "--break-glass", "--justification",
                      "The father threatened to hurt the teacher tomorrow morning"});
   CHECK(bg.status == 0);
   CHECK(bg.output.find("granted fi.atl.62 break-glass") != std::string::npos);
   CHECK(bg.output.find("review due 2026-03-05") != std::string::npos);
   CHECK(bg.output.find("no differences") != std::string::npos);
+}
+
+TEST_CASE("catalog explain: the explanations in Finnish by default, Swedish or English",
+          "[cli][catalog]") {
+  const std::vector<std::string> args = {
+      "--from",     "mental_health", "--to",  "school", "--purpose", "wellbeing_concern",
+      "--category", "mh_diagnosis",  "--age", "15"};
+  auto in = [&](std::vector<std::string> more) {
+    std::vector<std::string> all = args;
+    all.insert(all.end(), more.begin(), more.end());
+    return explain(all);
+  };
+  auto fi = in({});
+  auto sv = in({"--lang", "sv"});
+  auto en = in({"--lang", "en"});
+  CHECK(fi.status == 0);
+  CHECK(fi.output.find("Ei sallittu: ATL 6 § (Asiakkaan suostumus) edellyttää suostumusta") !=
+        std::string::npos);
+  CHECK(sv.output.find("Inte tillåtet: ATL 6 § (Klientens samtycke) förutsätter samtycke") !=
+        std::string::npos);
+  CHECK(en.output.find("Denied: ATL 6 § (The client's consent) needs a consent") !=
+        std::string::npos);
+  auto bad = run_command({silta_bin(), "catalog", "explain", "-C", catalog_dir(), "--from",
+                          "school", "--to", "police", "--purpose", "crime_investigation",
+                          "--category", "grades", "--lang", "de"});
+  CHECK(bad.status != 0);
 }
 
 TEST_CASE("catalog explain: bad input exits 2", "[cli][catalog]") {

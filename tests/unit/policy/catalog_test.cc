@@ -171,6 +171,30 @@ TEST_CASE("every problem of a table is reported with its path", "[catalog]") {
   CHECK(problems.size() >= 10);
 }
 
+TEST_CASE("every text exists in Finnish, Swedish and English", "[catalog][lang]") {
+  auto files = shipped_files();
+  auto at = find_basis(files, "fi.atl.64.1");
+  edit_basis(files, "fi.atl.64.1", [](json& b) {
+    b["title"].erase("sv");
+    b["notes"]["en"] = "";
+  });
+  edit(files, "categories.json", [](json& d) {
+    d["categories"][1]["name"].erase("fi");
+    d["categories"][1]["name"].erase("en");
+  });
+  auto problems = problems_of(files);
+  check_problems(
+      problems, {{at.file, path_of(at, "/title/sv"), "the Swedish text (sv) is missing"},
+                 {at.file, path_of(at, "/notes/en"), "must not be empty"},
+                 {"categories.json", "/categories/1/name/fi", "the Finnish text (fi) is missing"},
+                 {"categories.json", "/categories/1/name/en", "the English text (en) is missing"}});
+  CHECK(problems.size() == 4);
+  // The shipped catalog has every text in all three.
+  auto c = shipped_catalog();
+  for (const auto& x : c->categories) CHECK_FALSE(x.name.incomplete());
+  for (const auto& x : c->bases) CHECK_FALSE(x.title.incomplete());
+}
+
 TEST_CASE("citations, laws and duplicate ids across basis files", "[catalog]") {
   auto files = shipped_files();
   auto at = find_basis(files, "fi.lsl.25.1");
@@ -247,14 +271,16 @@ TEST_CASE("bases that can never apply are reported", "[catalog]") {
 TEST_CASE("break-glass rules must name an emergency basis and stay inside it", "[catalog]") {
   auto files = shipped_files();
   edit(files, "break_glass.json", [](json& d) {
-    d["rules"].push_back(
-        {{"id", "bg.bad"}, {"basis", "fi.atl.64.1"}, {"notes", {{"fi", "x"}, {"en", "x"}}}});
+    d["rules"].push_back({{"id", "bg.bad"},
+                          {"basis", "fi.atl.64.1"},
+                          {"notes", {{"fi", "x"}, {"sv", "x"}, {"en", "x"}}}});
     d["rules"].push_back({{"id", "bg.wide"},
                           {"basis", "fi.atl.62"},
                           {"categories", {"mh_diagnosis"}},
-                          {"notes", {{"fi", "x"}, {"en", "x"}}}});
-    d["rules"].push_back(
-        {{"id", "bg.none"}, {"basis", "fi.none"}, {"notes", {{"fi", "x"}, {"en", "x"}}}});
+                          {"notes", {{"fi", "x"}, {"sv", "x"}, {"en", "x"}}}});
+    d["rules"].push_back({{"id", "bg.none"},
+                          {"basis", "fi.none"},
+                          {"notes", {{"fi", "x"}, {"sv", "x"}, {"en", "x"}}}});
   });
   auto problems = problems_of(files);
   check_problems(problems, {{"break_glass.json", "/rules/6/basis", "does not require an emergency"},

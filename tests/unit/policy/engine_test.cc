@@ -270,7 +270,10 @@ TEST_CASE("the decision's JSON form is what the API returns and the audit log re
   CHECK(g["basis"]["short"] == "ATL 53 §(5), 2nd sentence");
   CHECK(g["basis"]["url"] == "https://www.finlex.fi/fi/laki/ajantasa/2023/20230703");
   CHECK(g["withheld_fields"] == json::array());
-  CHECK(g["explanation"].get<std::string>().rfind("Granted under ATL 53 §(5)", 0) == 0);
+  CHECK(g["explanation"].get<std::string>().rfind("Sallittu: ATL 53 §(5)", 0) == 0);
+  CHECK(decision_to_json(*d, silta::Lang::kEn)["categories"][0]["explanation"]
+            .get<std::string>()
+            .rfind("Granted under ATL 53 §(5)", 0) == 0);
   const auto& n = j["categories"][1];
   CHECK(n["outcome"] == "denied");
   CHECK(n["reason"] == "consent_missing");
@@ -285,6 +288,118 @@ TEST_CASE("the decision's JSON form is what the API returns and the audit log re
   // Deterministic: the same decision gives the same bytes.
   auto again = engine.decide(r, {}, kNow);
   CHECK(silta::canonical_json(decision_to_json(*again)) == silta::canonical_json(j));
+}
+
+TEST_CASE("explanations in Finnish, Swedish and English for representative decisions",
+          "[engine][explain]") {
+  using silta::Lang;
+  auto catalog = shipped_catalog();
+  Engine engine(catalog);
+
+  SECTION("a consent is missing") {
+    auto r =
+        request("mental_health", "school", "wellbeing_concern", {"mh_diagnosis"}, subject_aged(15));
+    auto d = engine.decide(r, {}, kNow);
+    REQUIRE(d.ok());
+    const auto& c = d->categories[0];
+    CHECK(explain_category(*d, c, Lang::kFi) ==
+          "Ei sallittu: ATL 6 § (Asiakkaan suostumus) edellyttää suostumusta (antaja: henkilö "
+          "itse ja huoltajat). Voimassa olevaa, joka kattaisi tiedon ”Mielenterveyden "
+          "diagnoosit” tähän käyttötarkoitukseen (”Mielenterveyspalvelut” → ”Perusopetus "
+          "(rehtori, opettaja)”), ei ole. Henkilö on 15-vuotias.");
+    CHECK(explain_category(*d, c, Lang::kSv) ==
+          "Inte tillåtet: ATL 6 § (Klientens samtycke) förutsätter samtycke (givet av: personen "
+          "själv och vårdnadshavarna). Inget som gäller täcker ”Diagnoser inom mentalvården” "
+          "för detta ändamål (”Mentalvårdstjänster” → ”Grundläggande utbildning (rektor, "
+          "lärare)”). Personen är 15 år.");
+    CHECK(explain_category(*d, c, Lang::kEn) ==
+          "Denied: ATL 6 § (The client's consent) needs a consent (given by the person and the "
+          "guardians). None in force covers “Mental health diagnoses” for this purpose (“Mental "
+          "health services” → “Basic education (principal, teacher)”). The person is 15.");
+    REQUIRE_FALSE(c.alternatives.empty());
+    CHECK(explain_alternative(*d, c.alternatives[0], Lang::kSv) ==
+          "ATL 6 § (Klientens samtycke), förutsätter: samtycke (givet av: personen själv och "
+          "vårdnadshavarna).");
+  }
+  SECTION("a capable minor's refusal") {
+    auto r = request("child_welfare", "school", "teaching_arrangement", {"cw_placement"},
+                     subject_aged(16));
+    r.direction = Direction::kPush;
+    ConsentGrantor minor{Capacity::kSelf, "subject", true, "sw-1", std::nullopt};
+    auto refusal = consent("r-1", ConsentKind::kRefusal, {minor}, *catalog);
+    refusal.categories = {"cw_placement"};
+    refusal.purposes.clear();
+    auto d = engine.decide(r, std::vector<ConsentRecord>{refusal}, kNow);
+    REQUIRE(d.ok());
+    const auto& c = d->categories[0];
+    CHECK(summary(c) == "denied refused (fi.atl.6)");
+    CHECK(explain_category(*d, c, Lang::kFi) ==
+          "Ei sallittu: henkilö itse on kieltäytynyt luovutuksesta (kieltäytyminen r-1, annettu "
+          "1.3.2026). Kieltäytyminen koskee: tiedot ”Sijoitus”. Se on muiden antamaa "
+          "suostumusta tai lupaa vahvempi.");
+    CHECK(explain_category(*d, c, Lang::kSv) ==
+          "Inte tillåtet: personen själv har vägrat utlämnandet (vägran r-1, given 1.3.2026). "
+          "Vägran gäller: uppgifter ”Placering”. Den väger tyngre än samtycke eller tillstånd "
+          "av andra.");
+    CHECK(explain_category(*d, c, Lang::kEn) ==
+          "Denied: the person themself refused this disclosure (refusal r-1, given 2026-03-01). "
+          "It covers: data “Placement”. It outweighs any consent or permit given by others.");
+  }
+}
+
+TEST_CASE("every reason, need and alternative reads clean in every language", "[engine][explain]") {
+  auto catalog = shipped_catalog();
+  Engine engine(catalog);
+  auto r = request("school", "police", "crime_investigation", {"grades"}, subject_aged(15));
+  r.justification = "x";
+  auto decided = engine.decide(r, {}, kNow);
+  REQUIRE(decided.ok());
+  Decision d = std::move(*decided);
+  d.referral = &catalog->referral_kinds[0];
+  d.subject_capable = true;
+  const LegalBasis* offence_basis = catalog->find_basis("fi.atl.63.2");
+  const LegalBasis* consent_basis = catalog->find_basis("fi.atl.6");
+  REQUIRE(offence_basis != nullptr);
+  REQUIRE(consent_basis != nullptr);
+  CategoryDecision c = d.categories[0];
+  c.outcome = Outcome::kDenied;
+  c.unmet = {Need::Kind::kAttestation, &catalog->attestations[0]};
+  c.record = DecisiveRecord{"k-1",      ConsentKind::kKielto, Capacity::kGuardian,    kNow, kNow,
+                            {"police"}, {"grades"},           {"crime_investigation"}};
+  for (const auto& [reason, term] : kDenyReasonNames.terms) {
+    if (reason == DenyReason::kNone) continue;
+    std::string_view name = term;
+    c.reason = reason;
+    bool consent_reason = name.starts_with("consent") || reason == DenyReason::kRefused ||
+                          reason == DenyReason::kProhibited;
+    c.basis = consent_reason ? consent_basis : offence_basis;
+    for (silta::Lang lang : silta::kLangs) {
+      INFO(name << " in " << silta::lang_code(lang));
+      CHECK(text_problems(explain_category(d, c, lang)).empty());
+    }
+  }
+  for (const auto& [kind, name] : kNeedKindNames.terms) {
+    if (kind == Need::Kind::kNone) continue;
+    for (auto direction : {std::optional<Direction>{}, std::optional<Direction>{Direction::kPush},
+                           std::optional<Direction>{Direction::kPull}}) {
+      Alternative a{kind == Need::Kind::kConsent ? consent_basis : offence_basis,
+                    direction,
+                    &catalog->referral_kinds[0],
+                    {{kind, &catalog->attestations[1], Parties::kSelfAndGuardians},
+                     {Need::Kind::kJustification}}};
+      for (silta::Lang lang : silta::kLangs) {
+        INFO(name << " in " << silta::lang_code(lang));
+        CHECK(text_problems(explain_alternative(d, a, lang)).empty());
+      }
+    }
+  }
+  // The checker itself finds what it names.
+  CHECK_FALSE(text_problems("Denied: cw_client_status.").empty());
+  CHECK_FALSE(text_problems("Denied under fi.atl.56 here.").empty());
+  CHECK_FALSE(text_problems("Denied..").empty());
+  CHECK_FALSE(text_problems("Denied.; again").empty());
+  CHECK_FALSE(text_problems("").empty());
+  CHECK(text_problems("Ei sallittu: ATL 56 § (Sosiaalihuollon tiedot).").empty());
 }
 
 TEST_CASE("a consent limited to a recording period limits the grant", "[engine]") {
