@@ -16,6 +16,7 @@
 #include "adapters/config.h"
 #include "adapters/demo_adapter.h"
 #include "adapters/events.h"
+#include "adapters/http_adapter.h"
 #include "adapters/protocol.h"
 
 namespace silta::adapters {
@@ -49,6 +50,8 @@ class AdapterSet {
   Adapter* find(std::string_view agency) const;
   std::vector<std::string> agencies() const;
   std::shared_ptr<DemoAdapter> demo() const { return demo_; }
+  // The catalog the http adapters tell their services from now on (a catalog reload).
+  void set_catalog(const protocol::CatalogStamp& catalog) { catalog_->replace(catalog); }
   // Per agency whose adapter has a circuit breaker: whether its circuit is open.
   std::vector<std::pair<std::string, bool>> circuits() const;
 
@@ -65,6 +68,7 @@ class AdapterSet {
  private:
   std::map<std::string, std::shared_ptr<Adapter>, std::less<>> by_agency_;
   std::shared_ptr<DemoAdapter> demo_;
+  std::shared_ptr<CatalogHeaders> catalog_ = std::make_shared<CatalogHeaders>();
   EventSink events_;
 };
 

@@ -84,6 +84,17 @@ TEST_CASE(
                             agency + "\"}")
             .value_or(0) > now);
   }
+  // What SiltaReloadFailed reads: from 0, so that the first failure is an increase.
+  for (const char* what : {"tls", "registry", "catalog"}) {
+    INFO(what);
+    CHECK(sample(metrics, std::string("silta_reload_failures_total{what=\"") + what + "\"}") ==
+          0.0);
+  }
+  // What SiltaWitnessBehind compares the witnesses with: the exchange's records get signed.
+  CHECK(eventually([&] {
+    return sample(gw.admin_get("/metrics").second, "silta_audit_checkpoint_size").value_or(0) >=
+           1.0;
+  }));
   // The store's gauges come with the first refresh.
   REQUIRE(eventually([&] {
     return sample(gw.admin_get("/metrics").second, "silta_break_glass_reviews_overdue").has_value();
