@@ -50,9 +50,13 @@ std::string fingerprint(const std::vector<fs::path>& paths) {
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      for (const auto& e : fs::recursive_directory_iterator(p, ec)) {
-        if (e.is_regular_file()) files.push_back(e.path());
+      // The non-throwing forms: out of descriptors, a directory cannot be opened, and the
+      // fingerprint then differs ("unreadable") so the reload is tried and fails as a reload.
+      fs::recursive_directory_iterator it(p, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        if (it->is_regular_file(ec)) files.push_back(it->path());
       }
+      if (ec) files.push_back(p);
     } else {
       files.push_back(p);
     }
@@ -444,7 +448,11 @@ void App::reload_loop() {
     if (reload_stopping_) return;
     reload_requested_ = false;
     lock.unlock();
-    reload();
+    try {
+      reload();
+    } catch (const std::exception& e) {  // e.g. out of memory or descriptors mid-load
+      reload_failed("all", e.what());
+    }
     lock.lock();
   }
 }

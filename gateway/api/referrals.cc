@@ -12,6 +12,7 @@
 #include "common/codec.h"
 #include "gateway/api/idempotency.h"
 #include "gateway/api/query.h"
+#include "gateway/api/receipts.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/referral_rules.h"
@@ -59,11 +60,18 @@ std::string idempotency_key(const RequestContext& ctx) {
   return header == ctx.request.end() ? "" : std::string(header->value());
 }
 
+// The `referral-sent` record, with its receipt when this answer wrote it.
+nlohmann::json sent_refs(const Services& s, const ReferralPayload& p, std::uint64_t seq) {
+  return {{"origin", p.audit_origin},
+          {"referral_sent_seq", seq},
+          {"receipts", audit_receipts(s, {seq})}};
+}
+
 Response accepted(const Services& s, const store::Referral& r, const ReferralPayload& p) {
-  auto response = Response::json(
-      202, {{"referral", referral_json(r, s.catalog(), false, now_utc())},
-            {"decision", p.decision},
-            {"audit", {{"origin", p.audit_origin}, {"referral_sent_seq", p.audit_seq}}}});
+  auto response =
+      Response::json(202, {{"referral", referral_json(r, s.catalog(), false, now_utc())},
+                           {"decision", p.decision},
+                           {"audit", sent_refs(s, p, p.audit_seq)}});
   response.headers.emplace_back("Location", "/v1/referrals/" + r.id);
   return response;
 }
@@ -172,13 +180,12 @@ audit::AuditEvent sent_event(const Services& s, const RequestContext& ctx, const
   return sent;
 }
 
-Response referral_denied(const ReferralPayload& p, std::uint64_t seq) {
+Response referral_denied(const Services& s, const ReferralPayload& p, std::uint64_t seq) {
   auto problem_doc =
       problem(403, "denied", "The referral may not be sent",
               "Not every category of the referral may move to this recipient; the decision says "
               "why and what would make it lawful. Nothing was sent.");
-  problem_doc.extensions = {{"decision", p.decision},
-                            {"audit", {{"origin", p.audit_origin}, {"referral_sent_seq", seq}}}};
+  problem_doc.extensions = {{"decision", p.decision}, {"audit", sent_refs(s, p, seq)}};
   return Response::from_problem(problem_doc);
 }
 
@@ -228,7 +235,7 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   if (!seq) co_return audit_failed(seq.error(), kNothingSent);
   s.metrics->add("silta_referrals_total",
                  {{"kind", in.kind->id}, {"outcome", all ? "accepted" : "denied"}});
-  if (!all) co_return referral_denied(p, *seq);
+  if (!all) co_return referral_denied(s, p, *seq);
   p.audit_seq = *seq;
 
   store::NewReferral n;
@@ -349,7 +356,10 @@ asio::awaitable<Response> record_step(const Services& s, const RequestContext& c
     }
     co_return Response::from_problem(problem_from_error(saved.error()));
   }
-  co_return Response::json(200, referral_json(*saved, s.catalog(), true, now));
+  auto body = referral_json(*saved, s.catalog(), true, now);
+  body["audit"] = {
+      {"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}};
+  co_return Response::json(200, std::move(body));
 }
 
 asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {

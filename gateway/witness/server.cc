@@ -1,5 +1,7 @@
 #include "gateway/witness/server.h"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -104,13 +106,24 @@ void WitnessServer::run() {
 }
 
 asio::awaitable<void> WitnessServer::accept_loop() {
+  std::chrono::milliseconds delay{0};
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      logging::warn("accept_failed", {{"error", ec.message()}});
+      // Out of descriptors or memory, accept fails at once for as long as that lasts: back off
+      // (10 ms doubling to 1 s) instead of spinning, and log when the wait grows.
+      const auto next =
+          std::clamp(delay * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+      if (next != delay) {
+        logging::warn("accept_failed", {{"error", ec.message()}, {"retry_in_ms", next.count()}});
+      }
+      delay = next;
+      asio::steady_timer wait(io_, delay);
+      co_await wait.async_wait(kTuple);
       continue;
     }
+    delay = std::chrono::milliseconds(0);
     if (connections_.load() >= config_.max_connections) {
       boost::system::error_code ignored;
       socket.close(ignored);

@@ -12,9 +12,11 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <thread>
 
+#include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
 
 using namespace silta::test;
@@ -398,6 +400,62 @@ TEST_CASE("hostile: out of file descriptors, the accept loop backs off instead o
   CHECK(errors >= 1);
   CHECK(errors <= ms / 10 + 2);
   CHECK(count_of(gw.process().log(), "accept_failed") == 1);
+}
+
+// Out of descriptors, the connections already open keep working: every request gets an answer
+// (a 503 where a file or socket was needed), the background threads (reload, audit, store) meet
+// the same failures, and nothing takes the process down.
+TEST_CASE("hostile: out of file descriptors, open connections are answered and nothing dies",
+          "[hostile][emfile]") {
+  GatewayProcess gw(json{{"reload", {{"interval_ms", 20}}}});
+  const pid_t pid = gw.process().pid();
+  auto welfare = gw.client("soite-lastensuojelu");
+  auto school = gw.client("kokkola-perusopetus");
+  REQUIRE(welfare.get("/v1/whoami").status == 200);
+  REQUIRE(school.get("/v1/whoami").status == 200);
+  rlimit original{};
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &original) == 0);
+  std::size_t open_fds = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    (void)e;
+    ++open_fds;
+  }
+  rlimit lowered = original;
+  lowered.rlim_cur = open_fds;
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &lowered, nullptr) == 0);
+  std::map<unsigned, int> statuses;
+  auto answer = [&](TlsClient& client, const std::string& method, const std::string& target,
+                    const json& body) {
+    try {
+      auto r = client.request(method, target, body.is_null() ? "" : body.dump(),
+                              {{"Content-Type", "application/json"}});
+      ++statuses[r.status];
+    } catch (const std::exception&) {
+      ++statuses[0];  // no answer: the connection broke
+    }
+  };
+  for (int i = 0; i < 20; ++i) {
+    answer(welfare, "POST", "/v1/exchanges", attendance_request());
+    answer(welfare, "POST", "/v1/decisions", attendance_request());
+    answer(school, "POST", "/v1/consents", ella_self_consent("teacher-anna"));
+    answer(welfare, "GET", "/v1/whoami", json());
+  }
+  // Long enough for the reload thread to have met the limit several times.
+  CHECK(eventually([&] {
+    return gw.process().log().find("reload_failed") != std::string::npos || !gw.process().running();
+  }));
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &original, nullptr) == 0);
+  std::string seen;
+  for (const auto& [status, n] : statuses)
+    seen += std::to_string(status) + ":" + std::to_string(n) + " ";
+  INFO("answers by status: " << seen);
+  INFO("gateway log:\n" << gw.process().log());
+  REQUIRE(gw.process().running());
+  CHECK(statuses.count(0) == 0);
+  CHECK(statuses.count(500) == 0);
+  CHECK(alive_and_serving(gw));
+  CHECK(welfare.post_json("/v1/exchanges", attendance_request()).status == 200);
 }
 
 TEST_CASE("hostile: the file-descriptor limit is raised at start, or start is refused",

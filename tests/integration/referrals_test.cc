@@ -307,6 +307,22 @@ TEST_CASE(
   CHECK(ack.json()["state"] == "acknowledged");
   CHECK(ack.json()["deadlines"][0]["status"] == "met");
   CHECK(ack.json()["deadlines"][1]["status"] == "open");
+  // The answer names the `referral-acknowledged` record it wrote, with its receipt, and the
+  // recipient (whose request wrote it) can have its inclusion proved.
+  auto ack_audit = ack.json()["audit"];
+  REQUIRE(ack_audit["receipts"].size() == 1);
+  CHECK(ack_audit["receipts"][0]["seq"] == ack_audit["seq"]);
+  const std::string ack_seq = std::to_string(ack_audit["seq"].get<std::uint64_t>());
+  HttpResult proof;
+  REQUIRE(eventually([&] {
+    proof = gw.client("soite-lastensuojelu").get("/v1/receipts/" + ack_seq + "?actor=sw-maija");
+    return proof.status != 409;  // not signed yet: within a checkpoint interval
+  }));
+  CHECK(proof.status == 200);
+  CHECK(proof.json()["leaf_hash"] == ack_audit["receipts"][0]["leaf_hash"]);
+  CHECK(gw.client("kokkola-perusopetus")
+            .get("/v1/receipts/" + ack_seq + "?actor=teacher-anna")
+            .status == 404);
   auto again = gw.client("soite-lastensuojelu")
                    .post_json("/v1/referrals/" + id + "/acknowledge", {{"actor", "sw-maija"}});
   CHECK(again.status == 409);
@@ -390,6 +406,7 @@ TEST_CASE("referral requests are checked, decided and refused with clear problem
   REQUIRE(r.status == 403);
   CHECK(r.json()["decision"]["categories"][0]["reason"] == "referral_not_allowed");
   CHECK(r.json()["audit"].contains("referral_sent_seq"));
+  CHECK(r.json()["audit"]["receipts"][0]["seq"] == r.json()["audit"]["referral_sent_seq"]);
 
   // An SHL 35 § contact needs the person's consent, or the situation of 35 §(2).
   json contact = {{"kind", "shl35_contact"},

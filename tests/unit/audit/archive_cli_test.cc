@@ -65,7 +65,9 @@ TEST_CASE("silta audit archive: moves sealed segments and verify and export and 
                         "--vkey", f.vkey, "--keep-segments", "1"});
   INFO(moved.output);
   REQUIRE(moved.status == 0);
-  CHECK(moved.output.find("1 left in the log directory") != std::string::npos);
+  // Ten segments of three records and the open one; the latest checkpoint signs 28 records, so
+  // the segment holding records 27-29 is not sealed and stays with the open one.
+  CHECK(moved.output.find("2 left in the log directory, 9 in the archive") != std::string::npos);
   CHECK(count_lines(moved.output, "archived   ") > 2);
 
   auto ok = f.audit({"verify", "--dir", f.log_dir.string(), "--archive", f.archive_dir.string(),
@@ -83,16 +85,16 @@ TEST_CASE("silta audit archive: moves sealed segments and verify and export and 
   REQUIRE(raw.status == 0);
   CHECK(count_lines(raw.output, "\"seq\":") == 30);
 
-  auto fhir = f.audit({"export", "--dir", f.log_dir.string(), "--archive",
-                       f.archive_dir.string(), "--format", "fhir"});
+  auto fhir = f.audit({"export", "--dir", f.log_dir.string(), "--archive", f.archive_dir.string(),
+                       "--format", "fhir"});
   REQUIRE(fhir.status == 0);
   CHECK(count_lines(fhir.output, "\"resourceType\":\"AuditEvent\"") == 30);
-  auto head = f.audit({"checkpoint", "--dir", f.log_dir.string(), "--archive",
-                       f.archive_dir.string()});
+  auto head =
+      f.audit({"checkpoint", "--dir", f.log_dir.string(), "--archive", f.archive_dir.string()});
   CHECK(head.status == 0);
   CHECK(head.output.find("silta.test/archive-cli\n30\n") == 0);
-  auto proof = f.audit({"prove", "inclusion", "--dir", f.log_dir.string(), "--index", "1",
-                        "--size", "30", "--archive", f.archive_dir.string()});
+  auto proof = f.audit({"prove", "inclusion", "--dir", f.log_dir.string(), "--index", "1", "--size",
+                        "30", "--archive", f.archive_dir.string()});
   INFO(proof.output);
   CHECK(proof.status == 0);
 

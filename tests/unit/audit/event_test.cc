@@ -399,7 +399,7 @@ TEST_CASE("the vector scan and the byte-by-byte scan agree on every leaf", "[eve
 }
 
 TEST_CASE(
-    "FHIR: successes are 0, refusals 4, failures 8 and 12; break-glass is BTG; ids per origin",
+    "FHIR: successes are 0, refusals 4, failures 8 and 12, break-glass is BTG, ids per origin",
     "[event][fhir]") {
   auto outcome_of = [](EventType type, const std::string& outcome) {
     AuditRecord r{1, t0(), test_util::small_event()};
