@@ -70,6 +70,10 @@ AdapterSet AdapterSet::build(const AdaptersConfig& config, const BuildOptions& o
   return set;
 }
 
+void AdapterSet::set_catalog(const protocol::CatalogStamp& catalog) {
+  if (catalog_) catalog_->replace(catalog);
+}
+
 void AdapterSet::add(std::string agency, std::shared_ptr<Adapter> adapter) {
   by_agency_[std::move(agency)] = std::move(adapter);
 }
