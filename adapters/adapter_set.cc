@@ -31,6 +31,7 @@ std::vector<std::string> filter_to_granted(FetchResult& result,
 AdapterSet AdapterSet::build(const AdaptersConfig& config, const BuildOptions& options) {
   AdapterSet set;
   set.events_ = options.events;
+  set.catalog_ = std::make_shared<CatalogHeaders>(options.catalog);
   // One TLS context per distinct set of files, shared by the adapters that use it.
   std::map<std::tuple<fs::path, fs::path, fs::path>, std::shared_ptr<asio::ssl::context>> contexts;
   auto endpoint = [&](const std::string& agency, const EndpointSettings& e) {
@@ -56,8 +57,7 @@ AdapterSet AdapterSet::build(const AdaptersConfig& config, const BuildOptions& o
         break;
       case AdapterType::kHttp: {
         const auto& h = std::get<HttpSettings>(a.settings);
-        set.add(agency, std::make_shared<HttpAdapter>(endpoint(agency, h.endpoint),
-                                                      protocol::catalog_headers(options.catalog)));
+        set.add(agency, std::make_shared<HttpAdapter>(endpoint(agency, h.endpoint), set.catalog_));
         break;
       }
       case AdapterType::kFhir: {
@@ -68,6 +68,10 @@ AdapterSet AdapterSet::build(const AdaptersConfig& config, const BuildOptions& o
     }
   }
   return set;
+}
+
+void AdapterSet::set_catalog(const protocol::CatalogStamp& catalog) {
+  if (catalog_) catalog_->replace(catalog);
 }
 
 void AdapterSet::add(std::string agency, std::shared_ptr<Adapter> adapter) {

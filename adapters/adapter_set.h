@@ -20,6 +20,8 @@
 
 namespace silta::adapters {
 
+class CatalogHeaders;  // http_adapter.h
+
 // Defence in depth: removes from `result` every category that was not granted, and returns
 // the removed keys. The gateway never passes on more than the decision granted.
 std::vector<std::string> filter_to_granted(FetchResult& result,
@@ -49,6 +51,8 @@ class AdapterSet {
   Adapter* find(std::string_view agency) const;
   std::vector<std::string> agencies() const;
   std::shared_ptr<DemoAdapter> demo() const { return demo_; }
+  // The catalog the http adapters tell their services from now on (a catalog reload).
+  void set_catalog(const protocol::CatalogStamp& catalog);
   // Per agency whose adapter has a circuit breaker: whether its circuit is open.
   std::vector<std::pair<std::string, bool>> circuits() const;
 
@@ -65,6 +69,7 @@ class AdapterSet {
  private:
   std::map<std::string, std::shared_ptr<Adapter>, std::less<>> by_agency_;
   std::shared_ptr<DemoAdapter> demo_;
+  std::shared_ptr<CatalogHeaders> catalog_;  // null until build()
   EventSink events_;
 };
 

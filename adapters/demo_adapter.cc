@@ -47,6 +47,107 @@ std::shared_ptr<DemoAdapter> DemoAdapter::builtin() {
   return adapter;
 }
 
+namespace {
+
+using PeopleByCode = std::unordered_map<std::string, DemoAdapter::Person>;
+using PeopleDocs = std::map<std::string, json>;  // key → person document
+
+// Checks each person in "people"; returns their documents by key and fills `by_code`.
+PeopleDocs load_people(Object& people_obj, const json& raw, json_check::Issues& issues,
+                       PeopleByCode& by_code) {
+  PeopleDocs people;
+  for (auto it = raw.begin(); it != raw.end(); ++it) {
+    auto person = people_obj.object(it.key());
+    if (!person) continue;
+    auto code = person->string("identity_code", Need::kRequired);
+    if (code && !protocol::identity_code_shape_ok(*code)) {
+      issues.add(person->path_of("identity_code"), "expected a Finnish identity code");
+    }
+    person->string("given_names", Need::kRequired);
+    person->string("family_name", Need::kRequired);
+    person->string("birth_date", Need::kRequired);
+    person->string("language");
+    person->string("email");
+    person->boolean("turvakielto");
+    person->object("address");
+    person->strings("guardians");
+    person->no_other_keys();
+    if (code && by_code.count(*code)) {
+      issues.add(person->path_of("identity_code"), "duplicate identity code");
+    }
+    people[it.key()] = it.value();
+    if (code) by_code[*code] = DemoAdapter::Person{it.key(), *code, json::object()};
+  }
+  return people;
+}
+
+// Guardians refer to people; contact records list them without their identity codes.
+void link_contacts(PeopleDocs& people, PeopleByCode& by_code, json_check::Issues& issues) {
+  for (auto& [code, person] : by_code) {
+    const json& doc_person = people[person.key];
+    person.contact = contact_record(doc_person, true);
+    json guardians = json::array();
+    for (const auto& g : doc_person.value("guardians", json::array())) {
+      if (!g.is_string() || !people.count(g.get<std::string>())) {
+        issues.add("/people/" + person.key + "/guardians", "expected keys of people");
+        continue;
+      }
+      guardians.push_back(contact_record(people[g.get<std::string>()], false));
+    }
+    if (!guardians.empty()) person.contact["guardians"] = guardians;
+  }
+}
+
+// An agency's "subjects": person key → category it serves → records.
+void load_subjects(Object& h, const PeopleDocs& people, const std::set<std::string>& served,
+                   json_check::Issues& issues, DemoAdapter::Holder& holder) {
+  auto subjects = h.object("subjects", Need::kRequired);
+  if (!subjects) return;
+  const auto& sraw = *h.any("subjects");
+  for (auto s = sraw.begin(); s != sraw.end(); ++s) {
+    auto spath = subjects->path_of(s.key());
+    if (!people.count(s.key())) issues.add(spath, "expected a key of people");
+    if (!s.value().is_object()) {
+      issues.add(spath, "expected an object: category → records");
+      continue;
+    }
+    auto& records = holder.subjects[s.key()];
+    for (auto c = s.value().begin(); c != s.value().end(); ++c) {
+      auto cpath = json_check::child_pointer(spath, c.key());
+      if (!served.count(c.key()) || c.key() == "identity_contact") {
+        issues.add(cpath,
+                   "expected a category this agency serves (identity_contact is "
+                   "made from people)");
+      } else if (!c.value().is_array()) {
+        issues.add(cpath, "expected an array of records");
+      } else {
+        records[c.key()] = c.value();
+      }
+    }
+  }
+}
+
+// One agency's register under "agencies".
+DemoAdapter::Holder load_holder(Object& h, const PeopleDocs& people, json_check::Issues& issues) {
+  DemoAdapter::Holder holder;
+  holder.system = h.string("system", Need::kRequired).value_or("");
+  holder.referral_prefix = h.string("referral_prefix", Need::kRequired).value_or("");
+  h.string("service_regime");
+  holder.categories = h.strings("categories", Need::kRequired).value_or(std::vector<std::string>{});
+  std::set<std::string> served(holder.categories.begin(), holder.categories.end());
+  for (std::size_t i = 0; i < holder.categories.size(); ++i) {
+    if (!is_catalog_category(holder.categories[i])) {
+      issues.add(json_check::child_pointer(h.path_of("categories"), i),
+                 "expected a catalog category id");
+    }
+  }
+  load_subjects(h, people, served, issues, holder);
+  h.no_other_keys();
+  return holder;
+}
+
+}  // namespace
+
 std::shared_ptr<DemoAdapter> DemoAdapter::from_json(const json& doc, json_check::Issues& issues) {
   const auto before = issues.list().size();
   std::shared_ptr<DemoAdapter> a(new DemoAdapter());
@@ -54,91 +155,17 @@ std::shared_ptr<DemoAdapter> DemoAdapter::from_json(const json& doc, json_check:
   if (!root.valid()) return nullptr;
   root.string("comment");
 
-  std::map<std::string, json> people;  // key → person document
+  PeopleDocs people;
   if (auto p = root.object("people", Need::kRequired)) {
-    const auto& raw = *root.any("people");
-    for (auto it = raw.begin(); it != raw.end(); ++it) {
-      auto person = p->object(it.key());
-      if (!person) continue;
-      auto code = person->string("identity_code", Need::kRequired);
-      if (code && !protocol::identity_code_shape_ok(*code)) {
-        issues.add(person->path_of("identity_code"), "expected a Finnish identity code");
-      }
-      person->string("given_names", Need::kRequired);
-      person->string("family_name", Need::kRequired);
-      person->string("birth_date", Need::kRequired);
-      person->string("language");
-      person->string("email");
-      person->boolean("turvakielto");
-      person->object("address");
-      person->strings("guardians");
-      person->no_other_keys();
-      if (code && a->people_by_code_.count(*code)) {
-        issues.add(person->path_of("identity_code"), "duplicate identity code");
-      }
-      people[it.key()] = it.value();
-      if (code) a->people_by_code_[*code] = Person{it.key(), *code, json::object()};
-    }
-    // Guardians refer to people; contact records list them without their identity codes.
-    for (auto& [code, person] : a->people_by_code_) {
-      const json& doc_person = people[person.key];
-      person.contact = contact_record(doc_person, true);
-      json guardians = json::array();
-      for (const auto& g : doc_person.value("guardians", json::array())) {
-        if (!g.is_string() || !people.count(g.get<std::string>())) {
-          issues.add("/people/" + person.key + "/guardians", "expected keys of people");
-          continue;
-        }
-        guardians.push_back(contact_record(people[g.get<std::string>()], false));
-      }
-      if (!guardians.empty()) person.contact["guardians"] = guardians;
-    }
+    people = load_people(*p, *root.any("people"), issues, a->people_by_code_);
+    link_contacts(people, a->people_by_code_, issues);
   }
-
   if (auto ag = root.object("agencies", Need::kRequired)) {
     const auto& raw = *root.any("agencies");
     for (auto it = raw.begin(); it != raw.end(); ++it) {
       auto h = ag->object(it.key());
       if (!h) continue;
-      Holder holder;
-      holder.system = h->string("system", Need::kRequired).value_or("");
-      holder.referral_prefix = h->string("referral_prefix", Need::kRequired).value_or("");
-      h->string("service_regime");
-      holder.categories =
-          h->strings("categories", Need::kRequired).value_or(std::vector<std::string>{});
-      std::set<std::string> served(holder.categories.begin(), holder.categories.end());
-      for (std::size_t i = 0; i < holder.categories.size(); ++i) {
-        if (!is_catalog_category(holder.categories[i])) {
-          issues.add(json_check::child_pointer(h->path_of("categories"), i),
-                     "expected a catalog category id");
-        }
-      }
-      if (auto subjects = h->object("subjects", Need::kRequired)) {
-        const auto& sraw = *h->any("subjects");
-        for (auto s = sraw.begin(); s != sraw.end(); ++s) {
-          auto spath = subjects->path_of(s.key());
-          if (!people.count(s.key())) issues.add(spath, "expected a key of people");
-          if (!s.value().is_object()) {
-            issues.add(spath, "expected an object: category → records");
-            continue;
-          }
-          auto& records = holder.subjects[s.key()];
-          for (auto c = s.value().begin(); c != s.value().end(); ++c) {
-            auto cpath = json_check::child_pointer(spath, c.key());
-            if (!served.count(c.key()) || c.key() == "identity_contact") {
-              issues.add(cpath,
-                         "expected a category this agency serves (identity_contact is "
-                         "made from people)");
-            } else if (!c.value().is_array()) {
-              issues.add(cpath, "expected an array of records");
-            } else {
-              records[c.key()] = c.value();
-            }
-          }
-        }
-      }
-      h->no_other_keys();
-      a->holders_[it.key()] = std::move(holder);
+      a->holders_[it.key()] = load_holder(*h, people, issues);
     }
   }
   root.no_other_keys();

@@ -28,9 +28,27 @@ std::string summary(const json_check::Issues& issues) {
 
 }  // namespace
 
+CatalogHeaders::CatalogHeaders(const protocol::CatalogStamp& stamp)
+    : fields_(protocol::catalog_headers(stamp)) {}
+
+void CatalogHeaders::replace(const protocol::CatalogStamp& stamp) {
+  Fields fresh = protocol::catalog_headers(stamp);
+  std::lock_guard lock(mu_);
+  fields_ = std::move(fresh);
+}
+
+CatalogHeaders::Fields CatalogHeaders::fields() const {
+  std::lock_guard lock(mu_);
+  return fields_;
+}
+
 HttpAdapter::HttpAdapter(std::shared_ptr<Endpoint> endpoint,
-                         std::vector<std::pair<std::string, std::string>> headers)
-    : endpoint_(std::move(endpoint)), headers_(std::move(headers)) {}
+                         std::shared_ptr<const CatalogHeaders> catalog)
+    : endpoint_(std::move(endpoint)), catalog_(std::move(catalog)) {}
+
+CatalogHeaders::Fields HttpAdapter::catalog_fields() const {
+  return catalog_ ? catalog_->fields() : CatalogHeaders::Fields{};
+}
 
 Error HttpAdapter::out_of_contract(std::string_view operation, const std::string& what) const {
   // The adapter's text may contain anything, an identity code included.
@@ -76,7 +94,7 @@ Error HttpAdapter::rejected(std::string_view operation, const HttpReply& reply) 
 asio::awaitable<Result<FetchResult>> HttpAdapter::fetch(const FetchRequest& request,
                                                         Deadline deadline) {
   HttpCall call;
-  call.headers = headers_;
+  call.headers = catalog_fields();
   call.method = http::verb::post;
   call.target = std::string(protocol::kFetchPath);
   call.body = protocol::to_json(request).dump();
@@ -103,7 +121,7 @@ asio::awaitable<Result<FetchResult>> HttpAdapter::fetch(const FetchRequest& requ
 asio::awaitable<Result<DeliveryReceipt>> HttpAdapter::deliver(const Referral& referral,
                                                               Deadline deadline) {
   HttpCall call;
-  call.headers = headers_;
+  call.headers = catalog_fields();
   call.method = http::verb::put;
   call.target = std::string(protocol::kReferralsPath) + referral.id;  // valid_id: URL-safe
   call.body = protocol::to_json(referral).dump();
@@ -125,7 +143,7 @@ asio::awaitable<Result<DeliveryReceipt>> HttpAdapter::deliver(const Referral& re
 
 asio::awaitable<Result<HealthReport>> HttpAdapter::health(Deadline deadline) {
   HttpCall call;
-  call.headers = headers_;
+  call.headers = catalog_fields();
   call.target = std::string(protocol::kHealthPath);
   auto reply = co_await endpoint_->call("health", call, deadline);
   if (!reply) co_return reply.error();

@@ -15,12 +15,14 @@ namespace {
 constexpr const char* kLockFileName = "LOCK";  // the log's own (audit/log.cc)
 constexpr std::size_t kChunk = 1 << 20;
 
+// (first sequence number, file name) of segments.
+using SegmentList = std::vector<std::pair<std::uint64_t, std::string>>;
+
 // The segment files in `dir`, by first sequence number.
-Result<std::vector<std::pair<std::uint64_t, std::string>>> list_segments(FileSystem& fs,
-                                                                         const fs::path& dir) {
+Result<SegmentList> list_segments(FileSystem& fs, const fs::path& dir) {
   auto names = fs.list(dir);
   if (!names) return names.error();
-  std::vector<std::pair<std::uint64_t, std::string>> out;
+  SegmentList out;
   for (const auto& name : *names) {
     if (auto first = parse_segment_file_name(name)) out.emplace_back(*first, name);
   }
@@ -82,6 +84,76 @@ Status copy_durably(FileSystem& fs, const fs::path& from, const fs::path& to) {
   return {};
 }
 
+// A crash's leftovers: copies never renamed (removed), and copies renamed whose original was not
+// yet removed (the move is completed when the bytes agree).
+Status finish_interrupted_moves(FileSystem& fs, const ArchiveOptions& options,
+                                const SegmentList& live_before, ArchiveReport& report) {
+  auto archived_names = fs.list(options.archive_dir);
+  if (!archived_names) return archived_names.error();
+  bool removed_tmp = false;
+  for (const auto& name : *archived_names) {
+    if (name.ends_with(".seg.tmp")) {
+      if (auto s = fs.remove(options.archive_dir / name); !s) return s;
+      removed_tmp = true;
+    }
+  }
+  if (removed_tmp) {
+    if (auto s = fs.sync_dir(options.archive_dir); !s) return s;
+  }
+  auto archived = list_segments(fs, options.archive_dir);
+  if (!archived) return archived.error();
+  for (const auto& [first, name] : *archived) {
+    if (!std::binary_search(live_before.begin(), live_before.end(), std::pair(first, name))) {
+      continue;
+    }
+    auto same = same_bytes(fs, options.dir / name, options.archive_dir / name);
+    if (!same) return same.error();
+    if (!*same) {
+      return make_error(ErrorCode::kDataLoss,
+                        "segment " + name + " is in both " + options.dir.string() + " and " +
+                            options.archive_dir.string() +
+                            " with different bytes; nothing was moved (`silta audit verify` "
+                            "tells which copy is sound)");
+    }
+    if (auto s = fs.remove(options.dir / name); !s) return s;
+    if (auto s = fs.sync_dir(options.dir); !s) return s;
+    report.finished.push_back(name);
+  }
+  return {};
+}
+
+// Moves the sealed segments beyond the newest keep_segments, oldest first.
+Status move_sealed_segments(FileSystem& fs, const ArchiveOptions& options,
+                            std::uint64_t signed_size, ArchiveReport& report) {
+  auto live = list_segments(fs, options.dir);
+  if (!live) return live.error();
+  const std::size_t movable =
+      live->size() > options.keep_segments ? live->size() - options.keep_segments : 0;
+  std::size_t moved = 0;
+  for (; moved < movable; ++moved) {
+    const auto& [first, name] = (*live)[moved];
+    // Sealed: a checkpoint in a later segment covers every record (one of size > end is written
+    // after record `end`, the next segment's first). So the latest checkpoint, and any unsigned
+    // tail the log checks when it opens, always stay in the log directory.
+    const std::uint64_t end = (*live)[moved + 1].first;
+    if (end >= signed_size) break;
+    auto size = [&]() -> Result<std::uint64_t> {
+      auto f = fs.open_read(options.dir / name);
+      if (!f) return f.error();
+      return (*f)->size();
+    }();
+    if (!size) return size.error();
+    if (auto s = copy_durably(fs, options.dir / name, options.archive_dir / name); !s) return s;
+    if (auto s = fs.remove(options.dir / name); !s) return s;
+    if (auto s = fs.sync_dir(options.dir); !s) return s;
+    report.moved.push_back(name);
+    report.records += end - first;
+    report.bytes += *size;
+  }
+  report.live_segments = live->size() - moved;
+  return {};
+}
+
 }  // namespace
 
 Result<ArchiveReport> archive_segments(const ArchiveOptions& options, const VerifierKey& key) {
@@ -114,39 +186,7 @@ Result<ArchiveReport> archive_segments(const ArchiveOptions& options, const Veri
   if (!archive_lock) return archive_lock.error();
 
   ArchiveReport report;
-  // A crash's leftovers: copies never renamed (removed), and copies renamed whose original was
-  // not yet removed (the move is completed when the bytes agree).
-  auto archived_names = fs.list(options.archive_dir);
-  if (!archived_names) return archived_names.error();
-  bool removed_tmp = false;
-  for (const auto& name : *archived_names) {
-    if (name.ends_with(".seg.tmp")) {
-      if (auto s = fs.remove(options.archive_dir / name); !s) return s.error();
-      removed_tmp = true;
-    }
-  }
-  if (removed_tmp) {
-    if (auto s = fs.sync_dir(options.archive_dir); !s) return s.error();
-  }
-  auto archived = list_segments(fs, options.archive_dir);
-  if (!archived) return archived.error();
-  for (const auto& [first, name] : *archived) {
-    if (!std::binary_search(live_before->begin(), live_before->end(), std::pair(first, name))) {
-      continue;
-    }
-    auto same = same_bytes(fs, options.dir / name, options.archive_dir / name);
-    if (!same) return same.error();
-    if (!*same) {
-      return make_error(ErrorCode::kDataLoss,
-                        "segment " + name + " is in both " + options.dir.string() + " and " +
-                            options.archive_dir.string() +
-                            " with different bytes; nothing was moved (`silta audit verify` "
-                            "tells which copy is sound)");
-    }
-    if (auto s = fs.remove(options.dir / name); !s) return s.error();
-    if (auto s = fs.sync_dir(options.dir); !s) return s.error();
-    report.finished.push_back(name);
-  }
+  if (auto s = finish_interrupted_moves(fs, options, *live_before, report); !s) return s.error();
 
   // Never archive what does not verify: the archive must be as good as the log it came from.
   VerifyOptions verify_options;
@@ -158,35 +198,9 @@ Result<ArchiveReport> archive_segments(const ArchiveOptions& options, const Veri
     return e;
   }
   report.signed_size = verified->signed_size;
-
-  auto live = list_segments(fs, options.dir);
-  if (!live) return live.error();
-  const std::size_t movable =
-      live->size() > options.keep_segments ? live->size() - options.keep_segments : 0;
-  std::size_t moved = 0;
-  for (; moved < movable; ++moved) {
-    const auto& [first, name] = (*live)[moved];
-    // Sealed: a checkpoint in a later segment covers every record (one of size > end is written
-    // after record `end`, the next segment's first). So the latest checkpoint, and any unsigned
-    // tail the log checks when it opens, always stay in the log directory.
-    const std::uint64_t end = (*live)[moved + 1].first;
-    if (end >= verified->signed_size) break;
-    auto size = [&]() -> Result<std::uint64_t> {
-      auto f = fs.open_read(options.dir / name);
-      if (!f) return f.error();
-      return (*f)->size();
-    }();
-    if (!size) return size.error();
-    if (auto s = copy_durably(fs, options.dir / name, options.archive_dir / name); !s) {
-      return s.error();
-    }
-    if (auto s = fs.remove(options.dir / name); !s) return s.error();
-    if (auto s = fs.sync_dir(options.dir); !s) return s.error();
-    report.moved.push_back(name);
-    report.records += end - first;
-    report.bytes += *size;
+  if (auto s = move_sealed_segments(fs, options, verified->signed_size, report); !s) {
+    return s.error();
   }
-  report.live_segments = live->size() - moved;
   auto now_archived = list_segments(fs, options.archive_dir);
   if (!now_archived) return now_archived.error();
   report.archived_segments = now_archived->size();

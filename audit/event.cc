@@ -407,6 +407,145 @@ nlohmann::json to_json(const AuditRecord& r) {
   return j;
 }
 
+namespace {
+// How parse_record reads each known key; anything else is refused.
+using FieldReader = std::function<bool(AuditRecord&, const nlohmann::json&)>;
+using FieldReaders = std::map<std::string_view, FieldReader>;
+
+// The event's own keys: who, what, on which basis.
+void add_event_fields(FieldReaders& m) {
+  auto text = [](std::string AuditEvent::*field) {
+    return [field](AuditRecord& rec, const nlohmann::json& v) {
+      if (!v.is_string()) return false;
+      rec.event.*field = v.get<std::string>();
+      return true;
+    };
+  };
+  auto list = [](std::vector<std::string> AuditEvent::*field) {
+    return [field](AuditRecord& rec, const nlohmann::json& v) {
+      if (!v.is_array()) return false;
+      for (const auto& x : v) {
+        if (!x.is_string()) return false;
+        (rec.event.*field).push_back(x.get<std::string>());
+      }
+      return true;
+    };
+  };
+  m["actor"] = text(&AuditEvent::actor);
+  m["agency"] = text(&AuditEvent::agency);
+  m["break_glass"] = [](AuditRecord& rec, const nlohmann::json& v) {
+    if (!v.is_boolean()) return false;
+    rec.event.break_glass = v.get<bool>();
+    return true;
+  };
+  m["catalog_hash"] = text(&AuditEvent::catalog_hash);
+  m["catalog_version"] = text(&AuditEvent::catalog_version);
+  m["categories_denied"] = list(&AuditEvent::categories_denied);
+  m["categories_granted"] = list(&AuditEvent::categories_granted);
+  m["categories_requested"] = list(&AuditEvent::categories_requested);
+  m["citations"] = list(&AuditEvent::citations);
+  m["consents"] = list(&AuditEvent::consents);
+  m["decision"] = [](AuditRecord& rec, const nlohmann::json& v) {
+    if (!v.is_string()) return false;
+    auto d = parse_decision(v.get<std::string>());
+    if (!d) return false;
+    rec.event.decision = *d;
+    return true;
+  };
+  m["direction"] = text(&AuditEvent::direction);
+  m["embargo_until"] = [](AuditRecord& rec, const nlohmann::json& v) {
+    if (!v.is_string()) return false;
+    auto t = parse_rfc3339(v.get<std::string>());
+    if (!t) return false;
+    rec.event.embargo_until = *t;
+    return true;
+  };
+  m["justification"] = text(&AuditEvent::justification);
+  m["outcome"] = text(&AuditEvent::outcome);
+  m["purpose"] = text(&AuditEvent::purpose);
+  m["reference"] = text(&AuditEvent::reference);
+  m["request_digest"] = text(&AuditEvent::request_digest);
+  m["response_digest"] = text(&AuditEvent::response_digest);
+  m["subject"] = text(&AuditEvent::subject);
+  m["subject_key"] = text(&AuditEvent::subject_key);
+  m["target"] = text(&AuditEvent::target);
+}
+
+// The keys of a log-recovered record (LogRecovery).
+void add_recovery_fields(FieldReaders& m) {
+  auto recovery_text = [](std::string LogRecovery::*field) {
+    return [field](AuditRecord& rec, const nlohmann::json& v) {
+      if (!v.is_string()) return false;
+      rec.event.recovery.*field = v.get<std::string>();
+      return true;
+    };
+  };
+  auto recovery_count = [](std::uint64_t LogRecovery::*field) {
+    return [field](AuditRecord& rec, const nlohmann::json& v) {
+      if (!v.is_number_unsigned()) return false;
+      rec.event.recovery.*field = v.get<std::uint64_t>();
+      return true;
+    };
+  };
+  auto recovery_time = [](std::optional<SysTime> LogRecovery::*field) {
+    return [field](AuditRecord& rec, const nlohmann::json& v) {
+      if (!v.is_string()) return false;
+      auto t = parse_rfc3339(v.get<std::string>());
+      if (!t) return false;
+      rec.event.recovery.*field = *t;
+      return true;
+    };
+  };
+  m["problem"] = recovery_text(&LogRecovery::problem);
+  m["quarantine_bytes"] = recovery_count(&LogRecovery::quarantine_bytes);
+  m["quarantine_file"] = recovery_text(&LogRecovery::quarantine_file);
+  m["quarantine_offset"] = recovery_count(&LogRecovery::quarantine_offset);
+  m["quarantine_segment"] = recovery_text(&LogRecovery::quarantine_segment);
+  m["quarantined_records"] = recovery_count(&LogRecovery::quarantined_records);
+  m["recovered_from"] = recovery_time(&LogRecovery::recovered_from);
+  m["recovered_records"] = recovery_count(&LogRecovery::recovered_records);
+  m["recovered_until"] = recovery_time(&LogRecovery::recovered_until);
+  m["torn_bytes"] = recovery_count(&LogRecovery::torn_bytes);
+}
+
+// The record's envelope: sequence number, time, type, format version.
+void add_envelope_fields(FieldReaders& m) {
+  m["seq"] = [](AuditRecord& rec, const nlohmann::json& v) {
+    if (!v.is_number_unsigned()) return false;
+    rec.seq = v.get<std::uint64_t>();
+    return true;
+  };
+  m["time"] = [](AuditRecord& rec, const nlohmann::json& v) {
+    if (!v.is_string()) return false;
+    auto t = parse_rfc3339(v.get<std::string>());
+    if (!t) return false;
+    rec.time = *t;
+    return true;
+  };
+  m["type"] = [](AuditRecord& rec, const nlohmann::json& v) {
+    if (!v.is_string()) return false;
+    auto t = parse_event_type(v.get<std::string>());
+    if (!t) return false;
+    rec.event.type = *t;
+    return true;
+  };
+  m["v"] = [](AuditRecord&, const nlohmann::json& v) {
+    return v.is_number_unsigned() && v.get<std::uint64_t>() == 1;
+  };
+}
+
+const FieldReaders& record_fields() {
+  static const FieldReaders kFields = [] {
+    FieldReaders m;
+    add_event_fields(m);
+    add_recovery_fields(m);
+    add_envelope_fields(m);
+    return m;
+  }();
+  return kFields;
+}
+}  // namespace
+
 Result<AuditRecord> parse_record(std::string_view leaf) {
   auto bad = [&](const std::string& why) {
     return make_error(ErrorCode::kDataLoss, "audit record: " + why);
@@ -414,128 +553,13 @@ Result<AuditRecord> parse_record(std::string_view leaf) {
   auto j = nlohmann::json::parse(leaf, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
   AuditRecord r;
-  // Each known key and how to read it; anything else is refused.
-  static const std::map<std::string_view, std::function<bool(AuditRecord&, const nlohmann::json&)>>
-      kFields = [] {
-        std::map<std::string_view, std::function<bool(AuditRecord&, const nlohmann::json&)>> m;
-        auto text = [](std::string AuditEvent::*field) {
-          return [field](AuditRecord& rec, const nlohmann::json& v) {
-            if (!v.is_string()) return false;
-            rec.event.*field = v.get<std::string>();
-            return true;
-          };
-        };
-        auto list = [](std::vector<std::string> AuditEvent::*field) {
-          return [field](AuditRecord& rec, const nlohmann::json& v) {
-            if (!v.is_array()) return false;
-            for (const auto& x : v) {
-              if (!x.is_string()) return false;
-              (rec.event.*field).push_back(x.get<std::string>());
-            }
-            return true;
-          };
-        };
-        m["actor"] = text(&AuditEvent::actor);
-        m["agency"] = text(&AuditEvent::agency);
-        m["break_glass"] = [](AuditRecord& rec, const nlohmann::json& v) {
-          if (!v.is_boolean()) return false;
-          rec.event.break_glass = v.get<bool>();
-          return true;
-        };
-        m["catalog_hash"] = text(&AuditEvent::catalog_hash);
-        m["catalog_version"] = text(&AuditEvent::catalog_version);
-        m["categories_denied"] = list(&AuditEvent::categories_denied);
-        m["categories_granted"] = list(&AuditEvent::categories_granted);
-        m["categories_requested"] = list(&AuditEvent::categories_requested);
-        m["citations"] = list(&AuditEvent::citations);
-        m["consents"] = list(&AuditEvent::consents);
-        m["decision"] = [](AuditRecord& rec, const nlohmann::json& v) {
-          if (!v.is_string()) return false;
-          auto d = parse_decision(v.get<std::string>());
-          if (!d) return false;
-          rec.event.decision = *d;
-          return true;
-        };
-        m["direction"] = text(&AuditEvent::direction);
-        m["embargo_until"] = [](AuditRecord& rec, const nlohmann::json& v) {
-          if (!v.is_string()) return false;
-          auto t = parse_rfc3339(v.get<std::string>());
-          if (!t) return false;
-          rec.event.embargo_until = *t;
-          return true;
-        };
-        m["justification"] = text(&AuditEvent::justification);
-        m["outcome"] = text(&AuditEvent::outcome);
-        auto recovery_text = [](std::string LogRecovery::*field) {
-          return [field](AuditRecord& rec, const nlohmann::json& v) {
-            if (!v.is_string()) return false;
-            rec.event.recovery.*field = v.get<std::string>();
-            return true;
-          };
-        };
-        auto recovery_count = [](std::uint64_t LogRecovery::*field) {
-          return [field](AuditRecord& rec, const nlohmann::json& v) {
-            if (!v.is_number_unsigned()) return false;
-            rec.event.recovery.*field = v.get<std::uint64_t>();
-            return true;
-          };
-        };
-        auto recovery_time = [](std::optional<SysTime> LogRecovery::*field) {
-          return [field](AuditRecord& rec, const nlohmann::json& v) {
-            if (!v.is_string()) return false;
-            auto t = parse_rfc3339(v.get<std::string>());
-            if (!t) return false;
-            rec.event.recovery.*field = *t;
-            return true;
-          };
-        };
-        m["problem"] = recovery_text(&LogRecovery::problem);
-        m["purpose"] = text(&AuditEvent::purpose);
-        m["quarantine_bytes"] = recovery_count(&LogRecovery::quarantine_bytes);
-        m["quarantine_file"] = recovery_text(&LogRecovery::quarantine_file);
-        m["quarantine_offset"] = recovery_count(&LogRecovery::quarantine_offset);
-        m["quarantine_segment"] = recovery_text(&LogRecovery::quarantine_segment);
-        m["quarantined_records"] = recovery_count(&LogRecovery::quarantined_records);
-        m["recovered_from"] = recovery_time(&LogRecovery::recovered_from);
-        m["recovered_records"] = recovery_count(&LogRecovery::recovered_records);
-        m["recovered_until"] = recovery_time(&LogRecovery::recovered_until);
-        m["reference"] = text(&AuditEvent::reference);
-        m["request_digest"] = text(&AuditEvent::request_digest);
-        m["response_digest"] = text(&AuditEvent::response_digest);
-        m["seq"] = [](AuditRecord& rec, const nlohmann::json& v) {
-          if (!v.is_number_unsigned()) return false;
-          rec.seq = v.get<std::uint64_t>();
-          return true;
-        };
-        m["subject"] = text(&AuditEvent::subject);
-        m["subject_key"] = text(&AuditEvent::subject_key);
-        m["target"] = text(&AuditEvent::target);
-        m["torn_bytes"] = recovery_count(&LogRecovery::torn_bytes);
-        m["time"] = [](AuditRecord& rec, const nlohmann::json& v) {
-          if (!v.is_string()) return false;
-          auto t = parse_rfc3339(v.get<std::string>());
-          if (!t) return false;
-          rec.time = *t;
-          return true;
-        };
-        m["type"] = [](AuditRecord& rec, const nlohmann::json& v) {
-          if (!v.is_string()) return false;
-          auto t = parse_event_type(v.get<std::string>());
-          if (!t) return false;
-          rec.event.type = *t;
-          return true;
-        };
-        m["v"] = [](AuditRecord&, const nlohmann::json& v) {
-          return v.is_number_unsigned() && v.get<std::uint64_t>() == 1;
-        };
-        return m;
-      }();
+  const FieldReaders& fields = record_fields();
   for (const char* required : {"seq", "time", "type", "v", "outcome"}) {
     if (!j.contains(required)) return bad(std::string("no \"") + required + "\"");
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
-    auto f = kFields.find(it.key());
-    if (f == kFields.end()) return bad("unknown key \"" + it.key() + "\"");
+    auto f = fields.find(it.key());
+    if (f == fields.end()) return bad("unknown key \"" + it.key() + "\"");
     if (!f->second(r, it.value())) return bad("bad value for \"" + it.key() + "\"");
   }
   auto again = encode_record(r);

@@ -151,18 +151,10 @@ std::string fhir_audit_event_id(std::string_view origin, std::uint64_t seq) {
   return "silta-" + sha256_hex(origin).substr(0, 16) + "-" + std::to_string(seq);
 }
 
-json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
-  const AuditEvent& e = r.event;
-  json ev = {
-      {"resourceType", "AuditEvent"},
-      {"id", fhir_audit_event_id(origin, r.seq)},
-      {"type", event_type(e.type)},
-      {"subtype", json::array({coding("urn:silta:audit-event-type", event_type_name(e.type))})},
-      {"action", action(e.type)},
-      {"recorded", format_rfc3339(r.time)},
-      {"outcome", outcome_code(e)},
-      {"outcomeDesc", e.outcome},
-  };
+namespace {
+
+// purposeOfEvent: Silta's purpose, its HL7 purpose of use, break-glass.
+json purposes_of(const AuditEvent& e) {
   json purposes = json::array();
   if (!e.purpose.empty()) {
     json codings = json::array({coding("urn:silta:purpose", e.purpose)});
@@ -174,7 +166,11 @@ json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
   if (e.break_glass) {
     purposes.push_back({{"coding", json::array({coding(kActReason, "BTG", "break the glass")})}});
   }
-  if (!purposes.empty()) ev["purposeOfEvent"] = purposes;
+  return purposes;
+}
+
+// agent: the requesting agency (and actor), and the target agency.
+json agents_of(const AuditEvent& e) {
   json requestor = {{"requestor", true}};
   if (e.agency.empty()) {
     requestor["who"] = {{"display", "unidentified client"}};
@@ -185,21 +181,11 @@ json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
   json agents = json::array({requestor});
   if (!e.target.empty())
     agents.push_back({{"requestor", false}, {"who", agency_reference(e.target)}});
-  ev["agent"] = agents;
-  ev["source"] = {
-      {"observer", {{"display", origin}}},
-      {"type", json::array({coding("http://terminology.hl7.org/CodeSystem/security-source-type",
-                                   "4", "Application Server")})}};
+  return agents;
+}
 
-  json entities = json::array();
-  if (!e.subject.empty()) {
-    entities.push_back(
-        {{"what",
-          {{"identifier",
-            {{"system", "urn:silta:pseudonym:" + e.subject_key}, {"value", e.subject}}}}},
-         {"type", coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person")},
-         {"role", coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")}});
-  }
+// The record entity's details: every other field of the event, as strings.
+json details_of(const AuditEvent& e) {
   json details = json::array();
   auto detail = [&](const char* type, const std::string& value) {
     if (!value.empty()) details.push_back({{"type", type}, {"valueString", value}});
@@ -228,6 +214,22 @@ json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
   detail("quarantine_bytes", count(x.quarantine_bytes));
   detail("quarantined_records", count(x.quarantined_records));
   detail("problem", x.problem);
+  return details;
+}
+
+// entity: the subject (by pseudonym) and the audit record itself.
+json entities_of(const AuditRecord& r, std::string_view origin) {
+  const AuditEvent& e = r.event;
+  json entities = json::array();
+  if (!e.subject.empty()) {
+    entities.push_back(
+        {{"what",
+          {{"identifier",
+            {{"system", "urn:silta:pseudonym:" + e.subject_key}, {"value", e.subject}}}}},
+         {"type", coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person")},
+         {"role", coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient")}});
+  }
+  json details = details_of(e);
   json record = {{"what",
                   {{"identifier",
                     {{"system", "urn:silta:audit-log:" + std::string(origin)},
@@ -236,7 +238,31 @@ json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
   if (!e.reference.empty()) record["name"] = e.reference;
   if (!details.empty()) record["detail"] = details;
   entities.push_back(record);
-  ev["entity"] = entities;
+  return entities;
+}
+
+}  // namespace
+
+json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
+  const AuditEvent& e = r.event;
+  json ev = {
+      {"resourceType", "AuditEvent"},
+      {"id", fhir_audit_event_id(origin, r.seq)},
+      {"type", event_type(e.type)},
+      {"subtype", json::array({coding("urn:silta:audit-event-type", event_type_name(e.type))})},
+      {"action", action(e.type)},
+      {"recorded", format_rfc3339(r.time)},
+      {"outcome", outcome_code(e)},
+      {"outcomeDesc", e.outcome},
+  };
+  json purposes = purposes_of(e);
+  if (!purposes.empty()) ev["purposeOfEvent"] = purposes;
+  ev["agent"] = agents_of(e);
+  ev["source"] = {
+      {"observer", {{"display", origin}}},
+      {"type", json::array({coding("http://terminology.hl7.org/CodeSystem/security-source-type",
+                                   "4", "Application Server")})}};
+  ev["entity"] = entities_of(r, origin);
   return ev;
 }
 

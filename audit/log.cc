@@ -112,7 +112,15 @@ class AuditLog::Impl {
 
   ~Impl() { (void)close(); }
 
+  // Opens in steps: scan (quarantining a failing unsigned tail), repair the torn tail, restore the
+  // writer's state, sign what was opened, start the threads.
   Status open(OpenReport& report);
+  Result<ScanResult> scan_signed(OpenReport& report, LogRecovery& recovery, bool& quarantined);
+  Status remove_stray_files(const ScanResult& scan, OpenReport& report);
+  Status repair_tail(const ScanResult& scan, OpenReport& report, LogRecovery& recovery);
+  Status restore_state(const ScanResult& scan, OpenReport& report, LogRecovery& recovery);
+  Status seal_open_state(const LogRecovery& recovery, bool quarantined, OpenReport& report);
+  void start_threads();
   // The checks of an append and of the order, for the records after the latest checkpoint (up to
   // a damage, if any): a description of the first that fails, or empty.
   Result<std::string> check_unsigned_tail(const ScanResult& scan) const;
@@ -236,11 +244,23 @@ Status AuditLog::Impl::open(OpenReport& report) {
   if (!lock) return lock.error();
   lock_ = std::move(*lock);
 
-  // Scan; when the records after the latest checkpoint fail a check, move them aside and scan
-  // again (once): what is left is signed, nothing else.
   LogRecovery recovery;
   bool quarantined = false;
-  std::optional<ScanResult> scanned;
+  auto scanned = scan_signed(report, recovery, quarantined);
+  if (!scanned) return scanned.error();
+  ScanResult& scan = *scanned;
+  if (auto s = repair_tail(scan, report, recovery); !s) return s;
+  if (auto s = restore_state(scan, report, recovery); !s) return s;
+  if (auto s = seal_open_state(recovery, quarantined, report); !s) return s;
+  report.records = tree_.size();
+  report.segments = segments_.size();
+  start_threads();
+  return {};
+}
+
+Result<ScanResult> AuditLog::Impl::scan_signed(OpenReport& report, LogRecovery& recovery,
+                                               bool& quarantined) {
+  const fs::path& dir = options_.dir;
   for (;;) {
     auto hashes = HashFile::open(fs_, dir / kHashFileName);
     if (!hashes) return hashes.error();
@@ -267,25 +287,30 @@ Status AuditLog::Impl::open(OpenReport& report) {
     if (problem->empty() && scan->damage) *problem = scan->damage->error.message;
     if (problem->empty()) {
       sparse_ = std::move(sparse);
-      scanned = std::move(*scan);
-      break;
+      return std::move(*scan);
     }
     if (quarantined) {
       return make_error(ErrorCode::kInternal,
                         "audit log: the tail still fails after it was quarantined: " + *problem);
     }
-    for (const auto& name : scan->stray_files) {
-      if (auto s = fs_.remove(dir / name); !s) return s;
-      report.removed_files.push_back(name);
-    }
-    if (auto s = quarantine(*scan, *problem, recovery); !s) return s;
+    if (auto s = remove_stray_files(*scan, report); !s) return s.error();
+    if (auto s = quarantine(*scan, *problem, recovery); !s) return s.error();
     quarantined = true;
   }
-  ScanResult& scan = *scanned;
+}
+
+Status AuditLog::Impl::remove_stray_files(const ScanResult& scan, OpenReport& report) {
   for (const auto& name : scan.stray_files) {
-    if (auto s = fs_.remove(dir / name); !s) return s;
+    if (auto s = fs_.remove(options_.dir / name); !s) return s;
     report.removed_files.push_back(name);
   }
+  return {};
+}
+
+Status AuditLog::Impl::repair_tail(const ScanResult& scan, OpenReport& report,
+                                   LogRecovery& recovery) {
+  const fs::path& dir = options_.dir;
+  if (auto s = remove_stray_files(scan, report); !s) return s;
   if (scan.torn_tail) {
     const TornTail& t = *scan.torn_tail;
     if (t.whole_segment) {
@@ -304,6 +329,11 @@ Status AuditLog::Impl::open(OpenReport& report) {
   if (!scan.stray_files.empty() || (scan.torn_tail && scan.torn_tail->whole_segment)) {
     if (auto s = fs_.sync_dir(dir); !s) return s;
   }
+  return {};
+}
+
+Status AuditLog::Impl::restore_state(const ScanResult& scan, OpenReport& report,
+                                     LogRecovery& recovery) {
   tree_ = scan.tree;
   if (auto s = hashes_->finish_reconcile(stored_hash_count(tree_.size())); !s) return s;
 
@@ -317,7 +347,7 @@ Status AuditLog::Impl::open(OpenReport& report) {
     report.created = true;
     if (auto s = rotate(); !s) return s;
   } else {
-    auto file = fs_.open_append(dir / segments_.back().name);
+    auto file = fs_.open_append(options_.dir / segments_.back().name);
     if (!file) return file.error();
     segment_ = std::shared_ptr<AppendFile>(std::move(*file));
     segment_bytes_ = segments_.back().durable_end;
@@ -338,6 +368,11 @@ Status AuditLog::Impl::open(OpenReport& report) {
     recovery.recovered_until = parse_rfc3339(scan.last_time);
   }
   checkpoint_time_ = std::chrono::steady_clock::now();
+  return {};
+}
+
+Status AuditLog::Impl::seal_open_state(const LogRecovery& recovery, bool quarantined,
+                                       OpenReport& report) {
   // Every state of the log is covered by a signed checkpoint before it takes appends; what was
   // recovered is signed together with the record that says so.
   std::vector<Pending> batch_records;
@@ -360,8 +395,10 @@ Status AuditLog::Impl::open(OpenReport& report) {
     if (auto s = (*batch)->file->sync(); !s) return s;
     publish(**batch);
   }
-  report.records = tree_.size();
-  report.segments = segments_.size();
+  return {};
+}
+
+void AuditLog::Impl::start_threads() {
   for (unsigned i = 0; i < options_.max_syncs_in_flight; ++i) {
     syncers_.emplace_back([this, i] {
       name_this_thread("audit-sync-" + std::to_string(i));
@@ -373,7 +410,6 @@ Status AuditLog::Impl::open(OpenReport& report) {
     run();
   });
   writer_started_ = true;
-  return {};
 }
 
 Result<std::string> AuditLog::Impl::check_unsigned_tail(const ScanResult& scan) const {

@@ -148,17 +148,15 @@ Status check_trusted(const TrustedResult& t, const ScanResult& scan, const Subtr
                                               " were removed from its end");
 }
 
-}  // namespace
-
-Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
-                                const VerifyOptions& options, FileSystem* fs) {
-  auto start = std::chrono::steady_clock::now();
-  // The trusted checkpoints first: bad input is reported before a long scan.
+// The trusted checkpoints, each checked to be signed by the log's key (cosignatures counted);
+// records in `subtrees` which subtrees their roots need from the scan.
+Result<std::vector<TrustedResult>> read_trusted(const VerifierKey& key,
+                                                const VerifyOptions& options,
+                                                SubtreeCollector& subtrees) {
   std::vector<VerifierKey> keys{key};
   keys.insert(keys.end(), options.witnesses.begin(), options.witnesses.end());
   const std::uint64_t now = posix_now();
   std::vector<TrustedResult> trusted;
-  SubtreeCollector subtrees;
   auto record = subtrees.recorder();
   for (const auto& t : options.trusted) {
     auto bad = [&](const std::string& what) {
@@ -182,6 +180,41 @@ Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
     (void)tree_root(cp->size, record);
     trusted.push_back(std::move(r));
   }
+  return trusted;
+}
+
+// Each trusted checkpoint against the scanned log: same origin, extended, cosigned by the quorum.
+Status check_all_trusted(const std::vector<TrustedResult>& trusted, const ScanResult& scan,
+                         const SubtreeCollector& subtrees, const VerifyOptions& options) {
+  for (const auto& t : trusted) {
+    if (t.checkpoint.origin != scan.origin) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "trusted checkpoint " + t.name + " is of another log (origin \"" +
+                            t.checkpoint.origin + "\"; this log is \"" + scan.origin + "\")");
+    }
+    if (auto s = check_trusted(t, scan, subtrees.source()); !s) return s;
+    if (t.cosigned_by.size() < options.quorum) {
+      return make_error(ErrorCode::kDataLoss, "trusted checkpoint " + t.name + " is cosigned by " +
+                                                  std::to_string(t.cosigned_by.size()) +
+                                                  " of the " +
+                                                  std::to_string(options.witnesses.size()) +
+                                                  " witnesses given, fewer than the quorum of " +
+                                                  std::to_string(options.quorum));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
+                                const VerifyOptions& options, FileSystem* fs) {
+  auto start = std::chrono::steady_clock::now();
+  // The trusted checkpoints first: bad input is reported before a long scan.
+  SubtreeCollector subtrees;
+  auto read = read_trusted(key, options, subtrees);
+  if (!read) return read.error();
+  std::vector<TrustedResult> trusted = std::move(*read);
   if (options.quorum > 0 && trusted.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
                       "a witness quorum needs at least one trusted checkpoint to count "
@@ -221,22 +254,7 @@ Result<VerifyReport> verify_log(const fs::path& dir, const VerifierKey& key,
                   (t.whole_segment ? "segment header" : "frame");
   }
   r.recoveries = std::move(visitor.recoveries);
-  for (const auto& t : trusted) {
-    if (t.checkpoint.origin != r.origin) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "trusted checkpoint " + t.name + " is of another log (origin \"" +
-                            t.checkpoint.origin + "\"; this log is \"" + r.origin + "\")");
-    }
-    if (auto s = check_trusted(t, *scan, subtrees.source()); !s) return s.error();
-    if (t.cosigned_by.size() < options.quorum) {
-      return make_error(ErrorCode::kDataLoss, "trusted checkpoint " + t.name + " is cosigned by " +
-                                                  std::to_string(t.cosigned_by.size()) +
-                                                  " of the " +
-                                                  std::to_string(options.witnesses.size()) +
-                                                  " witnesses given, fewer than the quorum of " +
-                                                  std::to_string(options.quorum));
-    }
-  }
+  if (auto s = check_all_trusted(trusted, *scan, subtrees, options); !s) return s.error();
   r.trusted = std::move(trusted);
   if (options.require_signed && r.unsigned_records > 0) {
     return make_error(ErrorCode::kDataLoss,

@@ -253,6 +253,9 @@ class Scan {
 
  private:
   Status read_segment(std::size_t index, bool last);
+  // The header agrees with the file name, the earlier segments and the expected origin.
+  Status check_header(const SegmentHeader& header, std::uint64_t named_first, LogPosition start,
+                      const std::string& where);
   Status add(const Entry& entry, std::string_view payload);
   // Hands the filled chunk to the workers; consumes the oldest once enough are in work.
   Status dispatch();
@@ -376,6 +379,28 @@ bool Scan::signature_after(LogPosition at) const {
   return false;
 }
 
+Status Scan::check_header(const SegmentHeader& header, std::uint64_t named_first, LogPosition start,
+                          const std::string& where) {
+  if (header.first_seq != named_first) {
+    return damage(
+        start, false, where,
+        "the header says the segment starts at record " + std::to_string(header.first_seq));
+  }
+  if (!valid_key_name(header.origin)) return damage(start, false, where, "bad origin");
+  if (result_.origin.empty()) result_.origin = header.origin;
+  if (header.origin != result_.origin) {
+    return damage(start, false, where,
+                  "origin \"" + header.origin + "\" differs from the earlier segments' \"" +
+                      result_.origin + "\"");
+  }
+  if (!options_.expected_origin.empty() && header.origin != options_.expected_origin) {
+    return damage(
+        start, false, where,
+        "origin \"" + header.origin + "\" but \"" + options_.expected_origin + "\" was expected");
+  }
+  return {};
+}
+
 Status Scan::read_segment(std::size_t si, bool last) {
   const auto& [named_first, name] = segments_[si];
   std::string where = "segment " + name;
@@ -405,23 +430,7 @@ Status Scan::read_segment(std::size_t si, bool last) {
         start, false, where,
         step == SegmentReader::Step::kTorn ? "incomplete segment header" : reader.problem());
   }
-  if (header.first_seq != named_first) {
-    return damage(
-        start, false, where,
-        "the header says the segment starts at record " + std::to_string(header.first_seq));
-  }
-  if (!valid_key_name(header.origin)) return damage(start, false, where, "bad origin");
-  if (result_.origin.empty()) result_.origin = header.origin;
-  if (header.origin != result_.origin) {
-    return damage(start, false, where,
-                  "origin \"" + header.origin + "\" differs from the earlier segments' \"" +
-                      result_.origin + "\"");
-  }
-  if (!options_.expected_origin.empty() && header.origin != options_.expected_origin) {
-    return damage(
-        start, false, where,
-        "origin \"" + header.origin + "\" but \"" + options_.expected_origin + "\" was expected");
-  }
+  if (auto s = check_header(header, named_first, start, where); !s) return s;
   if (si == 0) result_.unsigned_from = {0, reader.offset()};
   SegmentSummary summary{name, named_first, 0, reader.offset(), paths_[si]};
   SegmentReader::Frame frame;

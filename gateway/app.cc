@@ -121,6 +121,14 @@ void describe_app_metrics(Metrics& m) {
              "Reloads that took effect, by what (tls, registry, catalog).");
   m.describe("silta_reload_failures_total", "counter",
              "Reloads refused, by what: the new files were bad, the old ones stay in force.");
+  // From 0, so that the first failure is an increase an alert rule sees.
+  for (const char* what : {"tls", "registry", "catalog"}) {
+    m.add("silta_reloads_total", {{"what", what}}, 0);
+    m.add("silta_reload_failures_total", {{"what", what}}, 0);
+  }
+  m.describe("silta_audit_checkpoint_size", "gauge",
+             "Tree size of the audit log's latest signed checkpoint: what the witnesses are "
+             "asked to cosign (silta_witness_cosigned_size).");
   m.describe("silta_crl_last_update_timestamp_seconds", "gauge",
              "thisUpdate of each CRL in force (tls.crl), by issuer.");
   m.describe("silta_crl_next_update_timestamp_seconds", "gauge",
@@ -185,6 +193,8 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
   catalog_fingerprint_ = fingerprint({config_.catalog_dir});
   record_crls();
   metrics_->add_collector([this](Metrics& m) {
+    m.set("silta_audit_checkpoint_size", {},
+          static_cast<double>(audit_->latest_checkpoint().checkpoint.size));
     std::lock_guard lock(crls_mu_);
     for (const auto& crl : crls_) {
       m.set("silta_crl_age_seconds", {{"issuer", crl.issuer}},
@@ -411,6 +421,8 @@ void App::reload_catalog() {
   logging::info("catalog_loaded", {{"id", engine->catalog()->id},
                                    {"version", engine->catalog()->version},
                                    {"sha256", engine->catalog()->sha256}});
+  // The http adapters tell their services the catalog in force (docs/adapter-protocol.md).
+  adapters_.set_catalog(catalog_stamp(*engine->catalog()));
   services_.engine.replace(std::move(engine));
   catalog_fingerprint_ = fp;
   reloaded("catalog");

@@ -325,17 +325,17 @@ std::string needs_consent_text(Lang lang, const LegalBasis& b, Parties parties) 
               {basis_ref(lang, b), consent_kinds_text(lang, b, true), parties_text(lang, parties)});
 }
 
-std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c) {
+std::string denied_fallback(Lang lang) {
+  return std::string(pick(lang, {"Ei sallittu.", "Inte tillåtet.", "Denied."}));
+}
+
+// Denied because no basis lets this category flow between these parties.
+std::string flow_denied_text(Lang lang, const Decision& d, const CategoryDecision& c) {
   const Catalog& catalog = *d.catalog;
-  const LegalBasis* b = c.basis;
-  std::string ref = b ? basis_ref(lang, *b) : "";
+  std::string ref = c.basis ? basis_ref(lang, *c.basis) : "";
   std::string cat = quoted(lang, c.category->name.in(lang));
   std::string purpose = quoted(lang, d.purpose->name.in(lang));
-  std::string min = std::to_string(catalog.justification_min_length);
-  std::string bg_min = std::to_string(catalog.break_glass.justification_min_length);
   switch (c.reason) {
-    case DenyReason::kNone:
-      return "";
     case DenyReason::kNoBasis: {
       std::string out = fill(
           lang,
@@ -391,6 +391,20 @@ std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c)
                    "inte.",
                    "Denied: {0} requires the recipient to be an authority, and {1} is not one."},
                   {ref, quoted(lang, d.to->name.in(lang))});
+    default:
+      break;
+  }
+  return denied_fallback(lang);
+}
+
+// Denied because a condition of the basis is unmet: age, offence, attestation, case reference
+// or justification.
+std::string condition_denied_text(Lang lang, const Decision& d, const CategoryDecision& c) {
+  const Catalog& catalog = *d.catalog;
+  const LegalBasis* b = c.basis;
+  std::string ref = b ? basis_ref(lang, *b) : "";
+  std::string min = std::to_string(catalog.justification_min_length);
+  switch (c.reason) {
     case DenyReason::kSubjectAge:
       return fill(
           lang,
@@ -431,6 +445,34 @@ std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c)
                   {ref, c.unmet.attestation
                             ? quoted(lang, without_period(c.unmet.attestation->text.in(lang)))
                             : std::string()});
+    case DenyReason::kCaseReferenceMissing:
+      return fill(lang,
+                  {"Ei sallittu: {0} edellyttää pyytäjän asianumeroa.",
+                   "Inte tillåtet: {0} förutsätter den begärandes ärendenummer.",
+                   "Denied: {0} needs the requester's case reference."},
+                  {ref});
+    case DenyReason::kJustificationMissing:
+      return fill(lang,
+                  {"Ei sallittu: {0} edellyttää kirjallista perustelua välttämättömyydelle "
+                   "(vähintään {1} merkkiä).",
+                   "Inte tillåtet: {0} förutsätter en skriftlig motivering av nödvändigheten "
+                   "(minst {1} tecken).",
+                   "Denied: {0} needs a written justification of necessity of at least {1} "
+                   "characters."},
+                  {ref, min});
+    default:
+      break;
+  }
+  return denied_fallback(lang);
+}
+
+// Denied because of how break-glass was, or was not, asked for.
+std::string break_glass_denied_text(Lang lang, const Decision& d, const CategoryDecision& c) {
+  std::string ref = c.basis ? basis_ref(lang, *c.basis) : "";
+  std::string cat = quoted(lang, c.category->name.in(lang));
+  std::string purpose = quoted(lang, d.purpose->name.in(lang));
+  std::string bg_min = std::to_string(d.catalog->break_glass.justification_min_length);
+  switch (c.reason) {
     case DenyReason::kBreakGlassRequired:
       return fill(
           lang,
@@ -459,6 +501,18 @@ std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c)
                    "Denied: break-glass under {0} needs a written justification of at least {1} "
                    "characters."},
                   {ref, bg_min});
+    default:
+      break;
+  }
+  return denied_fallback(lang);
+}
+
+// Denied by the consent records: a refusal, a prohibition, or no consent that suffices.
+std::string consent_denied_text(Lang lang, const Decision& d, const CategoryDecision& c) {
+  const LegalBasis* b = c.basis;
+  std::string ref = b ? basis_ref(lang, *b) : "";
+  std::string cat = quoted(lang, c.category->name.in(lang));
+  switch (c.reason) {
     case DenyReason::kRefused:
       return refused_text(lang, d, *c.record);
     case DenyReason::kProhibited:
@@ -509,23 +563,46 @@ std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c)
                    "Denied: {0} needs {1} that names the data and the purposes. The one in force "
                    "does not."},
                   {ref, consent_kinds_text(lang, *b, true)});
-    case DenyReason::kCaseReferenceMissing:
-      return fill(lang,
-                  {"Ei sallittu: {0} edellyttää pyytäjän asianumeroa.",
-                   "Inte tillåtet: {0} förutsätter den begärandes ärendenummer.",
-                   "Denied: {0} needs the requester's case reference."},
-                  {ref});
-    case DenyReason::kJustificationMissing:
-      return fill(lang,
-                  {"Ei sallittu: {0} edellyttää kirjallista perustelua välttämättömyydelle "
-                   "(vähintään {1} merkkiä).",
-                   "Inte tillåtet: {0} förutsätter en skriftlig motivering av nödvändigheten "
-                   "(minst {1} tecken).",
-                   "Denied: {0} needs a written justification of necessity of at least {1} "
-                   "characters."},
-                  {ref, min});
+    default:
+      break;
   }
-  return std::string(pick(lang, {"Ei sallittu.", "Inte tillåtet.", "Denied."}));
+  return denied_fallback(lang);
+}
+
+// One text per deny reason, grouped by what stopped the disclosure.
+std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c) {
+  switch (c.reason) {
+    case DenyReason::kNone:
+      return "";
+    case DenyReason::kNoBasis:
+    case DenyReason::kNotHeld:
+    case DenyReason::kReferralNotAllowed:
+    case DenyReason::kBasisNotInForce:
+    case DenyReason::kRecipientNotAuthority:
+      return flow_denied_text(lang, d, c);
+    case DenyReason::kSubjectAge:
+    case DenyReason::kSubjectAgeUnknown:
+    case DenyReason::kOffenceMissing:
+    case DenyReason::kOffenceNotCovered:
+    case DenyReason::kAttestationMissing:
+    case DenyReason::kCaseReferenceMissing:
+    case DenyReason::kJustificationMissing:
+      return condition_denied_text(lang, d, c);
+    case DenyReason::kBreakGlassRequired:
+    case DenyReason::kBreakGlassNotAllowed:
+    case DenyReason::kBreakGlassJustificationShort:
+      return break_glass_denied_text(lang, d, c);
+    case DenyReason::kRefused:
+    case DenyReason::kProhibited:
+    case DenyReason::kConsentExpired:
+    case DenyReason::kConsentRevoked:
+    case DenyReason::kConsentMissing:
+    case DenyReason::kConsentParty:
+    case DenyReason::kConsentForm:
+    case DenyReason::kConsentNotSpecific:
+      return consent_denied_text(lang, d, c);
+  }
+  return denied_fallback(lang);
 }
 
 // A field that must not be released, by name: only the address has one today.

@@ -38,26 +38,14 @@ Error pg_error(PGconn* conn, const PGresult* res, std::string_view what) {
   return make_error(ErrorCode::kInternal, msg);
 }
 
-class PostgresConnection final : public Connection {
- public:
-  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
-  ~PostgresConnection() override { PQfinish(conn_); }
-
-  Result<Rows> query(std::string_view sql, std::span<const Value> params) override {
-    std::string name;
-    auto it = statements_.find(sql);
-    if (it != statements_.end()) {
-      name = it->second;
-    } else {
-      name = "s" + std::to_string(statements_.size());
-      std::string text(sql);
-      PgResult r(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
-      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return pg_error(conn_, r.get(), "prepare");
-      statements_.emplace(std::string(sql), name);
-    }
-    std::vector<std::string> texts(params.size());
-    std::vector<const char*> values(params.size());
-    std::vector<int> lengths(params.size()), formats(params.size());
+// libpq's parameter arrays for one call: text, except bytea in binary; `texts` keeps the
+// integers' text alive while libpq reads it.
+struct PgParams {
+  explicit PgParams(std::span<const Value> params)
+      : texts(params.size()),
+        values(params.size()),
+        lengths(params.size()),
+        formats(params.size()) {
     for (std::size_t i = 0; i < params.size(); ++i) {
       const Value& v = params[i];
       switch (v.index()) {
@@ -80,52 +68,84 @@ class PostgresConnection final : public Connection {
         }
       }
     }
-    PgResult r(PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(),
-                              lengths.data(), formats.data(), 0));
+  }
+  PgParams(const PgParams&) = delete;  // values point into texts
+  PgParams& operator=(const PgParams&) = delete;
+
+  std::vector<std::string> texts;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+};
+
+// The rows of a result, each value decoded from text by its column's type.
+Result<Rows> read_rows(const PGresult* r) {
+  Rows rows;
+  int nrows = PQntuples(r), ncols = PQnfields(r);
+  rows.reserve(nrows);
+  for (int i = 0; i < nrows; ++i) {
+    Row row;
+    row.values.reserve(ncols);
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(r, i, c)) {
+        row.values.emplace_back();
+        continue;
+      }
+      const char* p = PQgetvalue(r, i, c);
+      int len = PQgetlength(r, i, c);
+      switch (PQftype(r, c)) {
+        case kInt8:
+        case kInt4:
+        case kInt2: {
+          std::int64_t n = 0;
+          std::from_chars(p, p + len, n);
+          row.values.emplace_back(n);
+          break;
+        }
+        case kBool:
+          row.values.emplace_back(std::int64_t{*p == 't'});
+          break;
+        case kBytea: {
+          std::size_t n = 0;
+          unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(p), &n);
+          if (raw == nullptr) return make_error(ErrorCode::kInternal, "postgresql: bad bytea");
+          row.values.emplace_back(Bytes(raw, raw + n));
+          PQfreemem(raw);
+          break;
+        }
+        default:
+          row.values.emplace_back(std::string(p, len));
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+class PostgresConnection final : public Connection {
+ public:
+  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
+  ~PostgresConnection() override { PQfinish(conn_); }
+
+  Result<Rows> query(std::string_view sql, std::span<const Value> params) override {
+    std::string name;
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) {
+      name = it->second;
+    } else {
+      name = "s" + std::to_string(statements_.size());
+      std::string text(sql);
+      PgResult r(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return pg_error(conn_, r.get(), "prepare");
+      statements_.emplace(std::string(sql), name);
+    }
+    PgParams p(params);
+    PgResult r(PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), p.values.data(),
+                              p.lengths.data(), p.formats.data(), 0));
     auto status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       return pg_error(conn_, r.get(), "query");
     }
-    Rows rows;
-    int nrows = PQntuples(r.get()), ncols = PQnfields(r.get());
-    rows.reserve(nrows);
-    for (int i = 0; i < nrows; ++i) {
-      Row row;
-      row.values.reserve(ncols);
-      for (int c = 0; c < ncols; ++c) {
-        if (PQgetisnull(r.get(), i, c)) {
-          row.values.emplace_back();
-          continue;
-        }
-        const char* p = PQgetvalue(r.get(), i, c);
-        int len = PQgetlength(r.get(), i, c);
-        switch (PQftype(r.get(), c)) {
-          case kInt8:
-          case kInt4:
-          case kInt2: {
-            std::int64_t n = 0;
-            std::from_chars(p, p + len, n);
-            row.values.emplace_back(n);
-            break;
-          }
-          case kBool:
-            row.values.emplace_back(std::int64_t{*p == 't'});
-            break;
-          case kBytea: {
-            std::size_t n = 0;
-            unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(p), &n);
-            if (raw == nullptr) return make_error(ErrorCode::kInternal, "postgresql: bad bytea");
-            row.values.emplace_back(Bytes(raw, raw + n));
-            PQfreemem(raw);
-            break;
-          }
-          default:
-            row.values.emplace_back(std::string(p, len));
-        }
-      }
-      rows.push_back(std::move(row));
-    }
-    return rows;
+    return read_rows(r.get());
   }
 
   Status exec_script(std::string_view sql) override {

@@ -178,13 +178,58 @@ void add_serve_demo(CLI::App& adapter) {
   });
 }
 
+// What `silta adapter check` is given, as parsed.
+struct CheckArgs {
+  adapters::ConformanceOptions options;
+  long max_p95 = options.max_p95.count();
+  long timeout = options.timeout.count();
+  bool no_deliver = false;
+  std::string registry_file;
+  std::string catalog_dir;
+};
+
+// Agencies the registry marks as receiving no referrals are not asked to take one.
+void skip_agencies_without_referrals(const std::string& registry_file,
+                                     adapters::ConformanceOptions& options) {
+  json_check::Issues issues;
+  auto registry = gateway::read_registry(registry_file, issues);
+  if (!issues.empty()) {
+    std::cerr << "silta adapter check: " << registry_file << " is not a valid registry:\n"
+              << issues.format(registry_file + " ");
+    throw CLI::RuntimeError(kBadInput);
+  }
+  for (const auto& a : registry.agencies()) {
+    if (!a.receives_referrals) options.agencies_without_referrals.insert(a.id);
+  }
+}
+
+void run_check(const CheckArgs& args) {
+  auto options = args.options;
+  options.max_p95 = adapters::Millis(args.max_p95);
+  options.timeout = adapters::Millis(args.timeout);
+  options.deliver = !args.no_deliver;
+  if ((options.other_certificate.empty()) != (options.other_private_key.empty())) {
+    std::cerr << "silta adapter check: --other-cert and --other-key go together\n";
+    throw CLI::RuntimeError(kBadInput);
+  }
+  if (!args.registry_file.empty()) skip_agencies_without_referrals(args.registry_file, options);
+  if (!args.catalog_dir.empty()) {
+    auto load = policy::load_catalog(args.catalog_dir);
+    if (!load.catalog) {
+      std::cerr << "silta adapter check: the catalog in " << args.catalog_dir << " is not valid:\n"
+                << policy::format_problems(load.problems);
+      throw CLI::RuntimeError(kBadInput);
+    }
+    options.catalog = gateway::catalog_stamp(*load.catalog);
+  }
+  auto report = adapters::run_conformance(options);
+  std::cout << report.format();
+  if (!report.passed()) throw CLI::RuntimeError(kFailed);
+}
+
 void add_check(CLI::App& adapter) {
-  auto o = std::make_shared<adapters::ConformanceOptions>();
-  auto max_p95 = std::make_shared<long>(o->max_p95.count());
-  auto timeout = std::make_shared<long>(o->timeout.count());
-  auto no_deliver = std::make_shared<bool>(false);
-  auto registry_file = std::make_shared<std::string>();
-  auto catalog_dir = std::make_shared<std::string>();
+  auto args = std::make_shared<CheckArgs>();
+  adapters::ConformanceOptions* o = &args->options;
   auto* cmd = adapter.add_subcommand(
       "check",
       "Run the conformance kit against an adapter service: pass or fail per check, with the "
@@ -208,14 +253,14 @@ void add_check(CLI::App& adapter) {
                   "the adapter must refuse it")
       ->check(CLI::ExistingFile);
   cmd->add_option("--other-key", o->other_private_key, "Its private key")->check(CLI::ExistingFile);
-  cmd->add_flag("--no-deliver", *no_deliver,
+  cmd->add_flag("--no-deliver", args->no_deliver,
                 "Skip the referral checks (they create test referrals in the system)");
   auto* registry = cmd->add_option(
-      "--registry", *registry_file,
+      "--registry", args->registry_file,
       "The gateway's registry: an agency with \"receives_referrals\": false is not asked to "
       "take referrals");
   registry->check(CLI::ExistingFile);
-  cmd->add_option("--catalog", *catalog_dir,
+  cmd->add_option("--catalog", args->catalog_dir,
                   "The catalog in force (a directory such as policy/catalogs/fi): its version "
                   "and categories go with every call, as the gateway sends them")
       ->check(CLI::ExistingDirectory);
@@ -225,46 +270,13 @@ void add_check(CLI::App& adapter) {
   cmd->add_option("--concurrency", o->load_concurrency, "Concurrent fetches in the load check")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  cmd->add_option("--max-p95-ms", *max_p95, "Largest acceptable 95th percentile latency")
+  cmd->add_option("--max-p95-ms", args->max_p95, "Largest acceptable 95th percentile latency")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
-  cmd->add_option("--timeout-ms", *timeout, "Timeout of each request")
+  cmd->add_option("--timeout-ms", args->timeout, "Timeout of each request")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
-  cmd->callback([=] {
-    auto options = *o;
-    options.max_p95 = adapters::Millis(*max_p95);
-    options.timeout = adapters::Millis(*timeout);
-    options.deliver = !*no_deliver;
-    if ((options.other_certificate.empty()) != (options.other_private_key.empty())) {
-      std::cerr << "silta adapter check: --other-cert and --other-key go together\n";
-      throw CLI::RuntimeError(kBadInput);
-    }
-    if (!registry_file->empty()) {
-      json_check::Issues issues;
-      auto registry = gateway::read_registry(*registry_file, issues);
-      if (!issues.empty()) {
-        std::cerr << "silta adapter check: " << *registry_file << " is not a valid registry:\n"
-                  << issues.format(*registry_file + " ");
-        throw CLI::RuntimeError(kBadInput);
-      }
-      for (const auto& a : registry.agencies()) {
-        if (!a.receives_referrals) options.agencies_without_referrals.insert(a.id);
-      }
-    }
-    if (!catalog_dir->empty()) {
-      auto load = policy::load_catalog(*catalog_dir);
-      if (!load.catalog) {
-        std::cerr << "silta adapter check: the catalog in " << *catalog_dir << " is not valid:\n"
-                  << policy::format_problems(load.problems);
-        throw CLI::RuntimeError(kBadInput);
-      }
-      options.catalog = gateway::catalog_stamp(*load.catalog);
-    }
-    auto report = adapters::run_conformance(options);
-    std::cout << report.format();
-    if (!report.passed()) throw CLI::RuntimeError(kFailed);
-  });
+  cmd->callback([args] { run_check(*args); });
 }
 
 }  // namespace

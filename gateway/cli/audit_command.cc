@@ -71,6 +71,27 @@ struct VerifyArgs {
   std::size_t quorum = 0;
 };
 
+// One log-recovered record: what the gateway did with an unsigned tail when it opened the log.
+void print_recovery(const audit::AuditRecord& rec) {
+  const auto& x = rec.event.recovery;
+  std::cout << "  recovery     record " << rec.seq << " at " << format_rfc3339(rec.time) << ": ";
+  if (!x.quarantine_file.empty()) {
+    std::cout << "an unsigned tail failed the checks and was moved unsigned to "
+              << x.quarantine_file << " (" << x.quarantined_records << " records, "
+              << x.quarantine_bytes << " bytes from " << x.quarantine_segment << " offset "
+              << x.quarantine_offset << "): " << x.problem;
+  } else {
+    std::cout << x.recovered_records << " records left unsigned by a crash were checked and "
+              << "signed";
+    if (x.recovered_from) {
+      std::cout << " (" << format_rfc3339(*x.recovered_from) << " to "
+                << format_rfc3339(*x.recovered_until) << ")";
+    }
+    if (x.torn_bytes > 0) std::cout << "; " << x.torn_bytes << " torn bytes cut";
+  }
+  std::cout << "\n";
+}
+
 void verify(const VerifyArgs& a) {
   auto fail_input = [](const std::string& what) {
     std::cerr << "silta audit verify: " << what << "\n";
@@ -125,25 +146,7 @@ void verify(const VerifyArgs& a) {
     std::cout << "  torn tail    " << r.torn_tail
               << " (a crash while writing; the gateway cuts it when it next opens the log)\n";
   }
-  for (const auto& rec : r.recoveries) {
-    const auto& x = rec.event.recovery;
-    std::cout << "  recovery     record " << rec.seq << " at " << format_rfc3339(rec.time) << ": ";
-    if (!x.quarantine_file.empty()) {
-      std::cout << "an unsigned tail failed the checks and was moved unsigned to "
-                << x.quarantine_file << " (" << x.quarantined_records << " records, "
-                << x.quarantine_bytes << " bytes from " << x.quarantine_segment << " offset "
-                << x.quarantine_offset << "): " << x.problem;
-    } else {
-      std::cout << x.recovered_records << " records left unsigned by a crash were checked and "
-                << "signed";
-      if (x.recovered_from) {
-        std::cout << " (" << format_rfc3339(*x.recovered_from) << " to "
-                  << format_rfc3339(*x.recovered_until) << ")";
-      }
-      if (x.torn_bytes > 0) std::cout << "; " << x.torn_bytes << " torn bytes cut";
-    }
-    std::cout << "\n";
-  }
+  for (const auto& rec : r.recoveries) print_recovery(rec);
   for (const auto& t : r.trusted) {
     std::cout << "  trusted      " << t.name << ": " << t.checkpoint.size
               << " records, the log extends it";
@@ -232,113 +235,134 @@ void print_proof(const Result<Proof>& proof, const char* what) {
   std::cout << audit::to_json(*proof).dump(2) << "\n";
 }
 
+// Adds the --dir option every `audit` subcommand takes; they share the one value.
+using AddDir = std::function<void(CLI::App*)>;
+
+// `silta keygen`.
+void add_keygen(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "keygen",
+      "Write a new audit signing key and pseudonym key (mode 0600) and the verifier key; print "
+      "the verifier key. With --witness, a witness's cosigning key and its verifier key "
+      "instead. Never overwrites.");
+  auto dir = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>(default_key_name());
+  auto witness = std::make_shared<bool>(false);
+  cmd->add_option("--dir", *dir, "Directory for the key files (created 0700)")->required();
+  cmd->add_option("--name", *name,
+                  "Key name, which is also the log origin in checkpoints (e.g. "
+                  "silta.example/soite-gw-1), or the witness's name (e.g. "
+                  "witness.tietosuoja.example/w1)")
+      ->capture_default_str();
+  cmd->add_flag("--witness", *witness,
+                "A witness's cosignature/v1 key (witness.key, witness.vkey) for `silta witness "
+                "serve`");
+  cmd->callback([=] { keygen(*dir, *name, *witness); });
+}
+
+// `silta audit verify`.
+void add_verify(CLI::App& audit_cmd, const AddDir& add_dir,
+                const std::shared_ptr<std::string>& dir) {
+  auto* cmd = audit_cmd.add_subcommand(
+      "verify",
+      "Check every record in full, the tree, every checkpoint signature, sequence and time, "
+      "with only the public key; and that the log extends the checkpoints you kept. Exit 0 ok, "
+      "1 verification failed, 2 bad input.");
+  add_dir(cmd);
+  auto args = std::make_shared<VerifyArgs>();
+  cmd->add_option("--vkey", args->vkey, "Verifier key: a file holding it, or the key itself")
+      ->required();
+  add_archive_option(cmd, args->archive);
+  cmd->add_flag("--require-signed", args->require_signed,
+                "Fail when records after the latest checkpoint are not signed yet");
+  cmd->add_option("--trusted-checkpoint", args->trusted,
+                  "A checkpoint kept earlier (a signed note, e.g. the note of GET "
+                  "/v1/audit/checkpoint): the log must extend it; fails on a rollback, a "
+                  "truncation or a fork. Repeatable.")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--witness-key", args->witnesses,
+                  "A witness's verifier key (type 0x04): a file holding it, or the key itself. "
+                  "Repeatable.");
+  cmd->add_option("--quorum", args->quorum,
+                  "Each trusted checkpoint must be cosigned by this many of the witness keys");
+  cmd->callback([=] {
+    args->dir = *dir;
+    verify(*args);
+  });
+}
+
+// `silta audit export`.
+void add_export(CLI::App& audit_cmd, const AddDir& add_dir,
+                const std::shared_ptr<std::string>& dir) {
+  auto* cmd = audit_cmd.add_subcommand("export", "Print the records.");
+  add_dir(cmd);
+  auto format = std::make_shared<std::string>("jsonl");
+  cmd->add_option("--format", *format,
+                  "raw: the exact leaf bytes, one per line; jsonl: records and checkpoints as "
+                  "JSON lines; fhir: FHIR R4 AuditEvent resources, one per line")
+      ->check(CLI::IsMember({"raw", "jsonl", "fhir"}))
+      ->capture_default_str();
+  auto archive = std::make_shared<std::string>();
+  add_archive_option(cmd, *archive);
+  cmd->callback([=] { export_log(*dir, *format, *archive); });
+}
+
+// `silta audit checkpoint`.
+void add_checkpoint(CLI::App& audit_cmd, const AddDir& add_dir,
+                    const std::shared_ptr<std::string>& dir) {
+  auto* cmd = audit_cmd.add_subcommand("checkpoint", "Print the latest signed checkpoint.");
+  add_dir(cmd);
+  auto archive = std::make_shared<std::string>();
+  add_archive_option(cmd, *archive);
+  cmd->callback([=] { checkpoint(*dir, *archive); });
+}
+
+// `silta audit prove inclusion|consistency`.
+void add_prove(CLI::App& audit_cmd, const AddDir& add_dir,
+               const std::shared_ptr<std::string>& dir) {
+  auto* prove = audit_cmd.add_subcommand("prove", "Inclusion and consistency proofs (JSON).");
+  prove->require_subcommand(1);
+  auto archive = std::make_shared<std::string>();
+  auto* inclusion =
+      prove->add_subcommand("inclusion", "Prove that record INDEX is in the tree of SIZE.");
+  add_dir(inclusion);
+  auto index = std::make_shared<std::uint64_t>();
+  auto size = std::make_shared<std::uint64_t>();
+  inclusion->add_option("--index", *index, "Sequence number of the record")->required();
+  inclusion->add_option("--size", *size, "Tree size (of a checkpoint)")->required();
+  add_archive_option(inclusion, *archive);
+  inclusion->callback([=] {
+    print_proof(audit::prove_inclusion(*dir, *index, *size, nullptr, *archive), "inclusion");
+  });
+  auto* consistency = prove->add_subcommand(
+      "consistency", "Prove that the tree of size FROM is a prefix of the tree of size TO.");
+  add_dir(consistency);
+  auto from = std::make_shared<std::uint64_t>();
+  auto to = std::make_shared<std::uint64_t>();
+  consistency->add_option("--from", *from, "Older tree size")->required();
+  consistency->add_option("--to", *to, "Newer tree size")->required();
+  add_archive_option(consistency, *archive);
+  consistency->callback([=] {
+    print_proof(audit::prove_consistency(*dir, *from, *to, nullptr, *archive), "consistency");
+  });
+}
 }  // namespace
 
 void add_audit_commands(CLI::App& app) {
-  {
-    auto* cmd = app.add_subcommand(
-        "keygen",
-        "Write a new audit signing key and pseudonym key (mode 0600) and the verifier key; print "
-        "the verifier key. With --witness, a witness's cosigning key and its verifier key "
-        "instead. Never overwrites.");
-    auto dir = std::make_shared<std::string>();
-    auto name = std::make_shared<std::string>(default_key_name());
-    auto witness = std::make_shared<bool>(false);
-    cmd->add_option("--dir", *dir, "Directory for the key files (created 0700)")->required();
-    cmd->add_option("--name", *name,
-                    "Key name, which is also the log origin in checkpoints (e.g. "
-                    "silta.example/soite-gw-1), or the witness's name (e.g. "
-                    "witness.tietosuoja.example/w1)")
-        ->capture_default_str();
-    cmd->add_flag("--witness", *witness,
-                  "A witness's cosignature/v1 key (witness.key, witness.vkey) for `silta witness "
-                  "serve`");
-    cmd->callback([=] { keygen(*dir, *name, *witness); });
-  }
+  add_keygen(app);
 
   auto* audit_cmd = app.add_subcommand("audit", "Verify, export and prove the audit log, offline.");
   audit_cmd->require_subcommand(1);
   auto dir = std::make_shared<std::string>();
-  auto add_dir = [dir](CLI::App* cmd) {
+  AddDir add_dir = [dir](CLI::App* cmd) {
     cmd->add_option("--dir", *dir, "The audit log directory")
         ->required()
         ->check(CLI::ExistingDirectory);
   };
-  {
-    auto* cmd = audit_cmd->add_subcommand(
-        "verify",
-        "Check every record in full, the tree, every checkpoint signature, sequence and time, "
-        "with only the public key; and that the log extends the checkpoints you kept. Exit 0 ok, "
-        "1 verification failed, 2 bad input.");
-    add_dir(cmd);
-    auto args = std::make_shared<VerifyArgs>();
-    cmd->add_option("--vkey", args->vkey, "Verifier key: a file holding it, or the key itself")
-        ->required();
-    add_archive_option(cmd, args->archive);
-    cmd->add_flag("--require-signed", args->require_signed,
-                  "Fail when records after the latest checkpoint are not signed yet");
-    cmd->add_option("--trusted-checkpoint", args->trusted,
-                    "A checkpoint kept earlier (a signed note, e.g. the note of GET "
-                    "/v1/audit/checkpoint): the log must extend it; fails on a rollback, a "
-                    "truncation or a fork. Repeatable.")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--witness-key", args->witnesses,
-                    "A witness's verifier key (type 0x04): a file holding it, or the key itself. "
-                    "Repeatable.");
-    cmd->add_option("--quorum", args->quorum,
-                    "Each trusted checkpoint must be cosigned by this many of the witness keys");
-    cmd->callback([=] {
-      args->dir = *dir;
-      verify(*args);
-    });
-  }
-  {
-    auto* cmd = audit_cmd->add_subcommand("export", "Print the records.");
-    add_dir(cmd);
-    auto format = std::make_shared<std::string>("jsonl");
-    cmd->add_option("--format", *format,
-                    "raw: the exact leaf bytes, one per line; jsonl: records and checkpoints as "
-                    "JSON lines; fhir: FHIR R4 AuditEvent resources, one per line")
-        ->check(CLI::IsMember({"raw", "jsonl", "fhir"}))
-        ->capture_default_str();
-    auto archive = std::make_shared<std::string>();
-    add_archive_option(cmd, *archive);
-    cmd->callback([=] { export_log(*dir, *format, *archive); });
-  }
-  {
-    auto* cmd = audit_cmd->add_subcommand("checkpoint", "Print the latest signed checkpoint.");
-    add_dir(cmd);
-    auto archive = std::make_shared<std::string>();
-    add_archive_option(cmd, *archive);
-    cmd->callback([=] { checkpoint(*dir, *archive); });
-  }
-  {
-    auto* prove = audit_cmd->add_subcommand("prove", "Inclusion and consistency proofs (JSON).");
-    prove->require_subcommand(1);
-    auto archive = std::make_shared<std::string>();
-    auto* inclusion =
-        prove->add_subcommand("inclusion", "Prove that record INDEX is in the tree of SIZE.");
-    add_dir(inclusion);
-    auto index = std::make_shared<std::uint64_t>();
-    auto size = std::make_shared<std::uint64_t>();
-    inclusion->add_option("--index", *index, "Sequence number of the record")->required();
-    inclusion->add_option("--size", *size, "Tree size (of a checkpoint)")->required();
-    add_archive_option(inclusion, *archive);
-    inclusion->callback([=] {
-      print_proof(audit::prove_inclusion(*dir, *index, *size, nullptr, *archive), "inclusion");
-    });
-    auto* consistency = prove->add_subcommand(
-        "consistency", "Prove that the tree of size FROM is a prefix of the tree of size TO.");
-    add_dir(consistency);
-    auto from = std::make_shared<std::uint64_t>();
-    auto to = std::make_shared<std::uint64_t>();
-    consistency->add_option("--from", *from, "Older tree size")->required();
-    consistency->add_option("--to", *to, "Newer tree size")->required();
-    add_archive_option(consistency, *archive);
-    consistency->callback([=] {
-      print_proof(audit::prove_consistency(*dir, *from, *to, nullptr, *archive), "consistency");
-    });
-  }
+  add_verify(*audit_cmd, add_dir, dir);
+  add_export(*audit_cmd, add_dir, dir);
+  add_checkpoint(*audit_cmd, add_dir, dir);
+  add_prove(*audit_cmd, add_dir, dir);
   add_audit_archive_commands(*audit_cmd, add_dir, dir);
 }
 

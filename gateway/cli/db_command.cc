@@ -56,12 +56,8 @@ void print_status(const std::string& url, const store::SchemaStatus& s) {
   }
 }
 
-}  // namespace
-
-void add_store_commands(CLI::App& app) {
-  auto* db = app.add_subcommand("db", "Work with the store (SQLite or PostgreSQL).");
-  db->require_subcommand(1);
-
+// `silta db status`.
+void add_db_status(CLI::App* db) {
   auto status_opts = std::make_shared<DbOptions>();
   auto* status = db->add_subcommand(
       "status", "Show the schema version and pending migrations (exit 1 when any is pending).");
@@ -76,7 +72,10 @@ void add_store_commands(CLI::App& app) {
     print_status(status_opts->url, *st);
     if (!st->pending.empty()) throw CLI::RuntimeError(kFailed);
   });
+}
 
+// `silta db migrate`.
+void add_db_migrate(CLI::App* db) {
   auto migrate_opts = std::make_shared<DbOptions>();
   auto* migrate = db->add_subcommand(
       "migrate",
@@ -96,7 +95,10 @@ void add_store_commands(CLI::App& app) {
     }
     print_status(migrate_opts->url, *st);
   });
+}
 
+// `silta db requeue`.
+void add_db_requeue(CLI::App* db) {
   auto requeue_opts = std::make_shared<DbOptions>();
   auto referral_id = std::make_shared<std::string>();
   auto* requeue = db->add_subcommand(
@@ -114,7 +116,10 @@ void add_store_commands(CLI::App& app) {
     }
     std::cout << "referral " << r->id << " to " << r->recipient_agency << " is back in delivery\n";
   });
+}
 
+// `silta db clear-audit-index`.
+void add_db_clear_audit_index(CLI::App* db) {
   auto clear_opts = std::make_shared<DbOptions>();
   auto origin = std::make_shared<std::string>();
   auto* clear = db->add_subcommand(
@@ -142,7 +147,10 @@ void add_store_commands(CLI::App& app) {
     std::cout << "cleared the audit index entries of origin " << *origin
               << "; that instance indexes its log again when it starts\n";
   });
+}
 
+// `silta db keygen`.
+void add_db_keygen(CLI::App* db) {
   auto key_file = std::make_shared<std::string>();
   auto* keygen = db->add_subcommand(
       "keygen",
@@ -157,6 +165,18 @@ void add_store_commands(CLI::App& app) {
     std::cout << "wrote " << *key_file << " (mode 0600); keep a copy with your backups: the "
               << "encrypted data cannot be read without it\n";
   });
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app) {
+  auto* db = app.add_subcommand("db", "Work with the store (SQLite or PostgreSQL).");
+  db->require_subcommand(1);
+  add_db_status(db);
+  add_db_migrate(db);
+  add_db_requeue(db);
+  add_db_clear_audit_index(db);
+  add_db_keygen(db);
 }
 
 }  // namespace silta::cli

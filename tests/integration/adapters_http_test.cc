@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <mutex>
 
 #include "adapters/adapter_set.h"
 #include "adapters/http_adapter.h"
@@ -135,6 +136,28 @@ TEST_CASE("the http adapter fetches, delivers and checks health over mutual TLS"
   }
   // The service's log has the requests but no identity code.
   CHECK_FALSE(std::regex_search(service.process().log(), identity_code_pattern()));
+}
+
+TEST_CASE("the http adapter sends the catalog in force when each call starts",
+          "[adapters][http][catalog]") {
+  std::mutex mu;
+  std::vector<std::string> versions;
+  HttpsTestServer server([&](const TestRequest& req) {
+    std::lock_guard lock(mu);
+    versions.push_back(req.header("silta-catalog-version"));
+    return attendance_answer();
+  });
+  AdapterHarness h;
+  auto catalog = std::make_shared<CatalogHeaders>(
+      protocol::CatalogStamp{"2026.1", std::string(64, 'a'), {"school_attendance"}});
+  HttpAdapter adapter(h.endpoint(server.url()), catalog);
+  REQUIRE(h.run(adapter.fetch(veeti_request(), in(Millis(10'000)))).ok());
+  catalog->replace(protocol::CatalogStamp{"2099.9", std::string(64, 'b'), {"school_attendance"}});
+  REQUIRE(h.run(adapter.fetch(veeti_request(), in(Millis(10'000)))).ok());
+  HttpAdapter without(h.endpoint(server.url()));
+  REQUIRE(h.run(without.fetch(veeti_request(), in(Millis(10'000)))).ok());
+  std::lock_guard lock(mu);
+  CHECK(versions == std::vector<std::string>{"2026.1", "2099.9", ""});
 }
 
 TEST_CASE("the adapter's certificate must name the host", "[adapters][http][tls]") {

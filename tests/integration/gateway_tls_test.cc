@@ -7,10 +7,13 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
+#include "tests/support/https_test_server.h"
 
 using namespace silta::test;
 using nlohmann::json;
@@ -522,6 +525,56 @@ TEST_CASE("SIGHUP reloads the CRLs, the registry and the catalog, a bad file kee
     CHECK(gw.client("soite-lastensuojelu").get("/v1/catalog").json()["version"] == "2099.9");
   }
   CHECK(gw.process().running());
+}
+
+TEST_CASE("after a catalog reload the http adapters send the new catalog's version and hash",
+          "[gateway][reload][adapters]") {
+  TempDir files("silta-reload");
+  const auto catalog = files / "catalog";
+  std::filesystem::copy(source_dir() / "policy" / "catalogs" / "fi", catalog,
+                        std::filesystem::copy_options::recursive);
+  // The school's adapter service records the catalog fields of each fetch.
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::string>> seen;  // version, sha256
+  HttpsTestServer school([&](const TestRequest& req) {
+    if (req.target != "/silta-adapter/v1/fetch") return TestResponse::json(200, "{}");
+    {
+      std::lock_guard lock(mu);
+      seen.emplace_back(req.header("silta-catalog-version"), req.header("silta-catalog-sha256"));
+    }
+    json answer = {{"subject_known", true},
+                   {"categories", {{"school_attendance", {{{"absent_unexcused_hours", 27}}}}}}};
+    return TestResponse::json(200, answer.dump());
+  });
+  GatewayProcess gw(
+      json{{"catalog", catalog.string()},
+           {"reload", {{"interval_ms", 0}}},
+           {"adapters", {{"kokkola-perusopetus", {{"type", "http"}, {"url", school.url()}}}}}});
+  auto client = gw.client("soite-lastensuojelu");
+  const json before = client.get("/v1/catalog").json();
+  auto first = client.post_json("/v1/exchanges", attendance_request());
+  INFO(first.body);
+  REQUIRE(first.status == 200);
+
+  auto doc = json::parse(read_text_file(catalog / "catalog.json"));
+  REQUIRE(doc["version"] != "2099.9");
+  doc["version"] = "2099.9";
+  replace_file(catalog / "catalog.json", doc.dump());
+  gw.process().signal(SIGHUP);
+  REQUIRE(metrics_show(gw, "silta_reloads_total{what=\"catalog\"} 1"));
+  const json after = client.get("/v1/catalog").json();
+  REQUIRE(after["version"] == "2099.9");
+  auto second = client.post_json("/v1/exchanges", attendance_request());
+  INFO(second.body);
+  REQUIRE(second.status == 200);
+
+  std::lock_guard lock(mu);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].first == before["version"].get<std::string>());
+  CHECK(seen[0].second == before["sha256"].get<std::string>());
+  CHECK(seen[1].first == "2099.9");
+  CHECK(seen[1].second == after["sha256"].get<std::string>());
+  CHECK(seen[1].second != seen[0].second);
 }
 
 TEST_CASE("the reload timer picks up a new CRL without a signal", "[gateway][reload]") {
