@@ -182,6 +182,11 @@ json to_fhir_audit_event(const AuditRecord& r, std::string_view origin) {
     requestor["who"] = agency_reference(e.agency);
   }
   if (!e.actor.empty()) requestor["altId"] = e.actor;
+  // The acting official's role: AuditEvent.agent.role, coded in Silta's catalog role vocabulary.
+  if (!e.actor_role.empty()) {
+    requestor["role"] = json::array(
+        {{{"coding", json::array({{{"system", "urn:silta:role"}, {"code", e.actor_role}}})}}});
+  }
   json agents = json::array({requestor});
   if (!e.target.empty())
     agents.push_back({{"requestor", false}, {"who", agency_reference(e.target)}});

@@ -88,12 +88,8 @@ void write(const std::string& file, const json& doc, const std::string& catalog_
   if (!catalog_dir.empty()) {
     auto load = policy::load_catalog(catalog_dir);
     if (!load.catalog) fail(kBadInput, "the catalog in " + catalog_dir + " is not valid");
-    for (const auto& a : registry.agencies()) {
-      if (!a.kind.empty() && load.catalog->find_kind(a.kind) == nullptr) {
-        fail(kBadInput, "agency " + a.id + " has kind " + a.kind +
-                            ", which the catalog does not know; nothing was written");
-      }
-    }
+    auto problems = gateway::catalog_problems(registry, *load.catalog);
+    if (!problems.empty()) fail(kBadInput, problems.front() + "; nothing was written");
   }
   if (auto s = replace_file_atomic(file, gateway::registry_to_json(registry).dump(2) + "\n"); !s) {
     fail(kFailed, s.error().message);
