@@ -177,8 +177,11 @@ policy::DecisionRequest disclosure_request(const DisclosureInput& in, policy::Di
 
 Actor actor_field(Object& o, const policy::Catalog& catalog) {
   Actor actor;
-  const auto* value = o.any("actor", Need::kRequired);
-  if (value == nullptr) return actor;
+  const auto* value = o.any("actor");
+  if (value == nullptr) {
+    o.issues().add(o.path_of("actor"), "required: the acting person {\"id\", \"role\"}");
+    return actor;
+  }
   if (value->is_string()) {  // the older form: the id alone, no role stated
     actor.id = o.text("actor", Need::kRequired, kActorRule).value_or("");
     return actor;
