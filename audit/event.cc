@@ -217,6 +217,11 @@ Status validate_event(const AuditEvent& e) {
   }
   check_text(p, "agency", e.agency, kMaxText);
   check_text(p, "actor", e.actor, kMaxText);
+  bool role_ok = e.actor_role.size() <= 64;
+  for (char c : e.actor_role) {
+    role_ok = role_ok && ((c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.');
+  }
+  if (!role_ok) p.add("actor_role", "expected a catalog role id: at most 64 of a-z, 0-9, _, .");
   if (!e.subject.empty() && !is_lower_hex(e.subject, 64)) {
     p.add("subject", "expected a pseudonym: 64 lower-case hex digits");
   }
@@ -269,6 +274,7 @@ Result<PreparedEvent> PreparedEvent::prepare(const AuditEvent& e) {
   a.reserve(384);
   // Members in the byte order of their keys (canonical JSON); empty values are omitted.
   put_string_member(a, "actor", e.actor);
+  put_string_member(a, "actor_role", e.actor_role);
   put_string_member(a, "agency", e.agency);
   if (e.break_glass) a += "\"break_glass\":true,";
   put_string_member(a, "catalog_hash", e.catalog_hash);
@@ -365,6 +371,7 @@ nlohmann::json to_json(const AuditRecord& r) {
     if (!value.empty()) j[key] = value;
   };
   put("actor", e.actor);
+  put("actor_role", e.actor_role);
   put("agency", e.agency);
   if (e.break_glass) j["break_glass"] = true;
   put("catalog_hash", e.catalog_hash);
@@ -432,6 +439,7 @@ void add_event_fields(FieldReaders& m) {
     };
   };
   m["actor"] = text(&AuditEvent::actor);
+  m["actor_role"] = text(&AuditEvent::actor_role);
   m["agency"] = text(&AuditEvent::agency);
   m["break_glass"] = [](AuditRecord& rec, const nlohmann::json& v) {
     if (!v.is_boolean()) return false;

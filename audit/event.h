@@ -72,8 +72,11 @@ struct LogRecovery {
 
 struct AuditEvent {
   EventType type = EventType::kDecision;
-  std::string agency;       // the acting agency's registry id; empty only for an unknown client
-  std::string actor;        // the person at that agency: the agency's unique user id (ATL 10 §)
+  std::string agency;  // the acting agency's registry id; empty only for an unknown client
+  std::string actor;   // the person at that agency: the agency's unique user id (ATL 10 §)
+  // The acting person's role (a catalog role id, e.g. "teacher"), when the request stated one;
+  // records before roles existed have none (docs/formats/audit-log.md).
+  std::string actor_role;
   std::string subject;      // the subject's pseudonym (64 hex), empty when there is no subject
   std::string subject_key;  // id of the pseudonym key that made it (8 hex); set with subject
   std::string target;       // the other agency: the holder asked, or the recipient pushed to

@@ -178,6 +178,11 @@ json agents_of(const AuditEvent& e) {
     requestor["who"] = agency_reference(e.agency);
   }
   if (!e.actor.empty()) requestor["altId"] = e.actor;
+  // The acting official's role: AuditEvent.agent.role, coded in Silta's catalog role vocabulary.
+  if (!e.actor_role.empty()) {
+    requestor["role"] = json::array(
+        {{{"coding", json::array({{{"system", "urn:silta:role"}, {"code", e.actor_role}}})}}});
+  }
   json agents = json::array({requestor});
   if (!e.target.empty())
     agents.push_back({{"requestor", false}, {"who", agency_reference(e.target)}});

@@ -34,13 +34,9 @@ std::shared_ptr<const policy::Engine> load_engine(const fs::path& dir) {
   return std::make_shared<const policy::Engine>(load.catalog);
 }
 
-void check_registry_kinds(const Registry& registry, const policy::Catalog& catalog) {
-  for (const auto& a : registry.agencies()) {
-    if (!a.kind.empty() && catalog.find_kind(a.kind) == nullptr) {
-      throw std::runtime_error("agency " + a.id + " has kind " + a.kind +
-                               ", which the catalog does not know");
-    }
-  }
+void check_registry_against_catalog(const Registry& registry, const policy::Catalog& catalog) {
+  auto problems = catalog_problems(registry, catalog);
+  if (!problems.empty()) throw std::runtime_error(problems.front());
 }
 
 // What a reload compares: the SHA-256 of the files' names and contents (a directory's files
@@ -206,7 +202,7 @@ App::App(const Config& config, AppOptions app_options) : config_(config) {
 
 void App::load_policy() {
   engine_ = load_engine(config_.catalog_dir);
-  check_registry_kinds(config_.registry, *engine_->catalog());
+  check_registry_against_catalog(config_.registry, *engine_->catalog());
   logging::info("catalog_loaded", {{"id", engine_->catalog()->id},
                                    {"version", engine_->catalog()->version},
                                    {"sha256", engine_->catalog()->sha256}});
@@ -399,7 +395,7 @@ void App::reload_registry() {
   Registry fresh = load_registry_file(config_.registry_file, issues);
   if (!issues.empty()) return reload_failed("registry", issues.format());
   try {
-    check_registry_kinds(fresh, services_.catalog());
+    check_registry_against_catalog(fresh, services_.catalog());
   } catch (const std::exception& e) {
     return reload_failed("registry", e.what());
   }
@@ -414,7 +410,7 @@ void App::reload_catalog() {
   std::shared_ptr<const policy::Engine> engine;
   try {
     engine = load_engine(config_.catalog_dir);
-    check_registry_kinds(config_.registry, *engine->catalog());
+    check_registry_against_catalog(config_.registry, *engine->catalog());
   } catch (const std::exception& e) {
     return reload_failed("catalog", e.what());
   }

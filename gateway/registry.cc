@@ -2,6 +2,7 @@
 
 #include "common/codec.h"
 #include "common/files.h"
+#include "policy/catalog.h"
 
 namespace silta::gateway {
 
@@ -147,6 +148,23 @@ void parse_pins(json_check::Object& o, Agency& a, std::set<std::string>& pins) {
   a.spki_sha256 = *list;
 }
 
+// Catalog role ids; whether the catalog knows them is checked where both are loaded.
+void parse_actor_roles(json_check::Object& o, Agency& a) {
+  auto roles = o.strings("actor_roles");
+  if (!roles) return;
+  for (std::size_t r = 0; r < roles->size(); ++r) {
+    const auto& id = (*roles)[r];
+    auto path = json_check::child_pointer(o.path_of("actor_roles"), r);
+    if (!valid_agency_id(id) || id.find('-') != std::string::npos) {
+      o.issues().add(path, "expected a catalog role id: 1-64 characters of a-z, 0-9, '_', '.'");
+    } else if (std::find(roles->begin(), roles->begin() + long(r), id) !=
+               roles->begin() + long(r)) {
+      o.issues().add(path, "listed twice");
+    }
+  }
+  a.actor_roles = *roles;
+}
+
 Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
                     std::set<std::string>& pins) {
   Agency a;
@@ -169,11 +187,29 @@ Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
   parse_roles(o, a);
   parse_kind(o, a);
   parse_pins(o, a, pins);
+  parse_actor_roles(o, a);
   o.no_other_keys();
   return a;
 }
 
 }  // namespace
+
+std::vector<std::string> catalog_problems(const Registry& registry,
+                                          const policy::Catalog& catalog) {
+  std::vector<std::string> out;
+  for (const auto& a : registry.agencies()) {
+    if (!a.kind.empty() && catalog.find_kind(a.kind) == nullptr) {
+      out.push_back("agency " + a.id + " has kind " + a.kind + ", which the catalog does not know");
+    }
+    for (const auto& r : a.actor_roles) {
+      if (catalog.find_role(r) == nullptr) {
+        out.push_back("agency " + a.id + " has actor role " + r +
+                      ", which the catalog does not know");
+      }
+    }
+  }
+  return out;
+}
 
 Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
   json_check::Object root(issues, doc, "");
@@ -218,6 +254,7 @@ nlohmann::json registry_to_json(const Registry& registry) {
     if (!a.kind.empty()) j["kind"] = a.kind;
     if (!a.enabled) j["enabled"] = false;
     if (!a.receives_referrals) j["receives_referrals"] = false;
+    if (!a.actor_roles.empty()) j["actor_roles"] = a.actor_roles;
     agencies.push_back(std::move(j));
   }
   return {{"agencies", agencies}};

@@ -1,10 +1,11 @@
 // The agency registry: who may connect, identified by the SPKI pin of their client certificate.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <mutex>
-#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_check.h"
+
+namespace silta::policy {
+class Catalog;
+}
 
 namespace silta::gateway {
 
@@ -32,8 +37,14 @@ struct Agency {
   // false: the agency's system takes no referrals (e.g. a school): referrals to it are refused
   // at intake, and its adapter need not serve the referral endpoint (docs/adapter-protocol.md).
   bool receives_referrals = true;
+  // The catalog roles (policy/catalogs/fi/roles.json) its users may assert as "actor": {"role"}:
+  // a school's teachers and rector, not a police officer. Empty = none (deny by default).
+  std::vector<std::string> actor_roles;
 
   bool has_role(Role r) const { return roles.count(r) != 0; }
+  bool may_assert(std::string_view actor_role) const {
+    return std::find(actor_roles.begin(), actor_roles.end(), actor_role) != actor_roles.end();
+  }
 };
 
 // The agency kinds of docs/law.md §2.1. The policy catalog is the authority on kinds; the registry
@@ -74,6 +85,10 @@ class Registry {
 
   std::shared_ptr<Shared> shared_;
 };
+
+// What the registry names that the catalog does not know: an agency's kind or an actor role, one
+// line per problem ("agency x has kind y, which the catalog does not know").
+std::vector<std::string> catalog_problems(const Registry& registry, const policy::Catalog& catalog);
 
 // Parses {"agencies": [...]}; reports every problem into `issues` (paths relative to the
 // registry document).

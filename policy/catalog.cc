@@ -88,6 +88,7 @@ const DataCategory* Catalog::find_category(std::string_view id) const {
 const Purpose* Catalog::find_purpose(std::string_view id) const {
   return find_in(purpose_index_, id);
 }
+const ActorRole* Catalog::find_role(std::string_view id) const { return find_in(role_index_, id); }
 const Attestation* Catalog::find_attestation(std::string_view id) const {
   return find_in(attestation_index_, id);
 }
@@ -165,6 +166,10 @@ json purpose_json(const Purpose& p) {
   return {{"id", p.id}, {"name", text_json(p.name)}, {"description", text_json(p.description)}};
 }
 
+json role_json(const ActorRole& r) {
+  return {{"id", r.id}, {"name", text_json(r.name)}, {"notes", text_json(r.notes)}};
+}
+
 json attestation_json(const Attestation& a) { return {{"id", a.id}, {"text", text_json(a.text)}}; }
 
 json offence_class_json(const OffenceClass& o) {
@@ -191,6 +196,12 @@ json requirements_json(const Requirements& q) {
     req["offence"] = alts;
   }
   if (!q.attestations.empty()) req["attestations"] = q.attestations;
+  if (!q.roles_push.empty() || !q.roles_pull.empty()) {
+    json roles = json::object();
+    if (!q.roles_push.empty()) roles["push"] = q.roles_push;
+    if (!q.roles_pull.empty()) roles["pull"] = q.roles_pull;
+    req["roles"] = roles;
+  }
   if (q.subject_min_age || q.subject_max_age) {
     json age = json::object();
     if (q.subject_min_age) age["min"] = *q.subject_min_age;
@@ -306,6 +317,7 @@ json Catalog::to_json() const {
   out["kinds"] = array_of(kinds, kind_json);
   out["categories"] = array_of(categories, category_json);
   out["purposes"] = array_of(purposes, purpose_json);
+  out["roles"] = array_of(roles, role_json);
   out["attestations"] = array_of(attestations, attestation_json);
   out["offence_classes"] = array_of(offence_classes, offence_class_json);
   out["bases"] = array_of(bases, legal_basis_json);

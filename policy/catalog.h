@@ -109,6 +109,15 @@ struct DataCategory {
   std::vector<WithheldField> never_forward;
 };
 
+// The acting official's role (virkatehtävä, ammattinimike): who at an agency acts. Some bases
+// turn on it (POL 40 §(2): student welfare staff give, the teacher or rector receives; PolL 4:2:
+// a senior police officer asks); the registry says which roles each agency's users may assert.
+struct ActorRole {
+  std::string id;  // "student_welfare_curator"
+  Text name;       // "Koulukuraattori"
+  Text notes;
+};
+
 struct Purpose {
   std::string id;
   Text name;
@@ -159,6 +168,13 @@ struct Requirements {
   std::vector<OffenceAlternative> offence;  // any one; empty = no offence needed
   std::vector<std::string> attestations;    // all of them
   std::optional<int> subject_min_age, subject_max_age;
+  // The roles the acting official must hold, by direction: in a push the holder's official who
+  // discloses, in a pull the recipient's official who asks. Empty = any official (or none named).
+  std::vector<std::string> roles_push, roles_pull;
+
+  const std::vector<std::string>& roles(Direction d) const {
+    return d == Direction::kPush ? roles_push : roles_pull;
+  }
 };
 
 struct LegalBasis {
@@ -305,6 +321,7 @@ class Catalog {
   std::vector<AgencyKind> kinds;
   std::vector<DataCategory> categories;
   std::vector<Purpose> purposes;
+  std::vector<ActorRole> roles;
   std::vector<Attestation> attestations;
   std::vector<OffenceClass> offence_classes;
   std::vector<LegalBasis> bases;  // in file order: bases/*.json sorted by name
@@ -317,6 +334,7 @@ class Catalog {
   const AgencyKind* find_kind(std::string_view id) const;
   const DataCategory* find_category(std::string_view id) const;
   const Purpose* find_purpose(std::string_view id) const;
+  const ActorRole* find_role(std::string_view id) const;
   const Attestation* find_attestation(std::string_view id) const;
   const OffenceClass* find_offence_class(std::string_view id) const;
   const LegalBasis* find_basis(std::string_view id) const;
@@ -339,6 +357,7 @@ class Catalog {
   Index<AgencyKind> kind_index_;
   Index<DataCategory> category_index_;
   Index<Purpose> purpose_index_;
+  Index<ActorRole> role_index_;
   Index<Attestation> attestation_index_;
   Index<OffenceClass> offence_index_;
   Index<LegalBasis> basis_index_;

@@ -48,6 +48,7 @@ struct Situation {
   bool complete = false;
   bool break_glass = false;
   std::optional<Offence> offence;
+  std::string actor_role = {};  // a role both catalogs know that some basis requires
 };
 
 const char* const kConsentSets[] = {"no consent", "the subject's consent and permit",
@@ -109,6 +110,17 @@ std::vector<Situation> situations(const Catalog& a, const Catalog& b, Date today
     }
   }
   auto classes = common_ids(a.offence_classes, b.offence_classes);
+  // Role probes: every role a basis of either catalog requires that both catalogs know.
+  std::set<std::string> roles;
+  for (const Catalog* c : {&a, &b}) {
+    for (const auto& basis : c->bases) {
+      for (const auto* list : {&basis.requirements.roles_push, &basis.requirements.roles_pull}) {
+        for (const auto& r : *list) {
+          if (a.find_role(r) != nullptr && b.find_role(r) != nullptr) roles.insert(r);
+        }
+      }
+    }
+  }
   std::vector<Situation> out;
   for (const auto& p : profiles) {
     Subject s;
@@ -131,6 +143,10 @@ std::vector<Situation> situations(const Catalog& a, const Catalog& b, Date today
                            " max " + std::to_string(months) + " months",
                        s, 0, true, false, Offence{cls, months}});
       }
+    }
+    for (const auto& role : roles) {
+      out.push_back({std::string(p.name) + ", no consent, complete inputs, acting as " + role, s, 0,
+                     true, false, std::nullopt, role});
     }
   }
   return out;
@@ -192,6 +208,7 @@ void compare_situations(const Engine& before, const Engine& after, DecisionReque
     r.attestations = s.complete ? space.attestations : std::vector<std::string>{};
     r.break_glass = s.break_glass;
     r.offence = s.offence;
+    r.actor_role = s.actor_role;
     const auto& consents = space.consent_sets[std::size_t(s.consents)];
     auto da = before.decide(r, consents, now);
     auto db = after.decide(r, consents, now);

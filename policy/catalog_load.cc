@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "common/codec.h"
 #include "policy/catalog.h"
@@ -28,6 +29,7 @@ constexpr const char* kLaws = "laws.json";
 constexpr const char* kKinds = "kinds.json";
 constexpr const char* kCategories = "categories.json";
 constexpr const char* kPurposes = "purposes.json";
+constexpr const char* kRoles = "roles.json";
 constexpr const char* kConditions = "conditions.json";
 constexpr const char* kConsentRules = detail::kConsentRulesFile;
 constexpr const char* kBreakGlass = "break_glass.json";
@@ -315,6 +317,19 @@ struct CatalogBuilder {
     index_by_id(catalog->purposes, catalog->purpose_index_);
   }
 
+  void roles(const json& doc, json_check::Issues& issues) {
+    Object root(issues, doc, "");
+    read_items(root, "roles", {}, catalog->roles, [&](Object& o, const IdSet& seen) {
+      ActorRole r;
+      r.id = id_of(o, seen, "role");
+      r.name = text(o, "name");
+      r.notes = text(o, "notes");
+      return r;
+    });
+    root.no_other_keys();
+    index_by_id(catalog->roles, catalog->role_index_);
+  }
+
   void conditions(const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
     read_items(root, "attestations", {}, catalog->attestations, [&](Object& o, const IdSet& seen) {
@@ -409,13 +424,14 @@ struct CatalogBuilder {
 
   // The ids a basis may name: those of the tables read before the bases.
   struct BasisRefs {
-    IdSet kinds, categories, purposes, attestations, offences;
+    IdSet kinds, categories, purposes, attestations, offences, roles;
   };
 
   void bases(const std::string& file, const json& doc, json_check::Issues& issues) {
     Object root(issues, doc, "");
-    BasisRefs known{id_set(catalog->kinds), id_set(catalog->categories), id_set(catalog->purposes),
-                    id_set(catalog->attestations), id_set(catalog->offence_classes)};
+    BasisRefs known{id_set(catalog->kinds),           id_set(catalog->categories),
+                    id_set(catalog->purposes),        id_set(catalog->attestations),
+                    id_set(catalog->offence_classes), id_set(catalog->roles)};
     read_items(root, "bases", id_set(catalog->bases), catalog->bases,
                [&](Object& o, const IdSet& seen) {
                  sites.basis.push_back({file, o.path()});
@@ -438,7 +454,7 @@ struct CatalogBuilder {
     b.categories = refs(o, "categories", known.categories, "data category");
     b.purposes = refs(o, "purposes", known.purposes, "purpose", Need::kRequired, &b.any_purpose);
     if (auto r = o.object("requires", Need::kRequired)) {
-      requirements(*r, b, known.attestations, known.offences);
+      requirements(*r, b, known);
     }
     b.valid_from = date(o, "valid_from", Need::kRequired);
     b.valid_until = date(o, "valid_until", Need::kOptional);
@@ -449,8 +465,7 @@ struct CatalogBuilder {
     return b;
   }
 
-  void requirements(Object& r, LegalBasis& b, const IdSet& attestation_ids,
-                    const IdSet& offence_ids) {
+  void requirements(Object& r, LegalBasis& b, const BasisRefs& known) {
     auto& q = b.requirements;
     q.justification = r.boolean_or("justification", false);
     q.case_reference = r.boolean_or("case_reference", false);
@@ -460,15 +475,35 @@ struct CatalogBuilder {
       if (list->empty()) r.issues().add(r.path_of("offence"), "expected at least one alternative");
       for (std::size_t j = 0; j < list->size(); ++j) {
         Object a(r.issues(), (*list)[j], child_pointer(r.path_of("offence"), j));
-        if (a.valid()) q.offence.push_back(offence_alternative(a, offence_ids));
+        if (a.valid()) q.offence.push_back(offence_alternative(a, known.offences));
       }
     }
-    q.attestations = refs(r, "attestations", attestation_ids, "attestation", Need::kOptional);
+    q.attestations = refs(r, "attestations", known.attestations, "attestation", Need::kOptional);
     if (auto age = r.object("subject_age")) subject_age(*age, q);
+    if (auto roles = r.object("roles")) required_roles(*roles, b, known.roles);
     if (q.emergency && !q.consent_kinds.empty()) {
       r.issues().add(r.path_of("emergency"), "an emergency basis cannot also need a consent");
     }
     r.no_other_keys();
+  }
+
+  // {"push": [...], "pull": [...]}: the acting official's roles, in a direction the basis allows.
+  static void required_roles(Object& o, LegalBasis& b, const IdSet& role_ids) {
+    auto& q = b.requirements;
+    q.roles_push = refs(o, "push", role_ids, "role", Need::kOptional);
+    q.roles_pull = refs(o, "pull", role_ids, "role", Need::kOptional);
+    for (auto [key, list, allowed] :
+         {std::tuple{"push", &q.roles_push, b.initiative != Initiative::kPull},
+          std::tuple{"pull", &q.roles_pull, b.initiative != Initiative::kPush}}) {
+      if (o.has(key) && list->empty()) {
+        o.issues().add(o.path_of(key), "expected at least one role");
+      } else if (!list->empty() && !allowed) {
+        o.issues().add(o.path_of(key), std::string("the basis is never a ") + key +
+                                           ": a role for it can never apply");
+      }
+    }
+    if (!o.has("push") && !o.has("pull")) o.issues().add(o.path(), "expected push or pull");
+    o.no_other_keys();
   }
 
   static std::vector<ConsentKind> consent_kinds(Object& c) {
@@ -733,9 +768,9 @@ Result<CatalogFiles> read_catalog_files(const std::filesystem::path& dir) {
 namespace {
 
 // The fixed files, in the order they are parsed (bases/*.json come after consent_rules.json).
-constexpr const char* kFixedFiles[] = {kManifest,  kLaws,       kKinds,        kCategories,
-                                       kPurposes,  kConditions, kConsentRules, kBreakGlass,
-                                       kDeadlines, kReferrals};
+constexpr const char* kFixedFiles[] = {kManifest,   kLaws,      kKinds,      kCategories,
+                                       kPurposes,   kRoles,     kConditions, kConsentRules,
+                                       kBreakGlass, kDeadlines, kReferrals};
 
 // Parses every file as JSON into b.docs; returns the names of the basis files, in order.
 std::vector<std::string> parse_json_files(const CatalogFiles& files, CatalogBuilder& b) {
@@ -748,7 +783,7 @@ std::vector<std::string> parse_json_files(const CatalogFiles& files, CatalogBuil
     } else if (!fixed) {
       b.problem(name, "",
                 "unexpected file: a catalog has catalog.json, laws.json, kinds.json, "
-                "categories.json, purposes.json, conditions.json, consent_rules.json, "
+                "categories.json, purposes.json, roles.json, conditions.json, consent_rules.json, "
                 "bases/*.json, break_glass.json, deadlines.json and referrals.json");
       continue;
     }
@@ -780,6 +815,7 @@ void read_tables(CatalogBuilder& b, const std::vector<std::string>& basis_files)
   parse(kKinds, [&](const json& d, I& i) { b.kinds(d, i); });
   parse(kCategories, [&](const json& d, I& i) { b.categories(d, i); });
   parse(kPurposes, [&](const json& d, I& i) { b.purposes(d, i); });
+  parse(kRoles, [&](const json& d, I& i) { b.roles(d, i); });
   parse(kConditions, [&](const json& d, I& i) { b.conditions(d, i); });
   parse(kConsentRules, [&](const json& d, I& i) { b.consent_rules(d, i); });
   for (const auto& f : basis_files) parse(f, [&](const json& d, I& i) { b.bases(f, d, i); });

@@ -160,6 +160,17 @@ std::string offence_text(Lang lang, const Catalog& catalog, const LegalBasis& b)
   return join(alts, pick(lang, {" tai ", " eller ", " or "}));
 }
 
+// "”Opettaja” tai ”Rehtori”": the roles a basis allows the acting official in the decision's
+// direction, by their catalog names.
+std::string roles_text(Lang lang, const Decision& d, const LegalBasis& b) {
+  std::vector<std::string> names;
+  for (const auto& id : b.requirements.roles(d.direction)) {
+    const auto* r = d.catalog->find_role(id);
+    names.push_back(quoted(lang, r != nullptr ? r->name.in(lang) : id));
+  }
+  return join(names, pick(lang, {" tai ", " eller ", " or "}));
+}
+
 std::string age_range(Lang lang, const Requirements& q) {
   if (q.subject_min_age && q.subject_max_age) {
     return fill(lang, {"{0}–{1} vuotta", "{0}–{1} år", "{0} to {1}"},
@@ -243,6 +254,11 @@ std::string need_text(Lang lang, const Decision& d, const LegalBasis& b, const N
       return std::string(pick(lang, {"henkilön syntymäaika (henkilötunnuksesta)",
                                      "personens födelsedatum (från personbeteckningen)",
                                      "the person's birth date (from the identity code)"}));
+    case Need::Kind::kActorRole:
+      return fill(lang,
+                  {"toimivan henkilön tehtävä: {0}", "den handlande personens roll: {0}",
+                   "the acting official's role: {0}"},
+                  {roles_text(lang, d, b)});
   }
   return "";
 }
@@ -405,6 +421,21 @@ std::string condition_denied_text(Lang lang, const Decision& d, const CategoryDe
   std::string ref = b ? basis_ref(lang, *b) : "";
   std::string min = std::to_string(catalog.justification_min_length);
   switch (c.reason) {
+    case DenyReason::kActorRoleMissing:
+    case DenyReason::kActorRoleNotAllowed:
+      return fill(lang,
+                  {"Ei sallittu: {0} edellyttää, että toimivan henkilön tehtävä on {1}.",
+                   "Inte tillåtet: {0} förutsätter att den handlande personens roll är {1}.",
+                   "Denied: {0} applies only when the acting official's role is {1}."},
+                  {ref, roles_text(lang, d, *b)}) +
+             (c.reason == DenyReason::kActorRoleMissing || d.actor_role == nullptr
+                  ? std::string(
+                        pick(lang, {" Pyynnössä ei kerrota tehtävää.", " Begäran anger ingen roll.",
+                                    " The request states no role."}))
+                  : fill(lang,
+                         {" Toimivan henkilön tehtävä on {0}.", " Personens roll är {0}.",
+                          " The official's role is {0}."},
+                         {quoted(lang, d.actor_role->name.in(lang))}));
     case DenyReason::kSubjectAge:
       return fill(
           lang,
@@ -587,6 +618,8 @@ std::string denied_text(Lang lang, const Decision& d, const CategoryDecision& c)
     case DenyReason::kAttestationMissing:
     case DenyReason::kCaseReferenceMissing:
     case DenyReason::kJustificationMissing:
+    case DenyReason::kActorRoleMissing:
+    case DenyReason::kActorRoleNotAllowed:
       return condition_denied_text(lang, d, c);
     case DenyReason::kBreakGlassRequired:
     case DenyReason::kBreakGlassNotAllowed:
@@ -790,6 +823,9 @@ json decision_to_json(const Decision& d, Lang lang) {
       {"categories", std::move(categories)},
       {"break_glass", d.break_glass}};
   if (d.referral) out["referral_kind"] = d.referral->id;
+  if (d.actor_role) {
+    out["actor_role"] = {{"id", d.actor_role->id}, {"name", d.actor_role->name.in(lang)}};
+  }
   if (d.review_due) out["review_due"] = format_date(*d.review_due);
   return out;
 }

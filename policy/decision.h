@@ -51,7 +51,10 @@ struct DecisionRequest {
   std::string case_reference;
   std::optional<Offence> offence;
   std::vector<std::string> attestations;  // catalog attestation ids the requester attests
-  bool break_glass = false;               // an emergency override (hätätilanne)
+  // The acting official's catalog role (the requester's: the recipient's in a pull, the holder's
+  // in a push); empty = none stated. A basis that requires a role then denies.
+  std::string actor_role;
+  bool break_glass = false;  // an emergency override (hätätilanne)
   // When not empty, only these consents count for a grant (the request cites them); every
   // prohibition counts all the same.
   std::vector<std::string> cited_consents;
@@ -74,6 +77,8 @@ enum class DenyReason {
   kReferralNotAllowed,     // the referral kind does not carry this category between these kinds
   kBasisNotInForce,        // the basis is not in force on the decision day
   kRecipientNotAuthority,  // the basis needs an authority as the recipient
+  kActorRoleMissing,       // the basis needs the acting official's role and none was stated
+  kActorRoleNotAllowed,    // the acting official's role is not one the basis allows
   kSubjectAge,             // the basis applies to subjects of another age
   kSubjectAgeUnknown,      // the basis or the consent rules need the subject's age
   kOffenceMissing,         // the basis needs the suspected offence
@@ -93,13 +98,15 @@ enum class DenyReason {
   kCaseReferenceMissing,          // the basis needs the requester's case reference
   kJustificationMissing,          // the basis needs a written justification of necessity
 };
-inline constexpr Vocabulary<DenyReason, 24> kDenyReasonNames{{
+inline constexpr Vocabulary<DenyReason, 26> kDenyReasonNames{{
     {DenyReason::kNone, "none"},
     {DenyReason::kNoBasis, "no_basis"},
     {DenyReason::kNotHeld, "not_held"},
     {DenyReason::kReferralNotAllowed, "referral_not_allowed"},
     {DenyReason::kBasisNotInForce, "basis_not_in_force"},
     {DenyReason::kRecipientNotAuthority, "recipient_not_authority"},
+    {DenyReason::kActorRoleMissing, "actor_role_missing"},
+    {DenyReason::kActorRoleNotAllowed, "actor_role_not_allowed"},
     {DenyReason::kSubjectAge, "subject_age"},
     {DenyReason::kSubjectAgeUnknown, "subject_age_unknown"},
     {DenyReason::kOffenceMissing, "offence_missing"},
@@ -133,12 +140,13 @@ struct Need {
     kBreakGlassJustification,  // a longer break-glass justification
     kConsent,                  // a consent of the basis's kinds from `parties`
     kBirthDate,                // the subject's birth date (from the identity code)
+    kActorRole,                // the acting official's role, one of the basis's roles
   };
   Kind kind = Kind::kNone;
   const Attestation* attestation = nullptr;
   Parties parties = Parties::kSelf;
 };
-inline constexpr Vocabulary<Need::Kind, 9> kNeedKindNames{{
+inline constexpr Vocabulary<Need::Kind, 10> kNeedKindNames{{
     {Need::Kind::kNone, "none"},
     {Need::Kind::kJustification, "justification"},
     {Need::Kind::kCaseReference, "case_reference"},
@@ -148,6 +156,7 @@ inline constexpr Vocabulary<Need::Kind, 9> kNeedKindNames{{
     {Need::Kind::kBreakGlassJustification, "break_glass_justification"},
     {Need::Kind::kConsent, "consent"},
     {Need::Kind::kBirthDate, "birth_date"},
+    {Need::Kind::kActorRole, "actor_role"},
 }};
 
 // A way the category could lawfully move for the request's own purpose: under `basis`, with
@@ -200,6 +209,7 @@ struct Decision {
   const AgencyKind* to = nullptr;
   const Purpose* purpose = nullptr;
   const ReferralKind* referral = nullptr;
+  const ActorRole* actor_role = nullptr;  // the acting official's role, when stated
   bool recipient_is_authority = false;
   SysTime decided_at{};
   Date decided_on{};  // in Finland; bases and ages are taken on this day

@@ -475,8 +475,8 @@ class BasisTrial {
       : ctx_(ctx), b_(b), cat_(cat), all_(all), e_(e) {}
 
   void run() {
-    if (in_force() && recipient_is_authority() && subject_age() && offence() && attestations() &&
-        emergency() && consent() && case_reference() && justification() &&
+    if (in_force() && recipient_is_authority() && actor_role() && subject_age() && offence() &&
+        attestations() && emergency() && consent() && case_reference() && justification() &&
         e_.reason == DenyReason::kNone) {
       e_.ok = true;
       e_.break_glass = requirements().emergency;
@@ -505,6 +505,17 @@ class BasisTrial {
   bool recipient_is_authority() {
     return !basis().recipient_must_be_authority || ctx_.recipient_authority ||
            unmet(DenyReason::kRecipientNotAuthority, {}, false);
+  }
+
+  // The requester's official acts: a missing role can still be stated, a wrong one cannot change.
+  bool actor_role() {
+    const auto& roles = requirements().roles(ctx_.req.direction);
+    if (roles.empty()) return true;
+    if (ctx_.req.actor_role.empty()) {
+      return unmet(DenyReason::kActorRoleMissing, {Need::Kind::kActorRole}, true);
+    }
+    return contains(roles, ctx_.req.actor_role) ||
+           unmet(DenyReason::kActorRoleNotAllowed, {}, false);
   }
 
   bool subject_age() {
@@ -781,6 +792,9 @@ void check_stated_facts(const Context& ctx, Problems& problems) {
     }
     if (req.offence->max_penalty_months < 0) problems.add("a maximum penalty cannot be negative");
   }
+  if (!req.actor_role.empty() && ctx.catalog.find_role(req.actor_role) == nullptr) {
+    problems.add("unknown role \"" + req.actor_role + "\"");
+  }
   if (req.subject.guardians && *req.subject.guardians < 0) {
     problems.add("the number of guardians cannot be negative");
   }
@@ -851,6 +865,7 @@ Decision new_decision(const Context& ctx, std::shared_ptr<const Catalog> catalog
   d.to = &ctx.catalog.kinds[std::size_t(ctx.to)];
   d.purpose = &ctx.catalog.purposes[std::size_t(ctx.purpose)];
   d.referral = ctx.referral ? ctx.referral->kind : nullptr;
+  d.actor_role = ctx.req.actor_role.empty() ? nullptr : ctx.catalog.find_role(ctx.req.actor_role);
   d.recipient_is_authority = ctx.recipient_authority;
   d.decided_at = now;
   d.decided_on = ctx.today;

@@ -82,6 +82,7 @@ DecisionRequest parse_decision_request(const json& doc, json_check::Issues& issu
   r.justification = o.string_or("justification", "");
   r.case_reference = o.string_or("case_reference", "");
   r.attestations = o.strings("attestations").value_or(std::vector<std::string>{});
+  r.actor_role = o.string_or("actor_role", "");
   if (auto off = o.object("offence")) {
     Offence offence;
     offence.offence_class = off->string("class", JsonNeed::kRequired).value_or("");

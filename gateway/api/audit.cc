@@ -369,7 +369,8 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   json_check::Object o(issues, ctx.body, "");
   store::BreakGlassVerdict verdict;
   verdict.at = now_utc();
-  verdict.reviewer = actor_field(o);
+  Actor reviewer = actor_field(o, s.catalog());
+  verdict.reviewer = reviewer.id;
   if (auto v = o.string("verdict", json_check::Need::kRequired)) {
     if (auto parsed = store::parse_review_verdict(*v)) {
       verdict.verdict = *parsed;
@@ -380,6 +381,7 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   verdict.note = o.text("note", json_check::Need::kOptional, kNoteRule).value_or("");
   o.no_other_keys();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, reviewer)) co_return std::move(*refused);
   std::string id = ctx.params["id"];
   auto get = [id](store::Store& st) { return st.get_break_glass_review(id); };
   auto item = co_await on_store(s, std::move(get));
@@ -397,7 +399,8 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   audit::AuditEvent e;
   e.type = audit::EventType::kBreakGlassReview;
   e.agency = ctx.agency.id;
-  e.actor = verdict.reviewer;
+  e.actor = reviewer.id;
+  e.actor_role = reviewer.role;
   e.target = item->agency;
   if (item->audit_origin == s.audit->origin()) {
     // The access record has the subject and the key of its pseudonym.

@@ -28,12 +28,13 @@ nlohmann::json consent_json(const store::StoredConsent& c) {
 }
 
 audit::AuditEvent consent_event(const store::StoredConsent& c, audit::EventType type,
-                                const std::string& actor, const audit::Pseudonym& subject,
+                                const Actor& actor, const audit::Pseudonym& subject,
                                 const std::string& agency) {
   audit::AuditEvent e;
   e.type = type;
   e.agency = agency;
-  e.actor = actor;
+  e.actor = actor.id;
+  e.actor_role = actor.role;
   e.subject = subject.value;
   e.subject_key = subject.key_id;
   e.categories_requested = c.record.categories;
@@ -85,6 +86,7 @@ asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
   no_query_params(ctx, issues);
   auto in = parse_consent_input(ctx.body, s.catalog(), s.config->registry, now, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, in.actor)) co_return std::move(*refused);
   if (!is_party(in.record, ctx.agency)) co_return not_a_party(ctx.agency);
   store::StoredConsent c;
   c.record = std::move(in.record);
@@ -104,9 +106,8 @@ asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
 
   // Durable in the audit log first: a consent that exists without its audit record would be
   // invisible to the privacy officer.
-  auto seq =
-      co_await audit_durably(s, consent_event(c, audit::EventType::kConsentRecorded,
-                                              c.record.recorded_by_actor, subject, ctx.agency.id));
+  auto seq = co_await audit_durably(
+      s, consent_event(c, audit::EventType::kConsentRecorded, in.actor, subject, ctx.agency.id));
   if (!seq) co_return audit_failed(seq.error(), kNothingRecorded);
   auto create = [c](store::Store& st) { return st.create_consent(c); };
   auto created = co_await on_store(s, std::move(create));
@@ -178,8 +179,10 @@ asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
   const SysTime now = now_utc();
   json_check::Issues issues;
   no_query_params(ctx, issues);
-  auto revocation = parse_revocation(ctx.body, ctx.agency, now, issues);
+  auto in = parse_revocation(ctx.body, ctx.agency, s.catalog(), now, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, in.actor)) co_return std::move(*refused);
+  const policy::ConsentRevocation& revocation = in.revocation;
   auto loaded = co_await load_visible(s, ctx);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& found = std::get<store::StoredConsent>(loaded);
@@ -190,7 +193,7 @@ asio::awaitable<Response> revoke(const Services& s, RequestContext& ctx) {
   auto body = receipt_body(revoked, "consent-revoked", s.audit->origin(), now);
   std::string receipt = sign_receipt(*s.signer, body);
   auto seq = co_await audit_durably(
-      s, consent_event(revoked, audit::EventType::kConsentRevoked, revocation.by_actor,
+      s, consent_event(revoked, audit::EventType::kConsentRevoked, in.actor,
                        s.pseudonyms->pseudonymise(found.subject_identity_code), ctx.agency.id));
   if (!seq) co_return audit_failed(seq.error(), kNothingRecorded);
   auto revoke_it = [id, revocation, receipt](store::Store& st) {

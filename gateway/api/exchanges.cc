@@ -38,7 +38,8 @@ audit::AuditEvent exchange_event(const Services& s, const RequestContext& ctx, c
   audit::AuditEvent e;
   e.type = type;
   e.agency = ctx.agency.id;
-  e.actor = x.in.actor;
+  e.actor = x.in.actor.id;
+  e.actor_role = x.in.actor.role;
   e.subject = x.subject.value;
   e.subject_key = x.subject.key_id;
   e.target = x.in.target;
@@ -70,6 +71,7 @@ asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, Reque
   x.in = parse_exchange(ctx.body, ctx.agency, s.config->registry, s.catalog(), s.config->exchange,
                         now, exchange, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, x.in.actor)) co_return std::move(*refused);
   x.subject = s.pseudonyms->pseudonymise(x.in.subject.identity_code->normalised());
   auto consents =
       co_await active_consents(s, x.in.subject.identity_code->normalised(), x.subject, now);
@@ -99,7 +101,7 @@ asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, Reque
     review.audit_origin = s.audit->origin();
     review.audit_sequence = x.decision_seq;
     review.agency = ctx.agency.id;
-    review.actor = x.in.actor;
+    review.actor = x.in.actor.id;
     review.target_agency = x.in.target;
     review.subject_pseudonym = x.subject.value;
     for (const auto& c : x.decision.categories) {

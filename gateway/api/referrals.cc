@@ -86,12 +86,13 @@ Response replay(const Services& s, const store::Referral& r, const std::string& 
 
 audit::AuditEvent referral_event(const store::Referral& r, const ReferralPayload& p,
                                  audit::EventType type, const std::string& agency,
-                                 const std::string& actor, const std::string& target,
+                                 const Actor& actor, const std::string& target,
                                  std::string outcome) {
   audit::AuditEvent e;
   e.type = type;
   e.agency = agency;
-  e.actor = actor;
+  e.actor = actor.id;
+  e.actor_role = actor.role;
   e.subject = r.subject_pseudonym;
   e.subject_key = p.subject_key;
   e.target = target;
@@ -135,7 +136,7 @@ ReferralPayload payload_of(const Services& s, const ReferralInput& in,
   ReferralPayload p;
   p.identity_code = code;
   p.subject_key = subject.key_id;
-  p.actor = in.actor;
+  p.actor = in.actor.id;
   p.urgent = in.fields.value("urgent", false);
   p.fields = in.fields;
   p.decision = policy::decision_to_json(decision);
@@ -159,7 +160,8 @@ audit::AuditEvent sent_event(const Services& s, const RequestContext& ctx, const
   audit::AuditEvent sent;
   sent.type = audit::EventType::kReferralSent;
   sent.agency = ctx.agency.id;
-  sent.actor = in.actor;
+  sent.actor = in.actor.id;
+  sent.actor_role = in.actor.role;
   sent.subject = subject.value;
   sent.subject_key = subject.key_id;
   sent.target = in.recipient;
@@ -211,6 +213,7 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   no_query_params(ctx, issues);
   auto in = parse_deliverable(s, ctx, issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, in.actor)) co_return std::move(*refused);
 
   const std::string id = referral_id(ctx);
   const std::string key = idempotency_key(ctx);
@@ -341,7 +344,7 @@ asio::awaitable<std::variant<Addressed, Response>> load_for_recipient(const Serv
 // Records a recipient's step on its referral: audited, durable, first; then `save` stores it.
 template <typename Save>
 asio::awaitable<Response> record_step(const Services& s, const RequestContext& ctx,
-                                      const Addressed& addressed, const std::string& actor,
+                                      const Addressed& addressed, const Actor& actor,
                                       audit::EventType type, std::string outcome, Save save,
                                       SysTime now) {
   const store::Referral& r = addressed.referral;
@@ -365,8 +368,9 @@ asio::awaitable<Response> record_step(const Services& s, const RequestContext& c
 asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   no_query_params(ctx, issues);
-  auto in = parse_acknowledgement(ctx.body, issues);
+  auto in = parse_acknowledgement(ctx.body, s.catalog(), issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, in.actor)) co_return std::move(*refused);
   auto loaded = co_await load_for_recipient(s, ctx);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& addressed = std::get<Addressed>(loaded);
@@ -378,7 +382,7 @@ asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   const SysTime now = now_utc();
   auto met =
       in.urgency_assessed ? deadlines_met_by(r, s.catalog(), nullptr) : std::vector<std::string>{};
-  store::ReferralAcknowledgement ack{now, in.actor};
+  store::ReferralAcknowledgement ack{now, in.actor.id};
   auto save = [id = r.id, ack, met](store::Store& st) {
     return st.acknowledge_referral(id, ack, met);
   };
@@ -405,8 +409,9 @@ std::vector<store::ReferralDeadline> opened_deadlines(const policy::Catalog& cat
 asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   no_query_params(ctx, issues);
-  auto in = parse_referral_decision(ctx.body, issues);
+  auto in = parse_referral_decision(ctx.body, s.catalog(), issues);
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  if (auto refused = refuse_actor_role(s, ctx, in.actor)) co_return std::move(*refused);
   auto loaded = co_await load_for_recipient(s, ctx);
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& addressed = std::get<Addressed>(loaded);
@@ -436,7 +441,7 @@ asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
     if (outcome->opens_assessment && kind != nullptr) {
       opened = opened_deadlines(catalog, *kind, r, outcome, now);
     }
-    store::ReferralDecision d{now, in.actor, std::string(outcome->id), in.detail};
+    store::ReferralDecision d{now, in.actor.id, std::string(outcome->id), in.detail};
     save = [id = r.id, d, met, opened](store::Store& st) {
       return st.record_referral_decision(id, d, met, opened);
     };

@@ -169,13 +169,38 @@ policy::DecisionRequest disclosure_request(const DisclosureInput& in, policy::Di
   r.offence = in.offence;
   r.attestations = in.attestations;
   r.cited_consents = in.consents;
+  r.actor_role = in.actor.role;
   return r;
 }
 
 }  // namespace
 
-std::string actor_field(Object& o) {
-  return o.text("actor", Need::kRequired, kActorRule).value_or("");
+Actor actor_field(Object& o, const policy::Catalog& catalog) {
+  Actor actor;
+  const auto* value = o.any("actor");
+  if (value == nullptr) {
+    o.issues().add(o.path_of("actor"), "required: the acting person {\"id\", \"role\"}");
+    return actor;
+  }
+  if (value->is_string()) {  // the older form: the id alone, no role stated
+    actor.id = o.text("actor", Need::kRequired, kActorRule).value_or("");
+    return actor;
+  }
+  if (!value->is_object()) {
+    o.issues().add(o.path_of("actor"), "expected an object {\"id\", \"role\"}");
+    return actor;
+  }
+  auto a = o.object("actor", Need::kRequired);
+  actor.id = a->text("id", Need::kRequired, kActorRule).value_or("");
+  if (auto role = a->text("role", Need::kOptional, kActorRoleRule)) {
+    if (catalog.find_role(*role) == nullptr) {
+      a->issues().add(a->path_of("role"), "unknown role: expected a role of the catalog");
+    } else {
+      actor.role = *role;
+    }
+  }
+  a->no_other_keys();
+  return actor;
 }
 
 ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
@@ -196,7 +221,7 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   }
   in.target = o.string("target", Need::kRequired).value_or("");
   in.target_agency = other_agency(o, "target", in.target, caller, registry);
-  in.actor = actor_field(o);
+  in.actor = actor_field(o, catalog);
   in.subject = subject_field(o, "subject");
   in.purpose = o.string("purpose", Need::kRequired).value_or("");
   if (o.has("purpose") && !in.purpose.empty() && !catalog.find_purpose(in.purpose)) {
@@ -259,7 +284,7 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
   }
   in.recipient = o.string("recipient", Need::kRequired).value_or("");
   in.recipient_agency = other_agency(o, "recipient", in.recipient, caller, registry);
-  in.actor = actor_field(o);
+  in.actor = actor_field(o, catalog);
   in.subject = subject_field(o, "subject");
   if (const auto* fields = o.any("fields", Need::kRequired)) {
     if (in.kind != nullptr) policy::check_referral_fields(*in.kind, *fields, issues, "/fields");
@@ -312,22 +337,25 @@ policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& 
   return r;
 }
 
-AcknowledgementInput parse_acknowledgement(const nlohmann::json& body, json_check::Issues& issues) {
+AcknowledgementInput parse_acknowledgement(const nlohmann::json& body,
+                                           const policy::Catalog& catalog,
+                                           json_check::Issues& issues) {
   AcknowledgementInput in;
   Object o(issues, body, "");
   if (!o.valid()) return in;
-  in.actor = actor_field(o);
+  in.actor = actor_field(o, catalog);
   in.urgency_assessed = o.boolean_or("urgency_assessed", false);
   o.no_other_keys();
   return in;
 }
 
 ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
+                                              const policy::Catalog& catalog,
                                               json_check::Issues& issues) {
   ReferralDecisionInput in;
   Object o(issues, body, "");
   if (!o.valid()) return in;
-  in.actor = actor_field(o);
+  in.actor = actor_field(o, catalog);
   if (auto id = o.string("outcome", Need::kRequired)) {
     in.outcome = find_decision_outcome(*id);
     if (in.outcome == nullptr) issues.add("/outcome", "expected one of " + decision_outcome_ids());
@@ -416,19 +444,23 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
       (c.informed_text_hash.size() != 64 || !from_hex(c.informed_text_hash))) {
     issues.add("/informed_text_hash", "expected the SHA-256 (64 hex) of the information given");
   }
-  c.recorded_by_actor = actor_field(o);
+  in.actor = actor_field(o, catalog);
+  c.recorded_by_actor = in.actor.id;
   o.no_other_keys();
   return in;
 }
 
-policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Agency& caller,
-                                           SysTime now, json_check::Issues& issues) {
-  policy::ConsentRevocation r;
+RevocationInput parse_revocation(const nlohmann::json& body, const Agency& caller,
+                                 const policy::Catalog& catalog, SysTime now,
+                                 json_check::Issues& issues) {
+  RevocationInput in;
+  policy::ConsentRevocation& r = in.revocation;
   r.at = now;
   r.by_agency = caller.id;
   Object o(issues, body, "");
-  if (!o.valid()) return r;
-  r.by_actor = actor_field(o);
+  if (!o.valid()) return in;
+  in.actor = actor_field(o, catalog);
+  r.by_actor = in.actor.id;
   if (auto cap = o.string("capacity", Need::kRequired)) {
     if (auto v = policy::capacity_from(*cap)) {
       r.capacity = *v;
@@ -439,7 +471,7 @@ policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Age
   r.channel = o.text("channel", Need::kRequired, kReferenceRule).value_or("");
   r.reason = o.text("reason", Need::kOptional, kNoteRule).value_or("");
   o.no_other_keys();
-  return r;
+  return in;
 }
 
 std::string new_id(std::string_view prefix) {

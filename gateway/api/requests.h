@@ -26,6 +26,8 @@ namespace silta::gateway {
 // field and 4 000 in a justification, docs/formats/audit-log.md) or a consent receipt.
 // "actor" (and ?actor=): the acting person's user id at the calling agency (ATL 10 §).
 inline constexpr json_check::TextRule kActorRule{.min_bytes = 1, .max_bytes = 200};
+// "actor": {"role"}: a catalog role id (at most 64 characters, as every catalog id).
+inline constexpr json_check::TextRule kActorRoleRule{.min_bytes = 1, .max_bytes = 64};
 // The necessity or break-glass justification.
 inline constexpr json_check::TextRule kJustificationRule{.max_bytes = 4000, .line_breaks = true};
 // Short references and ids: case_reference, assessed_by, a revocation's channel, cited ids.
@@ -41,10 +43,18 @@ struct SubjectInput {
   bool turvakielto = false;      // the address is protected (661/2009 36 §)
 };
 
+// The acting person at the calling agency: "actor": {"id": "sw-maija", "role": "social_worker"}.
+// The older form, the user id as a bare string ("actor": "sw-maija"), is still read, as an actor
+// who states no role: a basis that requires a role then denies (docs/api.md, "The actor").
+struct Actor {
+  std::string id;    // their unique user id at the agency (ATL 10 §), for the use log
+  std::string role;  // a catalog role id the registry lets the agency assert; empty = none
+};
+
 // What every request that may move data about a subject carries: exchanges, decisions and
 // referrals.
 struct DisclosureInput {
-  std::string actor;  // the person at the calling agency (their user id), for the use log
+  Actor actor;
   SubjectInput subject;
   std::vector<std::string> categories;
   std::optional<policy::Offence> offence;
@@ -98,23 +108,27 @@ policy::DecisionRequest decision_request(const ReferralInput& in, const Agency& 
 
 // POST /v1/referrals/{id}/acknowledge: the recipient has the referral.
 struct AcknowledgementInput {
-  std::string actor;
+  Actor actor;
   bool urgency_assessed = false;  // the urgency assessment (LSL 26 §(2)) was made with it
 };
-AcknowledgementInput parse_acknowledgement(const nlohmann::json& body, json_check::Issues& issues);
+AcknowledgementInput parse_acknowledgement(const nlohmann::json& body,
+                                           const policy::Catalog& catalog,
+                                           json_check::Issues& issues);
 
 // POST /v1/referrals/{id}/decision: the recipient's decision on it.
 struct ReferralDecisionInput {
-  std::string actor;
+  Actor actor;
   const DecisionOutcome* outcome = nullptr;
   std::string detail;  // the recipient's own record of it: a JSON object's text, or empty
 };
 ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
+                                              const policy::Catalog& catalog,
                                               json_check::Issues& issues);
 
 // POST /v1/consents: a consent, permit or prohibition and the identity codes behind it.
 struct ConsentInput {
   policy::ConsentRecord record;  // id, pseudonyms and recorded_* are filled by the route
+  Actor actor;                   // record.recorded_by_actor is its id
   SubjectInput subject;
   std::vector<policy::IdentityCode> grantors;  // one per record.granted_by
 };
@@ -123,12 +137,19 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
                                  const Registry& registry, SysTime now, json_check::Issues& issues);
 
 // POST /v1/consents/{id}/revoke
-policy::ConsentRevocation parse_revocation(const nlohmann::json& body, const Agency& caller,
-                                           SysTime now, json_check::Issues& issues);
+struct RevocationInput {
+  policy::ConsentRevocation revocation;
+  Actor actor;  // revocation.by_actor is its id
+};
+RevocationInput parse_revocation(const nlohmann::json& body, const Agency& caller,
+                                 const policy::Catalog& catalog, SysTime now,
+                                 json_check::Issues& issues);
 
-// The required "actor" of a request body: the acting person's user id at the calling agency
-// (kActorRule).
-std::string actor_field(json_check::Object& o);
+// The required "actor" of a request body (Actor): the id by kActorRule, the role by
+// kActorRoleRule and a role of the catalog, no other key; each problem at its own pointer
+// (/actor, /actor/id, /actor/role). Whether the caller may assert the role is the registry's
+// (Agency::may_assert), answered with a 403 by the route.
+Actor actor_field(json_check::Object& o, const policy::Catalog& catalog);
 
 // A new random id with a prefix: "x-" exchange, "c-" consent, "r-" referral, "b-" review.
 std::string new_id(std::string_view prefix);

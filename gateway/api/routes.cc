@@ -29,6 +29,24 @@ Response engine_refused(const Error& error) {
       problem(400, "validation", "The request is not valid", redact_identity_codes(error.message)));
 }
 
+std::optional<Response> refuse_actor_role(const Services& s, const RequestContext& ctx,
+                                          const Actor& actor) {
+  if (actor.role.empty() || ctx.agency.may_assert(actor.role)) return std::nullopt;
+  audit::AuditEvent e;
+  e.type = audit::EventType::kAuthFailure;
+  e.agency = ctx.agency.id;
+  e.actor = actor.id;
+  e.actor_role = actor.role;
+  e.reference = std::string(ctx.path);
+  e.outcome = "forbidden_actor_role";
+  audit_in_background(s, std::move(e));
+  auto p = problem(403, "forbidden", "Forbidden",
+                   "The registry does not let your agency's users act in this role.");
+  p.errors.push_back(
+      {"/actor/role", "not a role your agency may assert (the registry's actor_roles)"});
+  return Response::from_problem(std::move(p));
+}
+
 Response list_failed(const Error& error) {
   if (error.code == ErrorCode::kInvalidArgument) {
     json_check::Issues issues;

@@ -1,6 +1,9 @@
 // The API's routes, wired to the modules they use (docs/api.md, docs/openapi.yaml).
 #pragma once
 
+#include <optional>
+
+#include "gateway/api/requests.h"
 #include "gateway/http/router.h"
 #include "gateway/services.h"
 
@@ -34,6 +37,13 @@ Response audit_failed(const Error& error, std::string detail);
 // can; what is left, such as a combination the catalog cannot decide): 400 validation with the
 // engine's words, identity codes removed.
 Response engine_refused(const Error& error);
+
+// The answer when the calling agency states an actor role its registry entry (actor_roles) does
+// not let it assert: 403 forbidden naming /actor/role, audited as an auth-failure record with
+// outcome forbidden_actor_role (like a route the agency's role does not allow); nothing when
+// no role is stated or the role is allowed.
+std::optional<Response> refuse_actor_role(const Services& s, const RequestContext& ctx,
+                                          const Actor& actor);
 
 // The answer when the store could not list a page: a cursor the store does not know is the
 // caller's mistake, 400 at ?cursor; anything else by its error code.

@@ -96,7 +96,7 @@ struct ExplainOptions {
   std::string catalog, shadow, direction = "pull", from, to, from_agency, to_agency,
                                recipient_authority, purpose, referral_kind, birth_date, capable,
                                justification, case_reference, offence_class, consents_file, now,
-                               subject = "subject", lang = "fi";
+                               actor_role, subject = "subject", lang = "fi";
   std::vector<std::string> categories, attestations, cited;
   int age = -1, guardians = -1, max_penalty_months = -1;
   bool turvakielto = false, break_glass = false, json = false;
@@ -127,6 +127,8 @@ void add_explain_options(CLI::App& cmd, ExplainOptions& o) {
   cmd.add_option("--justification", o.justification, "The written justification of necessity");
   cmd.add_option("--case-reference", o.case_reference, "The requester's case reference");
   cmd.add_option("--attest", o.attestations, "An attestation id the requester attests (repeat)");
+  cmd.add_option("--actor-role", o.actor_role,
+                 "The acting official's role (a catalog role id: the requester's)");
   cmd.add_option("--offence", o.offence_class, "Offence class id of the suspected offence");
   cmd.add_option("--max-penalty-months", o.max_penalty_months,
                  "Maximum penalty of the suspected offence, in months");
@@ -175,6 +177,7 @@ policy::DecisionRequest explain_request(const ExplainOptions& o, policy::Date to
   r.justification = o.justification;
   r.case_reference = o.case_reference;
   r.attestations = o.attestations;
+  r.actor_role = o.actor_role;
   if (!o.offence_class.empty() || o.max_penalty_months >= 0) {
     r.offence = policy::Offence{o.offence_class, std::max(0, o.max_penalty_months)};
   }

@@ -88,12 +88,8 @@ void write(const std::string& file, const json& doc, const std::string& catalog_
   if (!catalog_dir.empty()) {
     auto load = policy::load_catalog(catalog_dir);
     if (!load.catalog) fail(kBadInput, "the catalog in " + catalog_dir + " is not valid");
-    for (const auto& a : registry.agencies()) {
-      if (!a.kind.empty() && load.catalog->find_kind(a.kind) == nullptr) {
-        fail(kBadInput, "agency " + a.id + " has kind " + a.kind +
-                            ", which the catalog does not know; nothing was written");
-      }
-    }
+    auto problems = gateway::catalog_problems(registry, *load.catalog);
+    if (!problems.empty()) fail(kBadInput, problems.front() + "; nothing was written");
   }
   if (auto s = replace_file_atomic(file, gateway::registry_to_json(registry).dump(2) + "\n"); !s) {
     fail(kFailed, s.error().message);
@@ -110,6 +106,7 @@ const json* find_entry(const json& doc, const std::string& id) {
 struct AddOptions {
   std::string id, name, kind, business_id, authority, certificate, csr;
   std::vector<std::string> roles;
+  std::vector<std::string> actor_roles;  // catalog roles its users may assert
   bool no_referrals = false;
   bool disabled = false;
 };
@@ -136,6 +133,7 @@ void add(const std::string& file, const AddOptions& o, const std::string& catalo
                 {"spki_sha256", json::array({pin})}};
   if (!o.kind.empty()) entry["kind"] = o.kind;
   if (o.no_referrals) entry["receives_referrals"] = false;
+  if (!o.actor_roles.empty()) entry["actor_roles"] = o.actor_roles;
   if (o.disabled) entry["enabled"] = false;
   doc["agencies"].push_back(entry);
   write(file, doc, catalog_dir);
@@ -228,6 +226,8 @@ void add_registry_commands(CLI::App& app) {
   ad->add_option("--business-id", o->business_id, "Y-tunnus, e.g. 0179377-8")->required();
   ad->add_option("--role", o->roles, "agency, privacy_officer or operator (repeatable)")
       ->required();
+  ad->add_option("--actor-role", o->actor_roles,
+                 "A catalog role its users may assert, e.g. teacher (repeatable; default none)");
   ad->add_option("--authority", o->authority, "Is it a public authority (viranomainen)?")
       ->required()
       ->check(CLI::IsMember({"yes", "no"}));

@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   e.type = audit::EventType::kConsentRecorded;
   e.agency = "a-school";
   e.actor = c.record.recorded_by_actor;
+  e.actor_role = c.actor.role;
   e.categories_requested = c.record.categories;
   e.consents = {c.record.id};
   e.outcome = "ok";

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   audit::AuditEvent e;
   e.type = audit::EventType::kDecision;
   e.agency = caller.id;
-  e.actor = x.actor;
+  e.actor = x.actor.id;
+  e.actor_role = x.actor.role;
   e.target = x.target;
   e.purpose = x.purpose;
   e.categories_requested = x.categories;

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   e.type = audit::EventType::kReferralAcknowledged;
   e.outcome = "ok";
   if (in->pick & 1) {
-    auto d = gateway::parse_referral_decision(in->body, issues);
+    auto d = gateway::parse_referral_decision(in->body, *fuzz::RequestWorld::get().catalog, issues);
     fuzz::check_issues(issues);
     if (!issues.empty()) return 0;
     if (d.outcome == nullptr) std::abort();
@@ -26,13 +26,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!back.is_object() || back != in->body.at("detail")) std::abort();
     }
     e.type = audit::EventType::kReferralDecided;
-    e.actor = d.actor;
+    e.actor = d.actor.id;
+    e.actor_role = d.actor.role;
     e.outcome = std::string(d.outcome->id);
   } else {
-    auto a = gateway::parse_acknowledgement(in->body, issues);
+    auto a = gateway::parse_acknowledgement(in->body, *fuzz::RequestWorld::get().catalog, issues);
     fuzz::check_issues(issues);
     if (!issues.empty()) return 0;
-    e.actor = a.actor;
+    e.actor = a.actor.id;
+    e.actor_role = a.actor.role;
   }
   fuzz::check_auditable(e);
   return 0;

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   audit::AuditEvent e;
   e.type = audit::EventType::kReferralSent;
   e.agency = caller.id;
-  e.actor = r.actor;
+  e.actor = r.actor.id;
+  e.actor_role = r.actor.role;
   e.target = r.recipient;
   e.purpose = r.kind->purpose;
   e.categories_requested = r.categories;

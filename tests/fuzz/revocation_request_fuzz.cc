@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& world = fuzz::RequestWorld::get();
   const auto& caller = world.caller(in->pick);
   json_check::Issues issues;
-  auto r = gateway::parse_revocation(in->body, caller, world.now, issues);
+  auto in_r = gateway::parse_revocation(in->body, caller, *world.catalog, world.now, issues);
+  const auto& r = in_r.revocation;
   fuzz::check_issues(issues);
   if (!issues.empty()) return 0;
   if (r.by_agency != caller.id || contains_identity_code(r.reason) ||
@@ -25,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   e.type = audit::EventType::kConsentRevoked;
   e.agency = caller.id;
   e.actor = r.by_actor;
+  e.actor_role = in_r.actor.role;
   e.outcome = "ok";
   fuzz::check_auditable(e);
   return 0;

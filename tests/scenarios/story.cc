@@ -145,7 +145,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   s.chapter("Child welfare assesses Veeti's need for support (LSL 26 §) and asks the school");
   s.say("Veeti (13) has missed many first lessons; a service-need assessment is open.");
   json attendance = {{"target", "kokkola-perusopetus"},
-                     {"actor", "sosiaalityontekija-maija"},
+                     {"actor", {{"id", "sosiaalityontekija-maija"}, {"role", "social_worker"}}},
                      {"subject", subject(people::kVeeti)},
                      {"purpose", "cw_assessment"},
                      {"categories", {"school_attendance"}},
@@ -162,7 +162,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   s.chapter("A teacher asks mental health services for Ella's diagnosis, without consent");
   s.say("Ella (15) is assessed capable of deciding on her own data.");
   json diagnosis = {{"target", "soite-mielenterveys"},
-                    {"actor", "opettaja-anna"},
+                    {"actor", {{"id", "opettaja-anna"}, {"role", "teacher"}}},
                     {"subject", subject(people::kEllaHetu, true)},
                     {"purpose", "wellbeing_concern"},
                     {"categories", {"mh_diagnosis"}}};
@@ -181,7 +181,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
                     {"categories", {"mh_diagnosis"}},
                     {"purposes", {"wellbeing_concern"}},
                     {"form", "written"},
-                    {"actor", "opettaja-anna"}};
+                    {"actor", {{"id", "opettaja-anna"}, {"role", "teacher"}}}};
   auto g = s.call("kokkola-perusopetus", "POST", "/v1/consents", guardians, 201);
   s.say("recorded consent " + g["consent"].value("id", std::string("?")) + " (guardians)");
   auto d2 = s.call("kokkola-perusopetus", "POST", "/v1/exchanges", diagnosis, 403);
@@ -209,7 +209,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
 
   s.chapter("Ella revokes her consent: the same request is refused again");
   auto r = s.call("kokkola-perusopetus", "POST", "/v1/consents/" + consent_id + "/revoke",
-                  {{"actor", "opettaja-anna"},
+                  {{"actor", {{"id", "opettaja-anna"}, {"role", "teacher"}}},
                    {"capacity", "self"},
                    {"channel", "in_person"},
                    {"reason", "Ella changed her mind"}},
@@ -223,7 +223,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   json onni_report = {
       {"kind", "lsl25_report"},
       {"recipient", "soite-lastensuojelu"},
-      {"actor", "ankkuri-konstaapeli-ville"},
+      {"actor", {{"id", "ankkuri-konstaapeli-ville"}, {"role", "police_officer"}}},
       {"subject", subject(people::kOnni)},
       {"fields",
        {{"concern",
@@ -262,10 +262,13 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   s.expect(inbox.value("deadlines", json::array()).size() == 3,
            "three statutory clocks, in Finnish working days");
   s.call("soite-lastensuojelu", "POST", "/v1/referrals/" + referral_id + "/acknowledge",
-         {{"actor", "sosiaalityontekija-maija"}, {"urgency_assessed", true}}, 200);
-  auto decided =
-      s.call("soite-lastensuojelu", "POST", "/v1/referrals/" + referral_id + "/decision",
-             {{"actor", "sosiaalityontekija-maija"}, {"outcome", "assessment_started"}}, 200);
+         {{"actor", {{"id", "sosiaalityontekija-maija"}, {"role", "social_worker"}}},
+          {"urgency_assessed", true}},
+         200);
+  auto decided = s.call("soite-lastensuojelu", "POST", "/v1/referrals/" + referral_id + "/decision",
+                        {{"actor", {{"id", "sosiaalityontekija-maija"}, {"role", "social_worker"}}},
+                         {"outcome", "assessment_started"}},
+                        200);
   s.expect(decided.is_object() && decided.value("overdue", true) == false,
            "urgency assessed and assessment started");
   auto seen_by_police = s.call_quietly("pohjanmaa-poliisi", "/v1/referrals/" + referral_id);
@@ -275,7 +278,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   s.chapter("Child welfare passes a father's threat against a teacher to the police (urgent)");
   json threat = {{"direction", "push"},
                  {"target", "pohjanmaa-poliisi"},
-                 {"actor", "sosiaalityontekija-maija"},
+                 {"actor", {{"id", "sosiaalityontekija-maija"}, {"role", "social_worker"}}},
                  {"subject", subject(people::kJuha)},
                  {"purpose", "threat_prevention"},
                  {"categories", {"threat_info"}},
@@ -327,7 +330,7 @@ int run_ankkuri_story(const StoryOptions& o, std::ostream& out) {
   s.expect(queue.contains("reviews") && queue["reviews"].size() == 1, "one open review item");
   auto reviewed =
       s.call("soite-tietosuoja", "POST", "/v1/audit/break-glass/" + review_id + "/review",
-             {{"actor", "tietosuojavastaava-outi"},
+             {{"actor", {{"id", "tietosuojavastaava-outi"}, {"role", "privacy_officer"}}},
               {"verdict", "justified"},
               {"note", "An imminent threat of violence; ATL 62 § applies."}},
              200);

@@ -337,6 +337,7 @@ export class SearchView {
           [t("record.origin"), `${r.origin} #${r.seq}`],
           [t("record.agency"), r.agency],
           [t("record.actor"), r.actor],
+          [t("record.actor_role"), named(c?.roles, r.actor_role)],
           [t("record.target"), r.target],
           [t("record.direction"), r.direction ? tOr("direction", r.direction) : null],
           [t("record.purpose"), named(c?.purposes, r.purpose)],

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "gateway/registry.h"
+#include "policy/catalog.h"
+#include "tests/support/temp_dir.h"
 
 using namespace silta::gateway;
 using nlohmann::json;
@@ -77,4 +79,36 @@ TEST_CASE("an agency needs a kind, a privacy officer does not", "[registry]") {
   parse_registry({{"agencies", {officer, nokind}}}, issues);
   REQUIRE(issues.list().size() == 1);
   CHECK(issues.list()[0].path == "/agencies/1/kind");
+}
+
+TEST_CASE("actor roles: listed per agency, checked against the catalog, written back",
+          "[registry][actor_role]") {
+  json a = agency("a", {kPin1});
+  a["actor_roles"] = {"social_worker", "oncall_social_worker"};
+  json b = agency("b", {kPin2});
+  b["actor_roles"] = {"teacher", "Teacher!", "teacher"};
+  silta::json_check::Issues issues;
+  parse_registry(json{{"agencies", {a, b}}}, issues);
+  std::map<std::string, std::string> by_path;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  CHECK(by_path.size() == 2);
+  CHECK(by_path["/agencies/1/actor_roles/1"].find("catalog role id") != std::string::npos);
+  CHECK(by_path["/agencies/1/actor_roles/2"] == "listed twice");
+
+  json c = agency("c", {kPin3});
+  c["actor_roles"] = {"social_worker", "janitor"};
+  silta::json_check::Issues ok;
+  Registry r = parse_registry(json{{"agencies", {a, c, agency("d", {kPin2})}}}, ok);
+  REQUIRE(ok.empty());
+  CHECK(r.find("a")->may_assert("oncall_social_worker"));
+  CHECK_FALSE(r.find("a")->may_assert("teacher"));
+  CHECK_FALSE(r.find("d")->may_assert("social_worker"));  // none listed: none allowed
+  CHECK(registry_to_json(r)["agencies"][0]["actor_roles"] == a["actor_roles"]);
+  CHECK_FALSE(registry_to_json(r)["agencies"][2].contains("actor_roles"));
+
+  auto catalog = silta::policy::load_catalog(silta::test::source_dir() / "policy/catalogs/fi");
+  REQUIRE(catalog.catalog != nullptr);
+  CHECK(
+      catalog_problems(r, *catalog.catalog) ==
+      std::vector<std::string>{"agency c has actor role janitor, which the catalog does not know"});
 }

@@ -195,6 +195,40 @@ TEST_CASE("every text exists in Finnish, Swedish and English", "[catalog][lang]"
   for (const auto& x : c->bases) CHECK_FALSE(x.title.incomplete());
 }
 
+TEST_CASE("roles: every name in three languages, and a basis names only roles that exist",
+          "[catalog][actor_role]") {
+  auto files = shipped_files();
+  edit(files, "roles.json", [](json& d) {
+    d["roles"][0]["name"].erase("sv");
+    d["roles"][1]["id"] = d["roles"][0]["id"];
+  });
+  auto pol = find_basis(files, "fi.pol.40.2");
+  edit_basis(files, "fi.pol.40.2", [](json& b) {
+    b["requires"]["roles"] = {{"push", {"teacher", "janitor"}}, {"pull", json::array()}};
+  });
+  auto poll = find_basis(files, "fi.poll.4.2");  // a pull basis
+  edit_basis(files, "fi.poll.4.2", [](json& b) {
+    b["requires"]["roles"] = {{"push", {"senior_police_officer"}}, {"sideways", {"teacher"}}};
+  });
+  auto problems = problems_of(files);
+  check_problems(problems,
+                 {{"roles.json", "/roles/0/name/sv", "the Swedish text (sv) is missing"},
+                  {"roles.json", "/roles/1/id", "duplicate role id"},
+                  {pol.file, path_of(pol, "/requires/roles/push/1"), "unknown role \"janitor\""},
+                  {pol.file, path_of(pol, "/requires/roles/pull"), "expected at least one role"},
+                  {poll.file, path_of(poll, "/requires/roles/push"), "the basis is never a push"},
+                  {poll.file, path_of(poll, "/requires/roles/sideways"), "unknown key"}});
+  // roles.json is one of the catalog's files.
+  auto without = shipped_files();
+  without.erase("roles.json");
+  CHECK(has_problem(problems_of(without), "roles.json", "", "missing file"));
+  auto c = shipped_catalog();
+  for (const auto& r : c->roles) CHECK_FALSE(r.name.incomplete());
+  REQUIRE(c->find_basis("fi.poll.4.2") != nullptr);
+  CHECK(c->find_basis("fi.poll.4.2")->requirements.roles(Direction::kPull) ==
+        std::vector<std::string>{"senior_police_officer"});
+}
+
 TEST_CASE("citations, laws and duplicate ids across basis files", "[catalog]") {
   auto files = shipped_files();
   auto at = find_basis(files, "fi.lsl.25.1");
@@ -445,6 +479,7 @@ TEST_CASE("docs/catalog.md documents every stable id", "[catalog][docs]") {
   for (const auto& x : c->kinds) documented(x.id);
   for (const auto& x : c->categories) documented(x.id);
   for (const auto& x : c->purposes) documented(x.id);
+  for (const auto& x : c->roles) documented(x.id);
   for (const auto& x : c->attestations) documented(x.id);
   for (const auto& x : c->offence_classes) documented(x.id);
   for (const auto& x : c->bases) documented(x.id);

@@ -1,0 +1,93 @@
+// Reading "actor" in request bodies (gateway/api/requests.h): the object form {"id", "role"},
+// the older bare string, and every mistake at its own JSON pointer.
+#include <catch2/catch.hpp>
+
+#include "gateway/api/requests.h"
+#include "tests/support/temp_dir.h"
+
+using namespace silta;
+using namespace silta::gateway;
+using nlohmann::json;
+
+namespace {
+
+const policy::Catalog& catalog() {
+  static auto load = policy::load_catalog(test::source_dir() / "policy/catalogs/fi");
+  REQUIRE(load.catalog != nullptr);
+  return *load.catalog;
+}
+
+// The actor read from {"actor": value}, and the issues by pointer.
+std::pair<Actor, std::map<std::string, std::string>> read_actor(const json& value) {
+  json body = {{"actor", value}};
+  json_check::Issues issues;
+  json_check::Object o(issues, body, "");
+  Actor a = actor_field(o, catalog());
+  std::map<std::string, std::string> by_path;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  return {a, by_path};
+}
+
+}  // namespace
+
+TEST_CASE("actor: the object form carries the id and a catalog role", "[requests][actor_role]") {
+  auto [a, issues] = read_actor({{"id", "sw-maija"}, {"role", "oncall_social_worker"}});
+  CHECK(issues.empty());
+  CHECK(a.id == "sw-maija");
+  CHECK(a.role == "oncall_social_worker");
+  auto [no_role, none] = read_actor({{"id", "sw-maija"}});
+  CHECK(none.empty());
+  CHECK(no_role.role.empty());
+}
+
+TEST_CASE("actor: the older string form is an actor who states no role", "[requests][actor_role]") {
+  auto [a, issues] = read_actor("sw-maija");
+  CHECK(issues.empty());
+  CHECK(a.id == "sw-maija");
+  CHECK(a.role.empty());
+  CHECK(read_actor("").second.count("/actor") == 1);
+  CHECK(read_actor(std::string(201, 'x')).second.count("/actor") == 1);
+}
+
+TEST_CASE("actor: every mistake at its pointer", "[requests][actor_role]") {
+  CHECK(read_actor({{"id", "x"}, {"role", 7}}).second.count("/actor/role") == 1);
+  CHECK(read_actor({{"id", "x"}, {"role", ""}}).second.count("/actor/role") == 1);
+  CHECK(read_actor({{"id", "x"}, {"role", std::string(65, 'a')}}).second.count("/actor/role") == 1);
+  CHECK(read_actor({{"id", "x"}, {"role", "janitor"}}).second.at("/actor/role") ==
+        "unknown role: expected a role of the catalog");
+  auto [a, issues] = read_actor({{"role", "teacher"}, {"rank", 3}});
+  CHECK(issues.count("/actor/id") == 1);
+  CHECK(issues.at("/actor/rank") == "unknown key");
+  CHECK(read_actor({{"id", 5}}).second.count("/actor/id") == 1);
+  CHECK(read_actor({{"id", "x"}, {"role", "te\u0007acher"}}).second.count("/actor/role") == 1);
+  CHECK(read_actor(json::array({"x"})).second.count("/actor") == 1);
+  CHECK(read_actor(42).second.count("/actor") == 1);
+  json body = json::object();
+  json_check::Issues missing;
+  json_check::Object o(missing, body, "");
+  actor_field(o, catalog());
+  REQUIRE(missing.list().size() == 1);
+  CHECK(missing.list()[0].path == "/actor");
+}
+
+TEST_CASE("actor: the role reaches the engine's request, the id the use log",
+          "[requests][actor_role]") {
+  json_check::Issues issues;
+  auto in = parse_referral_decision(
+      json{{"actor", {{"id", "sw-maija"}, {"role", "social_worker"}}}, {"outcome", "no_action"}},
+      catalog(), issues);
+  INFO(issues.format());
+  CHECK(issues.empty());
+  CHECK(in.actor.id == "sw-maija");
+  CHECK(in.actor.role == "social_worker");
+  json_check::Issues revoke_issues;
+  Agency caller;
+  caller.id = "kokkola-perusopetus";
+  auto r = parse_revocation(json{{"actor", {{"id", "teacher-anna"}, {"role", "teacher"}}},
+                                 {"capacity", "self"},
+                                 {"channel", "in_person"}},
+                            caller, catalog(), SysTime{}, revoke_issues);
+  CHECK(revoke_issues.empty());
+  CHECK(r.revocation.by_actor == "teacher-anna");
+  CHECK(r.actor.role == "teacher");
+}
