@@ -39,7 +39,7 @@ asio::awaitable<Result<std::uint64_t>> audit_read(
   co_return co_await audit_durably(s, std::move(e));
 }
 
-constexpr const char* kNotAnswered = "The read could not be recorded, so it was not answered.";
+constexpr ProblemText kNotAnswered = ProblemText::kReadNotRecorded;
 
 // Full records (full_record()); an entry without one as indexed.
 nlohmann::json records_json(const Services& s, const std::vector<store::AuditIndexEntry>& items) {
@@ -139,10 +139,10 @@ asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx)
   if (format == "html") {
     Response r;
     r.content_type = "text/html; charset=utf-8";
-    r.body = render_subject_report_html(s, report);
+    r.body = render_subject_report_html(s, report, ctx.lang);
     co_return r;
   }
-  co_return Response::json(200, subject_report_json(report));
+  co_return Response::json(200, subject_report_json(s, report, ctx.lang));
 }
 
 asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
@@ -209,17 +209,14 @@ asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::str
   auto made = prove(*a, *b);
   if (!made) {
     co_return Response::from_problem(
-        problem(400, "bad-proof-request", "No such proof", made.error().message));
+        problem(400, "bad-proof-request", ProblemText::kNoSuchProof));
   }
   auto read = co_await audit_read(s, ctx, actor, std::move(what));
   if (!read) co_return audit_failed(read.error(), kNotAnswered);
   if constexpr (kChecksRoot) {
     if (kept && *kept != root_of(*made)) {
       Problem p =
-          problem(409, "fork", "Not this log's history",
-                  "The log's tree of " + std::to_string(*a) +
-                      " records has another root than the one given: the checkpoint you "
-                      "kept is not in this log's history (a fork), or it is another log's.");
+          problem(409, "fork", problem_text(ProblemText::kFork, {std::to_string(*a)}));
       p.extensions = {{"log_root", to_base64(root_of(*made))}};
       co_return Response::from_problem(p);
     }
@@ -259,9 +256,8 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   if (origin && *origin != s.audit->origin()) {
     co_return Response::from_problem(
-        problem(421, "other-instance", "The record is in another gateway instance's log",
-                "This instance's audit log is " + s.audit->origin() +
-                    "; ask the instance whose log the receipt names."));
+        problem(421, "other-instance",
+                problem_text(ProblemText::kOtherInstance, {s.audit->origin()})));
   }
   bool mine = false;
   if (numeric) {
@@ -270,8 +266,7 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
   }
   if (!mine) {
     co_return Response::from_problem(
-        problem(404, "not-found", "Not found",
-                "This gateway instance's audit log has no record of yours with this number."));
+        problem(404, "not-found", ProblemText::kNoRecordOfYours));
   }
   auto latest = s.audit->latest_checkpoint();
   witness::CosignedCheckpoint served{latest, latest.note, 0};
@@ -279,8 +274,7 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
   const auto& cp = served.checkpoint.checkpoint;
   if (cp.size <= seq) {
     Response r = Response::from_problem(
-        problem(409, "not-yet-signed", "Not signed yet",
-                "The record is durable but no checkpoint covers it yet; ask again in a second."));
+        problem(409, "not-yet-signed", ProblemText::kNotYetSigned));
     r.headers.emplace_back("Retry-After", "1");
     co_return r;
   }
@@ -386,13 +380,12 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   if (!item) {
     if (item.error().code == ErrorCode::kNotFound) {
       co_return Response::from_problem(
-          problem(404, "not-found", "Not found", "No break-glass review item with this id."));
+          problem(404, "not-found", ProblemText::kReviewNotFound));
     }
     co_return Response::from_problem(problem_from_error(item.error()));
   }
   if (item->review) {
-    co_return Response::from_problem(problem(409, "already-reviewed", "Already reviewed",
-                                             "This break-glass access was reviewed before."));
+    co_return Response::from_problem(problem(409, "already-reviewed", ProblemText::kReviewedBefore));
   }
   audit::AuditEvent e;
   e.type = audit::EventType::kBreakGlassReview;
@@ -417,8 +410,7 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   auto reviewed = co_await on_store(s, std::move(review));
   if (!reviewed) {
     if (reviewed.error().code == ErrorCode::kFailedPrecondition) {
-      co_return Response::from_problem(problem(409, "already-reviewed", "Already reviewed",
-                                               "This break-glass access was reviewed before."));
+      co_return Response::from_problem(problem(409, "already-reviewed", ProblemText::kReviewedBefore));
     }
     co_return Response::from_problem(problem_from_error(reviewed.error()));
   }
