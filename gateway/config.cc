@@ -171,13 +171,15 @@ void parse_controller(Object& o, std::optional<ControllerConfig>& out) {
   if (auto po = o.object("privacy_officer", Need::kRequired)) {
     auto email = po->text("email", Need::kRequired, {.min_bytes = 3, .max_bytes = 254});
     if (email && (email->find('@') == std::string::npos || email->find(' ') != std::string::npos)) {
-      po->issues().add(po->path_of("email"), "expected an e-mail address, e.g. tietosuoja@example.fi");
+      po->issues().add(po->path_of("email"),
+                       "expected an e-mail address, e.g. tietosuoja@example.fi");
       email.reset();
     }
     ok = ok && email.has_value();
     c.email = email.value_or("");
     c.phone = po->text("phone", Need::kOptional, {.min_bytes = 1, .max_bytes = 40}).value_or("");
-    c.address = po->text("address", Need::kOptional, {.min_bytes = 1, .max_bytes = 300}).value_or("");
+    c.address =
+        po->text("address", Need::kOptional, {.min_bytes = 1, .max_bytes = 300}).value_or("");
     po->no_other_keys();
   } else {
     ok = false;

@@ -132,10 +132,10 @@ struct WitnessesConfig {
 // person reaches its privacy officer (tietosuojavastaava, Art 37-39): named in the person's copy
 // of the subject report (docs/law.md, "The person's copy").
 struct ControllerConfig {
-  Texts name;                   // the organisation's name in fi, sv and en
-  std::string email;            // the privacy officer's e-mail address
-  std::string phone;            // optional
-  std::string address;          // optional postal address
+  Texts name;           // the organisation's name in fi, sv and en
+  std::string email;    // the privacy officer's e-mail address
+  std::string phone;    // optional
+  std::string address;  // optional postal address
 };
 
 struct Config {

@@ -208,15 +208,13 @@ asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::str
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto made = prove(*a, *b);
   if (!made) {
-    co_return Response::from_problem(
-        problem(400, "bad-proof-request", ProblemText::kNoSuchProof));
+    co_return Response::from_problem(problem(400, "bad-proof-request", ProblemText::kNoSuchProof));
   }
   auto read = co_await audit_read(s, ctx, actor, std::move(what));
   if (!read) co_return audit_failed(read.error(), kNotAnswered);
   if constexpr (kChecksRoot) {
     if (kept && *kept != root_of(*made)) {
-      Problem p =
-          problem(409, "fork", problem_text(ProblemText::kFork, {std::to_string(*a)}));
+      Problem p = problem(409, "fork", problem_text(ProblemText::kFork, {std::to_string(*a)}));
       p.extensions = {{"log_root", to_base64(root_of(*made))}};
       co_return Response::from_problem(p);
     }
@@ -255,9 +253,8 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
   bool numeric = ec == std::errc() && end == text.data() + text.size();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   if (origin && *origin != s.audit->origin()) {
-    co_return Response::from_problem(
-        problem(421, "other-instance",
-                problem_text(ProblemText::kOtherInstance, {s.audit->origin()})));
+    co_return Response::from_problem(problem(
+        421, "other-instance", problem_text(ProblemText::kOtherInstance, {s.audit->origin()})));
   }
   bool mine = false;
   if (numeric) {
@@ -265,16 +262,14 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
     mine = records && records->size() == 1 && records->front().event.agency == ctx.agency.id;
   }
   if (!mine) {
-    co_return Response::from_problem(
-        problem(404, "not-found", ProblemText::kNoRecordOfYours));
+    co_return Response::from_problem(problem(404, "not-found", ProblemText::kNoRecordOfYours));
   }
   auto latest = s.audit->latest_checkpoint();
   witness::CosignedCheckpoint served{latest, latest.note, 0};
   if (s.witnesses) served = s.witnesses->served();
   const auto& cp = served.checkpoint.checkpoint;
   if (cp.size <= seq) {
-    Response r = Response::from_problem(
-        problem(409, "not-yet-signed", ProblemText::kNotYetSigned));
+    Response r = Response::from_problem(problem(409, "not-yet-signed", ProblemText::kNotYetSigned));
     r.headers.emplace_back("Retry-After", "1");
     co_return r;
   }
@@ -379,13 +374,13 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   auto item = co_await on_store(s, std::move(get));
   if (!item) {
     if (item.error().code == ErrorCode::kNotFound) {
-      co_return Response::from_problem(
-          problem(404, "not-found", ProblemText::kReviewNotFound));
+      co_return Response::from_problem(problem(404, "not-found", ProblemText::kReviewNotFound));
     }
     co_return Response::from_problem(problem_from_error(item.error()));
   }
   if (item->review) {
-    co_return Response::from_problem(problem(409, "already-reviewed", ProblemText::kReviewedBefore));
+    co_return Response::from_problem(
+        problem(409, "already-reviewed", ProblemText::kReviewedBefore));
   }
   audit::AuditEvent e;
   e.type = audit::EventType::kBreakGlassReview;
@@ -410,7 +405,8 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   auto reviewed = co_await on_store(s, std::move(review));
   if (!reviewed) {
     if (reviewed.error().code == ErrorCode::kFailedPrecondition) {
-      co_return Response::from_problem(problem(409, "already-reviewed", ProblemText::kReviewedBefore));
+      co_return Response::from_problem(
+          problem(409, "already-reviewed", ProblemText::kReviewedBefore));
     }
     co_return Response::from_problem(problem_from_error(reviewed.error()));
   }

@@ -177,8 +177,7 @@ audit::AuditEvent sent_event(const Services& s, const RequestContext& ctx, const
 }
 
 Response referral_denied(const ReferralPayload& p, nlohmann::json decision, std::uint64_t seq) {
-  auto problem_doc =
-      problem(403, "denied", ProblemText::kReferralDenied);
+  auto problem_doc = problem(403, "denied", ProblemText::kReferralDenied);
   problem_doc.extensions = {{"decision", std::move(decision)},
                             {"audit", {{"origin", p.audit_origin}, {"referral_sent_seq", seq}}}};
   return Response::from_problem(problem_doc);
@@ -186,8 +185,8 @@ Response referral_denied(const ReferralPayload& p, nlohmann::json decision, std:
 
 // Stores the accepted referral in the outbox and wakes the worker; a concurrent retry with the
 // same key finds the one stored first.
-asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n,
-                                  const ReferralPayload& p, nlohmann::json decision, Lang lang) {
+asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n, const ReferralPayload& p,
+                                  nlohmann::json decision, Lang lang) {
   const std::string request_hash = n.request_hash;
   auto put = [n = std::move(n)](store::Store& st) { return st.enqueue_referral(n); };
   auto stored = co_await on_store(s, std::move(put));
@@ -245,7 +244,7 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   n.deadlines = referral_deadlines(s.catalog(), *in.kind, now, "always");
   n.received_at = now;
   co_return co_await enqueue(s, std::move(n), p, policy::decision_to_json(*decision, ctx.lang),
-                            ctx.lang);
+                             ctx.lang);
 }
 
 // The referral `id` if the caller sent or received it; or the response to answer instead.
@@ -363,8 +362,8 @@ asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   const auto& addressed = std::get<Addressed>(loaded);
   const store::Referral& r = addressed.referral;
   if (r.state != store::ReferralState::kDelivered) {
-    co_return conflict(problem_text(ProblemText::kReferralHandledAlready,
-                                    {store::referral_state_name(r.state)}));
+    co_return conflict(
+        problem_text(ProblemText::kReferralHandledAlready, {store::referral_state_name(r.state)}));
   }
   const SysTime now = now_utc();
   auto met =

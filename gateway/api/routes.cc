@@ -20,8 +20,7 @@ Response audit_failed(const Error& error, ProblemText detail) {
     logging::error("audit_record_refused", {{"error", error.message}});
     return Response::from_problem(problem_from_error(make_error(ErrorCode::kInternal, "")));
   }
-  return Response::from_problem(
-      problem(503, "audit-unavailable", detail));
+  return Response::from_problem(problem(503, "audit-unavailable", detail));
 }
 
 Response engine_refused(const Error& error) {

@@ -170,7 +170,8 @@ constexpr Words kTo{"Vastaanottaja", "Mottagare", "Received by"};
 constexpr Words kInformation{"Tiedot", "Uppgifter", "Information"};
 constexpr Words kPurpose{"Käyttötarkoitus", "Ändamål", "Purpose"};
 constexpr Words kBasis{"Peruste", "Grund", "Basis"};
-constexpr Words kContactHeading{"Yhteystiedot ja oikeutesi", "Kontaktuppgifter och dina rättigheter",
+constexpr Words kContactHeading{"Yhteystiedot ja oikeutesi",
+                                "Kontaktuppgifter och dina rättigheter",
                                 "Contacts and your rights"};
 // What happened.
 constexpr Words kDisclosed{"Tietoja luovutettiin", "Uppgifter lämnades ut",
@@ -197,7 +198,8 @@ constexpr Words kCheckedDenied{
     "Whether the information may be disclosed was checked, and it was not permitted"};
 constexpr Words kEmergency{" (kiireellinen tilanne, hätäkäyttö)", " (brådskande fall, nödåtkomst)",
                            " (urgent case, emergency access)"};
-constexpr Words kReferralSent{"Ilmoitus lähetettiin", "En anmälan skickades", "A referral was sent"};
+constexpr Words kReferralSent{"Ilmoitus lähetettiin", "En anmälan skickades",
+                              "A referral was sent"};
 constexpr Words kReferralDelivered{"Ilmoitus toimitettiin vastaanottajalle",
                                    "Anmälan levererades till mottagaren",
                                    "The referral was delivered to its recipient"};
@@ -311,12 +313,9 @@ nlohmann::json person_entry(const Services& s, const ReportEntry& x, Lang lang) 
     if (const auto* lb = catalog.find_basis(b)) basis.push_back(basis_text(*lb, lang));
   }
   if (!x.consents.empty()) basis.push_back(words::kConsent.in(lang));
-  nlohmann::json e = {{"date", date_text(lang, x.time)},
-                      {"what", what_happened(x, lang)},
-                      {"from", organisation(s, from, lang)},
-                      {"to", organisation(s, to, lang)},
-                      {"information", std::move(information)},
-                      {"basis", std::move(basis)}};
+  nlohmann::json e = {{"date", date_text(lang, x.time)},       {"what", what_happened(x, lang)},
+                      {"from", organisation(s, from, lang)},   {"to", organisation(s, to, lang)},
+                      {"information", std::move(information)}, {"basis", std::move(basis)}};
   const auto* purpose = catalog.find_purpose(x.purpose);
   e["purpose"] = purpose != nullptr ? purpose->name.in(lang) : "";
   return e;
@@ -341,11 +340,11 @@ nlohmann::json person_copy(const Services& s, const SubjectReport& report, Lang 
   if (report.entries.empty()) j["no_entries"] = kNoEntries.in(lang);
   nlohmann::json controller;
   if (const auto& c = s.config->controller) {
-    controller = {{"name", c->name.in(lang)},
-                  {"privacy_officer", {{"email", c->email}}},
-                  {"text", fill(kController.in(lang), c->name.in(lang)) + " " +
-                               fill(kOfficer.in(lang), contact_text(*c, lang)) + " " +
-                               kQuestions.in(lang)}};
+    controller = {
+        {"name", c->name.in(lang)},
+        {"privacy_officer", {{"email", c->email}}},
+        {"text", fill(kController.in(lang), c->name.in(lang)) + " " +
+                     fill(kOfficer.in(lang), contact_text(*c, lang)) + " " + kQuestions.in(lang)}};
     if (!c->phone.empty()) controller["privacy_officer"]["phone"] = c->phone;
     if (!c->address.empty()) controller["privacy_officer"]["address"] = c->address;
   } else {
@@ -398,12 +397,13 @@ nlohmann::json subject_report_json(const Services& s, const SubjectReport& repor
   for (const auto& x : report.entries) entries.push_back(entry_json(x));
   nlohmann::json withheld = nlohmann::json::array();
   for (const auto& x : report.withheld) withheld.push_back(entry_json(x));
-  return {{"generated_at", format_rfc3339(report.generated_at)},
-          {"basis", "Laki sosiaali- ja terveydenhuollon asiakastietojen käsittelystä 703/2023, 11 §"},
-          {"entries", std::move(entries)},
-          {"withheld_count", report.withheld.size()},
-          {"withheld_entries_for_privacy_officer", std::move(withheld)},
-          {"person_copy", person_copy(s, report, lang)}};
+  return {
+      {"generated_at", format_rfc3339(report.generated_at)},
+      {"basis", "Laki sosiaali- ja terveydenhuollon asiakastietojen käsittelystä 703/2023, 11 §"},
+      {"entries", std::move(entries)},
+      {"withheld_count", report.withheld.size()},
+      {"withheld_entries_for_privacy_officer", std::move(withheld)},
+      {"person_copy", person_copy(s, report, lang)}};
 }
 
 std::string render_subject_report_html(const Services& s, const SubjectReport& report, Lang lang) {

@@ -21,18 +21,18 @@ enum class ProblemText {
   kTransferEncodingAndLength,
   kTransferEncodingHttp10,
   kChunkExtensions,
-  kChunkLineTooLong,      // {0} bytes
-  kTooManyHeaderFields,   // {0} fields
-  kHeaderFieldTooLarge,   // {0} bytes
-  kHeaderTooLarge,        // {0} bytes
-  kBodyTooLarge,          // {0} bytes
+  kChunkLineTooLong,     // {0} bytes
+  kTooManyHeaderFields,  // {0} fields
+  kHeaderFieldTooLarge,  // {0} bytes
+  kHeaderTooLarge,       // {0} bytes
+  kBodyTooLarge,         // {0} bytes
   kMalformedRequest,
   kMalformedQuery,
   kMalformedJson,
   kNotJson,
   kUnregisteredClient,
   kAgencyDisabled,
-  kNeedsRole,             // {0}: the roles
+  kNeedsRole,  // {0}: the roles
   kNoRoute,
   kMethodNotAllowed,
   kCrossSiteRead,
@@ -41,7 +41,7 @@ enum class ProblemText {
   kAdminGetOnly,
   kAdminNoRoute,
   kShuttingDown,
-  kNotReady,              // {0}: the reason
+  kNotReady,  // {0}: the reason
   // Errors by their kind (problem_from_error).
   kInvalid,
   kInvalidFields,
@@ -62,7 +62,7 @@ enum class ProblemText {
   kNothingRecorded,
   kNothingSent,
   kConsentNotFound,
-  kNotAPartyToConsent,    // {0}: the agency's kind
+  kNotAPartyToConsent,  // {0}: the agency's kind
   kConsentRevokedBefore,
   kReferralNotFound,
   kOnlyRecipient,
@@ -75,8 +75,8 @@ enum class ProblemText {
   // The audit API.
   kReadNotRecorded,
   kNoSuchProof,
-  kFork,                  // {0}: the tree size
-  kOtherInstance,         // {0}: this instance's origin
+  kFork,           // {0}: the tree size
+  kOtherInstance,  // {0}: this instance's origin
   kNoRecordOfYours,
   kNotYetSigned,
   kReviewNotFound,

@@ -30,8 +30,7 @@ void RequestParser::refuse(Problem p, boost::system::error_code& ec, http::error
 void RequestParser::on_field_impl(http::field name, beast::string_view name_string,
                                   beast::string_view value, boost::system::error_code& ec) {
   if (header_done_) {
-    refuse(problem(400, "bad-framing", ProblemText::kTrailers),
-           ec, http::error::bad_field);
+    refuse(problem(400, "bad-framing", ProblemText::kTrailers), ec, http::error::bad_field);
     return;
   }
   if (++fields_ > limits_.header_fields) {
@@ -58,8 +57,8 @@ void RequestParser::on_field_impl(http::field name, beast::string_view name_stri
 void RequestParser::on_chunk_header_impl(std::uint64_t, beast::string_view extensions,
                                          boost::system::error_code& ec) {
   if (extensions.empty()) return;
-  refuse(problem(400, "bad-framing", ProblemText::kChunkExtensions),
-         ec, http::error::bad_chunk_extension);
+  refuse(problem(400, "bad-framing", ProblemText::kChunkExtensions), ec,
+         http::error::bad_chunk_extension);
 }
 
 void RequestParser::on_header_impl(boost::system::error_code& ec) {
@@ -71,18 +70,18 @@ std::optional<Problem> RequestParser::problem_for(const boost::system::error_cod
   if (refusal_) return refusal_;
   if (ec == http::error::header_limit ||
       (ec == http::error::buffer_overflow && !is_header_done())) {
-    return problem(431, "header-too-large",
-                   problem_text(ProblemText::kHeaderTooLarge,
-                                {std::to_string(limits_.header_bytes)}));
+    return problem(
+        431, "header-too-large",
+        problem_text(ProblemText::kHeaderTooLarge, {std::to_string(limits_.header_bytes)}));
   }
   if (ec == http::error::body_limit) {
     return problem(413, "body-too-large",
                    problem_text(ProblemText::kBodyTooLarge, {std::to_string(limits_.body_bytes)}));
   }
   if (ec == http::error::buffer_overflow) {
-    return problem(400, "bad-framing",
-                   problem_text(ProblemText::kChunkLineTooLong,
-                                {std::to_string(read_buffer_limit(limits_))}));
+    return problem(
+        400, "bad-framing",
+        problem_text(ProblemText::kChunkLineTooLong, {std::to_string(read_buffer_limit(limits_))}));
   }
   namespace asio = boost::asio;
   const bool quiet = ec == http::error::end_of_stream || ec == beast::error::timeout ||

@@ -940,8 +940,7 @@ Response Server::admin_response(const Request& req) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (req.method() != http::verb::get) {
-    return Response::from_problem(
-        problem(405, "method-not-allowed", ProblemText::kAdminGetOnly));
+    return Response::from_problem(problem(405, "method-not-allowed", ProblemText::kAdminGetOnly));
   }
   if (path == "/health") return Response::json(200, {{"status", "ok"}});
   if (path == "/ready") {

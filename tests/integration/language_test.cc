@@ -35,8 +35,7 @@ HttpResult post(TlsClient& c, const std::string& target, const json& body,
 
 }  // namespace
 
-TEST_CASE("the answer's language: Accept-Language weights, then ?lang, default fi",
-          "[language]") {
+TEST_CASE("the answer's language: Accept-Language weights, then ?lang, default fi", "[language]") {
   GatewayProcess gw;
   auto cw = gw.client("soite-lastensuojelu");
 
@@ -147,14 +146,15 @@ TEST_CASE("the person's copy names the controller and the right to complain, and
           "[language][subject-report]") {
   GatewayProcess gw({{"controller", kController}});
   // Child welfare gets Veeti's attendance; the police get it too, embargoed from his report.
-  REQUIRE(gw.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request()).status ==
-          200);
+  REQUIRE(
+      gw.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request()).status ==
+      200);
   REQUIRE(gw.client("pohjanmaa-poliisi")
               .post_json("/v1/exchanges", police_investigation(people::kVeeti))
               .status == 200);
   auto officer = gw.client("soite-tietosuoja");
-  const std::string report = "/v1/audit/subject-report?actor=po-1&subject=" +
-                             std::string(people::kVeeti);
+  const std::string report =
+      "/v1/audit/subject-report?actor=po-1&subject=" + std::string(people::kVeeti);
 
   // The privacy officer's view keeps the embargoed entries, with their embargo date.
   auto sv = get(officer, report, "sv-FI, fi;q=0.8");
@@ -180,8 +180,7 @@ TEST_CASE("the person's copy names the controller and the right to complain, and
   CHECK(copy["controller"]["privacy_officer"]["email"] == "tietosuoja@soite.example");
   CHECK(copy["controller"]["text"].get<std::string>().find("dataskyddsombudet") !=
         std::string::npos);
-  CHECK(copy["right_to_complain"].get<std::string>().find("dataombudsmannen") !=
-        std::string::npos);
+  CHECK(copy["right_to_complain"].get<std::string>().find("dataombudsmannen") != std::string::npos);
   const std::string copy_text = copy.dump();
   CHECK(copy_text.find("poliisi") == std::string::npos);
   CHECK(copy_text.find("embargo") == std::string::npos);

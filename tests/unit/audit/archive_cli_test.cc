@@ -83,16 +83,16 @@ TEST_CASE("silta audit archive: moves sealed segments and verify and export and 
   REQUIRE(raw.status == 0);
   CHECK(count_lines(raw.output, "\"seq\":") == 30);
 
-  auto fhir = f.audit({"export", "--dir", f.log_dir.string(), "--archive",
-                       f.archive_dir.string(), "--format", "fhir"});
+  auto fhir = f.audit({"export", "--dir", f.log_dir.string(), "--archive", f.archive_dir.string(),
+                       "--format", "fhir"});
   REQUIRE(fhir.status == 0);
   CHECK(count_lines(fhir.output, "\"resourceType\":\"AuditEvent\"") == 30);
-  auto head = f.audit({"checkpoint", "--dir", f.log_dir.string(), "--archive",
-                       f.archive_dir.string()});
+  auto head =
+      f.audit({"checkpoint", "--dir", f.log_dir.string(), "--archive", f.archive_dir.string()});
   CHECK(head.status == 0);
   CHECK(head.output.find("silta.test/archive-cli\n30\n") == 0);
-  auto proof = f.audit({"prove", "inclusion", "--dir", f.log_dir.string(), "--index", "1",
-                        "--size", "30", "--archive", f.archive_dir.string()});
+  auto proof = f.audit({"prove", "inclusion", "--dir", f.log_dir.string(), "--index", "1", "--size",
+                        "30", "--archive", f.archive_dir.string()});
   INFO(proof.output);
   CHECK(proof.status == 0);
 

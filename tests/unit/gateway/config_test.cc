@@ -98,7 +98,8 @@ TEST_CASE("language and controller: defaults, both forms of the name, and every 
   CHECK(c.controller->name.en == "Soite");
   CHECK(c.controller->phone == "+358 6 828 7000");
 
-  doc["controller"]["name"] = {{"fi", "Hyvinvointialue"}, {"sv", "Välfärdsområdet"}, {"en", "County"}};
+  doc["controller"]["name"] = {
+      {"fi", "Hyvinvointialue"}, {"sv", "Välfärdsområdet"}, {"en", "County"}};
   c = parse_config(doc, dir.path(), issues);
   REQUIRE(issues.empty());
   CHECK(c.controller->name.in(Lang::kSv) == "Välfärdsområdet");
