@@ -400,7 +400,7 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   e.reference = item->id;
   e.outcome = store::review_verdict_name(verdict.verdict);
   auto seq = co_await audit_durably(s, std::move(e));
-  if (!seq) co_return audit_failed(seq.error(), "Nothing was recorded. Retry later.");
+  if (!seq) co_return audit_failed(seq.error(), ProblemText::kNothingRecorded);
   auto review = [id, verdict](store::Store& st) { return st.review_break_glass(id, verdict); };
   auto reviewed = co_await on_store(s, std::move(review));
   if (!reviewed) {

@@ -144,7 +144,7 @@ TEST_CASE("problem details in fi, sv and en: 400, 403, 404, 409", "[language]") 
 
 TEST_CASE("the person's copy names the controller and the right to complain, and hides embargoes",
           "[language][subject-report]") {
-  GatewayProcess gw({{"controller", kController}});
+  GatewayProcess gw(json{{"controller", kController}});
   // Child welfare gets Veeti's attendance; the police get it too, embargoed from his report.
   REQUIRE(
       gw.client("soite-lastensuojelu").post_json("/v1/exchanges", attendance_request()).status ==
