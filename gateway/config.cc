@@ -140,6 +140,55 @@ void parse_console(Object& o, const fs::path& base_dir, ConsoleConfig& console) 
   }
 }
 
+// A name as one text for every language, or {"fi": …, "sv": …, "en": …}.
+std::optional<Texts> parse_names(Object& o, std::string_view key) {
+  const nlohmann::json* v = o.any(key, Need::kRequired);
+  if (v == nullptr) return std::nullopt;
+  const json_check::TextRule rule{.min_bytes = 1, .max_bytes = 200};
+  if (v->is_string()) {
+    auto t = o.text(key, Need::kRequired, rule);
+    if (!t) return std::nullopt;
+    return Texts{*t, *t, *t};
+  }
+  auto names = o.object(key, Need::kRequired);
+  if (!names) return std::nullopt;
+  Texts t;
+  bool ok = true;
+  for (Lang l : kLangs) {
+    auto text = names->text(lang_code(l), Need::kRequired, rule);
+    ok = ok && text.has_value();
+    if (text) (l == Lang::kFi ? t.fi : l == Lang::kSv ? t.sv : t.en) = *text;
+  }
+  names->no_other_keys();
+  if (!ok) return std::nullopt;
+  return t;
+}
+
+void parse_controller(Object& o, std::optional<ControllerConfig>& out) {
+  ControllerConfig c;
+  auto name = parse_names(o, "name");
+  bool ok = name.has_value();
+  if (auto po = o.object("privacy_officer", Need::kRequired)) {
+    auto email = po->text("email", Need::kRequired, {.min_bytes = 3, .max_bytes = 254});
+    if (email && (email->find('@') == std::string::npos || email->find(' ') != std::string::npos)) {
+      po->issues().add(po->path_of("email"),
+                       "expected an e-mail address, e.g. tietosuoja@example.fi");
+      email.reset();
+    }
+    ok = ok && email.has_value();
+    c.email = email.value_or("");
+    c.phone = po->text("phone", Need::kOptional, {.min_bytes = 1, .max_bytes = 40}).value_or("");
+    c.address =
+        po->text("address", Need::kOptional, {.min_bytes = 1, .max_bytes = 300}).value_or("");
+    po->no_other_keys();
+  } else {
+    ok = false;
+  }
+  if (!ok) return;
+  c.name = std::move(*name);
+  out = std::move(c);
+}
+
 void parse_log(Object& o, LogConfig& log) {
   auto format = o.string_or("format", "text");
   if (format != "text" && format != "json") {
@@ -234,6 +283,23 @@ Config parse_config(const nlohmann::json& doc, const fs::path& base_dir,
           [&](Object& o) { c.witnesses = parse_witnesses_config(o, base_dir); });
   section(root, "console", Need::kOptional,
           [&](Object& o) { parse_console(o, base_dir, c.console); });
+  if (auto language = root.string("language")) {
+    bool known = false;
+    for (Lang l : kLangs) {
+      if (*language == lang_code(l)) {
+        c.language = l;
+        known = true;
+      }
+    }
+    if (!known) issues.add("/language", "expected \"fi\", \"sv\" or \"en\"");
+  }
+  section(root, "controller", Need::kOptional,
+          [&](Object& o) { parse_controller(o, c.controller); });
+  if (!root.has("controller")) {
+    c.warnings.push_back(
+        "controller is not set: the person's copy of the subject report cannot name the "
+        "controller and its privacy officer (docs/configuration.md)");
+  }
   section(root, "log", Need::kOptional, [&](Object& o) { parse_log(o, c.log); });
   section(root, "reload", Need::kOptional, [&](Object& o) {
     c.reload.interval =

@@ -14,6 +14,7 @@
 #include "adapters/config.h"
 #include "audit/config.h"
 #include "common/json_check.h"
+#include "common/lang.h"
 #include "gateway/registry.h"
 #include "store/config.h"
 
@@ -127,6 +128,16 @@ struct WitnessesConfig {
   Millis retry_max{300'000};    // ...up to this; jittered to 50-100 %
 };
 
+// Who answers for the data the gateway processes (rekisterinpitäjä, GDPR Art 4(7)) and how a
+// person reaches its privacy officer (tietosuojavastaava, Art 37-39): named in the person's copy
+// of the subject report (docs/law.md, "The person's copy").
+struct ControllerConfig {
+  Texts name;           // the organisation's name in fi, sv and en
+  std::string email;    // the privacy officer's e-mail address
+  std::string phone;    // optional
+  std::string address;  // optional postal address
+};
+
 struct Config {
   std::filesystem::path source;       // the file this came from
   std::vector<std::string> warnings;  // what works but needs attention (e.g. a CRL about to expire)
@@ -150,6 +161,11 @@ struct Config {
   ReferralsConfig referrals;
   ConsoleConfig console;
   WitnessesConfig witnesses;
+  // The language of an answer when the request asks for none of fi, sv, en (docs/api.md).
+  Lang language = Lang::kFi;
+  // Unset: the gateway starts, with a warning, and the person's copy of the subject report says
+  // to ask the organisation that gave it for the controller's contact details.
+  std::optional<ControllerConfig> controller;
 };
 
 // Pieces of the config shared with the witness service's (gateway/witness/config.h): a listener

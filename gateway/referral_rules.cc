@@ -129,7 +129,7 @@ Result<ReferralPayload> ReferralPayload::parse(const std::string& text) {
 }
 
 json referral_json(const store::Referral& r, const policy::Catalog& catalog, bool recipient_view,
-                   SysTime now) {
+                   SysTime now, Lang lang) {
   json j = {{"id", r.id},
             {"kind", r.kind},
             {"sender", r.sender_agency},
@@ -167,7 +167,7 @@ json referral_json(const store::Referral& r, const policy::Catalog& catalog, boo
         policy::format_date(policy::helsinki_date(d.due_at - std::chrono::microseconds(1)));
     if (d.met_at) x["met_at"] = format_rfc3339(*d.met_at);
     if (const auto* rule = rule_of(catalog, d.name)) {
-      x["title"] = rule->title.en;
+      x["title"] = rule->title.in(lang);
       x["citation"] = rule->citation.short_text();
     }
     deadlines.push_back(std::move(x));

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/lang.h"
 #include "common/result.h"
 #include "common/time.h"
 #include "policy/catalog.h"
@@ -67,6 +68,6 @@ struct ReferralPayload {
 // also its deadlines, who acknowledged it and the decision. Neither sees the other's case data:
 // the content travels to the recipient's system only, through its adapter.
 nlohmann::json referral_json(const store::Referral& r, const policy::Catalog& catalog,
-                             bool recipient_view, SysTime now);
+                             bool recipient_view, SysTime now, Lang lang);
 
 }  // namespace silta::gateway

@@ -39,7 +39,7 @@ asio::awaitable<Result<std::uint64_t>> audit_read(
   co_return co_await audit_durably(s, std::move(e));
 }
 
-constexpr const char* kNotAnswered = "The read could not be recorded, so it was not answered.";
+constexpr ProblemText kNotAnswered = ProblemText::kReadNotRecorded;
 
 // Full records (full_record()); an entry without one as indexed.
 nlohmann::json records_json(const Services& s, const std::vector<store::AuditIndexEntry>& items) {
@@ -139,10 +139,10 @@ asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx)
   if (format == "html") {
     Response r;
     r.content_type = "text/html; charset=utf-8";
-    r.body = render_subject_report_html(s, report);
+    r.body = render_subject_report_html(s, report, ctx.lang);
     co_return r;
   }
-  co_return Response::json(200, subject_report_json(report));
+  co_return Response::json(200, subject_report_json(s, report, ctx.lang));
 }
 
 asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
@@ -208,18 +208,13 @@ asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::str
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto made = prove(*a, *b);
   if (!made) {
-    co_return Response::from_problem(
-        problem(400, "bad-proof-request", "No such proof", made.error().message));
+    co_return Response::from_problem(problem(400, "bad-proof-request", ProblemText::kNoSuchProof));
   }
   auto read = co_await audit_read(s, ctx, actor, std::move(what));
   if (!read) co_return audit_failed(read.error(), kNotAnswered);
   if constexpr (kChecksRoot) {
     if (kept && *kept != root_of(*made)) {
-      Problem p =
-          problem(409, "fork", "Not this log's history",
-                  "The log's tree of " + std::to_string(*a) +
-                      " records has another root than the one given: the checkpoint you "
-                      "kept is not in this log's history (a fork), or it is another log's.");
+      Problem p = problem(409, "fork", problem_text(ProblemText::kFork, {std::to_string(*a)}));
       p.extensions = {{"log_root", to_base64(root_of(*made))}};
       co_return Response::from_problem(p);
     }
@@ -258,10 +253,8 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
   bool numeric = ec == std::errc() && end == text.data() + text.size();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   if (origin && *origin != s.audit->origin()) {
-    co_return Response::from_problem(
-        problem(421, "other-instance", "The record is in another gateway instance's log",
-                "This instance's audit log is " + s.audit->origin() +
-                    "; ask the instance whose log the receipt names."));
+    co_return Response::from_problem(problem(
+        421, "other-instance", problem_text(ProblemText::kOtherInstance, {s.audit->origin()})));
   }
   bool mine = false;
   if (numeric) {
@@ -269,18 +262,14 @@ asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) 
     mine = records && records->size() == 1 && records->front().event.agency == ctx.agency.id;
   }
   if (!mine) {
-    co_return Response::from_problem(
-        problem(404, "not-found", "Not found",
-                "This gateway instance's audit log has no record of yours with this number."));
+    co_return Response::from_problem(problem(404, "not-found", ProblemText::kNoRecordOfYours));
   }
   auto latest = s.audit->latest_checkpoint();
   witness::CosignedCheckpoint served{latest, latest.note, 0};
   if (s.witnesses) served = s.witnesses->served();
   const auto& cp = served.checkpoint.checkpoint;
   if (cp.size <= seq) {
-    Response r = Response::from_problem(
-        problem(409, "not-yet-signed", "Not signed yet",
-                "The record is durable but no checkpoint covers it yet; ask again in a second."));
+    Response r = Response::from_problem(problem(409, "not-yet-signed", ProblemText::kNotYetSigned));
     r.headers.emplace_back("Retry-After", "1");
     co_return r;
   }
@@ -387,14 +376,13 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   auto item = co_await on_store(s, std::move(get));
   if (!item) {
     if (item.error().code == ErrorCode::kNotFound) {
-      co_return Response::from_problem(
-          problem(404, "not-found", "Not found", "No break-glass review item with this id."));
+      co_return Response::from_problem(problem(404, "not-found", ProblemText::kReviewNotFound));
     }
     co_return Response::from_problem(problem_from_error(item.error()));
   }
   if (item->review) {
-    co_return Response::from_problem(problem(409, "already-reviewed", "Already reviewed",
-                                             "This break-glass access was reviewed before."));
+    co_return Response::from_problem(
+        problem(409, "already-reviewed", ProblemText::kReviewedBefore));
   }
   audit::AuditEvent e;
   e.type = audit::EventType::kBreakGlassReview;
@@ -415,13 +403,13 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   e.reference = item->id;
   e.outcome = store::review_verdict_name(verdict.verdict);
   auto seq = co_await audit_durably(s, std::move(e));
-  if (!seq) co_return audit_failed(seq.error(), "Nothing was recorded. Retry later.");
+  if (!seq) co_return audit_failed(seq.error(), ProblemText::kNothingRecorded);
   auto review = [id, verdict](store::Store& st) { return st.review_break_glass(id, verdict); };
   auto reviewed = co_await on_store(s, std::move(review));
   if (!reviewed) {
     if (reviewed.error().code == ErrorCode::kFailedPrecondition) {
-      co_return Response::from_problem(problem(409, "already-reviewed", "Already reviewed",
-                                               "This break-glass access was reviewed before."));
+      co_return Response::from_problem(
+          problem(409, "already-reviewed", ProblemText::kReviewedBefore));
     }
     co_return Response::from_problem(problem_from_error(reviewed.error()));
   }

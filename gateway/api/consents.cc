@@ -61,24 +61,20 @@ bool may_see(const store::StoredConsent& c, const Agency& agency) {
 }
 
 Response not_found() {
-  return Response::from_problem(problem(404, "not-found", "Not found",
-                                        "No consent with this id names your agency as a party."));
+  return Response::from_problem(problem(404, "not-found", ProblemText::kConsentNotFound));
 }
 
 Response not_a_party(const Agency& agency) {
-  return Response::from_problem(problem(
-      403, "forbidden", "Only a party to a consent records it",
-      "Your agency is named on neither side of this consent: name it or its kind (" + agency.kind +
-          ") in from_kinds or from_agencies (it holds the data) or in to_kinds or to_agencies "
-          "(it receives it)."));
+  return Response::from_problem(
+      problem(403, "forbidden", problem_text(ProblemText::kNotAPartyToConsent, {agency.kind})));
 }
 
 Response already_revoked() {
   return Response::from_problem(
-      problem(409, "already-revoked", "Already revoked", "This consent was revoked before."));
+      problem(409, "already-revoked", ProblemText::kConsentRevokedBefore));
 }
 
-constexpr const char* kNothingRecorded = "Nothing was recorded. Retry later.";
+constexpr ProblemText kNothingRecorded = ProblemText::kNothingRecorded;
 
 asio::awaitable<Response> record(const Services& s, RequestContext& ctx) {
   const SysTime now = now_utc();

@@ -57,9 +57,7 @@ audit::AuditEvent exchange_event(const Services& s, const RequestContext& ctx, c
   return e;
 }
 
-constexpr const char* kNothingReleased =
-    "The decision could not be made durable in the audit log, so nothing was released. Retry "
-    "later.";
+constexpr ProblemText kNothingReleased = ProblemText::kNothingReleased;
 
 // Validates, decides and makes the decision durable; or the response to answer instead.
 asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, RequestContext& ctx,
@@ -81,7 +79,7 @@ asio::awaitable<std::variant<Decided, Response>> decide(const Services& s, Reque
       s.engine->decide(decision_request(x.in, ctx.agency, x.subject.value), *consents, now);
   if (!decision) co_return engine_refused(decision.error());
   x.decision = std::move(*decision);
-  x.decision_json = policy::decision_to_json(x.decision);
+  x.decision_json = policy::decision_to_json(x.decision, ctx.lang);
   x.id = new_id(exchange ? "x-" : "d-");
 
   const bool break_glass = exchange && x.decision.break_glass;
@@ -165,9 +163,7 @@ nlohmann::json audit_refs(const Services& s, const Decided& x,
 }
 
 Response denied(const Services& s, const Decided& x) {
-  auto p = problem(403, "denied", "No requested category may be disclosed",
-                   "Every requested category was denied; the decision says why and what would "
-                   "make it lawful. Nothing was disclosed.");
+  auto p = problem(403, "denied", ProblemText::kAllDenied);
   p.extensions = {{"exchange_id", x.id},
                   {"decision", x.decision_json},
                   {"audit", audit_refs(s, x, std::nullopt)}};

@@ -21,14 +21,13 @@ bool valid_key(std::string_view key) {
 }
 
 Response key_reused() {
-  return Response::from_problem(problem(409, "idempotency-key-reused", "Idempotency-Key reused",
-                                        "This Idempotency-Key was used for a different request."));
+  return Response::from_problem(
+      problem(409, "idempotency-key-reused", ProblemText::kIdempotencyKeyReused));
 }
 
 Response in_progress() {
   auto r = Response::from_problem(
-      problem(409, "idempotency-key-in-progress", "Request in progress",
-              "A request with this Idempotency-Key is still being answered; retry shortly."));
+      problem(409, "idempotency-key-in-progress", ProblemText::kIdempotencyInProgress));
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }
@@ -42,6 +41,7 @@ Response answer_from(const store::IdempotencyRecord& record, const std::string& 
   replay.content_type = record.status >= 400 ? kProblemContentType : "application/json";
   replay.body = record.body;
   replay.headers.emplace_back("Idempotent-Replayed", "true");
+  replay.in_request_language = false;  // in the first request's language
   if (!record.location.empty()) replay.headers.emplace_back("Location", record.location);
   return replay;
 }
@@ -84,6 +84,7 @@ Handler idempotent(const Services& services, Handler inner) {
     if (reserved->status != 0 || reserved->body != token) co_return answer_from(*reserved, hash);
 
     Response response = co_await inner(ctx);
+    response.localise(ctx.lang);  // the body stored is the body answered
     store::IdempotencyRecord answer = reservation;
     if (response.status < 500) {
       answer.status = static_cast<int>(response.status);

@@ -29,21 +29,19 @@ namespace {
 
 constexpr std::uint64_t kMaxPage = 500;
 
-constexpr const char* kNothingSent = "Nothing was recorded or sent. Retry later.";
+constexpr ProblemText kNothingSent = ProblemText::kNothingSent;
 
 Response not_found() {
-  return Response::from_problem(problem(404, "not-found", "Not found",
-                                        "No referral with this id was sent by or to your agency."));
+  return Response::from_problem(problem(404, "not-found", ProblemText::kReferralNotFound));
 }
 
-Response conflict(std::string detail) {
-  return Response::from_problem(
-      problem(409, "referral-state", "Not possible in the referral's state", std::move(detail)));
+Response conflict(Texts detail) {
+  return Response::from_problem(problem(409, "referral-state", std::move(detail)));
 }
 
 Response key_reused() {
-  return Response::from_problem(problem(409, "idempotency-key-reused", "Idempotency-Key reused",
-                                        "This Idempotency-Key was used for a different request."));
+  return Response::from_problem(
+      problem(409, "idempotency-key-reused", ProblemText::kIdempotencyKeyReused));
 }
 
 // With an Idempotency-Key the referral id is derived from the sender and the key, so that a
@@ -60,17 +58,19 @@ std::string idempotency_key(const RequestContext& ctx) {
   return header == ctx.request.end() ? "" : std::string(header->value());
 }
 
-// The `referral-sent` record, with its receipt when this answer wrote it.
+// The `referral-sent` record, with its receipt.
 nlohmann::json sent_refs(const Services& s, const ReferralPayload& p, std::uint64_t seq) {
   return {{"origin", p.audit_origin},
           {"referral_sent_seq", seq},
           {"receipts", audit_receipts(s, {seq})}};
 }
 
-Response accepted(const Services& s, const store::Referral& r, const ReferralPayload& p) {
+// `decision` in `lang`, the language of the answer.
+Response accepted(const Services& s, const store::Referral& r, const ReferralPayload& p,
+                  nlohmann::json decision, Lang lang) {
   auto response =
-      Response::json(202, {{"referral", referral_json(r, s.catalog(), false, now_utc())},
-                           {"decision", p.decision},
+      Response::json(202, {{"referral", referral_json(r, s.catalog(), false, now_utc(), lang)},
+                           {"decision", std::move(decision)},
                            {"audit", sent_refs(s, p, p.audit_seq)}});
   response.headers.emplace_back("Location", "/v1/referrals/" + r.id);
   return response;
@@ -81,7 +81,10 @@ Response replay(const Services& s, const store::Referral& r, const std::string& 
   if (r.request_hash != request_hash) return key_reused();
   auto p = ReferralPayload::parse(r.payload);
   if (!p) return Response::from_problem(problem_from_error(p.error()));
-  return accepted(s, r, *p);
+  // The decision was stored in the deployment's language (payload_of): all of it in that one.
+  Response answer = accepted(s, r, *p, p->decision, s.config->language);
+  answer.in_request_language = false;
+  return answer;
 }
 
 audit::AuditEvent referral_event(const store::Referral& r, const ReferralPayload& p,
@@ -139,7 +142,8 @@ ReferralPayload payload_of(const Services& s, const ReferralInput& in,
   p.actor = in.actor.id;
   p.urgent = in.fields.value("urgent", false);
   p.fields = in.fields;
-  p.decision = policy::decision_to_json(decision);
+  // The recipient's staff read it: in the deployment's language.
+  p.decision = policy::decision_to_json(decision, s.config->language);
   p.audit_origin = s.audit->origin();
   for (const auto& c : decision.categories) {
     if (c.outcome != policy::Outcome::kGranted) continue;
@@ -182,19 +186,17 @@ audit::AuditEvent sent_event(const Services& s, const RequestContext& ctx, const
   return sent;
 }
 
-Response referral_denied(const Services& s, const ReferralPayload& p, std::uint64_t seq) {
-  auto problem_doc =
-      problem(403, "denied", "The referral may not be sent",
-              "Not every category of the referral may move to this recipient; the decision says "
-              "why and what would make it lawful. Nothing was sent.");
-  problem_doc.extensions = {{"decision", p.decision}, {"audit", sent_refs(s, p, seq)}};
+Response referral_denied(const Services& s, const ReferralPayload& p, nlohmann::json decision,
+                         std::uint64_t seq) {
+  auto problem_doc = problem(403, "denied", ProblemText::kReferralDenied);
+  problem_doc.extensions = {{"decision", std::move(decision)}, {"audit", sent_refs(s, p, seq)}};
   return Response::from_problem(problem_doc);
 }
 
 // Stores the accepted referral in the outbox and wakes the worker; a concurrent retry with the
 // same key finds the one stored first.
-asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n,
-                                  const ReferralPayload& p) {
+asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n, const ReferralPayload& p,
+                                  nlohmann::json decision, Lang lang) {
   const std::string request_hash = n.request_hash;
   auto put = [n = std::move(n)](store::Store& st) { return st.enqueue_referral(n); };
   auto stored = co_await on_store(s, std::move(put));
@@ -204,7 +206,7 @@ asio::awaitable<Response> enqueue(const Services& s, store::NewReferral n,
   }
   if (!stored->created) co_return replay(s, stored->referral, request_hash);
   if (s.referral_worker != nullptr) s.referral_worker->wake();
-  co_return accepted(s, stored->referral, p);
+  co_return accepted(s, stored->referral, p, std::move(decision), lang);
 }
 
 asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
@@ -238,7 +240,7 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   if (!seq) co_return audit_failed(seq.error(), kNothingSent);
   s.metrics->add("silta_referrals_total",
                  {{"kind", in.kind->id}, {"outcome", all ? "accepted" : "denied"}});
-  if (!all) co_return referral_denied(s, p, *seq);
+  if (!all) co_return referral_denied(s, p, policy::decision_to_json(*decision, ctx.lang), *seq);
   p.audit_seq = *seq;
 
   store::NewReferral n;
@@ -252,7 +254,8 @@ asio::awaitable<Response> submit(const Services& s, RequestContext& ctx) {
   n.request_hash = request_hash;
   n.deadlines = referral_deadlines(s.catalog(), *in.kind, now, "always");
   n.received_at = now;
-  co_return co_await enqueue(s, std::move(n), p);
+  co_return co_await enqueue(s, std::move(n), p, policy::decision_to_json(*decision, ctx.lang),
+                             ctx.lang);
 }
 
 // The referral `id` if the caller sent or received it; or the response to answer instead.
@@ -277,7 +280,7 @@ asio::awaitable<Response> get_one(const Services& s, RequestContext& ctx) {
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& r = std::get<store::Referral>(loaded);
   bool recipient = r.recipient_agency == ctx.agency.id;
-  co_return Response::json(200, referral_json(r, s.catalog(), recipient, now_utc()));
+  co_return Response::json(200, referral_json(r, s.catalog(), recipient, now_utc(), ctx.lang));
 }
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
@@ -309,7 +312,7 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   if (!page) co_return list_failed(page.error());
   json items = json::array();
   for (const auto& r : page->items) {
-    items.push_back(referral_json(r, s.catalog(), role == "recipient", now));
+    items.push_back(referral_json(r, s.catalog(), role == "recipient", now, ctx.lang));
   }
   json body = {{"items", std::move(items)}};
   if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
@@ -329,12 +332,10 @@ asio::awaitable<std::variant<Addressed, Response>> load_for_recipient(const Serv
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   auto& r = std::get<store::Referral>(loaded);
   if (r.recipient_agency != ctx.agency.id) {
-    co_return Response::from_problem(problem(403, "forbidden", "Only the recipient may do this",
-                                             "Your agency sent this referral; its recipient "
-                                             "acknowledges it and decides on it."));
+    co_return Response::from_problem(problem(403, "forbidden", ProblemText::kOnlyRecipient));
   }
   if (r.state == store::ReferralState::kReceived || r.state == store::ReferralState::kDead) {
-    co_return conflict("The referral has not been delivered to your agency's system yet.");
+    co_return conflict(problem_text(ProblemText::kReferralNotDelivered));
   }
   auto p = ReferralPayload::parse(r.payload);
   if (!p) co_return Response::from_problem(problem_from_error(p.error()));
@@ -355,11 +356,11 @@ asio::awaitable<Response> record_step(const Services& s, const RequestContext& c
   auto saved = co_await on_store(s, std::move(save));
   if (!saved) {
     if (saved.error().code == ErrorCode::kFailedPrecondition) {
-      co_return conflict(saved.error().message);
+      co_return conflict(problem_text(ProblemText::kReferralStateChanged));
     }
     co_return Response::from_problem(problem_from_error(saved.error()));
   }
-  auto body = referral_json(*saved, s.catalog(), true, now);
+  auto body = referral_json(*saved, s.catalog(), true, now, ctx.lang);
   body["audit"] = {
       {"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}};
   co_return Response::json(200, std::move(body));
@@ -377,7 +378,7 @@ asio::awaitable<Response> acknowledge(const Services& s, RequestContext& ctx) {
   const store::Referral& r = addressed.referral;
   if (r.state != store::ReferralState::kDelivered) {
     co_return conflict(
-        fmt::format("The referral is {} already.", store::referral_state_name(r.state)));
+        problem_text(ProblemText::kReferralHandledAlready, {store::referral_state_name(r.state)}));
   }
   const SysTime now = now_utc();
   auto met =
@@ -426,9 +427,7 @@ asio::awaitable<Response> decide(const Services& s, RequestContext& ctx) {
                           outcome->id == "assessment_completed" && earlier != nullptr &&
                           earlier->opens_assessment && !earlier->meets_completion;
   if (r.state == store::ReferralState::kDecided && !completing) {
-    co_return conflict(
-        "A decision was recorded already; after assessment_started or "
-        "urgent_action only assessment_completed may follow.");
+    co_return conflict(problem_text(ProblemText::kDecisionRecordedAlready));
   }
   const SysTime now = now_utc();
   auto met = deadlines_met_by(r, catalog, outcome);

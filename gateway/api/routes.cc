@@ -14,19 +14,20 @@ void add_api_routes(Router& router, const Services& services) {
   add_audit_routes(router, services);
 }
 
-Response audit_failed(const Error& error, std::string detail) {
+Response audit_failed(const Error& error, ProblemText detail) {
   if (error.code == ErrorCode::kInvalidArgument) {
     // The log's words name the field and the rule, never the value (audit/event.cc).
     logging::error("audit_record_refused", {{"error", error.message}});
     return Response::from_problem(problem_from_error(make_error(ErrorCode::kInternal, "")));
   }
-  return Response::from_problem(
-      problem(503, "audit-unavailable", "The audit log is unavailable", std::move(detail)));
+  return Response::from_problem(problem(503, "audit-unavailable", detail));
 }
 
 Response engine_refused(const Error& error) {
-  return Response::from_problem(
-      problem(400, "validation", "The request is not valid", redact_identity_codes(error.message)));
+  // The engine's words name the field and the rule (in English); they go in the field list.
+  json_check::Issues issues;
+  issues.add("", redact_identity_codes(error.message));
+  return Response::from_problem(validation_problem(issues, ProblemText::kInvalid));
 }
 
 std::optional<Response> refuse_actor_role(const Services& s, const RequestContext& ctx,

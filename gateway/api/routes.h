@@ -31,7 +31,7 @@ void add_audit_routes(Router& router, const Services& services);
 // `detail` (the log cannot write: retry later), or 500 internal when the log refused the record
 // itself, which checking the request should have prevented (a gateway bug: logged, and not for
 // the caller to retry).
-Response audit_failed(const Error& error, std::string detail);
+Response audit_failed(const Error& error, ProblemText detail);
 
 // The answer when the engine refused the request itself (the request checks catch what they
 // can; what is left, such as a combination the catalog cannot decide): 400 validation with the

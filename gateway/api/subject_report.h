@@ -1,6 +1,10 @@
 // The log-data report a person is entitled to (ATL 11 §): who used or received data about them,
-// when, for what purpose and on which basis. Entries under a police embargo are withheld from
-// the person's report (and counted), while the privacy officer still sees them.
+// when, for what purpose and on which basis. It has two views: the privacy officer's (every
+// entry with its ids, and the entries under a police embargo with their embargo date) and the
+// person's copy (in the person's language, in plain words, naming the controller, its privacy
+// officer and the right to complain to the Data Protection Ombudsman). Entries under an embargo
+// are left out of the person's copy without a trace: a notice of withheld entries would itself
+// tell of the investigation (docs/law.md, "The person's copy").
 #pragma once
 
 #include <optional>
@@ -9,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/lang.h"
 #include "gateway/services.h"
 
 namespace silta::gateway {
@@ -46,8 +51,9 @@ std::optional<audit::AuditRecord> full_record(const Services& s, const store::Au
 // From the subject's audit index entries (any order), each in full where full_record() has it.
 SubjectReport build_subject_report(const Services& s,
                                    const std::vector<store::AuditIndexEntry>& entries, SysTime now);
-nlohmann::json subject_report_json(const SubjectReport& report);
-// A printable page for the person: their entries and a note of withheld ones, no pseudonyms.
-std::string render_subject_report_html(const Services& s, const SubjectReport& report);
+// The privacy officer's view with the person's copy in `lang` as its "person_copy" member.
+nlohmann::json subject_report_json(const Services& s, const SubjectReport& report, Lang lang);
+// The person's copy as a printable page in `lang`: no ids, no pseudonyms, no withheld entries.
+std::string render_subject_report_html(const Services& s, const SubjectReport& report, Lang lang);
 
 }  // namespace silta::gateway

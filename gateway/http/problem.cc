@@ -2,12 +2,12 @@
 
 namespace silta::gateway {
 
-nlohmann::json Problem::to_json() const {
+nlohmann::json Problem::to_json(Lang lang) const {
   nlohmann::json j = extensions.is_object() ? extensions : nlohmann::json::object();
   j["type"] = "urn:silta:problem:" + type;
-  j["title"] = title;
+  j["title"] = title.in(lang);
   j["status"] = status;
-  if (!detail.empty()) j["detail"] = detail;
+  if (!detail.in(lang).empty()) j["detail"] = detail.in(lang);
   if (!errors.empty()) {
     auto& arr = j["errors"] = nlohmann::json::array();
     for (const auto& e : errors) arr.push_back({{"pointer", e.path}, {"detail", e.message}});
@@ -15,17 +15,21 @@ nlohmann::json Problem::to_json() const {
   return j;
 }
 
-Problem problem(unsigned status, std::string type, std::string title, std::string detail) {
+Problem problem(unsigned status, std::string type, Texts detail) {
   Problem p;
   p.status = status;
+  p.title = problem_title(type);
   p.type = std::move(type);
-  p.title = std::move(title);
   p.detail = std::move(detail);
   return p;
 }
 
-Problem validation_problem(const json_check::Issues& issues, std::string detail) {
-  Problem p = problem(400, "validation", "The request is not valid", std::move(detail));
+Problem problem(unsigned status, std::string type, ProblemText detail) {
+  return problem(status, std::move(type), problem_text(detail));
+}
+
+Problem validation_problem(const json_check::Issues& issues, ProblemText detail) {
+  Problem p = problem(400, "validation", detail);
   p.errors = issues.list();
   return p;
 }
@@ -58,49 +62,40 @@ unsigned http_status_for(ErrorCode code) {
 
 Problem problem_from_error(const Error& error) {
   unsigned status = http_status_for(error.code);
-  std::string title;
+  ProblemText detail = ProblemText::kInternal;
   switch (status) {
     case 400:
-      title = "The request is not valid";
+      detail = ProblemText::kInvalid;
       break;
     case 403:
-      title = "Forbidden";
+      detail = ProblemText::kForbiddenGeneric;
       break;
     case 404:
-      title = "Not found";
+      detail = ProblemText::kNotFoundGeneric;
       break;
     case 409:
-      title = "Conflict";
+      detail = ProblemText::kConflictGeneric;
       break;
     case 503:
-      title = "Service unavailable";
+      detail = ProblemText::kUnavailable;
       break;
     case 504:
-      title = "Upstream timeout";
+      detail = ProblemText::kDeadline;
       break;
     default:
-      title = "Internal error";
       break;
   }
-  // Internal errors may carry file names or library text: do not echo them to callers.
-  std::string detail = status == 500 ? "The gateway failed; the failure is logged." : error.message;
-  return problem(status, error_code_name(error.code), std::move(title), std::move(detail));
+  return problem(status, error_code_name(error.code), detail);
 }
 
 Problem adapter_problem(const Error& error) {
   switch (error.code) {
     case ErrorCode::kDeadlineExceeded:
-      return problem(504, "adapter-timeout", "The agency system did not answer in time",
-                     "The target agency's system did not answer before the deadline. Nothing "
-                     "was disclosed; the failure is logged and audited.");
+      return problem(504, "adapter-timeout", ProblemText::kAdapterTimeout);
     case ErrorCode::kConflict:
-      return problem(409, "referral-conflict", "Conflict",
-                     "The recipient's system already holds this referral id with other content.");
+      return problem(409, "referral-conflict", ProblemText::kReferralIdConflict);
     default:
-      return problem(502, "adapter-failed", "The agency system failed",
-                     "The target agency's system failed or is not reachable (calls to it may "
-                     "be failing fast for a while). Nothing was disclosed; the failure is "
-                     "logged and audited.");
+      return problem(502, "adapter-failed", ProblemText::kAdapterFailed);
   }
 }
 

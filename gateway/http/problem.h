@@ -8,31 +8,39 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_check.h"
+#include "common/lang.h"
 #include "common/result.h"
+#include "gateway/http/problem_texts.h"
 
 namespace silta::gateway {
 
+// The title and the detail are kept in the three languages; the problem is rendered in the
+// request's language when the response is written (Response::localise).
 struct Problem {
   unsigned status = 500;
-  std::string type;    // a slug; rendered as "urn:silta:problem:<slug>" (docs/openapi.yaml)
-  std::string title;   // short, the same for every occurrence of this type
-  std::string detail;  // this occurrence
+  std::string type;  // a slug; rendered as "urn:silta:problem:<slug>" (docs/openapi.yaml)
+  Texts title;       // short, the same for every occurrence of this type (problem_texts.h)
+  Texts detail;      // this occurrence
   std::vector<json_check::Issue> errors;  // validation problems: JSON Pointer + message
   nlohmann::json extensions = nlohmann::json::object();  // extra members
 
-  nlohmann::json to_json() const;
+  nlohmann::json to_json(Lang lang) const;
   // Invalid UTF-8 (a problem may quote what a client sent) is replaced, never thrown on.
-  std::string body() const {
-    return to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string body(Lang lang) const {
+    return to_json(lang).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 };
 
 inline constexpr const char* kProblemContentType = "application/problem+json";
 
-Problem problem(unsigned status, std::string type, std::string title, std::string detail = "");
+// A problem of `type`, its title from the table of problem texts.
+Problem problem(unsigned status, std::string type, Texts detail = {});
+Problem problem(unsigned status, std::string type, ProblemText detail);
 Problem validation_problem(const json_check::Issues& issues,
-                           std::string detail = "The request has invalid fields.");
-// Maps a library Error to a problem (status by ErrorCode).
+                           ProblemText detail = ProblemText::kInvalidFields);
+// Maps a library Error to a problem (status by ErrorCode). The detail is the table's text for
+// the error's kind: a library's message is English and may name internals, so it goes to the log
+// only.
 Problem problem_from_error(const Error& error);
 unsigned http_status_for(ErrorCode code);
 // An adapter's failure (adapters/adapter.h) as the caller sees it: 504 adapter-timeout when

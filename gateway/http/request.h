@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,9 +29,16 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A problem is kept in its three languages until the server knows the request's language.
+  std::optional<Problem> problem;
+  // Whether the body is in the request's language (Content-Language); false for an answer
+  // replayed from an earlier request (Idempotency-Key), which is in that request's language.
+  bool in_request_language = true;
 
   static Response json(unsigned status, const nlohmann::json& body);
   static Response from_problem(const Problem& p);
+  // Renders a problem into the body in `lang`; nothing else changes.
+  void localise(Lang lang);
 };
 
 struct RequestContext {
@@ -42,6 +50,9 @@ struct RequestContext {
   nlohmann::json body;                        // parsed JSON body for POST/PUT routes
   std::string request_id;
   std::string peer;  // remote address, for audit of failures
+  // The language the caller's people read the answer in: ?lang=, else Accept-Language, else the
+  // deployment's `language` (docs/api.md, "Languages").
+  Lang lang = Lang::kFi;
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;

@@ -30,23 +30,22 @@ void RequestParser::refuse(Problem p, boost::system::error_code& ec, http::error
 void RequestParser::on_field_impl(http::field name, beast::string_view name_string,
                                   beast::string_view value, boost::system::error_code& ec) {
   if (header_done_) {
-    refuse(problem(400, "bad-framing", "The request framing is not accepted",
-                   "Trailers are not accepted."),
-           ec, http::error::bad_field);
+    refuse(problem(400, "bad-framing", ProblemText::kTrailers), ec, http::error::bad_field);
     return;
   }
   if (++fields_ > limits_.header_fields) {
-    refuse(problem(431, "header-too-large", "Request header fields too large",
-                   "The request has more than " + std::to_string(limits_.header_fields) +
-                       " header fields."),
+    refuse(problem(431, "header-too-large",
+                   problem_text(ProblemText::kTooManyHeaderFields,
+                                {std::to_string(limits_.header_fields)})),
            ec, http::error::bad_field);
     return;
   }
   // Beast's limit (see kMaxHeaderBytes); unreachable with a header limit within it, kept so that
   // no configuration can make the insert below throw.
   if (name_string.size() + 2 > kMaxHeaderBytes || value.size() + 2 > kMaxHeaderBytes) {
-    refuse(problem(431, "header-too-large", "Request header fields too large",
-                   "A header field exceeds " + std::to_string(kMaxHeaderBytes - 2) + " bytes."),
+    refuse(problem(431, "header-too-large",
+                   problem_text(ProblemText::kHeaderFieldTooLarge,
+                                {std::to_string(kMaxHeaderBytes - 2)})),
            ec, http::error::bad_field);
     return;
   }
@@ -58,9 +57,8 @@ void RequestParser::on_field_impl(http::field name, beast::string_view name_stri
 void RequestParser::on_chunk_header_impl(std::uint64_t, beast::string_view extensions,
                                          boost::system::error_code& ec) {
   if (extensions.empty()) return;
-  refuse(problem(400, "bad-framing", "The request framing is not accepted",
-                 "Chunk extensions are not accepted."),
-         ec, http::error::bad_chunk_extension);
+  refuse(problem(400, "bad-framing", ProblemText::kChunkExtensions), ec,
+         http::error::bad_chunk_extension);
 }
 
 void RequestParser::on_header_impl(boost::system::error_code& ec) {
@@ -73,17 +71,17 @@ std::optional<Problem> RequestParser::problem_for(const boost::system::error_cod
   if (ec == http::error::header_limit ||
       (ec == http::error::buffer_overflow && !is_header_done())) {
     return problem(
-        431, "header-too-large", "Request header fields too large",
-        "The request header exceeds " + std::to_string(limits_.header_bytes) + " bytes.");
+        431, "header-too-large",
+        problem_text(ProblemText::kHeaderTooLarge, {std::to_string(limits_.header_bytes)}));
   }
   if (ec == http::error::body_limit) {
-    return problem(413, "body-too-large", "Request body too large",
-                   "The request body exceeds " + std::to_string(limits_.body_bytes) + " bytes.");
+    return problem(413, "body-too-large",
+                   problem_text(ProblemText::kBodyTooLarge, {std::to_string(limits_.body_bytes)}));
   }
   if (ec == http::error::buffer_overflow) {
-    return problem(400, "bad-framing", "The request framing is not accepted",
-                   "A chunk line or the trailer section exceeds " +
-                       std::to_string(read_buffer_limit(limits_)) + " bytes.");
+    return problem(
+        400, "bad-framing",
+        problem_text(ProblemText::kChunkLineTooLong, {std::to_string(read_buffer_limit(limits_))}));
   }
   namespace asio = boost::asio;
   const bool quiet = ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -91,7 +89,8 @@ std::optional<Problem> RequestParser::problem_for(const boost::system::error_cod
                      ec == asio::ssl::error::stream_truncated || ec == asio::error::eof ||
                      ec == asio::error::connection_reset;
   if (quiet) return std::nullopt;
-  return problem(400, "malformed-request", "The request is not valid HTTP/1.1", ec.message());
+  // Beast's own message is English and says little to a caller: the table's text instead.
+  return problem(400, "malformed-request", ProblemText::kMalformedRequest);
 }
 
 }  // namespace silta::gateway

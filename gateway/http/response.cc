@@ -14,8 +14,14 @@ Response Response::from_problem(const Problem& p) {
   Response r;
   r.status = p.status;
   r.content_type = kProblemContentType;
-  r.body = p.body();
+  r.problem = p;
   return r;
+}
+
+void Response::localise(Lang lang) {
+  if (!problem) return;
+  body = problem->body(lang);
+  problem.reset();
 }
 
 }  // namespace silta::gateway

@@ -6,9 +6,7 @@ namespace silta::gateway {
 
 namespace {
 
-Problem refused(std::string detail) {
-  return problem(403, "cross-origin-request", "Cross-origin request refused", std::move(detail));
-}
+Problem refused(ProblemText detail) { return problem(403, "cross-origin-request", detail); }
 
 }  // namespace
 
@@ -17,22 +15,18 @@ std::optional<Problem> cross_origin_problem(const Request& req) {
   const bool safe = req.method() == http::verb::get || req.method() == http::verb::head;
   if (safe) {
     if ((site == "cross-site" || site == "same-site") && req["Sec-Fetch-Mode"] != "navigate") {
-      return refused(
-          "A page of another site asked the browser for this; only the gateway's own "
-          "pages may read it.");
+      return refused(ProblemText::kCrossSiteRead);
     }
     return std::nullopt;
   }
   if (!site.empty() && site != "same-origin") {
-    return refused(
-        "A browser sent this state-changing request from another site "
-        "(Sec-Fetch-Site).");
+    return refused(ProblemText::kCrossSiteWrite);
   }
   const std::string_view origin = req[http::field::origin];
   if (!origin.empty()) {
     const std::string own = "https://" + std::string(req[http::field::host]);
     if (!boost::beast::iequals(origin, own)) {
-      return refused("A browser sent this state-changing request from another origin (Origin).");
+      return refused(ProblemText::kCrossOriginWrite);
     }
   }
   return std::nullopt;

@@ -95,12 +95,15 @@ std::string issuer_of(X509* cert) {
   return buf;
 }
 
+// The response on the wire, its problem (if any) rendered in `lang`.
 http::response<http::string_body> to_beast(Response&& r, unsigned version, bool keep_alive,
-                                           const std::string& request_id) {
+                                           const std::string& request_id, Lang lang) {
+  r.localise(lang);
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::content_type, r.content_type);
   res.set(http::field::cache_control, "no-store");
   if (!request_id.empty()) res.set("X-Request-Id", request_id);
+  if (r.in_request_language) res.set(http::field::content_language, lang_code(lang));
   for (const auto& [k, v] : r.headers) res.set(k, v);
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
@@ -125,16 +128,14 @@ asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
   stream.socket().close(ec);
 }
 
-Problem bad_request(std::string detail) {
-  return problem(400, "malformed-request", "The request is not valid HTTP/1.1", std::move(detail));
-}
+Problem bad_request(ProblemText detail) { return problem(400, "malformed-request", detail); }
 
 // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
 std::optional<Problem> host_problem(const Request& req) {
   auto hosts = req.count(http::field::host);
-  if (hosts > 1) return bad_request("The request has more than one Host header field.");
+  if (hosts > 1) return bad_request(ProblemText::kHostRepeated);
   if (hosts == 0 && req.version() >= 11) {
-    return bad_request("An HTTP/1.1 request needs a Host header field.");
+    return bad_request(ProblemText::kHostMissing);
   }
   return std::nullopt;
 }
@@ -144,22 +145,18 @@ std::optional<Problem> framing_problem(const Request& req) {
   auto te_count = req.count(http::field::transfer_encoding);
   bool has_cl = req.find(http::field::content_length) != req.end();
   if (req.find(http::field::trailer) != req.end()) {
-    return problem(400, "bad-framing", "The request framing is not accepted",
-                   "Trailers are not accepted.");
+    return problem(400, "bad-framing", ProblemText::kTrailers);
   }
   if (te_count == 0) return std::nullopt;
   auto te = req[http::field::transfer_encoding];
   if (te_count > 1 || !beast::iequals(te, "chunked")) {
-    return problem(400, "bad-framing", "The request framing is not accepted",
-                   "Transfer-Encoding must be exactly \"chunked\".");
+    return problem(400, "bad-framing", ProblemText::kTransferEncoding);
   }
   if (has_cl) {
-    return problem(400, "bad-framing", "The request framing is not accepted",
-                   "Transfer-Encoding and Content-Length together are not accepted.");
+    return problem(400, "bad-framing", ProblemText::kTransferEncodingAndLength);
   }
   if (req.version() < 11) {
-    return problem(400, "bad-framing", "The request framing is not accepted",
-                   "Transfer-Encoding is not accepted with HTTP/1.0.");
+    return problem(400, "bad-framing", ProblemText::kTransferEncodingHttp10);
   }
   return std::nullopt;
 }
@@ -618,6 +615,7 @@ asio::awaitable<bool> Server::serve_requests(TlsStream& stream, Connection& conn
     }
     Exchange exchange;
     exchange.request_id = instance_tag_ + "-" + std::to_string(++next_request_);
+    exchange.lang = config_.language;
     co_await respond(exchange, parser, read, agency, peer);
     exchange.keep_alive = exchange.keep_alive && authenticated && !draining_.load();
     const bool written = co_await write_response(stream, exchange);
@@ -644,7 +642,8 @@ asio::awaitable<void> Server::respond(Exchange& exchange, RequestParser& parser,
     exchange.version = req.version();
     exchange.keep_alive = req.keep_alive();
     exchange.method = std::string(req.method_string());
-    exchange.response = co_await dispatch(req, agency, peer, exchange.request_id, exchange.route);
+    exchange.response =
+        co_await dispatch(req, agency, peer, exchange.request_id, exchange.route, exchange.lang);
   } catch (const std::exception& e) {
     session_failed(e.what());
     failed = true;
@@ -701,9 +700,10 @@ asio::awaitable<std::string> Server::answer_bytes(std::string bytes, const Agenc
     if (read.quit) break;
     Exchange exchange;
     exchange.request_id = instance_tag_ + "-fuzz";
+    exchange.lang = config_.language;
     co_await respond(exchange, parser, read, agency, "fuzz");
     auto res = to_beast(std::move(exchange.response), exchange.version, exchange.keep_alive,
-                        exchange.request_id);
+                        exchange.request_id, exchange.lang);
     std::ostringstream text;
     text << res;
     out += text.str();
@@ -717,13 +717,13 @@ asio::awaitable<bool> Server::write_response(TlsStream& stream, Exchange& exchan
   try {
     exchange.status = exchange.response.status;
     res = to_beast(std::move(exchange.response), exchange.version, exchange.keep_alive,
-                   exchange.request_id);
+                   exchange.request_id, exchange.lang);
   } catch (const std::exception& e) {  // e.g. a header value Beast cannot hold
     session_failed(e.what());
     exchange.status = 500;
     exchange.keep_alive = false;
     res = to_beast(Response::from_problem(internal_problem()), exchange.version, false,
-                   exchange.request_id);
+                   exchange.request_id, exchange.lang);
   }
   stream.next_layer().expires_after(config_.timeouts.write);
   auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
@@ -756,26 +756,58 @@ asio::awaitable<void> Server::close_connection(TlsStream& stream, bool lingering
 
 namespace {
 
+// The language of the Accept-Language field(s) (common/lang.h), else `fallback`. A client may
+// send the field many times within the header limits; only the first few are read.
+Lang accepted_language(const Request& req, Lang fallback) {
+  auto [first, last] = req.equal_range(http::field::accept_language);
+  int fields = 0;
+  std::string combined;
+  for (auto it = first; it != last && fields < 4; ++it, ++fields) {
+    if (!combined.empty()) combined += ',';
+    combined.append(it->value().data(), it->value().size());
+  }
+  return negotiate_lang(combined, fallback);
+}
+
+// ?lang= (fi, sv or en) overrides Accept-Language on every route; it is taken out of the query
+// here, so that each route's own parameters are checked as before. A value that is not one of
+// the three is the caller's mistake, answered at ?lang.
+std::optional<Problem> take_lang_param(Query& query, Lang& lang) {
+  auto [first, last] = query.equal_range("lang");
+  if (first == last) return std::nullopt;
+  std::optional<Lang> chosen;
+  const bool once = std::next(first) == last;
+  if (once) {
+    for (Lang l : kLangs) {
+      if (first->second == lang_code(l)) chosen = l;
+    }
+  }
+  query.erase(first, last);
+  if (chosen) {
+    lang = *chosen;
+    return std::nullopt;
+  }
+  json_check::Issues issues;
+  issues.add("?lang", unknown_lang_message().in(lang));
+  return validation_problem(issues);
+}
+
 // A registered, enabled caller passes; anyone else gets the problem.
 std::optional<Problem> caller_problem(const Agency* agency) {
   if (agency == nullptr) {
-    return problem(403, "unregistered-client", "The client certificate is not registered",
-                   "The certificate chains to the federation CA, but its key is not in the "
-                   "agency registry.");
+    return problem(403, "unregistered-client", ProblemText::kUnregisteredClient);
   }
   if (!agency->enabled) {
-    return problem(403, "agency-disabled", "The agency is disabled",
-                   "This agency is disabled in the registry.");
+    return problem(403, "agency-disabled", ProblemText::kAgencyDisabled);
   }
   return std::nullopt;
 }
 
 std::optional<Problem> no_route_problem(const Router::Match& match) {
   if (match.status == 405) {
-    return problem(405, "method-not-allowed", "Method not allowed",
-                   "This path does not accept this method.");
+    return problem(405, "method-not-allowed", ProblemText::kMethodNotAllowed);
   }
-  return problem(404, "not-found", "Not found", "No route matches this path.");
+  return problem(404, "not-found", ProblemText::kNoRoute);
 }
 
 // The JSON body of a POST/PUT/PATCH into ctx.body.
@@ -786,15 +818,13 @@ std::optional<Problem> parse_json_body(const Request& req, RequestContext& ctx) 
   }
   if (req.body().empty()) return std::nullopt;
   if (!is_json_media_type(req[http::field::content_type])) {
-    return problem(415, "unsupported-media-type", "Unsupported media type",
-                   "Send the body as application/json.");
+    return problem(415, "unsupported-media-type", ProblemText::kNotJson);
   }
   // Depth, size and duplicate keys bounded while it is read (common/json_parse.h).
   json_check::Issues issues;
   auto body = json_check::parse_json(req.body(), issues);
   if (!body) {
-    auto p = problem(400, "malformed-json", "The body is not valid JSON",
-                     "The request body could not be read as JSON.");
+    auto p = problem(400, "malformed-json", ProblemText::kMalformedJson);
     p.errors = issues.list();
     return p;
   }
@@ -808,9 +838,9 @@ std::optional<Problem> Server::role_problem(const Route& route, const Agency& ag
                                             const std::string& peer) {
   if (route.allows(agency)) return std::nullopt;
   std::string needed;
-  for (Role r : route.roles) needed += (needed.empty() ? "" : " or ") + std::string(role_name(r));
+  for (Role r : route.roles) needed += (needed.empty() ? "" : " | ") + std::string(role_name(r));
   report_refusal("forbidden_role", peer, agency, route);
-  return problem(403, "forbidden", "Forbidden", "This route needs the role " + needed + ".");
+  return problem(403, "forbidden", problem_text(ProblemText::kNeedsRole, {needed}));
 }
 
 void Server::report_refusal(std::string reason, const std::string& peer, const Agency& agency,
@@ -826,17 +856,17 @@ void Server::report_refusal(std::string reason, const std::string& peer, const A
 
 asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* agency,
                                            const std::string& peer, const std::string& request_id,
-                                           const Route*& matched) {
+                                           const Route*& matched, Lang& lang) {
+  lang = accepted_language(req, config_.language);
   if (auto p = caller_problem(agency)) co_return Response::from_problem(*p);
   std::string_view target = req.target();
   auto qpos = target.find('?');
   std::string_view path = target.substr(0, qpos);
   Query query;
   if (qpos != std::string_view::npos && !parse_query(target.substr(qpos + 1), query)) {
-    co_return Response::from_problem(problem(400, "malformed-query",
-                                             "The query string is not valid",
-                                             "The query string has a malformed percent-escape."));
+    co_return Response::from_problem(problem(400, "malformed-query", ProblemText::kMalformedQuery));
   }
+  if (auto p = take_lang_param(query, lang)) co_return Response::from_problem(*p);
   auto match = router_.match(req.method(), path);
   if (match.route == nullptr) co_return Response::from_problem(*no_route_problem(match));
   matched = match.route;
@@ -852,7 +882,8 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const Agency* age
                      std::move(match.params),
                      nlohmann::json::object(),
                      request_id,
-                     peer};
+                     peer,
+                     lang};
   if (auto p = parse_json_body(req, ctx)) co_return Response::from_problem(*p);
   co_return co_await run_handler(*match.route, ctx);
 }
@@ -893,7 +924,7 @@ asio::awaitable<void> Server::admin_session(tcp::socket socket) {
       if (ec) break;
       Request req = parser.release();
       bool keep = req.keep_alive();
-      auto res = to_beast(admin_response(req), req.version(), keep, "");
+      auto res = to_beast(admin_response(req), req.version(), keep, "", config_.language);
       stream.expires_after(config_.timeouts.write);
       auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
       if (wec || !keep) break;
@@ -909,18 +940,16 @@ Response Server::admin_response(const Request& req) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (req.method() != http::verb::get) {
-    return Response::from_problem(problem(405, "method-not-allowed", "Method not allowed",
-                                          "The admin listener is GET only."));
+    return Response::from_problem(problem(405, "method-not-allowed", ProblemText::kAdminGetOnly));
   }
   if (path == "/health") return Response::json(200, {{"status", "ok"}});
   if (path == "/ready") {
     if (draining_.load()) {
-      return Response::from_problem(
-          problem(503, "not-ready", "Not ready", "The gateway is shutting down."));
+      return Response::from_problem(problem(503, "not-ready", ProblemText::kShuttingDown));
     }
     Readiness r = ready_check_ ? ready_check_() : Readiness{};
     if (!r.ready) {
-      auto p = problem(503, "not-ready", "Not ready", "Not ready: " + r.reason + ".");
+      auto p = problem(503, "not-ready", problem_text(ProblemText::kNotReady, {r.reason}));
       p.extensions = {{"checks", r.checks}};
       return Response::from_problem(p);
     }
@@ -933,8 +962,7 @@ Response Server::admin_response(const Request& req) {
     r.body = metrics_->render();
     return r;
   }
-  return Response::from_problem(problem(404, "not-found", "Not found",
-                                        "The admin listener serves /health, /ready, /metrics."));
+  return Response::from_problem(problem(404, "not-found", ProblemText::kAdminNoRoute));
 }
 
 }  // namespace silta::gateway

@@ -124,6 +124,7 @@ class Server {
     unsigned version = 11;
     bool keep_alive = false;
     std::string method = "-";
+    Lang lang = Lang::kFi;  // the answer's language (dispatch decides)
   };
 
   // Accepts on `acceptor` and hands each connection to `take` (admit, admit_admin).
@@ -162,7 +163,7 @@ class Server {
   boost::asio::awaitable<void> admin_session(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<Response> dispatch(const Request& req, const Agency* agency,
                                             const std::string& peer, const std::string& request_id,
-                                            const Route*& matched);
+                                            const Route*& matched, Lang& lang);
   std::optional<Problem> role_problem(const Route& route, const Agency& agency,
                                       const std::string& peer);
   // Tells the auth failure hook that a registered caller was refused on `route`.

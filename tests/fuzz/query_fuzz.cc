@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (i.path.empty() || i.path[0] != '?') std::abort();
   }
   if (!issues.empty()) {
-    auto body = nlohmann::json::parse(validation_problem(issues).body(), nullptr, false);
+    auto body = nlohmann::json::parse(validation_problem(issues).body(Lang::kEn), nullptr, false);
     if (body.is_discarded() || body["errors"].size() != issues.list().size()) std::abort();
     return 0;
   }

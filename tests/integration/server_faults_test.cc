@@ -86,7 +86,7 @@ TEST_CASE("a throwing handler fails its request with 500, and the server goes on
     auto r = client.get(target);
     CHECK(r.status == 500);
     CHECK(r.header("content-type") == "application/problem+json");
-    CHECK(r.json()["detail"] == "The gateway failed; the failure is logged.");
+    CHECK(r.json()["detail"] == "Yhdyskäytävässä tapahtui virhe; virhe on kirjattu lokiin.");
     // The same server, on a new connection, still answers.
     CHECK(s.client().get("/ok").status == 200);
   }

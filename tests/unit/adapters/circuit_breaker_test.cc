@@ -84,11 +84,11 @@ TEST_CASE("adapter failures map to 502 and 504 problems with a generic detail", 
   auto timeout = gateway::adapter_problem(
       make_error(ErrorCode::kDeadlineExceeded, "10.0.0.7:8444 did not answer before the deadline"));
   CHECK(timeout.status == 504);
-  CHECK(timeout.to_json()["type"] == "urn:silta:problem:adapter-timeout");
-  CHECK(timeout.detail.find("10.0.0.7") == std::string::npos);
+  CHECK(timeout.to_json(Lang::kEn)["type"] == "urn:silta:problem:adapter-timeout");
+  for (Lang l : kLangs) CHECK(timeout.detail.in(l).find("10.0.0.7") == std::string::npos);
   auto failed = gateway::adapter_problem(make_error(ErrorCode::kUnavailable, "circuit open"));
   CHECK(failed.status == 502);
-  CHECK(failed.to_json()["type"] == "urn:silta:problem:adapter-failed");
+  CHECK(failed.to_json(Lang::kEn)["type"] == "urn:silta:problem:adapter-failed");
   CHECK(gateway::adapter_problem(make_error(ErrorCode::kFailedPrecondition, "no adapter")).status ==
         502);
   CHECK(gateway::adapter_problem(make_error(ErrorCode::kConflict, "x")).status == 409);

@@ -36,6 +36,18 @@ TEST_CASE("Accept-Language: q=0, '*', unknown and malformed members", "[lang]") 
   CHECK(negotiate_lang("fi;q=0.1234", Lang::kEn) == Lang::kEn);
 }
 
+TEST_CASE("Accept-Language: hostile headers are read once and tolerated", "[lang]") {
+  // As long as the HTTP parser lets a header be: every member is read, none is an error.
+  std::string many;
+  for (int i = 0; i < 8000; ++i) many += "x-" + std::to_string(i) + ";q=0.9,";
+  CHECK(negotiate_lang(many + "sv;q=0.001", Lang::kFi) == Lang::kSv);
+  CHECK(negotiate_lang(std::string(65536, ','), Lang::kEn) == Lang::kEn);
+  CHECK(negotiate_lang(std::string(65536, ';'), Lang::kSv) == Lang::kSv);
+  CHECK(negotiate_lang(std::string("sv\0fi", 5) + ", en;q=0.5", Lang::kFi) == Lang::kEn);
+  CHECK(negotiate_lang("fi;q=0.5;q=1, sv;;q=0.4", Lang::kEn) == Lang::kEn);
+  CHECK(negotiate_lang("\xff\xfe;q=1, sv-\xc3\xa4;q=1", Lang::kFi) == Lang::kFi);
+}
+
 TEST_CASE("a text in three languages", "[lang]") {
   Texts t{"kielto", "förbud", "prohibition"};
   CHECK(t.in(Lang::kFi) == "kielto");

@@ -71,6 +71,53 @@ TEST_CASE("config check reports every kind of error with its path", "[config]") 
   CHECK(by_path.size() == 11);
 }
 
+TEST_CASE("language and controller: defaults, both forms of the name, and every mistake",
+          "[config][language]") {
+  test::TempDir dir;
+  json doc = test::gateway_test_config(dir.path());
+  json_check::Issues issues;
+  Config c = parse_config(doc, dir.path(), issues);
+  REQUIRE(issues.empty());
+  CHECK(c.language == Lang::kFi);
+  CHECK_FALSE(c.controller.has_value());
+  bool warned = false;
+  for (const auto& w : c.warnings) warned = warned || w.find("controller") != std::string::npos;
+  CHECK(warned);
+
+  doc["language"] = "sv";
+  doc["controller"] = {{"name", "Soite"},
+                       {"privacy_officer",
+                        {{"email", "tietosuoja@soite.example"},
+                         {"phone", "+358 6 828 7000"},
+                         {"address", "Mariankatu 16-20, 67200 Kokkola"}}}};
+  c = parse_config(doc, dir.path(), issues);
+  REQUIRE(issues.empty());
+  CHECK(c.language == Lang::kSv);
+  REQUIRE(c.controller.has_value());
+  CHECK(c.controller->name.sv == "Soite");
+  CHECK(c.controller->name.en == "Soite");
+  CHECK(c.controller->phone == "+358 6 828 7000");
+
+  doc["controller"]["name"] = {
+      {"fi", "Hyvinvointialue"}, {"sv", "Välfärdsområdet"}, {"en", "County"}};
+  c = parse_config(doc, dir.path(), issues);
+  REQUIRE(issues.empty());
+  CHECK(c.controller->name.in(Lang::kSv) == "Välfärdsområdet");
+
+  doc["language"] = "de";
+  doc["controller"] = {{"name", {{"fi", "Hyvinvointialue"}, {"sv", ""}, {"xx", "y"}}},
+                       {"privacy_officer", {{"email", "not an address"}, {"fax", "1"}}}};
+  auto by_path = issues_by_path(doc);
+  CHECK(by_path["/language"] == "expected \"fi\", \"sv\" or \"en\"");
+  CHECK(by_path.count("/controller/name/sv") == 1);
+  CHECK(by_path.count("/controller/name/en") == 1);
+  CHECK(by_path["/controller/name/xx"] == "unknown key");
+  CHECK(by_path["/controller/privacy_officer/email"].find("e-mail") != std::string::npos);
+  CHECK(by_path["/controller/privacy_officer/fax"] == "unknown key");
+  doc["controller"] = {{"name", "Soite"}};
+  CHECK(issues_by_path(doc)["/controller/privacy_officer"] == "required: an object");
+}
+
 TEST_CASE("missing required sections are each reported", "[config]") {
   auto by_path = issues_by_path(json::object());
   CHECK(by_path["/tls"] == "required: an object");
