@@ -41,8 +41,7 @@ std::optional<Response> refuse_actor_role(const Services& s, const RequestContex
   e.reference = std::string(ctx.path);
   e.outcome = "forbidden_actor_role";
   audit_in_background(s, std::move(e));
-  auto p = problem(403, "forbidden", "Forbidden",
-                   "The registry does not let your agency's users act in this role.");
+  auto p = problem(403, "forbidden", ProblemText::kActorRoleNotAllowed);
   p.errors.push_back(
       {"/actor/role", "not a role your agency may assert (the registry's actor_roles)"});
   return Response::from_problem(std::move(p));

@@ -48,6 +48,7 @@ enum class ProblemText {
   kNotFoundGeneric,
   kConflictGeneric,
   kForbiddenGeneric,
+  kActorRoleNotAllowed,
   kUnavailable,
   kDeadline,
   kInternal,

@@ -251,7 +251,9 @@ TEST_CASE("query parameters: an unknown or repeated one is a 400 naming it", "[h
         Case{&school, "/v1/consents?subject=" + ella + "&all=yes", "?all"},
         Case{&school, "/v1/referrals?role=sender&role=recipient", "?role"},
         Case{&school, "/v1/referrals?cursor=-1", "?cursor"},
-        Case{&school, "/v1/catalog?lang=fi", "?lang"}}) {
+        Case{&school, "/v1/catalog?lang=de", "?lang"},
+        Case{&school, "/v1/catalog?lang=fi&lang=sv", "?lang"},
+        Case{&school, "/v1/catalog?version=1", "?version"}}) {
     INFO(c.target);
     auto r = send(*c.client, "GET", c.target);
     CHECK(r.status == 400);

@@ -43,29 +43,28 @@ TEST_CASE("the console's in-browser verification accepts the genuine log and ref
   for (const auto& r : page["records"]) {
     if (r["seq"].get<std::uint64_t>() >= size) continue;
     records.push_back(r);
-    auto proof = po.get("/v1/audit/proofs/inclusion?actor=t&index=" +
-                        std::to_string(r["seq"].get<std::uint64_t>()) +
-                        "&size=" + std::to_string(size));
+    auto proof =
+        po.get("/v1/audit/proofs/inclusion?actor=t&index=" +
+               std::to_string(r["seq"].get<std::uint64_t>()) + "&size=" + std::to_string(size));
     REQUIRE(proof.status == 200);
     inclusion.push_back(proof.json());
   }
   REQUIRE(records.size() >= 5);
-  auto consistency = po.get("/v1/audit/proofs/consistency?actor=t&from=" +
-                            std::to_string(first["size"].get<std::uint64_t>()) +
-                            "&to=" + std::to_string(size));
+  auto consistency =
+      po.get("/v1/audit/proofs/consistency?actor=t&from=" +
+             std::to_string(first["size"].get<std::uint64_t>()) + "&to=" + std::to_string(size));
   REQUIRE(consistency.status == 200);
 
   test::TempDir work("silta-verify");
-  std::ofstream(work / "log.json") << nlohmann::json{{"first", first},
-                                                     {"second", second},
-                                                     {"records", records},
-                                                     {"inclusion", inclusion},
-                                                     {"consistency", consistency.json()}}
-                                          .dump();
-  auto run = test::run_command({node->string(),
-                                (test::source_dir() / "tests/console/verify_test.mjs").string(),
-                                (test::source_dir() / "console/src").string(),
-                                (work / "log.json").string()});
+  std::ofstream(work / "log.json") << nlohmann::json{
+      {"first", first},
+      {"second", second},
+      {"records", records},
+      {"inclusion", inclusion},
+      {"consistency", consistency.json()}}.dump();
+  auto run = test::run_command(
+      {node->string(), (test::source_dir() / "tests/console/verify_test.mjs").string(),
+       (test::source_dir() / "console/src").string(), (work / "log.json").string()});
   INFO(run.output);
   CHECK(run.status == 0);
   CHECK(run.output.find("tampered variants refused") != std::string::npos);

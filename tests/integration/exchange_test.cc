@@ -250,9 +250,9 @@ TEST_CASE(
     for (const auto& rec : records["records"]) {
       outcomes.insert(rec["outcome"]);
       // Connections refused before authentication are summarised per interval.
-      unregistered_counted |= rec["outcome"] == "refused_connections" &&
-                              rec.value("justification", "").find("reason=unregistered") !=
-                                  std::string::npos;
+      unregistered_counted |=
+          rec["outcome"] == "refused_connections" &&
+          rec.value("justification", "").find("reason=unregistered") != std::string::npos;
     }
     return outcomes.count("forbidden_role") && unregistered_counted;
   }));

@@ -151,7 +151,8 @@ TEST_CASE(
   auto found = officer.get("/v1/audit/records?actor=po-1&agency=soite-lastensuojelu&limit=1000");
   INFO(found.body);
   REQUIRE(found.status == 200);
-  const auto& records = found.json()["records"];
+  const json body = found.json();
+  const json& records = body["records"];
   CHECK(records.size() == 24);  // 12 exchanges: a decision and a disclosure each
   std::uint64_t archived = 0;
   for (const auto& r : records) archived += r["seq"].get<std::uint64_t>() < first_live;

@@ -44,11 +44,10 @@ inline nlohmann::json ella_self_consent(const std::string& actor) {
 // child's log-data report for 30 days (ATL 11 §).
 inline nlohmann::json police_investigation(const std::string& identity_code) {
   return {{"target", "kokkola-perusopetus"},
-          {"actor", "rikoskomisario-kari"},
+          {"actor", {{"id", "rikoskomisario-kari"}, {"role", "senior_police_officer"}}},
           {"subject", {{"identity_code", identity_code}}},
           {"purpose", "crime_investigation"},
           {"categories", {"school_attendance"}},
-          {"attestations", {"senior_officer_request"}},
           {"case_reference", "5500/R/1234/26"},
           {"justification", "Necessary for the investigation described here"},
           {"embargo_until", format_rfc3339(now_utc() + std::chrono::days(30))}};

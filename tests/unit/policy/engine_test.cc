@@ -361,6 +361,8 @@ TEST_CASE("every reason, need and alternative reads clean in every language", "[
   const LegalBasis* consent_basis = catalog->find_basis("fi.atl.6");
   REQUIRE(offence_basis != nullptr);
   REQUIRE(consent_basis != nullptr);
+  const LegalBasis* role_basis = catalog->find_basis("fi.pol.40.2");  // roles both ways
+  REQUIRE(role_basis != nullptr);
   CategoryDecision c = d.categories[0];
   c.outcome = Outcome::kDenied;
   c.unmet = {Need::Kind::kAttestation, &catalog->attestations[0]};
@@ -372,7 +374,9 @@ TEST_CASE("every reason, need and alternative reads clean in every language", "[
     c.reason = reason;
     bool consent_reason = name.starts_with("consent") || reason == DenyReason::kRefused ||
                           reason == DenyReason::kProhibited;
-    c.basis = consent_reason ? consent_basis : offence_basis;
+    bool role_reason =
+        reason == DenyReason::kActorRoleMissing || reason == DenyReason::kActorRoleNotAllowed;
+    c.basis = consent_reason ? consent_basis : role_reason ? role_basis : offence_basis;
     for (silta::Lang lang : silta::kLangs) {
       INFO(name << " in " << silta::lang_code(lang));
       CHECK(text_problems(explain_category(d, c, lang)).empty());
@@ -382,7 +386,9 @@ TEST_CASE("every reason, need and alternative reads clean in every language", "[
     if (kind == Need::Kind::kNone) continue;
     for (auto direction : {std::optional<Direction>{}, std::optional<Direction>{Direction::kPush},
                            std::optional<Direction>{Direction::kPull}}) {
-      Alternative a{kind == Need::Kind::kConsent ? consent_basis : offence_basis,
+      Alternative a{kind == Need::Kind::kConsent     ? consent_basis
+                    : kind == Need::Kind::kActorRole ? role_basis
+                                                     : offence_basis,
                     direction,
                     &catalog->referral_kinds[0],
                     {{kind, &catalog->attestations[1], Parties::kSelfAndGuardians},
