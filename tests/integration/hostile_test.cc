@@ -98,6 +98,17 @@ double cpu_ms(pid_t pid) {
   return ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// How many descriptors the process has open.
+std::size_t open_descriptors(pid_t pid) {
+  std::size_t n = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
 double metric(const GatewayProcess& gw, const std::string& series) {
   std::istringstream in(gw.admin_get("/metrics").second);
   std::string line;
@@ -366,12 +377,7 @@ TEST_CASE("hostile: out of file descriptors, the accept loop backs off instead o
   REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &original) == 0);
   RssProbe probe(gw);
   // No descriptor left: every accept fails with EMFILE while clients wait in the backlog.
-  std::size_t open_fds = 0;
-  for (const auto& e :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
-    (void)e;
-    ++open_fds;
-  }
+  const std::size_t open_fds = open_descriptors(pid);
   rlimit lowered = original;
   lowered.rlim_cur = open_fds;
   const double cpu_before = cpu_ms(pid);
@@ -421,12 +427,7 @@ TEST_CASE("hostile: out of file descriptors, open connections are answered and n
   REQUIRE(school.get("/v1/whoami").status == 200);
   rlimit original{};
   REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &original) == 0);
-  std::size_t open_fds = 0;
-  for (const auto& e :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
-    (void)e;
-    ++open_fds;
-  }
+  const std::size_t open_fds = open_descriptors(pid);
   rlimit lowered = original;
   lowered.rlim_cur = open_fds;
   REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &lowered, nullptr) == 0);
