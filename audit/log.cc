@@ -146,6 +146,7 @@ class AuditLog::Impl {
   Result<std::vector<std::string>> read_leaves(std::uint64_t from, std::uint64_t to) const;
   Result<std::vector<AuditRecord>> read(std::uint64_t from, std::uint64_t to) const;
   Result<Hash> root_at(std::uint64_t size) const;
+  Result<Hash> record_hash(std::uint64_t seq) const;
   Result<InclusionProof> prove_inclusion(std::uint64_t index, std::uint64_t size) const;
   Result<ConsistencyProof> prove_consistency(std::uint64_t from, std::uint64_t to) const;
 
@@ -831,6 +832,14 @@ Result<Hash> AuditLog::Impl::root_at(std::uint64_t size) const {
   return tree_root(size, source());
 }
 
+Result<Hash> AuditLog::Impl::record_hash(std::uint64_t seq) const {
+  if (seq >= published_size()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "record " + std::to_string(seq) + " is not durable yet");
+  }
+  return hashes_->read(stored_hash_index(0, seq));
+}
+
 Result<InclusionProof> AuditLog::Impl::prove_inclusion(std::uint64_t index,
                                                        std::uint64_t size) const {
   if (size > published_size() || index >= size) {
@@ -838,7 +847,7 @@ Result<InclusionProof> AuditLog::Impl::prove_inclusion(std::uint64_t index,
                       "inclusion proof: need index < size <= " + std::to_string(published_size()));
   }
   InclusionProof p{index, size, {}, {}, {}};
-  auto leaf = hashes_->read(stored_hash_index(0, index));
+  auto leaf = record_hash(index);
   if (!leaf) return leaf.error();
   p.leaf_hash = *leaf;
   auto root = root_at(size);
@@ -908,6 +917,8 @@ Result<std::vector<std::string>> AuditLog::read_leaves(std::uint64_t from, std::
   return impl_->read_leaves(from, to);
 }
 Result<Hash> AuditLog::root_at(std::uint64_t size) const { return impl_->root_at(size); }
+Result<Hash> AuditLog::record_hash(std::uint64_t seq) const { return impl_->record_hash(seq); }
+
 Result<InclusionProof> AuditLog::prove_inclusion(std::uint64_t index, std::uint64_t size) const {
   return impl_->prove_inclusion(index, size);
 }

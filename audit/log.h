@@ -110,6 +110,8 @@ class AuditLog {
   // The same records' exact leaf bytes (canonical JSON, no identity code), unparsed.
   Result<std::vector<std::string>> read_leaves(std::uint64_t from, std::uint64_t to) const;
   Result<Hash> root_at(std::uint64_t size) const;
+  // The leaf hash of durable record `seq` (one stored hash read: what a receipt names).
+  Result<Hash> record_hash(std::uint64_t seq) const;
   Result<InclusionProof> prove_inclusion(std::uint64_t index, std::uint64_t size) const;
   Result<ConsistencyProof> prove_consistency(std::uint64_t from, std::uint64_t to) const;
 

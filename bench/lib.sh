@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
-scripts/install-deps >/dev/null
-cmake --preset release >/dev/null
-cmake --build --preset release --target silta silta-loadgen >/dev/null
-silta="$root/build/release/gateway/silta"
+# SILTA=/path/to/silta measures another build of the gateway (A/B runs of one change: bench/ab).
+silta="${SILTA:-$root/build/release/gateway/silta}"
+if [ -z "${SILTA:-}" ]; then
+  scripts/install-deps >/dev/null
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target silta silta-loadgen >/dev/null
+fi
 loadgen="$root/build/release/bench/silta-loadgen"
 
 work="$(mktemp -d /tmp/silta-bench.XXXXXX)"
@@ -45,7 +48,8 @@ start_silta() {
   printf -v "pid_$name" '%s' "$(json_field "$(cat "$work/$name.ready")" pid)"
 }
 
-# The gateway config every benchmark starts from (access log on, as in production).
+# The gateway config every benchmark starts from (access log on, as in production). The load
+# generator is one address, so the per-address cap on unauthenticated connections is raised.
 silta_base_config() {
   cat <<JSON
 {
@@ -58,6 +62,7 @@ silta_base_config() {
   "catalog": "$root/policy/catalogs/fi",
   "audit": {"dir": "data/audit", "signing_key": "keys/audit-signing.key",
             "pseudonym_key": "keys/pseudonym.key"},
+  "limits": {"max_connections_per_address": 2000},
   "adapters": {$1}
 }
 JSON
@@ -147,8 +152,11 @@ header() {
   printf '%-22s %10s %10s %10s %14s\n' "" "req/s" "p50 µs" "p99 µs" "CPU µs/req"
 }
 
-# ratio LINE_A LINE_B: A against B, req/s and p99.
+# ratio LINE_A LINE_B REQS_GOAL P99_GOAL: A against B, req/s and p99, beside the goals.
 ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x); split(b, y);
-    printf "ratio: req/s %.2fx (goal >= 0.8), p99 %.2fx (goal <= 1.5), CPU/req %.2fx\n", x[2] / y[2], x[4] / y[4], x[5] / y[5] }'
+  awk -v a="$1" -v b="$2" -v g="$3" -v h="$4" 'BEGIN { split(a, x); split(b, y);
+    printf "ratio: req/s %.2fx (goal >= %s), p99 %.2fx (goal <= %s), CPU/req %.2fx\n", x[2] / y[2], g, x[4] / y[4], h, x[5] / y[5] }'
 }
+
+# rss_mib PID: the process's resident set now, in MiB.
+rss_mib() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
