@@ -63,8 +63,7 @@ struct SegmentInfo {
 };
 
 struct Pending {
-  std::uint64_t seq = 0;
-  std::string leaf;
+  DurableRecord record;
   AuditLog::AppendCallback done;
 };
 
@@ -386,7 +385,10 @@ Status AuditLog::Impl::seal_open_state(const LogRecovery& recovery, bool quarant
     if (!prepared) return prepared.error();
     std::uint64_t seq = next_seq_++;
     last_time_ = std::max(last_time_, options_.clock());
-    batch_records.push_back({seq, prepared->assemble(seq, last_time_), nullptr});
+    DurableRecord r;
+    r.seq = seq;
+    r.leaf = prepared->assemble(seq, last_time_);
+    batch_records.push_back({std::move(r), nullptr});
     report.recovery = recovery;
     report.recovery_seq = seq;
   }
@@ -525,7 +527,15 @@ Status AuditLog::Impl::append(AuditEvent event, AppendCallback done) {
   SysTime t = options_.clock();
   if (t < last_time_) t = last_time_;  // time never goes backwards along the log
   last_time_ = t;
-  queue_.push_back({seq, prepared->assemble(seq, t), std::move(done)});
+  DurableRecord r{seq,
+                  t,
+                  event.type,
+                  std::move(event.agency),
+                  std::move(event.subject),
+                  std::move(event.target),
+                  std::move(event.purpose),
+                  prepared->assemble(seq, t)};
+  queue_.push_back({std::move(r), std::move(done)});
   bool wake = queue_.size() == 1;
   lk.unlock();
   if (wake) wake_.notify_one();
@@ -627,7 +637,13 @@ void AuditLog::Impl::sync_loop() {
     }
     if (!acknowledged.empty()) room_cv_.notify_all();
     for (auto& b : acknowledged) {
-      for (auto& p : b->records) p.done(p.seq);
+      for (auto& p : b->records) p.done(p.record.seq);
+      if (options_.on_durable && !b->records.empty()) {
+        std::vector<DurableRecord> durable;
+        durable.reserve(b->records.size());
+        for (auto& p : b->records) durable.push_back(std::move(p.record));
+        options_.on_durable(durable);
+      }
       if (b->checkpoint && options_.on_checkpoint) options_.on_checkpoint(*b->checkpoint);
     }
   }
@@ -710,8 +726,8 @@ Result<std::shared_ptr<Batch>> AuditLog::Impl::write_batch(std::vector<Pending>&
     if (tree_.size() % kSparseEvery == 0) {
       batch->locators.push_back({batch->segment_index, segment_bytes_ + buffer_.size()});
     }
-    append_frame(buffer_, FrameType::kRecord, as_bytes(p.leaf));
-    tree_.append(leaf_hash(p.leaf), &completed_);
+    append_frame(buffer_, FrameType::kRecord, as_bytes(p.record.leaf));
+    tree_.append(leaf_hash(p.record.leaf), &completed_);
   }
   auto now = std::chrono::steady_clock::now();
   batch->tree_size = tree_.size();

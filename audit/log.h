@@ -28,6 +28,16 @@
 
 namespace silta::audit {
 
+// A record as it became durable, with the fields the store's audit index is searched by: what
+// AuditLogOptions::on_durable hands over, so that an index need not parse the leaf again.
+struct DurableRecord {
+  std::uint64_t seq = 0;
+  SysTime time{};
+  EventType type = EventType::kDecision;
+  std::string agency, subject, target, purpose;
+  std::string leaf;  // the record's leaf bytes (canonical JSON)
+};
+
 struct AuditLogOptions {
   std::filesystem::path dir;  // created with mode 0700 if missing
   // Where `silta audit archive` moved sealed segments (audit/archive.h); empty: none. They are
@@ -50,6 +60,10 @@ struct AuditLogOptions {
   // completions of the records it signs; it must return at once (the gateway hands it to the
   // witnesses' client). Not for the checkpoint open() writes: latest_checkpoint() has that one.
   std::function<void(const SignedCheckpoint&)> on_checkpoint;
+  // Called after the completions of each batch of appended records, with its records in sequence
+  // order, on one of the log's threads; it must return at once (the gateway hands them to its
+  // audit indexer). The record open() may write (log-recovered) is not passed: read it back.
+  std::function<void(std::vector<DurableRecord>&)> on_durable;
 };
 
 // What open() found and did; worth a log line (and a loud one when anything was recovered).

@@ -229,6 +229,9 @@ void App::open_audit_log(const AppOptions& app_options) {
   options.on_checkpoint = [this](const audit::SignedCheckpoint&) {
     if (auto* w = announce_to_.load()) w->checkpoint_signed();
   };
+  options.on_durable = [this](std::vector<audit::DurableRecord>& records) {
+    if (auto* i = index_to_.load()) i->offer(records);
+  };
   audit::OpenReport report;
   audit_ = must(audit::AuditLog::open(options, *signer_, &report), "cannot open the audit log");
   if (!report.torn_tail.empty()) {
@@ -269,6 +272,7 @@ void App::open_audit_log(const AppOptions& app_options) {
   metrics_->set("silta_audit_failed", {}, 0);
   indexer_ = std::make_unique<AuditIndexer>(*audit_, *store_, std::chrono::milliseconds(500),
                                             config_.audit.index_retention_days);
+  index_to_ = indexer_.get();
   if (auto s = indexer_->catch_up(); !s) {
     throw std::runtime_error("cannot index the audit log into the store: " + s.error().message);
   }

@@ -84,6 +84,8 @@ class App {
   std::optional<audit::PseudonymKeyring> keyring_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<AuditIndexer> indexer_;
+  // Set once built; the audit log's sync threads hand it what became durable.
+  std::atomic<AuditIndexer*> index_to_{nullptr};
   // Set once built; the audit log's sync threads read it to announce checkpoints.
   std::unique_ptr<witness::Submitter> witnesses_;
   std::atomic<witness::Submitter*> announce_to_{nullptr};

@@ -32,6 +32,17 @@ void AuditIndexer::schedule() {
   cv_.notify_one();
 }
 
+void AuditIndexer::offer(std::vector<audit::DurableRecord>& records) {
+  const std::string& origin = log_.origin();
+  std::lock_guard lock(offered_mu_);
+  for (auto& r : records) {
+    if (offered_.size() >= kMaxOffered) break;
+    offered_.push_back({origin, r.seq, r.time, std::string(audit::event_type_name(r.type)),
+                        std::move(r.agency), std::move(r.subject), std::move(r.target),
+                        std::move(r.purpose), std::move(r.leaf)});
+  }
+}
+
 void AuditIndexer::run() {
   std::unique_lock lock(wait_mu_);
   while (true) {
@@ -79,27 +90,45 @@ Status AuditIndexer::catch_up() {
     }
     next_ = *next;
   }
-  constexpr std::uint64_t kBatch = 1000;
   while (*next_ < size) {
-    auto leaves = log_.read_leaves(*next_, std::min(size, *next_ + kBatch));
-    if (!leaves) return leaves.error();
-    std::vector<store::AuditIndexEntry> entries;
-    entries.reserve(leaves->size());
-    for (auto& leaf : *leaves) {
-      auto r = audit::parse_record(leaf);
-      if (!r) return r.error();
-      entries.push_back({origin, r->seq, r->time,
-                         std::string(audit::event_type_name(r->event.type)), r->event.agency,
-                         r->event.subject, r->event.target, r->event.purpose, std::move(leaf)});
-    }
-    if (auto s = store_.index_audit_records(entries); !s) {
+    auto entries = next_entries(*next_, size);
+    if (!entries) return entries.error();
+    if (auto s = store_.index_audit_records(*entries); !s) {
       next_.reset();  // ask the store again next time
       return s;
     }
-    if (entries.empty()) break;
-    *next_ += entries.size();
+    if (entries->empty()) break;
+    *next_ += entries->size();
   }
   return {};
+}
+
+Result<std::vector<store::AuditIndexEntry>> AuditIndexer::next_entries(std::uint64_t from,
+                                                                       std::uint64_t size) {
+  std::vector<store::AuditIndexEntry> entries;
+  std::uint64_t until = std::min(size, from + kBatch);  // what to read back when nothing fits
+  {
+    std::lock_guard lock(offered_mu_);
+    while (!offered_.empty() && offered_.front().sequence < from) offered_.pop_front();
+    while (!offered_.empty() && entries.size() < kBatch &&
+           offered_.front().sequence == from + entries.size() && offered_.front().sequence < size) {
+      entries.push_back(std::move(offered_.front()));
+      offered_.pop_front();
+    }
+    if (!offered_.empty()) until = std::min(until, offered_.front().sequence);
+  }
+  if (!entries.empty()) return entries;
+  auto leaves = log_.read_leaves(from, until);
+  if (!leaves) return leaves.error();
+  entries.reserve(leaves->size());
+  for (auto& leaf : *leaves) {
+    auto r = audit::parse_record(leaf);
+    if (!r) return r.error();
+    entries.push_back({log_.origin(), r->seq, r->time,
+                       std::string(audit::event_type_name(r->event.type)), r->event.agency,
+                       r->event.subject, r->event.target, r->event.purpose, std::move(leaf)});
+  }
+  return entries;
 }
 
 }  // namespace silta::gateway

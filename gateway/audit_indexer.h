@@ -5,9 +5,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "audit/log.h"
 #include "common/result.h"
@@ -32,6 +34,10 @@ class AuditIndexer {
 
   // Asks for a background pass within `delay`; returns at once.
   void schedule();
+  // Takes records as the log made them durable (AuditLogOptions::on_durable), so that a pass
+  // indexes them without reading their leaves back and parsing them. Returns at once; what does
+  // not fit (kMaxOffered) is left to be read back from the log.
+  void offer(std::vector<audit::DurableRecord>& records);
   // Indexes everything durable now, on the calling thread (start-up, searches, tests).
   Status catch_up();
   // Drops the index entries older than the retention period before `now` (nothing when the
@@ -40,6 +46,12 @@ class AuditIndexer {
 
  private:
   void run();
+  // Up to kBatch entries from `from` on, below `size`: what was offered when it continues the
+  // index exactly, otherwise read back from the log.
+  Result<std::vector<store::AuditIndexEntry>> next_entries(std::uint64_t from, std::uint64_t size);
+
+  static constexpr std::uint64_t kBatch = 1000;
+  static constexpr std::size_t kMaxOffered = 20000;  // about 20 MB of leaves at most
 
   audit::AuditLog& log_;
   store::Store& store_;
@@ -48,6 +60,8 @@ class AuditIndexer {
   std::chrono::steady_clock::time_point next_retention_{};  // the indexing thread's
   std::mutex mu_;                                           // one pass at a time
   std::optional<std::uint64_t> next_;  // the next sequence to index, once known (under mu_)
+  std::mutex offered_mu_;
+  std::deque<store::AuditIndexEntry> offered_;  // in sequence order (under offered_mu_)
   std::mutex wait_mu_;
   std::condition_variable cv_;
   bool pending_ = false, stopping_ = false;  // under wait_mu_
