@@ -6,7 +6,7 @@ import {api, ApiError} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
 import {isPast, time} from "../format.js";
 import {t, tOr} from "../texts.js";
-import {announce, basisOf, errorBox, heading, localText, markInvalid, namedList} from "../ui.js";
+import {announce, basisOf, errorBox, field, form, heading, localText, markInvalid, namedList,} from "../ui.js";
 
 // The items one visit reads, in pages of 1000; beyond them "more" reads on.
 const queueMax = 5000;
@@ -107,16 +107,9 @@ export class BreakGlassView {
       ["reviewed", t("bg.state_history")],
       ["all", t("bg.state_all")],
     ];
-    return h(
-        "form",
-        {
-          class: "inline",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.load(false);
-          },
-        },
+    return form(
+        "inline",
+        () => this.load(false),
         h("label", {"for": "bg-state"}, t("bg.state")),
         h("select",
           {
@@ -202,7 +195,7 @@ export class BreakGlassView {
   }
 
   reviewForm(item) {
-    const form = this.formState(item.id);
+    const state = this.formState(item.id);
     const radio = (verdict, label) => {
       const id = `v-${item.id}-${verdict}`;
       return h(
@@ -213,50 +206,42 @@ export class BreakGlassView {
             id,
             name: `verdict-${item.id}`,
             value: verdict,
-            checked: form.verdict === verdict,
+            checked: state.verdict === verdict,
             onchange: () => {
-              form.verdict = verdict;
+              state.verdict = verdict;
             },
           }),
           h("label", {"for": id}, label));
     };
-    const noteId = `n-${item.id}`;
-    return h(
-        "form",
-        {
-          class: "review",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.submit(item);
-          },
-        },
+    return form(
+        "review",
+        () => this.submit(item),
         h("fieldset",
           null,
           h("legend", null, t("bg.verdict")),
           radio("justified", t("bg.justified")),
           radio("unjustified", t("bg.unjustified"))),
-        h("div",
-          {class: "field"},
-          h("label", {"for": noteId}, t("bg.note")),
-          h("p", {class: "hint", id: `${noteId}-hint`}, t("bg.note_hint")),
-          h("textarea",
-            {
-              id: noteId,
-              rows: 3,
-              maxlength: 2000,
-              "aria-describedby": `${noteId}-hint`,
-              oninput: (e) => {
-                form.note = e.target.value;
-              },
-            },
-            form.note)),
-        form.error ? errorBox(form.error, this.formFields(item.id)) : null,
+        field(
+            `n-${item.id}`,
+            t("bg.note"),
+            t("bg.note_hint"),
+            (common) =>
+                h("textarea",
+                  {
+                    ...common,
+                    rows: 3,
+                    maxlength: 2000,
+                    oninput: (e) => {
+                      state.note = e.target.value;
+                    },
+                  },
+                  state.note)),
+        state.error ? errorBox(state.error, this.formFields(item.id)) : null,
         h("div",
           {class: "actions"},
           h("button",
-            {type: "submit", disabled: form.saving},
-            form.saving ? t("bg.saving") : t("bg.submit"))));
+            {type: "submit", disabled: state.saving},
+            state.saving ? t("bg.saving") : t("bg.submit"))));
   }
 
   async submit(item) {

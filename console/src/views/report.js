@@ -7,17 +7,12 @@ import {api, ApiError} from "../api.js";
 import {h, replaceChildren} from "../dom.js";
 import {time} from "../format.js";
 import {language, languageNames, languages, t, tIn, tOr} from "../texts.js";
-import {announce, errorBox, heading, markInvalid} from "../ui.js";
+import {announce, errorBox, field, fieldLabels, form, heading, markInvalid} from "../ui.js";
 
 const fields = {
   "?subject": {id: "r-subject", label: () => t("report.subject")},
   "?lang": {id: "r-lang", label: () => t("report.language")},
 };
-
-function fieldLabels() {
-  return Object.fromEntries(
-      Object.entries(fields).map(([pointer, f]) => [pointer, {id: f.id, label: f.label()}]));
-}
 
 function organisation(o) {
   if (!o) return "";
@@ -48,59 +43,51 @@ export class ReportView {
         heading(t("report.title")),
         h("p", {class: "no-print"}, t("report.intro")),
         this.form(),
-        this.error ? errorBox(this.error, fieldLabels()) : null,
+        this.error ? errorBox(this.error, fieldLabels(fields)) : null,
         this.report ? this.result(this.report) : null);
-    markInvalid(this.error, fieldLabels());
+    markInvalid(this.error, fieldLabels(fields));
   }
 
   form() {
-    const subject = fields["?subject"].id;
-    const lang = fields["?lang"].id;
-    return h(
-        "form",
-        {
-          class: "filters",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.load();
-          },
-        },
+    return form(
+        "filters",
+        () => this.load(),
         h("fieldset",
           null,
           h("legend", null, t("report.form")),
-          h("div",
-            {class: "field"},
-            h("label", {"for": subject}, t("report.subject")),
-            h("p", {class: "hint", id: `${subject}-hint`}, t("report.subject_hint")),
-            h("input", {
-              id: subject,
-              name: "subject",
-              autocomplete: "off",
-              spellcheck: "false",
-              autocapitalize: "characters",
-              "aria-describedby": `${subject}-hint`,
-              value: this.code,
-              oninput: (e) => {
-                this.code = e.target.value;
-              },
-            })),
-          h("div",
-            {class: "field"},
-            h("label", {"for": lang}, t("report.language")),
-            h("select",
-              {
-                id: lang,
-                name: "lang",
-                onchange: (e) => {
-                  this.reportLang = e.target.value;
+          field(
+              fields["?subject"].id,
+              t("report.subject"),
+              t("report.subject_hint"),
+              (common) => h("input", {
+                ...common,
+                name: "subject",
+                autocomplete: "off",
+                spellcheck: "false",
+                autocapitalize: "characters",
+                value: this.code,
+                oninput: (e) => {
+                  this.code = e.target.value;
                 },
-              },
-              languages.map(
-                  (l) =>
-                      h("option",
-                        {value: l, lang: l, selected: l === (this.reportLang ?? language())},
-                        languageNames[l]))))),
+              })),
+          field(
+              fields["?lang"].id,
+              t("report.language"),
+              undefined,
+              (common) =>
+                  h("select",
+                    {
+                      ...common,
+                      name: "lang",
+                      onchange: (e) => {
+                        this.reportLang = e.target.value;
+                      },
+                    },
+                    languages.map(
+                        (l) =>
+                            h("option",
+                              {value: l, lang: l, selected: l === (this.reportLang ?? language())},
+                              languageNames[l]))))),
         h("div",
           {class: "actions"},
           h("button", {type: "submit", disabled: this.loading}, t("report.submit"))),

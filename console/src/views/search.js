@@ -8,7 +8,7 @@ import {download, fileName, toCsv, toJson} from "../export.js";
 import {startOfLocalDay, time} from "../format.js";
 import {checkRecord} from "../integrity.js";
 import {eventTypes, t, tOr} from "../texts.js";
-import {announce, basisOf, errorBox, heading, localText, markInvalid, named, namedList} from "../ui.js";
+import {announce, basisOf, errorBox, field, fieldLabels, form, heading, localText, markInvalid, named, namedList,} from "../ui.js";
 
 const emptyFilters = {
   subject: "",
@@ -42,11 +42,6 @@ const fields = {
   "?until": {id: "f-until", label: () => t("search.until")},
   "?limit": {id: "f-limit", label: () => t("search.limit")},
 };
-
-function fieldLabels() {
-  return Object.fromEntries(
-      Object.entries(fields).map(([pointer, f]) => [pointer, {id: f.id, label: f.label()}]));
-}
 
 // The API's query for the filters: local days become the instants they begin and end.
 function query(f) {
@@ -118,22 +113,16 @@ export class SearchView {
         heading(t("search.title")),
         h("p", null, t("search.intro")),
         this.form(),
-        this.error ? errorBox(this.error, fieldLabels()) : null,
+        this.error ? errorBox(this.error, fieldLabels(fields)) : null,
         this.results(),
         this.exportSection());
-    markInvalid(this.error, fieldLabels());
+    markInvalid(this.error, fieldLabels(fields));
   }
 
-  // A filter's control with its label and, when given, a hint the control refers to.
+  // A filter's control with its label and hint.
   field(name, hint, control) {
-    const id = fields[`?${name}`].id;
-    const hintId = hint ? `${id}-hint` : undefined;
-    return h(
-        "div",
-        {class: "field"},
-        h("label", {"for": id}, fields[`?${name}`].label()),
-        hint ? h("p", {class: "hint", id: hintId}, hint) : null,
-        control({id, name, "aria-describedby": hintId}));
+    const f = fields[`?${name}`];
+    return field(f.id, f.label(), hint, (common) => control({...common, name}));
   }
 
   input(name, attrs = {}, hint) {
@@ -165,16 +154,9 @@ export class SearchView {
   }
 
   form() {
-    return h(
-        "form",
-        {
-          class: "filters",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.search();
-          },
-        },
+    return form(
+        "filters",
+        () => this.search(),
         h("fieldset",
           null,
           h("legend", null, t("search.filters")),
