@@ -110,6 +110,9 @@ Result<store::Page<store::AuditIndexEntry>> filtered_page(store::Store& st,
     if (!page) return page.error();
     for (std::size_t i = 0; i < page->items.size(); ++i) {
       auto& e = page->items[i];
+      const bool last_scan = ++scanned == kMaxScan;
+      // Where a page cut short by the scan limit goes on (taken before `e` is moved).
+      std::string resume = last_scan ? store::audit_index_cursor(e) : "";
       if (filter.matches(e)) {
         if (out.items.size() == limit) {
           out.next_cursor = store::audit_index_cursor(out.items.back());
@@ -117,9 +120,9 @@ Result<store::Page<store::AuditIndexEntry>> filtered_page(store::Store& st,
         }
         out.items.push_back(std::move(e));
       }
-      if (++scanned == kMaxScan) {
+      if (last_scan) {
         bool more = i + 1 < page->items.size() || !page->next_cursor.empty();
-        if (more) out.next_cursor = store::audit_index_cursor(page->items[i]);
+        if (more) out.next_cursor = std::move(resume);
         return out;
       }
     }
@@ -142,8 +145,8 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   q.purpose = query.text("purpose", json_check::Need::kOptional, "", kReferenceRule);
   RecordFilter filter;
   filter.outcome = query.text("outcome");
-  if (filter.outcome && std::ranges::find(kOutcomeFilters, *filter.outcome) ==
-                            kOutcomeFilters.end()) {
+  if (filter.outcome &&
+      std::ranges::find(kOutcomeFilters, *filter.outcome) == kOutcomeFilters.end()) {
     issues.add("?outcome", "expected granted, denied, break_glass or failed");
   }
   filter.case_reference =

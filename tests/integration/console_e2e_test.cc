@@ -18,8 +18,9 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
           "[console][e2e]") {
   auto node = test::find_program("node");
   auto chromium = test::find_program("chromium");
-  INFO("the browser test needs node and chromium (Debian packages) and the npm packages: run "
-       "scripts/install-deps");
+  INFO(
+      "the browser test needs node and chromium (Debian packages) and the npm packages: run "
+      "scripts/install-deps");
   REQUIRE(node.has_value());
   REQUIRE(chromium.has_value());
   REQUIRE(std::filesystem::exists(test::source_dir() / "node_modules" / "playwright-core"));
@@ -50,10 +51,10 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
   std::ofstream(work / "params.json") << params.dump();
   // Playwright checks the gateway's certificate against the federation's root.
   ::setenv("NODE_EXTRA_CA_CERTS", (test::certs_dir() / "root-ca.pem").c_str(), 1);
-  auto run = test::run_command({node->string(),
-                                (test::source_dir() / "tests/e2e/console.mjs").string(),
-                                (work / "params.json").string()},
-                               std::chrono::seconds(90));
+  auto run =
+      test::run_command({node->string(), (test::source_dir() / "tests/e2e/console.mjs").string(),
+                         (work / "params.json").string()},
+                        std::chrono::seconds(90));
   INFO(run.output);
   CHECK(run.status == 0);
   CHECK(run.output.find("console e2e: all steps passed") != std::string::npos);

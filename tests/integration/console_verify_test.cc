@@ -36,18 +36,17 @@ TEST_CASE("the console's in-browser verification accepts the genuine log and ref
   auto keys = audit::generate_key_files(keys_dir / "gw", "silta.test/gw-1");
   REQUIRE(keys);
   test::WitnessProcess witness("witness.test/w1", {{"silta.test/gw-1", keys->vkey}});
-  nlohmann::json patch = {
-      {"audit",
-       {{"signing_key", keys->signing_key.string()},
-        {"pseudonym_key", keys->pseudonym_key.string()}}},
-      {"witnesses",
-       {{"quorum", 1},
-        {"retry_initial_ms", 50},
-        {"retry_max_ms", 200},
-        {"list",
-         {{{"key", witness.vkey()},
-           {"url", witness.url()},
-           {"ca", (test::certs_dir() / "root-ca.pem").string()}}}}}}};
+  nlohmann::json patch = {{"audit",
+                           {{"signing_key", keys->signing_key.string()},
+                            {"pseudonym_key", keys->pseudonym_key.string()}}},
+                          {"witnesses",
+                           {{"quorum", 1},
+                            {"retry_initial_ms", 50},
+                            {"retry_max_ms", 200},
+                            {"list",
+                             {{{"key", witness.vkey()},
+                               {"url", witness.url()},
+                               {"ca", (test::certs_dir() / "root-ca.pem").string()}}}}}}};
   test::GatewayProcess gw(patch);
   auto po = gw.client("soite-tietosuoja");
   // Every read of the audit log is itself a record: these make the log grow.
