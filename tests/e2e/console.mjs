@@ -114,7 +114,7 @@ try {
   check(lines.length === 3, "and the two records");
   check(lines.slice(1).every((l) => l.includes(params.case_reference)), "each with the case reference");
   check(!csv.includes(subject), "and never the identity code");
-  await page.getByText(/^2 tapahtumaa tallennettu tiedostoon silta-audit-\d{8}-\d{6}\.csv\.$/).waitFor();
+  await page.locator("section.export p.status", { hasText: /^2 tapahtumaa tallennettu tiedostoon silta-audit-\d{8}-\d{6}\.csv\.$/ }).waitFor();
   ok("the console says what it saved");
 
   step = "check a record in this browser";

@@ -498,7 +498,8 @@ export class SearchView {
           {class: "actions"},
           button("csv", t("search.export_csv")),
           button("json", t("search.export_json"))),
-        h("p", {role: "status"}, status),
+        // Said to screen readers by announce(): a region rebuilt with its text is not announced.
+        h("p", {class: "status"}, status),
         this.exportError ? errorBox(this.exportError) : null);
   }
 
