@@ -3,7 +3,8 @@
 // Playwright's clientCertificates. tests/integration/console_e2e_test.cc starts a gateway with
 // a few exchanges and runs
 //   NODE_EXTRA_CA_CERTS=<root-ca.pem> node tests/e2e/console.mjs PARAMS.json
-// with PARAMS = {origin, certs, chromium, subject, other, case_reference, screenshots?}. Every step
+// with PARAMS = {origin, certs, chromium, subject, other, case_reference, screenshots?}; the
+// gateway holds one open break-glass access, which the officer reviews here. Every step
 // waits for something the page shows (Playwright's auto-waiting locators), never for a time.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -168,6 +169,29 @@ try {
   await button("Laadi raportti").click();
   await copy.getByText("Tietojesi käytöstä tai luovutuksesta ei ole merkintöjä.").waitFor();
   ok("a person with no events gets a report that says so");
+
+  step = "break-glass review";
+  await link("Hätäkäytöt").click();
+  await heading("Hätäkäyttöjen tarkastus").waitFor();
+  await page.locator("p.summary", { hasText: /^Avoimia 1, joista myöhässä 0; tarkastettuja 0\./ }).waitFor();
+  ok("the queue counts the open, overdue and reviewed items");
+  const card = page.locator("article.card", {
+    has: page.getByRole("heading", { name: "soite-lastensuojelu → pohjanmaa-poliisi" }),
+  });
+  await card.getByRole("button", { name: "Tallenna arvio" }).click();
+  await card.getByRole("alert").getByText("Valitse arvio.").first().waitFor();
+  ok("a review without a verdict is refused, in Finnish");
+  await card.getByLabel("Perusteltu", { exact: true }).check();
+  await card.getByLabel("Huomautus").fill("Välitön väkivallan uhka; ATL 62 § soveltuu.");
+  await card.getByRole("button", { name: "Tallenna arvio" }).click();
+  await card.getByText("Arvio tallennettu: perusteltu.").waitFor();
+  ok("reviewed: justified");
+  await page.getByLabel("Näytä", { exact: true }).selectOption("reviewed");
+  await button("Päivitä luettelo").click();
+  await page.locator("p.summary", { hasText: /^Avoimia 0, joista myöhässä 0; tarkastettuja 1\./ }).waitFor();
+  await card.getByText("Välitön väkivallan uhka; ATL 62 § soveltuu.").waitFor();
+  ok("and in the history of reviews, with the note");
+  await shot("console-break-glass");
 
   step = "checkpoint";
   await link("Lokin eheys").click();

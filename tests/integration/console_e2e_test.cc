@@ -14,7 +14,7 @@
 
 using namespace silta;
 
-TEST_CASE("console in a real browser: search, the denied filter, export, proof, the report",
+TEST_CASE("console in a real browser: search, the denied filter, export, proof, report, review",
           "[console][e2e]") {
   auto node = test::find_program("node");
   auto chromium = test::find_program("chromium");
@@ -36,6 +36,18 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
   auto denied = cw.post_json("/v1/decisions", without_case);
   REQUIRE(denied.status == 200);
   REQUIRE(denied.json()["decision"]["outcome"] == "denied");
+  // An emergency disclosure to the police (ATL 62 §): a break-glass access for the review queue.
+  nlohmann::json threat = {
+      {"direction", "push"},
+      {"target", "pohjanmaa-poliisi"},
+      {"actor", "sw-maija"},
+      {"subject", {{"identity_code", test::people::kJuha}}},
+      {"purpose", "threat_prevention"},
+      {"categories", {"threat_info"}},
+      {"break_glass", true},
+      {"justification", "The father said he will hurt the class teacher tomorrow at the gate"},
+      {"data", {{"threat_info", {{{"threat", "to hurt the class teacher"}}}}}}};
+  REQUIRE(cw.post_json("/v1/exchanges", threat).status == 200);
 
   test::TempDir work("silta-console-e2e");
   const char* screenshots = std::getenv("SILTA_CONSOLE_SCREENSHOTS");
@@ -58,4 +70,11 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
   INFO(run.output);
   CHECK(run.status == 0);
   CHECK(run.output.find("console e2e: all steps passed") != std::string::npos);
+
+  // The review made in the browser, as the API sees it: under the certificate's holder.
+  auto reviewed =
+      gw.client("soite-tietosuoja").get("/v1/audit/break-glass?actor=check&state=reviewed").json();
+  REQUIRE(reviewed["reviews"].size() == 1);
+  CHECK(reviewed["reviews"][0]["review"]["verdict"] == "justified");
+  CHECK(reviewed["reviews"][0]["review"]["reviewer"] == "soite-tietosuoja");
 }
