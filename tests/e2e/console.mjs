@@ -4,7 +4,8 @@
 // a few exchanges and runs
 //   NODE_EXTRA_CA_CERTS=<root-ca.pem> node tests/e2e/console.mjs PARAMS.json
 // with PARAMS = {origin, certs, chromium, subject, other, case_reference, screenshots?}; the
-// gateway holds one open break-glass access, which the officer reviews here. Every step
+// gateway holds one open break-glass access, which the officer reviews here, and its
+// checkpoints are cosigned by one witness. Every step
 // waits for something the page shows (Playwright's auto-waiting locators), never for a time.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -198,6 +199,12 @@ try {
   await heading("Lokin eheys").waitFor();
   await page.getByText(/^Tämä selain tarkisti tarkistuspisteen allekirjoituksen avaimella silta-test\.$/).waitFor();
   ok("the checkpoint's signature is checked in the browser");
+  await page.getByText("1/1 todistajan kosignatuuri on voimassa tässä tarkistuspisteessä (vaaditaan 1).").waitFor();
+  const witness = page.locator("table.witnesses tbody tr", { hasText: "witness.test/w1" });
+  await witness.locator(".decision.granted", { hasText: "Voimassa, allekirjoitettu" }).waitFor();
+  await witness.getByText("Toiminnassa").waitFor();
+  ok("and the witness's cosignature too");
+  await shot("console-checkpoint");
 
   step = "no errors";
   check(problems.length === 0, `no script errors or CSP violations${problems.length ? `: ${problems.join("; ")}` : ""}`);

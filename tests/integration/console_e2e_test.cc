@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "audit/config.h"
 #include "tests/support/demo_people.h"
 #include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/witness_process.h"
 
 using namespace silta;
 
@@ -25,7 +27,23 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
   REQUIRE(chromium.has_value());
   REQUIRE(std::filesystem::exists(test::source_dir() / "node_modules" / "playwright-core"));
 
-  test::GatewayProcess gw;
+  // A gateway whose checkpoints a real witness cosigns (docs/witness.md).
+  test::TempDir work("silta-console-e2e");
+  auto keys = audit::generate_key_files(work / "keys", "silta-test");
+  REQUIRE(keys);
+  test::WitnessProcess witness("witness.test/w1", {{"silta-test", keys->vkey}});
+  test::GatewayProcess gw(
+      nlohmann::json{{"audit",
+                      {{"signing_key", keys->signing_key.string()},
+                       {"pseudonym_key", keys->pseudonym_key.string()}}},
+                     {"witnesses",
+                      {{"quorum", 1},
+                       {"retry_initial_ms", 50},
+                       {"retry_max_ms", 200},
+                       {"list",
+                        {{{"key", witness.vkey()},
+                          {"url", witness.url()},
+                          {"ca", (test::certs_dir() / "root-ca.pem").string()}}}}}}});
   // A child's case: the school's attendance asked and given (a decision and a disclosure), and
   // the same asked without the case reference the basis requires (a denied decision).
   auto cw = gw.client("soite-lastensuojelu");
@@ -47,9 +65,17 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
       {"break_glass", true},
       {"justification", "The father said he will hurt the class teacher tomorrow at the gate"},
       {"data", {{"threat_info", {{{"threat", "to hurt the class teacher"}}}}}}};
-  REQUIRE(cw.post_json("/v1/exchanges", threat).status == 200);
+  auto urgent = cw.post_json("/v1/exchanges", threat);
+  REQUIRE(urgent.status == 200);
+  // The witness has cosigned a checkpoint that covers all of it, so that the browser checks a
+  // record against a witnessed checkpoint at once.
+  const auto last = urgent.json()["audit"]["disclosure_seq"].get<std::uint64_t>();
+  auto officer = gw.client("soite-tietosuoja");
+  REQUIRE(test::eventually([&] {
+    auto cp = officer.get("/v1/audit/checkpoint?actor=check").json();
+    return cp.value("witnessed", false) && cp.value("size", std::uint64_t{0}) > last;
+  }));
 
-  test::TempDir work("silta-console-e2e");
   const char* screenshots = std::getenv("SILTA_CONSOLE_SCREENSHOTS");
   nlohmann::json params = {
       {"origin", "https://127.0.0.1:" + std::to_string(gw.port())},
@@ -72,8 +98,7 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
   CHECK(run.output.find("console e2e: all steps passed") != std::string::npos);
 
   // The review made in the browser, as the API sees it: under the certificate's holder.
-  auto reviewed =
-      gw.client("soite-tietosuoja").get("/v1/audit/break-glass?actor=check&state=reviewed").json();
+  auto reviewed = officer.get("/v1/audit/break-glass?actor=check&state=reviewed").json();
   REQUIRE(reviewed["reviews"].size() == 1);
   CHECK(reviewed["reviews"][0]["review"]["verdict"] == "justified");
   CHECK(reviewed["reviews"][0]["review"]["reviewer"] == "soite-tietosuoja");
