@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "audit/config.h"
 #include "tests/support/demo_people.h"
 #include "tests/support/demo_requests.h"
 #include "tests/support/gateway_process.h"
@@ -28,22 +27,8 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
   REQUIRE(std::filesystem::exists(test::source_dir() / "node_modules" / "playwright-core"));
 
   // A gateway whose checkpoints a real witness cosigns (docs/witness.md).
-  test::TempDir work("silta-console-e2e");
-  auto keys = audit::generate_key_files(work / "keys", "silta-test");
-  REQUIRE(keys);
-  test::WitnessProcess witness("witness.test/w1", {{"silta-test", keys->vkey}});
-  test::GatewayProcess gw(
-      nlohmann::json{{"audit",
-                      {{"signing_key", keys->signing_key.string()},
-                       {"pseudonym_key", keys->pseudonym_key.string()}}},
-                     {"witnesses",
-                      {{"quorum", 1},
-                       {"retry_initial_ms", 50},
-                       {"retry_max_ms", 200},
-                       {"list",
-                        {{{"key", witness.vkey()},
-                          {"url", witness.url()},
-                          {"ca", (test::certs_dir() / "root-ca.pem").string()}}}}}}});
+  test::WitnessedGateway witnessed("silta-test");
+  auto& gw = witnessed.gateway();
   // A child's case: the school's attendance asked and given (a decision and a disclosure), and
   // the same asked without the case reference the basis requires (a denied decision).
   auto cw = gw.client("soite-lastensuojelu");
@@ -76,6 +61,7 @@ TEST_CASE("console in a real browser: search, the denied filter, export, proof, 
     return cp.value("witnessed", false) && cp.value("size", std::uint64_t{0}) > last;
   }));
 
+  test::TempDir work("silta-console-e2e");
   const char* screenshots = std::getenv("SILTA_CONSOLE_SCREENSHOTS");
   nlohmann::json params = {
       {"origin", "https://127.0.0.1:" + std::to_string(gw.port())},

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "audit/config.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -32,22 +31,8 @@ TEST_CASE("the console's in-browser verification accepts the genuine log and ref
           "[console][verify]") {
   auto node = test::find_program("node");
   REQUIRE(node.has_value());
-  test::TempDir keys_dir("silta-verify-keys");
-  auto keys = audit::generate_key_files(keys_dir / "gw", "silta.test/gw-1");
-  REQUIRE(keys);
-  test::WitnessProcess witness("witness.test/w1", {{"silta.test/gw-1", keys->vkey}});
-  nlohmann::json patch = {{"audit",
-                           {{"signing_key", keys->signing_key.string()},
-                            {"pseudonym_key", keys->pseudonym_key.string()}}},
-                          {"witnesses",
-                           {{"quorum", 1},
-                            {"retry_initial_ms", 50},
-                            {"retry_max_ms", 200},
-                            {"list",
-                             {{{"key", witness.vkey()},
-                               {"url", witness.url()},
-                               {"ca", (test::certs_dir() / "root-ca.pem").string()}}}}}}};
-  test::GatewayProcess gw(patch);
+  test::WitnessedGateway witnessed("silta.test/gw-1");
+  auto& gw = witnessed.gateway();
   auto po = gw.client("soite-tietosuoja");
   // Every read of the audit log is itself a record: these make the log grow.
   auto first = checkpoint_covering(po, 3);
