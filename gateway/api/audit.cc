@@ -9,6 +9,7 @@
 #include "gateway/api/idempotency.h"
 #include "gateway/api/query.h"
 #include "gateway/api/receipts.h"
+#include "gateway/api/record_filter.h"
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/api/subject_report.h"
@@ -21,6 +22,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::uint64_t kMaxPage = 1000;
+// A search with a record filter (outcome, case_reference) reads at most this many index entries
+// per page (docs/openapi.yaml).
+constexpr std::size_t kMaxScan = 20 * kMaxPage;
 
 // Records the read; nothing is answered unless this is durable.
 asio::awaitable<Result<std::uint64_t>> audit_read(
@@ -64,73 +68,6 @@ nlohmann::json records_json(const Services& s, const std::vector<store::AuditInd
   return out;
 }
 
-// The filters of GET /v1/audit/records that the index has no column for: they read the records.
-struct RecordFilter {
-  // granted / denied: the decision granted / refused some category (a partial decision is
-  // both); break_glass: an emergency access; failed: the step failed (an outcome ending in
-  // _failed, _timeout or _unavailable: the target's system did not answer, nothing moved).
-  std::optional<std::string> outcome;
-  std::optional<std::string> case_reference;
-
-  bool any() const { return outcome || case_reference; }
-
-  bool matches(const store::AuditIndexEntry& entry) const {
-    if (entry.record.empty()) return false;  // indexed without its record: nothing to read
-    auto record = audit::parse_record(entry.record);
-    if (!record) return false;
-    const audit::AuditEvent& e = record->event;
-    if (case_reference && e.case_reference != *case_reference) return false;
-    if (!outcome) return true;
-    using D = audit::DecisionSummary;
-    if (*outcome == "granted") return e.decision == D::kGranted || e.decision == D::kPartial;
-    if (*outcome == "denied") return e.decision == D::kDenied || e.decision == D::kPartial;
-    if (*outcome == "break_glass") return e.break_glass;
-    auto ends = [&](std::string_view tail) { return e.outcome.ends_with(tail); };
-    return ends("_failed") || ends("_timeout") || ends("_unavailable");
-  }
-};
-
-constexpr std::array<std::string_view, 4> kOutcomeFilters = {"granted", "denied", "break_glass",
-                                                             "failed"};
-// A search with a record filter reads at most this many index entries per page; a page may then
-// hold fewer records than asked for, and its next_cursor goes on from the last entry read.
-constexpr std::size_t kMaxScan = 20 * kMaxPage;
-
-// One page of the index entries that match `filter` too.
-Result<store::Page<store::AuditIndexEntry>> filtered_page(store::Store& st,
-                                                          store::AuditIndexQuery q,
-                                                          const RecordFilter& filter) {
-  if (!filter.any()) return st.query_audit_index(q);
-  const std::size_t limit = q.limit;
-  q.limit = kMaxPage;
-  store::Page<store::AuditIndexEntry> out;
-  std::size_t scanned = 0;
-  for (;;) {
-    auto page = st.query_audit_index(q);
-    if (!page) return page.error();
-    for (std::size_t i = 0; i < page->items.size(); ++i) {
-      auto& e = page->items[i];
-      const bool last_scan = ++scanned == kMaxScan;
-      // Where a page cut short by the scan limit goes on (taken before `e` is moved).
-      std::string resume = last_scan ? store::audit_index_cursor(e) : "";
-      if (filter.matches(e)) {
-        if (out.items.size() == limit) {
-          out.next_cursor = store::audit_index_cursor(out.items.back());
-          return out;
-        }
-        out.items.push_back(std::move(e));
-      }
-      if (last_scan) {
-        bool more = i + 1 < page->items.size() || !page->next_cursor.empty();
-        if (more) out.next_cursor = std::move(resume);
-        return out;
-      }
-    }
-    if (page->next_cursor.empty()) return out;
-    q.cursor = page->next_cursor;
-  }
-}
-
 asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
@@ -168,7 +105,7 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   auto search = [q, filter, indexer = s.indexer](
                     store::Store& st) -> Result<store::Page<store::AuditIndexEntry>> {
     if (auto caught_up = indexer->catch_up(); !caught_up) return caught_up.error();
-    return filtered_page(st, q, filter);
+    return filtered_page(st, q, filter, kMaxScan);
   };
   auto page = co_await on_store(s, std::move(search));
   if (!page) co_return list_failed(page.error());
