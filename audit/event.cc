@@ -243,6 +243,7 @@ Status validate_event(const AuditEvent& e) {
   check_list(p, "citations", e.citations);
   check_list(p, "consents", e.consents);
   check_text(p, "justification", e.justification, kMaxJustification, true);
+  check_text(p, "case_reference", e.case_reference, kMaxText);
   check_text(p, "catalog_version", e.catalog_version, kMaxText);
   check_text(p, "catalog_hash", e.catalog_hash, kMaxText);
   if (!e.request_digest.empty() && !is_lower_hex(e.request_digest, 64)) {
@@ -277,6 +278,7 @@ Result<PreparedEvent> PreparedEvent::prepare(const AuditEvent& e) {
   put_string_member(a, "actor_role", e.actor_role);
   put_string_member(a, "agency", e.agency);
   if (e.break_glass) a += "\"break_glass\":true,";
+  put_string_member(a, "case_reference", e.case_reference);
   put_string_member(a, "catalog_hash", e.catalog_hash);
   put_string_member(a, "catalog_version", e.catalog_version);
   put_list_member(a, "categories_denied", e.categories_denied);
@@ -374,6 +376,7 @@ nlohmann::json to_json(const AuditRecord& r) {
   put("actor_role", e.actor_role);
   put("agency", e.agency);
   if (e.break_glass) j["break_glass"] = true;
+  put("case_reference", e.case_reference);
   put("catalog_hash", e.catalog_hash);
   put("catalog_version", e.catalog_version);
   put_list("categories_denied", e.categories_denied);
@@ -446,6 +449,7 @@ void add_event_fields(FieldReaders& m) {
     rec.event.break_glass = v.get<bool>();
     return true;
   };
+  m["case_reference"] = text(&AuditEvent::case_reference);
   m["catalog_hash"] = text(&AuditEvent::catalog_hash);
   m["catalog_version"] = text(&AuditEvent::catalog_version);
   m["categories_denied"] = list(&AuditEvent::categories_denied);

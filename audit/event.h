@@ -91,6 +91,9 @@ struct AuditEvent {
   std::vector<std::string> citations;  // ids of the legal bases relied on (catalog)
   std::vector<std::string> consents;   // ids of the consents or permits relied on
   bool break_glass = false;
+  // The requester's own case the request belongs to (e.g. its LSL 26 § assessment), as the
+  // request stated it, so that a privacy officer can find a case's requests.
+  std::string case_reference;
   std::string justification;    // necessity or break-glass justification, as written
   std::string catalog_version;  // the catalog in force
   std::string catalog_hash;

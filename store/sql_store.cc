@@ -634,13 +634,13 @@ Status SqlStore::seal_plain_text() {
   return {};
 }
 
-namespace {
-
 // Cursor of the audit index: "<time µs>.<sequence>.<origin>" of the last entry of the page.
-std::string audit_cursor(const AuditIndexEntry& e) {
+std::string audit_index_cursor(const AuditIndexEntry& e) {
   return std::to_string(e.time.time_since_epoch().count()) + "." + std::to_string(e.sequence) +
          "." + e.origin;
 }
+
+namespace {
 
 struct AuditCursor {
   std::int64_t time;
@@ -678,6 +678,7 @@ Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery&
   }
   if (q.agency) f.add("(agency = $ OR target_agency = $)", *q.agency);
   if (q.event_type) f.add("event_type = $", *q.event_type);
+  if (q.purpose) f.add("purpose = $", *q.purpose);
   if (q.from) f.add("time >= $", *q.from);
   if (q.until) f.add("time < $", *q.until);
   if (!q.cursor.empty()) {
@@ -708,7 +709,7 @@ Result<Page<AuditIndexEntry>> SqlStore::query_audit_index(const AuditIndexQuery&
       page.items.push_back(AuditIndexEntry{r.text(0), sequence, r.time(2), r.text(3), r.text(4),
                                            r.text(5), r.text(6), r.text(7), std::move(*record)});
     }
-    if (rows->size() > limit) page.next_cursor = audit_cursor(page.items.back());
+    if (rows->size() > limit) page.next_cursor = audit_index_cursor(page.items.back());
     return page;
   });
 }

@@ -127,11 +127,15 @@ struct AuditIndexQuery {
   std::vector<std::string> subject_pseudonyms;
   std::optional<std::string> agency;  // matches the requesting or the target agency
   std::optional<std::string> event_type;
+  std::optional<std::string> purpose;
   std::optional<SysTime> from;   // inclusive
   std::optional<SysTime> until;  // exclusive
   std::string cursor;
   std::size_t limit = 100;
 };
+
+// The cursor that continues a query after `entry` (a page's next_cursor names its last entry).
+std::string audit_index_cursor(const AuditIndexEntry& entry);
 
 // ---- schema ---------------------------------------------------------------------------------
 

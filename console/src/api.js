@@ -86,7 +86,7 @@ export const api = {
   },
 
   async breakGlass(actor, state, cursor) {
-    const r = await call("GET", "/v1/audit/break-glass", {actor, state, cursor});
+    const r = await call("GET", "/v1/audit/break-glass", {actor, state, cursor, limit: 1000});
     return {items: r.reviews, next_cursor: r.next_cursor};
   },
 
@@ -95,6 +95,10 @@ export const api = {
     const r = await call("POST", path, {}, body, idempotencyKey);
     return r.review;
   },
+
+  // The person's log-data report (ATL 11 §); `lang` is the language of its person_copy.
+  subjectReport: (actor, subject, lang) =>
+      call("GET", "/v1/audit/subject-report", {actor, subject, lang}),
 
   checkpoint: (actor) => call("GET", "/v1/audit/checkpoint", {actor}),
 

@@ -7,6 +7,7 @@ import {announcer, errorBox} from "./ui.js";
 import {BreakGlassView} from "./views/break_glass.js";
 import {alarmBox, CheckpointView} from "./views/checkpoint.js";
 import {HomeView} from "./views/home.js";
+import {ReportView} from "./views/report.js";
 import {SearchView} from "./views/search.js";
 
 // What every screen is given (a Session):
@@ -24,7 +25,7 @@ import {SearchView} from "./views/search.js";
 // rebuilds its element from it, so that switching the language redraws it without asking the
 // gateway again.
 
-const routes = ["home", "search", "break-glass", "checkpoint"];
+const routes = ["home", "search", "report", "break-glass", "checkpoint"];
 
 function routeOf(hash) {
   const name = hash.replace(/^#\/?/, "") || "home";
@@ -65,6 +66,7 @@ export class App {
       this.views = {
         home: new HomeView(s),
         search: new SearchView(s),
+        report: new ReportView(s),
         "break-glass": new BreakGlassView(s),
         checkpoint: new CheckpointView(s),
       };

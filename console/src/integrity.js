@@ -4,7 +4,7 @@
 // and the last verified size and root in localStorage; a smaller log, another root or another
 // key raises the alarm, and the remembered state is then kept as it was.
 import {api} from "./api.js";
-import {toBase64, verifyAgainstKnown, verifyCheckpointNote, verifyRecord} from "./verify.js";
+import {toBase64, verifyAgainstKnown, verifyCheckpointNote, verifyCosignature, verifyRecord,} from "./verify.js";
 
 const storagePrefix = "silta.console.log.";
 
@@ -56,7 +56,25 @@ export async function checkLog(actor) {
     root: toBase64(verified.root),
     at: new Date().toISOString(),
   });
-  return {state: "ok", checkpoint: verified, known, first: !known, key};
+  return {
+    state: "ok",
+    checkpoint: verified,
+    known,
+    first: !known,
+    key,
+    witnesses: await cosignatures(cp),
+  };
+}
+
+// The witnesses' cosignatures on the checkpoint (docs/witness.md), each checked here with the
+// witness's key as the gateway names it: {quorum, verified (how many hold), list: each witness
+// as the gateway reports it, with `check`, verifyCosignature()'s result}. A missing cosignature
+// is no alarm (a witness may be down); fewer valid ones than the quorum is shown as a warning.
+async function cosignatures(cp) {
+  const list = [];
+  for (const w of cp.witnesses ?? [])
+    list.push({...w, check: await verifyCosignature(cp.note, w.key)});
+  return {quorum: cp.quorum ?? 0, verified: list.filter((w) => w.check.ok).length, list};
 }
 
 // Whether `record` is in the log as it is: {ok: true, size} or {ok: false, reason}. The

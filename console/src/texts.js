@@ -41,7 +41,7 @@ const fi = {
 
   "search.title": "Lokitietojen haku",
   "search.intro":
-      "Hae lokitietoja henkilön, organisaation, tapahtuman tyypin ja ajan mukaan. Henkilötunnus muutetaan yhdyskäytävässä pseudonyymiksi; sitä ei tallenneta eikä näytetä.",
+      "Hae lokitietoja henkilön, organisaation, tapahtuman tyypin, lopputuloksen, käyttötarkoituksen, asiaviitteen ja ajan mukaan. Henkilötunnus muutetaan yhdyskäytävässä pseudonyymiksi; sitä ei tallenneta eikä näytetä.",
   "search.filters": "Hakuehdot",
   "search.subject": "Henkilötunnus",
   "search.subject_hint": "Esimerkiksi 010190-999W. Hakee henkilön kaikki tapahtumat.",
@@ -111,7 +111,6 @@ const fi = {
       "Jokainen hätäkäyttö avaa tarkastettavan asian. Arvioi, oliko käyttö perusteltu; arvio kirjataan lokiin.",
   "bg.state": "Näytä",
   "bg.state_open": "Avoimet",
-  "bg.state_reviewed": "Tarkastetut",
   "bg.state_all": "Kaikki",
   "bg.apply": "Päivitä luettelo",
   "bg.none": "Ei hätäkäyttöjä tässä luettelossa.",
@@ -139,7 +138,7 @@ const fi = {
   "bg.verdict_required": "Valitse arvio.",
   "bg.reviewer": "Tarkastaja",
   "bg.reviewed_at": "Tarkastettu",
-  "bg.more": "Lisää hätäkäyttöjä",
+  "bg.more": "Lue seuraavat {max} hätäkäyttöä",
 
   "cp.title": "Lokin eheys",
   "cp.intro":
@@ -213,6 +212,77 @@ const fi = {
   "record.verified": "Tapahtuma on lokissa muuttamattomana (tarkistuspiste: {size} tapahtumaa).",
   "record.not_verified": "Tarkistus epäonnistui: {reason}",
   "cp.verify_title": "Tarkistettu tässä selaimessa",
+  "search.purpose": "Käyttötarkoitus",
+  "search.purpose_any": "Kaikki käyttötarkoitukset",
+  "search.outcome": "Lopputulos",
+  "search.outcome_any": "Kaikki lopputulokset",
+  "search.outcome_hint":
+      "Osittain myönnetty pyyntö on sekä myönnetty että evätty. Epäonnistunut: toisen organisaation järjestelmä ei vastannut, eikä tietoja siirtynyt.",
+  "outcome.granted": "Myönnetty",
+  "outcome.denied": "Evätty",
+  "outcome.break_glass": "Hätäkäyttö",
+  "outcome.failed": "Epäonnistunut",
+  "search.case_reference": "Asiaviite",
+  "search.case_reference_hint":
+      "Pyytäjän oman asian tunnus täsmälleen sellaisena kuin se oli pyynnössä, esimerkiksi SOITE-LS-2026-0412.",
+  "record.case_reference": "Asiaviite",
+  "search.export": "Hakutuloksen tallennus",
+  "search.export_hint":
+      "Tallentaa kaikki hakuehtoja vastaavat tapahtumat tiedostoksi tälle tietokoneelle (enintään {max}). Henkilötunnus ei tule tiedostoon. Tiedosto sisältää salassa pidettäviä tietoja: säilytä se suojattuna.",
+  "search.export_csv": "Tallenna CSV",
+  "search.export_json": "Tallenna JSON",
+  "search.exporting": "Haetaan tapahtumia tallennettavaksi… {count}",
+  "search.exported": "{count} tapahtumaa tallennettu tiedostoon {file}.",
+  "search.export_truncated": "Vain ensimmäiset {max} tapahtumaa tallennettiin: rajaa hakua.",
+  "nav.report": "Henkilön raportti",
+  "report.title": "Henkilön lokitietoraportti",
+  "report.intro":
+      "Henkilöllä on oikeus saada tietää, kuka on käyttänyt tai saanut hänen tietojaan, milloin, mihin tarkoitukseen ja millä perusteella (asiakastietolaki 703/2023, 11 §). Raportti laaditaan henkilölle valitulla kielellä, ja sen voi tulostaa.",
+  "report.form": "Kenen raportti",
+  "report.subject": "Henkilötunnus",
+  "report.subject_hint":
+      "Henkilötunnus lähetetään yhdyskäytävälle vain tässä pyynnössä; sitä ei tallenneta eikä näytetä sivun osoitteessa.",
+  "report.subject_required": "Anna henkilötunnus.",
+  "report.language": "Raportin kieli",
+  "report.submit": "Laadi raportti",
+  "report.print": "Tulosta raportti",
+  "report.ready": "Raportti on valmis: {count} merkintää.",
+  "report.col.date": "Päivä",
+  "report.col.what": "Mitä tapahtui",
+  "report.col.from": "Luovuttaja",
+  "report.col.to": "Vastaanottaja",
+  "report.col.information": "Tiedot",
+  "report.col.purpose": "Käyttötarkoitus",
+  "report.col.basis": "Peruste",
+  "report.contact": "Yhteystiedot ja oikeutesi",
+  "report.officer": "Vain tietosuojavastaavalle",
+  "report.generated": "Raportti laadittu",
+  "report.withheld":
+      "Poliisin esitutkinnan vuoksi raportista on jätetty pois {count} merkintää. Niitä ei tulosteta eikä anneta henkilölle ennen salauksen päättymistä.",
+  "report.embargo_until": "salattu asti",
+  "bg.state_history": "Tarkastushistoria (tarkastetut)",
+  "bg.summary":
+      "Avoimia {open}, joista myöhässä {overdue}; tarkastettuja {reviewed}. Avoimet ovat määräpäivän mukaan, myöhässä olevat ensin; tarkastetut uusin tarkastus ensin.",
+  "cp.witnesses": "Todistajat",
+  "cp.witnesses_intro":
+      "Todistaja on toisen organisaation palvelu, joka allekirjoittaa (kosignatuuri) lokin tarkistuspisteen vain, jos loki jatkaa aiemmin allekirjoitettua. Tämä selain tarkistaa jokaisen kosignatuurin todistajan avaimella; vertaa avainta todistajan julkaisemaan.",
+  "cp.no_witnesses": "Tälle lokille ei ole määritetty todistajia.",
+  "cp.quorum_met":
+      "{verified}/{count} todistajan kosignatuuri on voimassa tässä tarkistuspisteessä (vaaditaan {quorum}).",
+  "cp.quorum_short":
+      "Vain {verified}/{count} todistajan kosignatuuri on voimassa tässä tarkistuspisteessä, vaaditaan {quorum}. Todistaja voi olla tavoittamattomissa; jos tilanne jatkuu, ilmoita ylläpitäjälle.",
+  "cp.w_name": "Todistaja ja avain",
+  "cp.w_cosignature": "Kosignatuuri tässä selaimessa",
+  "cp.w_state": "Tila yhdyskäytävän mukaan",
+  "cp.w_cosigned": "Viimeksi kosignoitu",
+  "cp.w_size": "{size} tapahtumaa",
+  "cp.w_error": "Viimeisin virhe",
+  "cp.cosig_ok": "Voimassa, allekirjoitettu",
+  "wstate.ok": "Toiminnassa",
+  "wstate.pending": "Ei vielä kosignoinut",
+  "wstate.unavailable": "Ei tavoitettavissa",
+  "wstate.refusing": "Kieltäytyy: lokin historia ei täsmää todistajan muistamaan",
+  "verify.no_cosignature": "Tarkistuspisteessä ei ole tämän todistajan kosignatuuria.",
 };
 
 const sv = {
@@ -250,7 +320,7 @@ const sv = {
 
   "search.title": "Sökning i loggdata",
   "search.intro":
-      "Sök i loggdata efter person, organisation, typ av händelse och tid. Personbeteckningen omvandlas till en pseudonym i gatewayen; den sparas inte och visas inte.",
+      "Sök i loggdata efter person, organisation, typ av händelse, utfall, ändamål, ärendereferens och tid. Personbeteckningen omvandlas till en pseudonym i gatewayen; den sparas inte och visas inte.",
   "search.filters": "Sökvillkor",
   "search.subject": "Personbeteckning",
   "search.subject_hint": "Till exempel 010190-999W. Söker alla händelser som gäller personen.",
@@ -320,7 +390,6 @@ const sv = {
       "Varje nödåtkomst öppnar ett ärende som ska granskas. Bedöm om åtkomsten var befogad; bedömningen loggas.",
   "bg.state": "Visa",
   "bg.state_open": "Öppna",
-  "bg.state_reviewed": "Granskade",
   "bg.state_all": "Alla",
   "bg.apply": "Uppdatera listan",
   "bg.none": "Inga nödåtkomster i den här listan.",
@@ -348,7 +417,7 @@ const sv = {
   "bg.verdict_required": "Välj en bedömning.",
   "bg.reviewer": "Granskare",
   "bg.reviewed_at": "Granskad",
-  "bg.more": "Fler nödåtkomster",
+  "bg.more": "Läs följande {max} nödåtkomster",
 
   "cp.title": "Loggens integritet",
   "cp.intro":
@@ -424,6 +493,77 @@ const sv = {
   "record.verified": "Händelsen finns oförändrad i loggen (kontrollpunkt: {size} händelser).",
   "record.not_verified": "Kontrollen misslyckades: {reason}",
   "cp.verify_title": "Kontrollerat i den här webbläsaren",
+  "search.purpose": "Användningsändamål",
+  "search.purpose_any": "Alla ändamål",
+  "search.outcome": "Utfall",
+  "search.outcome_any": "Alla utfall",
+  "search.outcome_hint":
+      "En delvis beviljad begäran är både beviljad och nekad. Misslyckad: den andra organisationens system svarade inte och inga uppgifter överfördes.",
+  "outcome.granted": "Beviljad",
+  "outcome.denied": "Nekad",
+  "outcome.break_glass": "Nödåtkomst",
+  "outcome.failed": "Misslyckad",
+  "search.case_reference": "Ärendereferens",
+  "search.case_reference_hint":
+      "Den begärande organisationens ärendebeteckning exakt så som den angavs i begäran, till exempel SOITE-LS-2026-0412.",
+  "record.case_reference": "Ärendereferens",
+  "search.export": "Spara sökresultatet",
+  "search.export_hint":
+      "Sparar alla händelser som motsvarar sökvillkoren som en fil på den här datorn (högst {max}). Personbeteckningen kommer inte med i filen. Filen innehåller sekretessbelagda uppgifter: förvara den skyddad.",
+  "search.export_csv": "Spara CSV",
+  "search.export_json": "Spara JSON",
+  "search.exporting": "Hämtar händelser att spara… {count}",
+  "search.exported": "{count} händelser sparade i filen {file}.",
+  "search.export_truncated": "Endast de första {max} händelserna sparades: avgränsa sökningen.",
+  "nav.report": "Personens rapport",
+  "report.title": "Personens loggdatarapport",
+  "report.intro":
+      "Personen har rätt att få veta vem som har använt eller fått uppgifter om hen, när, för vilket ändamål och på vilken grund (klientdatalagen 703/2023, 11 §). Rapporten görs på det språk som valts för personen och kan skrivas ut.",
+  "report.form": "Vems rapport",
+  "report.subject": "Personbeteckning",
+  "report.subject_hint":
+      "Personbeteckningen skickas till gatewayen endast i den här begäran; den sparas inte och syns inte i sidans adress.",
+  "report.subject_required": "Ange personbeteckningen.",
+  "report.language": "Rapportens språk",
+  "report.submit": "Gör rapporten",
+  "report.print": "Skriv ut rapporten",
+  "report.ready": "Rapporten är klar: {count} poster.",
+  "report.col.date": "Datum",
+  "report.col.what": "Vad hände",
+  "report.col.from": "Utlämnare",
+  "report.col.to": "Mottagare",
+  "report.col.information": "Uppgifter",
+  "report.col.purpose": "Ändamål",
+  "report.col.basis": "Grund",
+  "report.contact": "Kontaktuppgifter och dina rättigheter",
+  "report.officer": "Endast för dataskyddsombudet",
+  "report.generated": "Rapporten gjord",
+  "report.withheld":
+      "På grund av polisens förundersökning har {count} poster utelämnats ur rapporten. De skrivs inte ut och ges inte till personen förrän sekretessen upphör.",
+  "report.embargo_until": "sekretess till",
+  "bg.state_history": "Granskningshistorik (granskade)",
+  "bg.summary":
+      "Öppna {open}, varav försenade {overdue}; granskade {reviewed}. De öppna visas efter sista dag, de försenade först; de granskade med den senaste granskningen först.",
+  "cp.witnesses": "Vittnen",
+  "cp.witnesses_intro":
+      "Ett vittne är en tjänst hos en annan organisation som kontrasignerar loggens kontrollpunkt endast om loggen fortsätter den som signerades tidigare. Den här webbläsaren kontrollerar varje kontrasignatur med vittnets nyckel; jämför nyckeln med den som vittnet publicerat.",
+  "cp.no_witnesses": "Inga vittnen har konfigurerats för den här loggen.",
+  "cp.quorum_met":
+      "{verified}/{count} vittnens kontrasignaturer är giltiga på den här kontrollpunkten (krävs {quorum}).",
+  "cp.quorum_short":
+      "Endast {verified}/{count} vittnens kontrasignaturer är giltiga på den här kontrollpunkten, {quorum} krävs. Ett vittne kan vara onåbart; om läget fortsätter, meddela driften.",
+  "cp.w_name": "Vittne och nyckel",
+  "cp.w_cosignature": "Kontrasignatur i den här webbläsaren",
+  "cp.w_state": "Läge enligt gatewayen",
+  "cp.w_cosigned": "Senast kontrasignerad",
+  "cp.w_size": "{size} händelser",
+  "cp.w_error": "Senaste fel",
+  "cp.cosig_ok": "Giltig, signerad",
+  "wstate.ok": "I drift",
+  "wstate.pending": "Har inte kontrasignerat ännu",
+  "wstate.unavailable": "Inte nåbar",
+  "wstate.refusing": "Vägrar: loggens historik stämmer inte med vittnets",
+  "verify.no_cosignature": "Kontrollpunkten har ingen kontrasignatur av det här vittnet.",
 };
 
 const en = {
@@ -462,7 +602,7 @@ const en = {
 
   "search.title": "Search the audit log",
   "search.intro":
-      "Search the audit log by person, agency, kind of event and time. The gateway turns the identity code into a pseudonym; it is neither stored nor shown.",
+      "Search the audit log by person, agency, kind of event, outcome, purpose, case reference and time. The gateway turns the identity code into a pseudonym; it is neither stored nor shown.",
   "search.filters": "Search criteria",
   "search.subject": "Personal identity code",
   "search.subject_hint": "For example 010190-999W. Finds every event about the person.",
@@ -532,7 +672,6 @@ const en = {
       "Every emergency (break-glass) access opens an item to review. Judge whether the access was justified; your review is written to the audit log.",
   "bg.state": "Show",
   "bg.state_open": "Open",
-  "bg.state_reviewed": "Reviewed",
   "bg.state_all": "All",
   "bg.apply": "Update the list",
   "bg.none": "No break-glass accesses in this list.",
@@ -560,7 +699,7 @@ const en = {
   "bg.verdict_required": "Choose a verdict.",
   "bg.reviewer": "Reviewer",
   "bg.reviewed_at": "Reviewed",
-  "bg.more": "More break-glass accesses",
+  "bg.more": "Read the next {max} break-glass accesses",
 
   "cp.title": "Log integrity",
   "cp.intro":
@@ -633,6 +772,77 @@ const en = {
   "record.verified": "The record is in the log, unchanged (checkpoint: {size} events).",
   "record.not_verified": "The check failed: {reason}",
   "cp.verify_title": "Checked in this browser",
+  "search.purpose": "Purpose",
+  "search.purpose_any": "All purposes",
+  "search.outcome": "Outcome",
+  "search.outcome_any": "Any outcome",
+  "search.outcome_hint":
+      "A partly granted request is both granted and denied. Failed: the other agency's system did not answer and no data moved.",
+  "outcome.granted": "Granted",
+  "outcome.denied": "Denied",
+  "outcome.break_glass": "Break-glass access",
+  "outcome.failed": "Failed",
+  "search.case_reference": "Case reference",
+  "search.case_reference_hint":
+      "The requester's own case reference exactly as the request stated it, for example SOITE-LS-2026-0412.",
+  "record.case_reference": "Case reference",
+  "search.export": "Save the results",
+  "search.export_hint":
+      "Saves every event that matches the criteria as a file on this computer (at most {max}). The identity code is not in the file. The file holds confidential data: keep it protected.",
+  "search.export_csv": "Save as CSV",
+  "search.export_json": "Save as JSON",
+  "search.exporting": "Fetching events to save… {count}",
+  "search.exported": "{count} events saved to {file}.",
+  "search.export_truncated": "Only the first {max} events were saved: narrow the search.",
+  "nav.report": "Person's report",
+  "report.title": "The person's log-data report",
+  "report.intro":
+      "The person has the right to know who used or received data about them, when, for what purpose and on which basis (Client Data Act 703/2023, section 11). The report is made in the language chosen for the person and can be printed.",
+  "report.form": "Whose report",
+  "report.subject": "Personal identity code",
+  "report.subject_hint":
+      "The identity code goes to the gateway in this request only; it is not stored and never appears in the page's address.",
+  "report.subject_required": "Enter the identity code.",
+  "report.language": "Language of the report",
+  "report.submit": "Make the report",
+  "report.print": "Print the report",
+  "report.ready": "The report is ready: {count} entries.",
+  "report.col.date": "Date",
+  "report.col.what": "What happened",
+  "report.col.from": "Disclosed by",
+  "report.col.to": "Received by",
+  "report.col.information": "Information",
+  "report.col.purpose": "Purpose",
+  "report.col.basis": "Basis",
+  "report.contact": "Contact details and your rights",
+  "report.officer": "For the privacy officer only",
+  "report.generated": "Report made",
+  "report.withheld":
+      "Because of a police investigation, {count} entries are left out of the report. They are not printed and not given to the person before the embargo ends.",
+  "report.embargo_until": "embargoed until",
+  "bg.state_history": "History of reviews (reviewed)",
+  "bg.summary":
+      "Open {open}, of which overdue {overdue}; reviewed {reviewed}. Open items are in order of their due date, overdue ones first; reviewed ones with the latest review first.",
+  "cp.witnesses": "Witnesses",
+  "cp.witnesses_intro":
+      "A witness is a service run by another organisation that cosigns the log's checkpoint only if the log continues the one it cosigned before. This browser checks each cosignature with the witness's key; compare the key with the one the witness published.",
+  "cp.no_witnesses": "No witnesses are configured for this log.",
+  "cp.quorum_met":
+      "{verified} of {count} witnesses' cosignatures on this checkpoint are valid ({quorum} required).",
+  "cp.quorum_short":
+      "Only {verified} of {count} witnesses' cosignatures on this checkpoint are valid, {quorum} required. A witness may be unreachable; if this lasts, tell the operators.",
+  "cp.w_name": "Witness and key",
+  "cp.w_cosignature": "Cosignature, checked here",
+  "cp.w_state": "State, as the gateway says",
+  "cp.w_cosigned": "Last cosigned",
+  "cp.w_size": "{size} events",
+  "cp.w_error": "Last error",
+  "cp.cosig_ok": "Valid, signed",
+  "wstate.ok": "Working",
+  "wstate.pending": "Not cosigned yet",
+  "wstate.unavailable": "Unreachable",
+  "wstate.refusing": "Refusing: the log's history does not match the witness's",
+  "verify.no_cosignature": "The checkpoint has no cosignature by this witness.",
 };
 
 export const tables = {
@@ -683,7 +893,12 @@ export function browserLanguage(preferred) {
 }
 
 export function t(key, params = {}) {
-  return tables[current][key].replace(
+  return tIn(current, key, params);
+}
+
+// A text in a given language, whatever the console's: the person's report is in the person's.
+export function tIn(lang, key, params = {}) {
+  return tables[lang][key].replace(
       /\{(\w+)\}/g, (whole, name) => name in params ? String(params[name]) : whole);
 }
 

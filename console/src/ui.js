@@ -17,6 +17,41 @@ export function heading(text) {
   return h("h1", {tabindex: "-1", id: "view-heading"}, text);
 }
 
+// A form that the browser never submits by itself (the Content-Security-Policy's form-action
+// refuses it anyway): `submit` runs instead, and the browser's own validation is left to the
+// gateway's problems.
+export function form(className, submit, ...children) {
+  return h(
+      "form",
+      {
+        class: className,
+        novalidate: true,
+        onsubmit: (e) => {
+          e.preventDefault();
+          void submit();
+        },
+      },
+      ...children);
+}
+
+// A control with its label and, when given, a hint the control refers to. `control` gets the
+// attributes that tie it to them ({id, "aria-describedby"}).
+export function field(id, label, hint, control) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  return h(
+      "div",
+      {class: "field"},
+      h("label", {"for": id}, label),
+      hint ? h("p", {class: "hint", id: hintId}, hint) : null,
+      control({id, "aria-describedby": hintId}));
+}
+
+// A screen's fields ({pointer: {id, label()}}) as errorBox() and markInvalid() take them.
+export function fieldLabels(fields) {
+  return Object.fromEntries(
+      Object.entries(fields).map(([pointer, f]) => [pointer, {id: f.id, label: f.label()}]));
+}
+
 // A message for a failed call: the gateway's problem, and each invalid field linked to its
 // input. `fields` maps the problem's pointers ("?subject", "/verdict") to input ids and labels.
 export function errorBox(error, fields = {}) {

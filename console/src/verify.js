@@ -75,13 +75,14 @@ export async function leafHash(record) {
 }
 
 // "<name>+<key id, 8 hex>+<base64(0x01 ‖ 32-byte Ed25519 public key)>"
-export async function parseVerifierKey(text) {
+// `type`: 0x01 for the log's key (signed notes), 0x04 for a witness's (cosignature/v1).
+export async function parseVerifierKey(text, type = 1) {
   // Base64 may itself hold "+": the name holds none and the key id is 8 hex digits.
   const m = typeof text === "string" ? /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(text) : null;
   if (!m) return fail("bad_key");
   const [, name, keyId, key] = m;
   const raw = fromBase64(key);
-  if (!raw || raw.length !== 33 || raw[0] !== 1) return fail("bad_key");
+  if (!raw || raw.length !== 33 || raw[0] !== type) return fail("bad_key");
   const id = (await sha256(concat(encoder.encode(name), new Uint8Array([0x0a]), raw))).slice(0, 4);
   const hex = [...id].map((b) => b.toString(16).padStart(2, "0")).join("");
   if (hex !== keyId) return fail("bad_key");
@@ -93,34 +94,68 @@ export async function parseVerifierKey(text) {
 export async function verifyCheckpointNote(note, verifierKey) {
   const key = await parseVerifierKey(verifierKey);
   if (!key.ok) return key;
-  if (typeof note !== "string") return fail("bad_note");
-  const split = note.indexOf("\n\n");
-  if (split < 0) return fail("bad_note");
-  const text = note.slice(0, split + 1);
+  const text = noteText(note);
+  if (text === null) return fail("bad_note");
   const lines = text.slice(0, -1).split("\n");
   if (lines.length !== 3 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) return fail("bad_note");
   const root = fromBase64(lines[2]);
   if (!root || root.length !== 32) return fail("bad_note");
-  let signature = null;
+  const sig = signatureLine(note, key.name, key.id, 4 + 64);
+  if (!sig) return fail("no_signature");
+  const valid = await ed25519(key.publicKey, sig.slice(4), encoder.encode(text));
+  if (valid !== true) return valid;
+  return {ok: true, origin: lines[0], size: BigInt(lines[1]), root};
+}
+
+// A note's signed text: everything up to the blank line, with its final newline; null when it
+// has none.
+function noteText(note) {
+  if (typeof note !== "string") return null;
+  const split = note.indexOf("\n\n");
+  return split < 0 ? null : note.slice(0, split + 1);
+}
+
+// Line "— <name> <base64>" of a note's signatures whose key id is `id` and whose bytes are
+// `length` long (key id included); null when there is none.
+function signatureLine(note, name, id, length) {
+  const split = note.indexOf("\n\n");
   for (const line of note.slice(split + 2).split("\n")) {
     const m = /^\u2014 (\S+) (\S+)$/.exec(line);
-    if (!m || m[1] !== key.name) continue;
+    if (!m || m[1] !== name) continue;
     const sig = fromBase64(m[2]);
-    if (sig && sig.length === 68 && equal(sig.slice(0, 4), key.id)) signature = sig.slice(4);
+    if (sig && sig.length === length && equal(sig.slice(0, 4), id)) return sig;
   }
-  if (!signature) return fail("no_signature");
-  let valid;
+  return null;
+}
+
+// true when `signature` is valid; else a failure (no_ed25519 when the browser cannot check).
+async function ed25519(rawKey, signature, message) {
   try {
     const publicKey =
-        await crypto.subtle.importKey("raw", key.publicKey, {name: "Ed25519"}, false, ["verify"]);
-    valid =
-        await crypto.subtle.verify({name: "Ed25519"}, publicKey, signature, encoder.encode(text));
+        await crypto.subtle.importKey("raw", rawKey, {name: "Ed25519"}, false, ["verify"]);
+    const valid = await crypto.subtle.verify({name: "Ed25519"}, publicKey, signature, message);
+    return valid ? true : fail("bad_signature");
   } catch {
     // A browser without Ed25519 in WebCrypto cannot check the signature; that is not a pass.
     return fail("no_ed25519");
   }
-  if (!valid) return fail("bad_signature");
-  return {ok: true, origin: lines[0], size: BigInt(lines[1]), root};
+}
+
+// Verifies a witness's cosignature on a checkpoint's note (C2SP tlog-cosignature: Ed25519 over
+// "cosignature/v1\ntime <T>\n" and the checkpoint text; the signature line holds the key id,
+// the 8-byte big-endian time T and the signature). {ok, name, time (seconds since 1970)}.
+export async function verifyCosignature(note, witnessKey) {
+  const key = await parseVerifierKey(witnessKey, 4);
+  if (!key.ok) return key;
+  const text = noteText(note);
+  if (text === null) return fail("bad_note");
+  const sig = signatureLine(note, key.name, key.id, 4 + 8 + 64);
+  if (!sig) return fail("no_cosignature");
+  const time = new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0);
+  const message = encoder.encode(`cosignature/v1\ntime ${time}\n${text}`);
+  const valid = await ed25519(key.publicKey, sig.slice(12), message);
+  if (valid !== true) return valid;
+  return {ok: true, name: key.name, time: Number(time)};
 }
 
 function decodePath(path) {

@@ -48,6 +48,7 @@ audit::AuditEvent exchange_event(const Services& s, const RequestContext& ctx, c
   describe_decision(x.decision, e);
   e.direction = policy::direction_name(x.in.direction);
   e.justification = x.in.justification;
+  e.case_reference = x.in.case_reference;
   e.catalog_version = catalog.version;
   e.catalog_hash = catalog.sha256;
   e.request_digest = sha256_hex(ctx.request.body());

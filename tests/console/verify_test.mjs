@@ -79,6 +79,28 @@ const ownSig = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, othe
 const ownNote = `${text}\n\u2014 ${other.keyName} ${v.toBase64(new Uint8Array([...other.id, ...ownSig]))}\n`;
 expect("a note signed by a key with + in its base64", await v.verifyCheckpointNote(ownNote, other.vkey));
 
+// The witness's cosignature (C2SP tlog-cosignature) on the checkpoint the gateway serves.
+const witnesses = data.second.witnesses ?? [];
+expect("the checkpoint has a witness", { ok: witnesses.length > 0 && data.second.witnessed === true });
+for (const w of witnesses) {
+  const cosigned = await v.verifyCosignature(note, w.key);
+  expect(`cosignature of ${w.name}`, cosigned);
+  expect(`cosignature of ${w.name}: its name and a time`, { ok: cosigned.name === w.name && cosigned.time > 1.7e9 });
+  expect(`cosignature of ${w.name} on another size`, await v.verifyCosignature([lines[0], String(BigInt(lines[1]) + 1n), ...lines.slice(2)].join("\n"), w.key), "bad_signature");
+  const line = lines.findIndex((l) => l.startsWith(`\u2014 ${w.name} `));
+  const cosig = v.fromBase64(lines[line].split(" ")[2]);
+  for (const [what, at] of [["its time", 6], ["its signature", 40]]) {
+    const bad = clone(lines);
+    const bytes = cosig.slice();
+    bytes[at] ^= 1;
+    bad[line] = `\u2014 ${w.name} ${v.toBase64(bytes)}`;
+    expect(`cosignature of ${w.name}, a flipped bit in ${what}`, await v.verifyCosignature(bad.join("\n"), w.key), "bad_signature");
+  }
+  const withoutIt = lines.filter((_, i) => i !== line).join("\n");
+  expect(`the note without ${w.name}'s cosignature`, await v.verifyCosignature(withoutIt, w.key), "no_cosignature");
+  expect(`the log's key as a witness's`, await v.verifyCosignature(note, key), "bad_key");
+}
+
 // Records.
 for (const [i, record] of data.records.entries()) {
   const proof = data.inclusion[i];

@@ -240,6 +240,7 @@ TEST_CASE("query parameters: an unknown or repeated one is a 400 naming it", "[h
   };
   for (const auto& c :
        {Case{&officer, "/v1/audit/records?actor=po-1&decision=denied", "?decision"},
+        Case{&officer, "/v1/audit/records?actor=po-1&outcome=refused", "?outcome"},
         Case{&officer, "/v1/audit/records?actor=po-1&agency=a&agency=b", "?agency"},
         Case{&officer, "/v1/audit/records?actor=po-1&actor=po-2", "?actor"},
         Case{&officer, "/v1/audit/records?actor=po-1&cursor=nonsense", "?cursor"},

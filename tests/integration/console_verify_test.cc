@@ -1,24 +1,26 @@
 // The console's own check of the audit log (console/src/verify.js), run by Node.js on what a
 // real gateway answers over mutual TLS: checkpoints, records, inclusion and consistency proofs.
 // tests/console/verify_test.mjs checks that the genuine data verifies and that every tampered
-// variant (a record, a proof, a root, a signature, a key, a rolled-back log) does not.
+// variant (a record, a proof, a root, a signature, a key, a rolled-back log, a witness's
+// cosignature) does not. A real witness (`silta witness serve`) cosigns the checkpoints.
 #include <catch2/catch.hpp>
 #include <fstream>
 
 #include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/witness_process.h"
 
 using namespace silta;
 
 namespace {
 
-// The latest checkpoint, once it covers at least `size` records.
+// The latest checkpoint the witness has cosigned, once it covers at least `size` records.
 nlohmann::json checkpoint_covering(test::TlsClient& po, std::uint64_t size) {
   nlohmann::json cp;
   REQUIRE(test::eventually([&] {
     cp = po.get("/v1/audit/checkpoint?actor=t").json();
-    return cp.value("size", std::uint64_t{0}) >= size;
+    return cp.value("witnessed", false) && cp.value("size", std::uint64_t{0}) >= size;
   }));
   return cp;
 }
@@ -29,7 +31,8 @@ TEST_CASE("the console's in-browser verification accepts the genuine log and ref
           "[console][verify]") {
   auto node = test::find_program("node");
   REQUIRE(node.has_value());
-  test::GatewayProcess gw;
+  test::WitnessedGateway witnessed("silta.test/gw-1");
+  auto& gw = witnessed.gateway();
   auto po = gw.client("soite-tietosuoja");
   // Every read of the audit log is itself a record: these make the log grow.
   auto first = checkpoint_covering(po, 3);

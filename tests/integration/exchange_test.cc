@@ -402,6 +402,39 @@ TEST_CASE("a dead agency system is 502, a silent one 504, both audited, nothing 
     }
   }
   CHECK(outcomes == std::set<std::string>{"adapter_failed"});
+
+  // The privacy officer's filters that read the records: the failures, a case, a purpose.
+  auto officer = gw.client("soite-tietosuoja");
+  auto found = [&](const std::string& filters) {
+    auto r = officer.get("/v1/audit/records?actor=po-1&" + filters);
+    REQUIRE(r.status == 200);
+    std::multiset<std::string> out;
+    const json body = r.json();
+    for (const auto& rec : body["records"]) {
+      out.insert(rec["type"].get<std::string>() + ":" + rec["outcome"].get<std::string>());
+    }
+    return out;
+  };
+  CHECK(found("outcome=failed") ==
+        std::multiset<std::string>{"disclosure:adapter_timeout", "disclosure:adapter_failed"});
+  CHECK(found("case_reference=SOITE-LS-2026-0500") ==
+        std::multiset<std::string>{"decision:decided", "disclosure:adapter_failed"});
+  CHECK(found("case_reference=SOITE-LS-2026-0500&event_type=decision&outcome=granted") ==
+        std::multiset<std::string>{"decision:decided"});
+  CHECK(found("outcome=denied").empty());
+  CHECK(found("purpose=cw_assessment&event_type=decision").size() == 2);
+  CHECK(found("purpose=no_such_purpose").empty());
+  // A page of one, with the rest after its cursor.
+  auto first = officer.get("/v1/audit/records?actor=po-1&outcome=failed&limit=1").json();
+  REQUIRE(first["records"].size() == 1);
+  REQUIRE(first.contains("next_cursor"));
+  auto rest = officer
+                  .get("/v1/audit/records?actor=po-1&outcome=failed&limit=1&cursor=" +
+                       first["next_cursor"].get<std::string>())
+                  .json();
+  REQUIRE(rest["records"].size() == 1);
+  CHECK(rest["records"][0]["outcome"] != first["records"][0]["outcome"]);
+  CHECK_FALSE(rest.contains("next_cursor"));
 }
 
 TEST_CASE("an address under turvakielto is never forwarded", "[exchange]") {

@@ -60,19 +60,7 @@ TEST_CASE(
   REQUIRE(keys);
   WitnessProcess w1("witness.test/w1", {{"silta.test/gw-1", keys->vkey}});
   WitnessProcess w2("witness.test/w2", {{"silta.test/gw-1", keys->vkey}});
-  json patch = {
-      {"audit",
-       {{"signing_key", keys->signing_key.string()},
-        {"pseudonym_key", keys->pseudonym_key.string()}}},
-      {"witnesses",
-       {{"quorum", 2},
-        {"retry_initial_ms", 50},
-        {"retry_max_ms", 200},
-        {"list",
-         {{{"key", w1.vkey()}, {"url", w1.url()}, {"ca", (certs_dir() / "root-ca.pem").string()}},
-          {{"key", w2.vkey()},
-           {"url", w2.url()},
-           {"ca", (certs_dir() / "root-ca.pem").string()}}}}}}};
+  json patch = witnessed_gateway_config(*keys, {&w1, &w2}, 2);
   GatewayProcess gw(patch);
   fs::path log = gw.dir() / "data" / "audit";
   auto witness_flags = std::vector<std::string>{"--witness-key", w1.vkey(),  "--witness-key",

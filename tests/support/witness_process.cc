@@ -50,4 +50,27 @@ WitnessProcess::~WitnessProcess() {
   }
 }
 
+nlohmann::json witnessed_gateway_config(const audit::GeneratedKeys& keys,
+                                        const std::vector<const WitnessProcess*>& witnesses,
+                                        int quorum) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto* w : witnesses) {
+    list.push_back(
+        {{"key", w->vkey()}, {"url", w->url()}, {"ca", (certs_dir() / "root-ca.pem").string()}});
+  }
+  return {{"audit",
+           {{"signing_key", keys.signing_key.string()},
+            {"pseudonym_key", keys.pseudonym_key.string()}}},
+          {"witnesses",
+           {{"quorum", quorum}, {"retry_initial_ms", 50}, {"retry_max_ms", 200}, {"list", list}}}};
+}
+
+WitnessedGateway::WitnessedGateway(const std::string& origin) : dir_("silta-witnessed") {
+  auto keys = audit::generate_key_files(dir_ / "keys", origin);
+  if (!keys) throw std::runtime_error("keygen: " + keys.error().message);
+  witness_ = std::make_unique<WitnessProcess>(
+      "witness.test/w1", std::vector<std::pair<std::string, std::string>>{{origin, keys->vkey}});
+  gateway_ = std::make_unique<GatewayProcess>(witnessed_gateway_config(*keys, {witness_.get()}, 1));
+}
+
 }  // namespace silta::test

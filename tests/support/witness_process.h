@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "audit/config.h"
+#include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,6 +34,26 @@ class WitnessProcess {
   std::string vkey_;
   std::unique_ptr<Process> process_;
   std::uint16_t port_ = 0;
+};
+
+// The gateway's config patch (GatewayProcess) for a log signed with `keys` whose checkpoints
+// `witnesses` cosign, `quorum` of them required; retries fast, as tests want.
+nlohmann::json witnessed_gateway_config(const audit::GeneratedKeys& keys,
+                                        const std::vector<const WitnessProcess*>& witnesses,
+                                        int quorum);
+
+// A gateway with fresh keys for the log `origin`, whose checkpoints one real witness
+// ("witness.test/w1") cosigns, quorum 1.
+class WitnessedGateway {
+ public:
+  explicit WitnessedGateway(const std::string& origin);
+
+  GatewayProcess& gateway() { return *gateway_; }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<WitnessProcess> witness_;
+  std::unique_ptr<GatewayProcess> gateway_;  // stops before its witness
 };
 
 }  // namespace silta::test

@@ -1,10 +1,23 @@
 // The break-glass review queue (GET /v1/audit/break-glass) and the review form (POST
-// /v1/audit/break-glass/{id}/review). The queue is shown in the gateway's order.
+// /v1/audit/break-glass/{id}/review). The gateway lists items in the order they were opened; the
+// console reads the whole list (up to queueMax items) and shows the open items by their due
+// date, overdue first, and the reviewed ones, the history of reviews, newest review first.
 import {api, ApiError} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
 import {isPast, time} from "../format.js";
 import {t, tOr} from "../texts.js";
-import {announce, basisOf, errorBox, heading, localText, markInvalid, namedList} from "../ui.js";
+import {announce, basisOf, errorBox, field, form, heading, localText, markInvalid, namedList,} from "../ui.js";
+
+// The items one visit reads, in pages of 1000; beyond them "more" reads on.
+const queueMax = 5000;
+
+// Open items by due date (overdue ones are due earliest), then reviewed ones by the review's
+// time, newest first.
+export function queueOrder(a, b) {
+  if (a.state !== b.state) return a.state === "open" ? -1 : 1;
+  if (a.state === "open") return Date.parse(a.due_at) - Date.parse(b.due_at);
+  return Date.parse(b.review?.at ?? b.opened_at) - Date.parse(a.review?.at ?? a.opened_at);
+}
 
 export class BreakGlassView {
   session;
@@ -39,10 +52,16 @@ export class BreakGlassView {
     this.loading = true;
     this.render();
     try {
-      const page =
-          await api.breakGlass(this.session.actor, this.state, more ? this.nextCursor : undefined);
-      this.items = more ? [...this.items, ...page.items] : page.items;
-      this.nextCursor = page.next_cursor;
+      const items = more ? [...this.items] : [];
+      let cursor = more ? this.nextCursor : undefined;
+      const until = items.length + queueMax;
+      do {
+        const page = await api.breakGlass(this.session.actor, this.state, cursor);
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor && items.length < until);
+      this.items = items.sort(queueOrder);
+      this.nextCursor = cursor;
       this.loaded = true;
       this.error = null;
       if (!more) this.saved.clear();
@@ -51,7 +70,14 @@ export class BreakGlassView {
     }
     this.loading = false;
     this.render();
-    if (!this.error) announce(`${t("bg.title")}: ${this.items.length}`);
+    if (!this.error) announce(this.summary());
+  }
+
+  summary() {
+    const open = this.items.filter((x) => x.state === "open");
+    const overdue = open.filter((x) => isPast(x.due_at)).length;
+    const reviewed = this.items.length - open.length;
+    return t("bg.summary", {open: open.length, overdue, reviewed});
   }
 
   render() {
@@ -63,13 +89,14 @@ export class BreakGlassView {
         h("p", {class: "status"}, this.loading ? t("app.loading") : ""),
         this.error ? errorBox(this.error) : null,
         this.loaded && this.items.length === 0 ? h("p", null, t("bg.none")) : null,
+        this.loaded && this.items.length > 0 ? h("p", {class: "summary"}, this.summary()) : null,
         h("ul", {class: "cards"}, this.items.map((item) => h("li", null, this.card(item)))),
         this.nextCursor ?
             h("p",
               null,
               h("button",
                 {type: "button", disabled: this.loading, onclick: () => void this.load(true)},
-                t("bg.more"))) :
+                t("bg.more", {max: queueMax}))) :
             null);
     for (const [id, form] of this.forms) markInvalid(form.error, this.formFields(id));
   }
@@ -77,19 +104,12 @@ export class BreakGlassView {
   stateForm() {
     const states = [
       ["open", t("bg.state_open")],
-      ["reviewed", t("bg.state_reviewed")],
+      ["reviewed", t("bg.state_history")],
       ["all", t("bg.state_all")],
     ];
-    return h(
-        "form",
-        {
-          class: "inline",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.load(false);
-          },
-        },
+    return form(
+        "inline",
+        () => this.load(false),
         h("label", {"for": "bg-state"}, t("bg.state")),
         h("select",
           {
@@ -175,7 +195,7 @@ export class BreakGlassView {
   }
 
   reviewForm(item) {
-    const form = this.formState(item.id);
+    const state = this.formState(item.id);
     const radio = (verdict, label) => {
       const id = `v-${item.id}-${verdict}`;
       return h(
@@ -186,50 +206,42 @@ export class BreakGlassView {
             id,
             name: `verdict-${item.id}`,
             value: verdict,
-            checked: form.verdict === verdict,
+            checked: state.verdict === verdict,
             onchange: () => {
-              form.verdict = verdict;
+              state.verdict = verdict;
             },
           }),
           h("label", {"for": id}, label));
     };
-    const noteId = `n-${item.id}`;
-    return h(
-        "form",
-        {
-          class: "review",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.submit(item);
-          },
-        },
+    return form(
+        "review",
+        () => this.submit(item),
         h("fieldset",
           null,
           h("legend", null, t("bg.verdict")),
           radio("justified", t("bg.justified")),
           radio("unjustified", t("bg.unjustified"))),
-        h("div",
-          {class: "field"},
-          h("label", {"for": noteId}, t("bg.note")),
-          h("p", {class: "hint", id: `${noteId}-hint`}, t("bg.note_hint")),
-          h("textarea",
-            {
-              id: noteId,
-              rows: 3,
-              maxlength: 2000,
-              "aria-describedby": `${noteId}-hint`,
-              oninput: (e) => {
-                form.note = e.target.value;
-              },
-            },
-            form.note)),
-        form.error ? errorBox(form.error, this.formFields(item.id)) : null,
+        field(
+            `n-${item.id}`,
+            t("bg.note"),
+            t("bg.note_hint"),
+            (common) =>
+                h("textarea",
+                  {
+                    ...common,
+                    rows: 3,
+                    maxlength: 2000,
+                    oninput: (e) => {
+                      state.note = e.target.value;
+                    },
+                  },
+                  state.note)),
+        state.error ? errorBox(state.error, this.formFields(item.id)) : null,
         h("div",
           {class: "actions"},
           h("button",
-            {type: "submit", disabled: form.saving},
-            form.saving ? t("bg.saving") : t("bg.submit"))));
+            {type: "submit", disabled: state.saving},
+            state.saving ? t("bg.saving") : t("bg.submit"))));
   }
 
   async submit(item) {

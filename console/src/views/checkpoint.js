@@ -1,6 +1,7 @@
 // The log's integrity, checked by this browser (integrity.js): the latest signed checkpoint,
 // its signature verified here with the key this browser remembers, and its consistency with
-// the checkpoint this browser verified last. Witness cosignatures come with [audit-integrity].
+// the checkpoint this browser verified last; and the witnesses' cosignatures on it, each checked
+// here too (docs/witness.md).
 import {details, h, replaceChildren} from "../dom.js";
 import {locale, time} from "../format.js";
 import {t, tOr} from "../texts.js";
@@ -91,7 +92,63 @@ export class CheckpointView {
         [t("cp.verifier_key"), h("code", null, log.key)],
       ]),
       known,
+      this.witnesses(log.witnesses),
     ];
+  }
+
+  witnesses(w) {
+    const section =
+        h("section",
+          {"aria-labelledby": "cp-witnesses"},
+          h("h2", {id: "cp-witnesses"}, t("cp.witnesses")),
+          h("p", null, t("cp.witnesses_intro")));
+    if (!w || w.list.length === 0) {
+      section.append(h("p", null, t("cp.no_witnesses")));
+      return section;
+    }
+    const enough = w.verified >= w.quorum;
+    section.append(
+        h("p",
+          {class: enough ? "verified" : "notice"},
+          t(enough ? "cp.quorum_met" : "cp.quorum_short",
+            {verified: w.verified, count: w.list.length, quorum: w.quorum})));
+    const cols = ["cp.w_name", "cp.w_cosignature", "cp.w_state", "cp.w_cosigned", "cp.w_error"];
+    section.append(h(
+        "div",
+        {class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "cp-witnesses"},
+        h("table",
+          {class: "records witnesses"},
+          h("thead", null, h("tr", null, cols.map((c) => h("th", {scope: "col"}, t(c))))),
+          h("tbody",
+            null,
+            w.list.map(
+                (x) => h(
+                    "tr",
+                    null,
+                    h("td", null, x.name, h("br"), h("code", null, x.key)),
+                    h("td", null, this.cosignature(x.check)),
+                    h("td", null, tOr("wstate", x.state)),
+                    h("td",
+                      null,
+                      x.cosigned_size === null ? "" :
+                                                 [
+                                                   t("cp.w_size", {size: String(x.cosigned_size)}),
+                                                   x.cosigned_at ? [", ", time(x.cosigned_at)] :
+                                                                   null,
+                                                 ]),
+                    h("td",
+                      null,
+                      x.last_error ?? "",
+                      x.last_error_at ? [" (", time(x.last_error_at), ")"] : null)))))));
+    return section;
+  }
+
+  cosignature(check) {
+    if (check.ok) {
+      const at = time(new Date(check.time * 1000).toISOString());
+      return h("span", {class: "decision granted"}, t("cp.cosig_ok"), " ", at);
+    }
+    return h("span", {class: "decision denied"}, tOr("verify", check.reason));
   }
 }
 

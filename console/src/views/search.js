@@ -1,17 +1,22 @@
 // Search the audit log (GET /v1/audit/records) with the filters the API has, page by page, and
 // open one record: its decision, the legal bases it rests on and what they mean, and check in
-// the browser that it is in the log as it is (integrity.js).
+// the browser that it is in the log as it is (integrity.js). The whole result set can be saved
+// as CSV or JSON (export.js).
 import {api, ApiError} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
+import {download, fileName, toCsv, toJson} from "../export.js";
 import {startOfLocalDay, time} from "../format.js";
 import {checkRecord} from "../integrity.js";
 import {eventTypes, t, tOr} from "../texts.js";
-import {announce, basisOf, errorBox, heading, localText, markInvalid, named, namedList} from "../ui.js";
+import {announce, basisOf, errorBox, field, fieldLabels, form, heading, localText, markInvalid, named, namedList,} from "../ui.js";
 
 const emptyFilters = {
   subject: "",
   agency: "",
   event_type: "",
+  purpose: "",
+  outcome: "",
+  case_reference: "",
   from: "",
   until: "",
   limit: "25",
@@ -19,20 +24,24 @@ const emptyFilters = {
 
 const pageSizes = ["10", "25", "50", "100"];
 
+// The API's outcome filter (docs/openapi.yaml).
+const outcomes = ["granted", "denied", "break_glass", "failed"];
+
+// An export reads the API's pages of 1000 records, up to this many records.
+const exportMax = 10000;
+
 // Each filter's input, and the query parameter the API's problems name it by.
 const fields = {
   "?subject": {id: "f-subject", label: () => t("search.subject")},
   "?agency": {id: "f-agency", label: () => t("search.agency")},
   "?event_type": {id: "f-event-type", label: () => t("search.event_type")},
+  "?purpose": {id: "f-purpose", label: () => t("search.purpose")},
+  "?outcome": {id: "f-outcome", label: () => t("search.outcome")},
+  "?case_reference": {id: "f-case-reference", label: () => t("search.case_reference")},
   "?from": {id: "f-from", label: () => t("search.from")},
   "?until": {id: "f-until", label: () => t("search.until")},
   "?limit": {id: "f-limit", label: () => t("search.limit")},
 };
-
-function fieldLabels() {
-  return Object.fromEntries(
-      Object.entries(fields).map(([pointer, f]) => [pointer, {id: f.id, label: f.label()}]));
-}
 
 // The API's query for the filters: local days become the instants they begin and end.
 function query(f) {
@@ -40,11 +49,20 @@ function query(f) {
     subject: f.subject.trim() || undefined,
     agency: f.agency.trim() || undefined,
     event_type: f.event_type || undefined,
+    purpose: f.purpose || undefined,
+    outcome: f.outcome || undefined,
+    case_reference: f.case_reference.trim() || undefined,
     from: f.from ? (startOfLocalDay(f.from) ?? f.from) : undefined,
     // `until` is exclusive: the day after the last day begins.
     until: f.until ? (startOfLocalDay(f.until, 1) ?? f.until) : undefined,
     limit: Number(f.limit),
   };
+}
+
+function purposeLabel(p) {
+  const name = localText(p.name);
+  const text = typeof name === "string" ? name : name?.textContent;
+  return text ? `${text} (${p.id})` : p.id;
 }
 
 function recordKey(r) {
@@ -67,6 +85,10 @@ export class SearchView {
   error = null;
   loading = false;
   catalog = null;
+  // The export under way ({count}), its result ({count, file, truncated}) or its error.
+  exporting = null;
+  exported = null;
+  exportError = null;
 
   constructor(session) {
     this.session = session;
@@ -91,21 +113,16 @@ export class SearchView {
         heading(t("search.title")),
         h("p", null, t("search.intro")),
         this.form(),
-        this.error ? errorBox(this.error, fieldLabels()) : null,
-        this.results());
-    markInvalid(this.error, fieldLabels());
+        this.error ? errorBox(this.error, fieldLabels(fields)) : null,
+        this.results(),
+        this.exportSection());
+    markInvalid(this.error, fieldLabels(fields));
   }
 
-  // A filter's control with its label and, when given, a hint the control refers to.
+  // A filter's control with its label and hint.
   field(name, hint, control) {
-    const id = fields[`?${name}`].id;
-    const hintId = hint ? `${id}-hint` : undefined;
-    return h(
-        "div",
-        {class: "field"},
-        h("label", {"for": id}, fields[`?${name}`].label()),
-        hint ? h("p", {class: "hint", id: hintId}, hint) : null,
-        control({id, name, "aria-describedby": hintId}));
+    const f = fields[`?${name}`];
+    return field(f.id, f.label(), hint, (common) => control({...common, name}));
   }
 
   input(name, attrs = {}, hint) {
@@ -119,10 +136,10 @@ export class SearchView {
                                   }));
   }
 
-  select(name, options) {
+  select(name, options, hint) {
     return this.field(
         name,
-        undefined,
+        hint,
         (common) =>
             h("select",
               {
@@ -137,16 +154,9 @@ export class SearchView {
   }
 
   form() {
-    return h(
-        "form",
-        {
-          class: "filters",
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            void this.search();
-          },
-        },
+    return form(
+        "filters",
+        () => this.search(),
         h("fieldset",
           null,
           h("legend", null, t("search.filters")),
@@ -161,6 +171,28 @@ export class SearchView {
                 ["", t("search.event_type_any")],
                 ...eventTypes.map((e) => [e, tOr("event", e)]),
               ]),
+          this.select(
+              "outcome",
+              [
+                ["", t("search.outcome_any")],
+                ...outcomes.map((o) => [o, t(`outcome.${o}`)]),
+              ],
+              t("search.outcome_hint")),
+          this.select(
+              "purpose",
+              [
+                ["", t("search.purpose_any")],
+                ...(this.catalog?.purposes ?? []).map((p) => [p.id, purposeLabel(p)]),
+                // A purpose chosen before the catalog arrived, or no longer in it, stays chosen.
+                ...(this.draft.purpose &&
+                            !this.catalog?.purposes.some((p) => p.id === this.draft.purpose) ?
+                        [[this.draft.purpose, this.draft.purpose]] :
+                        []),
+              ]),
+          this.input(
+              "case_reference",
+              {autocomplete: "off", spellcheck: "false"},
+              t("search.case_reference_hint")),
           h("div",
             {class: "dates"},
             this.input("from", {type: "date"}),
@@ -187,6 +219,8 @@ export class SearchView {
 
   async search() {
     const f = {...this.draft};
+    this.exported = null;
+    this.exportError = null;
     if (f.from && f.until && f.from > f.until) {
       this.error = ApiError.invalid("?until", t("search.date_order"));
       this.render();
@@ -362,6 +396,7 @@ export class SearchView {
                 null
           ],
           [t("record.embargo_until"), r.embargo_until ? time(r.embargo_until) : null],
+          [t("record.case_reference"), r.case_reference],
           [t("record.reference"), r.reference],
           [t("record.subject"), r.subject ? h("code", null, r.subject) : null],
           [t("record.catalog"), r.catalog_version],
@@ -432,5 +467,79 @@ export class SearchView {
     this.render();
     // The screen was rebuilt: the officer stays on the button, and the result is announced.
     document.getElementById("verify-record")?.focus();
+  }
+
+  // Saving the result set: every page of the search as it was last run, up to exportMax records.
+  exportSection() {
+    if (!this.applied || !this.page || this.page.items.length === 0) return null;
+    let status = "";
+    if (this.exporting) {
+      status = t("search.exporting", {count: this.exporting.count});
+    } else if (this.exported) {
+      status = t("search.exported", {count: this.exported.count, file: this.exported.file});
+      if (this.exported.truncated) status += ` ${t("search.export_truncated", {max: exportMax})}`;
+    }
+    const button = (kind, label) =>
+        h("button",
+          {
+            type: "button",
+            class: "secondary",
+            id: `export-${kind}`,
+            disabled: Boolean(this.exporting) || this.loading,
+            onclick: () => void this.exportAs(kind),
+          },
+          label);
+    return h(
+        "section",
+        {class: "export", "aria-labelledby": "export-heading"},
+        h("h2", {id: "export-heading"}, t("search.export")),
+        h("p", {class: "hint"}, t("search.export_hint", {max: exportMax})),
+        h("div",
+          {class: "actions"},
+          button("csv", t("search.export_csv")),
+          button("json", t("search.export_json"))),
+        // Said to screen readers by announce(): a region rebuilt with its text is not announced.
+        h("p", {class: "status"}, status),
+        this.exportError ? errorBox(this.exportError) : null);
+  }
+
+  async exportAs(kind) {
+    const asked = query(this.applied);
+    this.exporting = {count: 0};
+    this.exported = null;
+    this.exportError = null;
+    this.render();
+    const records = [];
+    let cursor;
+    try {
+      do {
+        const page = await api.records(this.session.actor, {...asked, limit: 1000, cursor});
+        records.push(...page.items);
+        cursor = page.next_cursor;
+        this.exporting = {count: records.length};
+        this.render();
+      } while (cursor && records.length < exportMax);
+      const kept = records.slice(0, exportMax);
+      const file = fileName(kind);
+      if (kind === "csv") {
+        download(toCsv(kept), file, "text/csv;charset=utf-8");
+      } else {
+        // The identity code stays out of the file: the records carry the pseudonym.
+        const {subject, limit, ...filters} = asked;
+        const described = subject ? {...filters, subject: "(pseudonymised)"} : filters;
+        download(toJson(kept, described, new Date().toISOString()), file, "application/json");
+      }
+      this.exported = {
+        count: kept.length,
+        file,
+        truncated: records.length > exportMax || Boolean(cursor)
+      };
+      announce(t("search.exported", {count: kept.length, file}));
+    } catch (error) {
+      this.exportError = error;
+    }
+    this.exporting = null;
+    this.render();
+    document.getElementById(`export-${kind}`)?.focus();
   }
 }

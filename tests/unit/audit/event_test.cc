@@ -68,6 +68,7 @@ AuditRecord random_record(std::mt19937_64& rng) {
   e.justification = rng() % 2 ? random_text(rng, true) : "";
   e.catalog_version = rng() % 2 ? random_text(rng, false) : "";
   e.catalog_hash = rng() % 2 ? random_text(rng, false) : "";
+  e.case_reference = rng() % 2 ? random_text(rng, false) : "";
   e.request_digest = rng() % 2 ? sha256_hex(std::to_string(rng())) : "";
   e.response_digest = rng() % 2 ? sha256_hex(std::to_string(rng())) : "";
   e.reference = rng() % 2 ? random_text(rng, false) : "";
