@@ -131,7 +131,9 @@ Status move_sealed_segments(FileSystem& fs, const ArchiveOptions& options,
       live->size() > options.keep_segments ? live->size() - options.keep_segments : 0;
   std::size_t moved = 0;
   for (; moved < movable; ++moved) {
-    const auto& [first, name] = (*live)[moved];
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda.
+    const std::uint64_t first = (*live)[moved].first;
+    const auto& name = (*live)[moved].second;
     // Sealed: a checkpoint in a later segment covers every record (one of size > end is written
     // after record `end`, the next segment's first). So the latest checkpoint, and any unsigned
     // tail the log checks when it opens, always stay in the log directory.
