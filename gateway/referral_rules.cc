@@ -128,7 +128,7 @@ Result<ReferralPayload> ReferralPayload::parse(const std::string& text) {
   }
 }
 
-json referral_json(const store::Referral& r, const policy::Catalog& catalog, bool recipient_view,
+json referral_json(const store::Referral& r, const policy::Catalog& catalog, ReferralView view,
                    SysTime now, Lang lang) {
   json j = {{"id", r.id},
             {"kind", r.kind},
@@ -140,9 +140,11 @@ json referral_json(const store::Referral& r, const policy::Catalog& catalog, boo
   if (r.delivered_at) j["delivered_at"] = format_rfc3339(*r.delivered_at);
   if (r.acknowledgement) j["acknowledged_at"] = format_rfc3339(r.acknowledgement->at);
   if (r.decision) j["decided_at"] = format_rfc3339(r.decision->at);
-  if (!recipient_view) return j;
+  if (view == ReferralView::kSender) return j;
 
-  if (r.state == store::ReferralState::kReceived || r.state == store::ReferralState::kDead) {
+  const bool recipient = view == ReferralView::kRecipient;
+  if (recipient &&
+      (r.state == store::ReferralState::kReceived || r.state == store::ReferralState::kDead)) {
     if (r.next_attempt_at && r.state == store::ReferralState::kReceived) {
       j["next_attempt_at"] = format_rfc3339(*r.next_attempt_at);
     }
@@ -153,7 +155,7 @@ json referral_json(const store::Referral& r, const policy::Catalog& catalog, boo
     json d = {{"outcome", r.decision->outcome},
               {"by", r.decision->by_actor},
               {"at", format_rfc3339(r.decision->at)}};
-    if (!r.decision->detail.empty()) {
+    if (recipient && !r.decision->detail.empty()) {
       d["detail"] = json::parse(r.decision->detail, nullptr, false);
     }
     j["decision"] = std::move(d);

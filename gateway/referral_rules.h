@@ -64,10 +64,13 @@ struct ReferralPayload {
   static Result<ReferralPayload> parse(const std::string& text);
 };
 
-// A referral as the API shows it. The sender sees its progress (states and times); the recipient
-// also its deadlines, who acknowledged it and the decision. Neither sees the other's case data:
-// the content travels to the recipient's system only, through its adapter.
+// Who a referral is shown to: the sender sees its progress (states and times); the recipient
+// also its deadlines, who acknowledged it and the decision with its detail; a privacy officer
+// overseeing every agency's referrals what the recipient sees except the decision's detail and
+// delivery errors. Nobody sees the content: it travels to the recipient's system only.
+enum class ReferralView { kSender, kRecipient, kOversight };
+
 nlohmann::json referral_json(const store::Referral& r, const policy::Catalog& catalog,
-                             bool recipient_view, SysTime now, Lang lang);
+                             ReferralView view, SysTime now, Lang lang);
 
 }  // namespace silta::gateway

@@ -13,6 +13,7 @@
 #include "gateway/api/requests.h"
 #include "gateway/api/routes.h"
 #include "gateway/api/subject_report.h"
+#include "gateway/referral_rules.h"
 #include "gateway/witness/submitter.h"
 
 namespace silta::gateway {
@@ -365,6 +366,35 @@ asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ct
   co_return Response::json(200, body);
 }
 
+// Every agency's referrals with their statutory deadlines, for the privacy officer's oversight:
+// ?due_within_days=N keeps those with a deadline unmet and due within N days (0: overdue now).
+asio::awaitable<Response> referral_oversight(const Services& s, RequestContext& ctx) {
+  json_check::Issues issues;
+  QueryParams query(ctx.query, issues);
+  auto actor = query.actor();
+  const SysTime now = now_utc();
+  store::ReferralQuery q;
+  if (auto days = query.number("due_within_days", json_check::Need::kOptional, 366)) {
+    q.overdue_at = now + std::chrono::days(*days);
+  }
+  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
+  query.no_other_params();
+  if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
+  auto list = [q](store::Store& st) { return st.list_referrals(q); };
+  auto page = co_await on_store(s, std::move(list));
+  if (!page) co_return list_failed(page.error());
+  auto read = co_await audit_read(s, ctx, actor, "referrals");
+  if (!read) co_return audit_failed(read.error(), kNotAnswered);
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : page->items) {
+    items.push_back(referral_json(r, s.catalog(), ReferralView::kOversight, now, ctx.lang));
+  }
+  nlohmann::json body = {{"referrals", std::move(items)}};
+  if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+  co_return Response::json(200, body);
+}
+
 asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   no_query_params(ctx, issues);
@@ -443,6 +473,7 @@ void add_audit_routes(Router& router, const Services& services) {
   route(http::verb::get, "/v1/audit/proofs/inclusion", inclusion);
   route(http::verb::get, "/v1/audit/proofs/consistency", consistency);
   route(http::verb::get, "/v1/audit/break-glass", break_glass_list);
+  route(http::verb::get, "/v1/audit/referrals", referral_oversight);
   router.add(http::verb::get, "/v1/receipts/{seq}", {Role::kAgency},
              [s](RequestContext& ctx) { return receipt_proof(*s, ctx); });
   router.add(

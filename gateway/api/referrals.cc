@@ -68,10 +68,10 @@ nlohmann::json sent_refs(const Services& s, const ReferralPayload& p, std::uint6
 // `decision` in `lang`, the language of the answer.
 Response accepted(const Services& s, const store::Referral& r, const ReferralPayload& p,
                   nlohmann::json decision, Lang lang) {
-  auto response =
-      Response::json(202, {{"referral", referral_json(r, s.catalog(), false, now_utc(), lang)},
-                           {"decision", std::move(decision)},
-                           {"audit", sent_refs(s, p, p.audit_seq)}});
+  auto response = Response::json(
+      202, {{"referral", referral_json(r, s.catalog(), ReferralView::kSender, now_utc(), lang)},
+            {"decision", std::move(decision)},
+            {"audit", sent_refs(s, p, p.audit_seq)}});
   response.headers.emplace_back("Location", "/v1/referrals/" + r.id);
   return response;
 }
@@ -280,7 +280,10 @@ asio::awaitable<Response> get_one(const Services& s, RequestContext& ctx) {
   if (auto* resp = std::get_if<Response>(&loaded)) co_return std::move(*resp);
   const auto& r = std::get<store::Referral>(loaded);
   bool recipient = r.recipient_agency == ctx.agency.id;
-  co_return Response::json(200, referral_json(r, s.catalog(), recipient, now_utc(), ctx.lang));
+  co_return Response::json(
+      200,
+      referral_json(r, s.catalog(), recipient ? ReferralView::kRecipient : ReferralView::kSender,
+                    now_utc(), ctx.lang));
 }
 
 asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
@@ -312,7 +315,9 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   if (!page) co_return list_failed(page.error());
   json items = json::array();
   for (const auto& r : page->items) {
-    items.push_back(referral_json(r, s.catalog(), role == "recipient", now, ctx.lang));
+    items.push_back(referral_json(
+        r, s.catalog(), role == "recipient" ? ReferralView::kRecipient : ReferralView::kSender, now,
+        ctx.lang));
   }
   json body = {{"items", std::move(items)}};
   if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
@@ -360,7 +365,7 @@ asio::awaitable<Response> record_step(const Services& s, const RequestContext& c
     }
     co_return Response::from_problem(problem_from_error(saved.error()));
   }
-  auto body = referral_json(*saved, s.catalog(), true, now, ctx.lang);
+  auto body = referral_json(*saved, s.catalog(), ReferralView::kRecipient, now, ctx.lang);
   body["audit"] = {
       {"origin", s.audit->origin()}, {"seq", *seq}, {"receipts", audit_receipts(s, {*seq})}};
   co_return Response::json(200, std::move(body));

@@ -627,12 +627,31 @@ asio::awaitable<bool> Server::serve_requests(TlsStream& stream, Connection& conn
   co_return false;
 }
 
+namespace {
+
+// The language of the Accept-Language field(s) (common/lang.h), else `fallback`. A client may
+// send the field many times within the header limits; only the first few are read.
+Lang accepted_language(const Request& req, Lang fallback) {
+  auto [first, last] = req.equal_range(http::field::accept_language);
+  int fields = 0;
+  std::string combined;
+  for (auto it = first; it != last && fields < 4; ++it, ++fields) {
+    if (!combined.empty()) combined += ',';
+    combined.append(it->value().data(), it->value().size());
+  }
+  return negotiate_lang(combined, fallback);
+}
+
+}  // namespace
+
 // The answer to one request: the early problem, or what the route gives. An exception on the
 // way is this request's 500, never the connection's or the process's end.
 asio::awaitable<void> Server::respond(Exchange& exchange, RequestParser& parser,
                                       const ReadOutcome& read, const Agency* agency,
                                       const std::string& peer) {
   if (read.early) {
+    // A problem found before routing is in the caller's language when its header was read.
+    if (parser.is_header_done()) exchange.lang = accepted_language(parser.get(), exchange.lang);
     exchange.response = Response::from_problem(*read.early);
     co_return;
   }
@@ -755,19 +774,6 @@ asio::awaitable<void> Server::close_connection(TlsStream& stream, bool lingering
 }
 
 namespace {
-
-// The language of the Accept-Language field(s) (common/lang.h), else `fallback`. A client may
-// send the field many times within the header limits; only the first few are read.
-Lang accepted_language(const Request& req, Lang fallback) {
-  auto [first, last] = req.equal_range(http::field::accept_language);
-  int fields = 0;
-  std::string combined;
-  for (auto it = first; it != last && fields < 4; ++it, ++fields) {
-    if (!combined.empty()) combined += ',';
-    combined.append(it->value().data(), it->value().size());
-  }
-  return negotiate_lang(combined, fallback);
-}
 
 // ?lang= (fi, sv or en) overrides Accept-Language on every route; it is taken out of the query
 // here, so that each route's own parameters are checked as before. A value that is not one of

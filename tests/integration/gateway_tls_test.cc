@@ -420,6 +420,14 @@ TEST_CASE("chunk extensions and oversized chunk lines are refused", "[gateway][h
     CHECK(r.status == 400);
     CHECK(r.json()["detail"] == "Lohkolaajennuksia (chunk extensions) ei hyväksytä.");
   }
+  SECTION("refused before routing, in the language of the header that was read") {
+    auto client = gw.client("soite-lastensuojelu");
+    auto r = client.raw(whoami_request("Accept-Language: sv\r\nTransfer-Encoding: chunked\r\n",
+                                       "2;name=value\r\n{}\r\n0\r\n\r\n"));
+    CHECK(r.status == 400);
+    CHECK(r.header("content-language") == "sv");
+    CHECK(r.json()["detail"] == "Blocktillägg (chunk extensions) godtas inte.");
+  }
   SECTION("a chunk line longer than the header limit") {
     auto client = gw.client("soite-lastensuojelu");
     auto r = client.raw(whoami_request("Transfer-Encoding: chunked\r\n",

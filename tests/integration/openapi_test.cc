@@ -398,6 +398,10 @@ TEST_CASE("every operation of docs/openapi.yaml answers as the document says", "
   CHECK(reviewed_again.status == 409);
   CHECK(type_of(reviewed_again) == "urn:silta:problem:already-reviewed");
   CHECK(t.call(po, "GET", "/v1/audit/break-glass" + q + "&state=reviewed").status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/referrals" + q).status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/referrals" + q + "&due_within_days=30").status == 200);
+  CHECK(t.call(po, "GET", "/v1/audit/referrals" + q + "&due_within_days=400").status == 400);
+  CHECK(t.call(cw, "GET", "/v1/audit/referrals?actor=sw-maija").status == 403);
 
   // --- validate the transcript --------------------------------------------------------------
   TempDir dir("silta-openapi");

@@ -372,6 +372,61 @@ TEST_CASE(
   CHECK(gw.process().log().find(people::kVeeti) == std::string::npos);
 }
 
+TEST_CASE("the privacy officer oversees every agency's referral deadlines, not their case data",
+          "[referrals][audit]") {
+  ChildWelfareSystem cw;
+  GatewayProcess gw(referral_config(cw.url()));
+  auto sent = gw.client("kokkola-perusopetus").post_json("/v1/referrals", school_report());
+  REQUIRE(sent.status == 202);
+  const std::string id = sent.json()["referral"]["id"];
+  REQUIRE(reaches_state(gw, id, "delivered"));
+  auto decided =
+      gw.client("soite-lastensuojelu")
+          .post_json("/v1/referrals/" + id + "/decision", {{"actor", "sw-maija"},
+                                                           {"outcome", "assessment_started"},
+                                                           {"detail", {{"case", "LS-2026-0412"}}}});
+  REQUIRE(decided.status == 200);
+
+  auto officer = gw.client("soite-tietosuoja");
+  auto all = officer.get("/v1/audit/referrals?actor=po-1");
+  REQUIRE(all.status == 200);
+  const json page = all.json();
+  REQUIRE(page["referrals"].size() == 1);
+  const json r = page["referrals"][0];
+  CHECK(r["id"] == id);
+  CHECK(r["sender"] == "kokkola-perusopetus");
+  CHECK(r["recipient"] == "soite-lastensuojelu");
+  CHECK(r["deadlines"].size() == 3);
+  CHECK(r["overdue"] == false);
+  CHECK(r["decision"]["outcome"] == "assessment_started");
+  CHECK_FALSE(r["decision"].contains("detail"));  // the recipient's case data
+  CHECK(all.body.find("LS-2026-0412") == std::string::npos);
+  CHECK(all.body.find(people::kVeeti) == std::string::npos);
+
+  // Due within 120 days: the three-month assessment is; overdue now: nothing.
+  CHECK(officer.get("/v1/audit/referrals?actor=po-1&due_within_days=120")
+            .json()["referrals"]
+            .size() == 1);
+  CHECK(
+      officer.get("/v1/audit/referrals?actor=po-1&due_within_days=0").json()["referrals"].empty());
+  for (const std::string bad : {"367", "x", "-1"}) {
+    INFO(bad);
+    auto r400 = officer.get("/v1/audit/referrals?actor=po-1&due_within_days=" + bad);
+    REQUIRE(r400.status == 400);
+    CHECK(error_pointers(r400).count("?due_within_days") == 1);
+  }
+  // An agency is not a privacy officer.
+  CHECK(gw.client("soite-lastensuojelu").get("/v1/audit/referrals?actor=sw-maija").status == 403);
+
+  // Each read is in the audit log before it is answered.
+  auto reads = officer.get("/v1/audit/records?actor=po-1&event_type=audit-read");
+  REQUIRE(reads.status == 200);
+  const json found = reads.json();
+  int referral_reads = 0;
+  for (const auto& rec : found["records"]) referral_reads += rec["reference"] == "referrals";
+  CHECK(referral_reads == 3);  // the three answered above; refusals read nothing
+}
+
 TEST_CASE("referral requests are checked, decided and refused with clear problems", "[referrals]") {
   ChildWelfareSystem cw;
   json patch = referral_config(cw.url());
