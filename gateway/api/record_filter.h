@@ -1,5 +1,6 @@
 // The filters of GET /v1/audit/records that the audit index has no column for (outcome,
-// case_reference): they read the records themselves, page by page, within a scan budget.
+// case_reference, acted_by): they read the records themselves, page by page, within a scan
+// budget.
 #pragma once
 
 #include <array>
@@ -23,8 +24,9 @@ struct RecordFilter {
   // _failed, _timeout or _unavailable: the target's system did not answer, nothing moved).
   std::optional<std::string> outcome;
   std::optional<std::string> case_reference;  // exactly as the request stated it
+  std::optional<std::string> acted_by;        // the record's actor (a user id), exactly
 
-  bool any() const { return outcome || case_reference; }
+  bool any() const { return outcome || case_reference || acted_by; }
   // False for an entry indexed without its record: there is nothing to read.
   bool matches(const store::AuditIndexEntry& entry) const;
 };

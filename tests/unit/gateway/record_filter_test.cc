@@ -18,12 +18,12 @@ namespace {
 const SysTime kT0 = sys_days{year{2026} / December / 1} + hours{9};
 
 // Record n: every third a denied decision, the others granted; every fifth an adapter failure;
-// every fourth under the case "LS-1".
+// every fourth under the case "LS-1"; the even ones by sw-maija, the odd ones by sw-liisa.
 audit::AuditEvent event(std::uint64_t n) {
   audit::AuditEvent e;
   e.type = audit::EventType::kDecision;
   e.agency = "soite-lastensuojelu";
-  e.actor = "sw-maija";
+  e.actor = n % 2 == 0 ? "sw-maija" : "sw-liisa";
   e.target = "kokkola-perusopetus";
   e.purpose = "cw_assessment";
   e.decision = n % 3 == 0 ? audit::DecisionSummary::kDenied : audit::DecisionSummary::kGranted;
@@ -88,7 +88,7 @@ std::vector<std::uint64_t> expected(std::uint64_t records, bool (*keep)(std::uin
 
 }  // namespace
 
-TEST_CASE("record filter: each outcome and the case reference match what they name",
+TEST_CASE("record filter: each outcome, the case reference and the actor match what they name",
           "[record_filter]") {
   StoreFixture f(30);
   int pages = 0;
@@ -105,6 +105,13 @@ TEST_CASE("record filter: each outcome and the case reference match what they na
   CHECK(search({std::nullopt, "LS-1"}) == expected(30, [](std::uint64_t n) { return n % 4 == 0; }));
   CHECK(search({"denied", "LS-1"}) == expected(30, [](std::uint64_t n) { return n % 12 == 0; }));
   CHECK(search({std::nullopt, "LS-3"}).empty());
+  CHECK(search({.acted_by = "sw-liisa"}) ==
+        expected(30, [](std::uint64_t n) { return n % 2 == 1; }));
+  CHECK(search({.outcome = "denied", .acted_by = "sw-maija"}) ==
+        expected(30, [](std::uint64_t n) { return n % 6 == 0; }));
+  // Exactly: neither a prefix nor another case matches.
+  CHECK(search({.acted_by = "sw-"}).empty());
+  CHECK(search({.acted_by = "SW-MAIJA"}).empty());
   CHECK(pages == 1);
 }
 
