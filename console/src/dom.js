@@ -41,9 +41,15 @@ export function append(parent, children) {
   }
 }
 
+// Rebuilds `parent`. When the focus was inside it on an element with an id, the rebuilt element
+// of that id gets it back: a screen redrawn when an answer arrives (the catalog's names, say)
+// must not drop a keyboard or screen reader user's focus to the page's start.
 export function replaceChildren(parent, ...children) {
+  const focused = document.activeElement;
+  const id = focused && focused !== parent && parent.contains(focused) ? focused.id : "";
   parent.replaceChildren();
   append(parent, children);
+  if (id && !parent.contains(document.activeElement)) document.getElementById(id)?.focus();
 }
 
 // A description list of label/value pairs; pairs without a value are left out.
