@@ -229,7 +229,7 @@ const fi = {
   "nav.stats": "Tilastot",
   "stats.title": "Tilastot kuvina",
   "stats.intro":
-      "Tietopyyntöjen ja luovutusten päätökset organisaatioittain viikoittain ja hätäkäytöt kuukausittain valitulta ajalta. Luvut lasketaan tässä selaimessa lokitiedoista; jokainen luku kirjataan lokiin kuten muutkin haut.",
+      "Tietopyyntöjen ja luovutusten päätökset organisaatioittain viikoittain ja hätäkäytöt kuukausittain valitulta ajalta. Luvut lasketaan tässä selaimessa lokitiedoista; niiden haku kirjataan lokiin kuten muutkin haut.",
   "stats.submit": "Näytä kuvat",
   "stats.loading": "Luetaan tapahtumia… {count}",
   "stats.range_too_long": "Valitse enintään vuoden mittainen aikaväli.",

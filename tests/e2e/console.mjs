@@ -68,7 +68,7 @@ async function shot(name) {
   for (let i = 0; i < (await fields.count()); ++i) {
     if (identityCode.test(await fields.nth(i).inputValue())) masked.push(fields.nth(i));
   }
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, mask: masked });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, mask: masked, maskColor: "#9aa0a6" });
 }
 const heading = (name) => page.getByRole("heading", { level: 1, name });
 const link = (name) => page.getByRole("link", { name, exact: true });
