@@ -9,6 +9,7 @@ import {alarmBox, CheckpointView} from "./views/checkpoint.js";
 import {HomeView} from "./views/home.js";
 import {ReportView} from "./views/report.js";
 import {SearchView} from "./views/search.js";
+import {StatsView} from "./views/stats.js";
 
 // What every screen is given (a Session):
 //  - who: GET /v1/whoami;
@@ -25,7 +26,7 @@ import {SearchView} from "./views/search.js";
 // rebuilds its element from it, so that switching the language redraws it without asking the
 // gateway again.
 
-const routes = ["home", "search", "report", "break-glass", "checkpoint"];
+const routes = ["home", "search", "stats", "report", "break-glass", "checkpoint"];
 
 function routeOf(hash) {
   const name = hash.replace(/^#\/?/, "") || "home";
@@ -66,6 +67,7 @@ export class App {
       this.views = {
         home: new HomeView(s),
         search: new SearchView(s),
+        stats: new StatsView(s),
         report: new ReportView(s),
         "break-glass": new BreakGlassView(s),
         checkpoint: new CheckpointView(s),

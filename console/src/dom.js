@@ -5,7 +5,16 @@
 // h("button", {type: "button", onclick: go}, "Text"): attributes by name ("on…" with a function
 // adds a listener; true sets an empty attribute, false/null/undefined leaves it out).
 export function h(tag, attrs = null, ...children) {
-  const el = document.createElement(tag);
+  return build(document.createElement(tag), attrs, children);
+}
+
+// svg("rect", {x: 0, y: 0, width: 10, height: 20, class: "bar"}): an SVG element, built as h()
+// builds HTML (the charts draw with it; their look comes from classes in app.css).
+export function svg(tag, attrs = null, ...children) {
+  return build(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs, children);
+}
+
+function build(el, attrs, children) {
   for (const [name, value] of Object.entries(attrs ?? {})) {
     if (typeof value === "function") {
       el.addEventListener(name.slice(2), value);
@@ -32,9 +41,15 @@ export function append(parent, children) {
   }
 }
 
+// Rebuilds `parent`. When the focus was inside it on an element with an id, the rebuilt element
+// of that id gets it back: a screen redrawn when an answer arrives (the catalog's names, say)
+// must not drop a keyboard or screen reader user's focus to the page's start.
 export function replaceChildren(parent, ...children) {
+  const focused = document.activeElement;
+  const id = focused && focused !== parent && parent.contains(focused) ? focused.id : "";
   parent.replaceChildren();
   append(parent, children);
+  if (id && !parent.contains(document.activeElement)) document.getElementById(id)?.focus();
 }
 
 // A description list of label/value pairs; pairs without a value are left out.

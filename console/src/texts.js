@@ -226,6 +226,38 @@ const fi = {
   "search.case_reference_hint":
       "Pyytäjän oman asian tunnus täsmälleen sellaisena kuin se oli pyynnössä, esimerkiksi SOITE-LS-2026-0412.",
   "record.case_reference": "Asiaviite",
+  "nav.stats": "Tilastot",
+  "stats.title": "Tilastot kuvina",
+  "stats.intro":
+      "Tietopyyntöjen ja luovutusten päätökset organisaatioittain viikoittain ja hätäkäytöt kuukausittain valitulta ajalta. Luvut lasketaan tässä selaimessa lokitiedoista; niiden haku kirjataan lokiin kuten muutkin haut.",
+  "stats.submit": "Näytä kuvat",
+  "stats.loading": "Luetaan tapahtumia… {count}",
+  "stats.range_too_long": "Valitse enintään vuoden mittainen aikaväli.",
+  "stats.dates_required": "Valitse alku- ja loppupäivä.",
+  "stats.range": "{first} – {last}",
+  "stats.counted": "Luettu {decisions} päätöstä ja {break_glass} hätäkäyttöä.",
+  "stats.truncated":
+      "Valitulla ajalla on enemmän kuin {max} tapahtumaa tyyppiä {type}: kuvat näyttävät niistä vain ensimmäiset {max}. Lyhennä aikaväliä, niin näet kaikki.",
+  "stats.decisions_heading": "Pyynnöt organisaatioittain viikoittain",
+  "stats.decisions_help":
+      "Päätökset pyytäneen tai luovuttaneen organisaation mukaan, hätäkäytöt mukaan lukien. Myönnetty: päätös salli ainakin osan tiedoista; evätty: ainakin osa evättiin (osittain myönnetty on molempia). Kaikissa kuvissa on sama asteikko.",
+  "stats.no_decisions": "Valitulla ajalla ei ole päätöksiä.",
+  "stats.agency_title": "{agency}: myönnetyt ja evätyt pyynnöt viikoittain",
+  "stats.agency_desc":
+      "{weeks} viikkoa ajalta {first} – {last}: yhteensä {granted} myönnettyä ja {denied} evättyä.",
+  "stats.break_glass_heading": "Hätäkäytöt kuukausittain",
+  "stats.break_glass_title": "Hätäkäytöt kuukausittain",
+  "stats.break_glass_desc":
+      "Ajalla {first} – {last} yhteensä {total} hätäkäyttöä; eniten {peak} kuukaudessa ({peak_month}). Ensimmäinen ja viimeinen kuukausi vain valitulta ajalta.",
+  "stats.break_glass": "Hätäkäyttöjä",
+  "stats.table": "Luvut taulukkona",
+  "stats.week": "Viikko",
+  "stats.week_short": "{week}",
+  "stats.week_long": "Viikko {week}/{year} ({monday} alkaen)",
+  "stats.month": "Kuukausi",
+  "search.acted_by": "Toiminut henkilö",
+  "search.acted_by_hint":
+      "Käyttäjätunnus, jolla henkilö toimi, täsmälleen sellaisena kuin se on tapahtumissa (sarake Käyttäjä), esimerkiksi sw-maija. Löytää myös tietosuojavastaavien omat haut.",
   "search.export": "Hakutuloksen tallennus",
   "search.export_hint":
       "Tallentaa kaikki hakuehtoja vastaavat tapahtumat tiedostoksi tälle tietokoneelle (enintään {max}). Henkilötunnus ei tule tiedostoon. Tiedosto sisältää salassa pidettäviä tietoja: säilytä se suojattuna.",
@@ -507,6 +539,38 @@ const sv = {
   "search.case_reference_hint":
       "Den begärande organisationens ärendebeteckning exakt så som den angavs i begäran, till exempel SOITE-LS-2026-0412.",
   "record.case_reference": "Ärendereferens",
+  "nav.stats": "Statistik",
+  "stats.title": "Statistik i bilder",
+  "stats.intro":
+      "Besluten om begäranden och utlämnanden per organisation och vecka, och nödåtkomsterna per månad under den valda tiden. Siffrorna räknas i den här webbläsaren ur loggdata; varje läsning loggas som andra sökningar.",
+  "stats.submit": "Visa diagrammen",
+  "stats.loading": "Läser händelser… {count}",
+  "stats.range_too_long": "Välj en period på högst ett år.",
+  "stats.dates_required": "Välj start- och slutdag.",
+  "stats.range": "{first} – {last}",
+  "stats.counted": "{decisions} beslut och {break_glass} nödåtkomster lästa.",
+  "stats.truncated":
+      "Under den valda tiden finns fler än {max} händelser av typen {type}: diagrammen visar bara de första {max}. Korta perioden för att se alla.",
+  "stats.decisions_heading": "Begäranden per organisation och vecka",
+  "stats.decisions_help":
+      "Besluten enligt den organisation som begärde eller lämnade ut uppgifterna, nödåtkomster inräknade. Beviljad: beslutet tillät åtminstone en del av uppgifterna; nekad: åtminstone en del nekades (en delvis beviljad är båda). Alla diagram har samma skala.",
+  "stats.no_decisions": "Inga beslut under den valda tiden.",
+  "stats.agency_title": "{agency}: beviljade och nekade begäranden per vecka",
+  "stats.agency_desc":
+      "{weeks} veckor under perioden {first} – {last}: sammanlagt {granted} beviljade och {denied} nekade.",
+  "stats.break_glass_heading": "Nödåtkomster per månad",
+  "stats.break_glass_title": "Nödåtkomster per månad",
+  "stats.break_glass_desc":
+      "Under perioden {first} – {last} sammanlagt {total} nödåtkomster; högst {peak} under en månad ({peak_month}). Den första och sista månaden bara för den valda tiden.",
+  "stats.break_glass": "Nödåtkomster",
+  "stats.table": "Siffrorna i tabellform",
+  "stats.week": "Vecka",
+  "stats.week_short": "{week}",
+  "stats.week_long": "Vecka {week}/{year} (från {monday})",
+  "stats.month": "Månad",
+  "search.acted_by": "Handläggare",
+  "search.acted_by_hint":
+      "Användar-id som personen agerade med, exakt så som det står i händelserna (kolumnen Användare), till exempel sw-maija. Hittar också dataskyddsombudens egna sökningar.",
   "search.export": "Spara sökresultatet",
   "search.export_hint":
       "Sparar alla händelser som motsvarar sökvillkoren som en fil på den här datorn (högst {max}). Personbeteckningen kommer inte med i filen. Filen innehåller sekretessbelagda uppgifter: förvara den skyddad.",
@@ -786,6 +850,38 @@ const en = {
   "search.case_reference_hint":
       "The requester's own case reference exactly as the request stated it, for example SOITE-LS-2026-0412.",
   "record.case_reference": "Case reference",
+  "nav.stats": "Statistics",
+  "stats.title": "Statistics in charts",
+  "stats.intro":
+      "Decisions on requests and disclosures per agency per week, and emergency accesses per month, over the days chosen. The figures are counted in this browser from the audit log; every read is logged like any search.",
+  "stats.submit": "Show the charts",
+  "stats.loading": "Reading events… {count}",
+  "stats.range_too_long": "Choose a range of at most a year.",
+  "stats.dates_required": "Choose the first and the last day.",
+  "stats.range": "{first} – {last}",
+  "stats.counted": "{decisions} decisions and {break_glass} emergency accesses read.",
+  "stats.truncated":
+      "The range holds more than {max} events of the type {type}: the charts show only the first {max} of them. Shorten the range to see them all.",
+  "stats.decisions_heading": "Requests per agency per week",
+  "stats.decisions_help":
+      "Decisions by the agency that asked for the data or disclosed it, emergency accesses included. Granted: the decision allowed at least part of the data; denied: at least part was refused (a partly granted request is both). All charts share one scale.",
+  "stats.no_decisions": "No decisions in the range chosen.",
+  "stats.agency_title": "{agency}: requests granted and denied per week",
+  "stats.agency_desc":
+      "{weeks} weeks from {first} to {last}: {granted} granted and {denied} denied in all.",
+  "stats.break_glass_heading": "Emergency accesses per month",
+  "stats.break_glass_title": "Emergency accesses per month",
+  "stats.break_glass_desc":
+      "From {first} to {last}, {total} emergency accesses in all; at most {peak} in a month ({peak_month}). The first and last months only for the days chosen.",
+  "stats.break_glass": "Emergency accesses",
+  "stats.table": "The figures as a table",
+  "stats.week": "Week",
+  "stats.week_short": "{week}",
+  "stats.week_long": "Week {week}/{year} (from {monday})",
+  "stats.month": "Month",
+  "search.acted_by": "Acting official",
+  "search.acted_by_hint":
+      "The user id the person acted under, exactly as the events show it (the User column), for example sw-maija. Finds privacy officers' own searches too.",
   "search.export": "Save the results",
   "search.export_hint":
       "Saves every event that matches the criteria as a file on this computer (at most {max}). The identity code is not in the file. The file holds confidential data: keep it protected.",

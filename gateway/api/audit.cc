@@ -23,8 +23,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::uint64_t kMaxPage = 1000;
-// A search with a record filter (outcome, case_reference) reads at most this many index entries
-// per page (docs/openapi.yaml).
+// A search with a record filter (outcome, case_reference, acted_by) reads at most this many index
+// entries per page (docs/openapi.yaml).
 constexpr std::size_t kMaxScan = 20 * kMaxPage;
 
 // Records the read; nothing is answered unless this is durable.
@@ -89,6 +89,7 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   }
   filter.case_reference =
       query.text("case_reference", json_check::Need::kOptional, "", kReferenceRule);
+  filter.acted_by = query.text("acted_by", json_check::Need::kOptional, "", kActorRule);
   q.from = query.time("from");
   q.until = query.time("until");
   q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");

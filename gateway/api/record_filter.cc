@@ -12,6 +12,7 @@ bool RecordFilter::matches(const store::AuditIndexEntry& entry) const {
   if (!record) return false;
   const audit::AuditEvent& e = record->event;
   if (case_reference && e.case_reference != *case_reference) return false;
+  if (acted_by && e.actor != *acted_by) return false;
   if (!outcome) return true;
   using D = audit::DecisionSummary;
   if (*outcome == "granted") return e.decision == D::kGranted || e.decision == D::kPartial;

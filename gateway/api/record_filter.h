@@ -1,5 +1,6 @@
 // The filters of GET /v1/audit/records that the audit index has no column for (outcome,
-// case_reference): they read the records themselves, page by page, within a scan budget.
+// case_reference, acted_by): they read the records themselves, page by page, within a scan
+// budget.
 #pragma once
 
 #include <array>
@@ -17,14 +18,17 @@ namespace silta::gateway {
 inline constexpr std::array<std::string_view, 4> kOutcomeFilters = {"granted", "denied",
                                                                     "break_glass", "failed"};
 
+// Members default to {} so that designated initializers may leave any out
+// (-Wmissing-field-initializers).
 struct RecordFilter {
   // granted / denied: the decision granted / refused some category (a partial decision is
   // both); break_glass: an emergency access; failed: the step failed (an outcome ending in
   // _failed, _timeout or _unavailable: the target's system did not answer, nothing moved).
-  std::optional<std::string> outcome;
-  std::optional<std::string> case_reference;  // exactly as the request stated it
+  std::optional<std::string> outcome{};
+  std::optional<std::string> case_reference{};  // exactly as the request stated it
+  std::optional<std::string> acted_by{};        // the record's actor (a user id), exactly
 
-  bool any() const { return outcome || case_reference; }
+  bool any() const { return outcome || case_reference || acted_by; }
   // False for an entry indexed without its record: there is nothing to read.
   bool matches(const store::AuditIndexEntry& entry) const;
 };

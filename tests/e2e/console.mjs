@@ -3,7 +3,8 @@
 // Playwright's clientCertificates. tests/integration/console_e2e_test.cc starts a gateway with
 // a few exchanges and runs
 //   NODE_EXTRA_CA_CERTS=<root-ca.pem> node tests/e2e/console.mjs PARAMS.json
-// with PARAMS = {origin, certs, chromium, subject, other, case_reference, screenshots?}; the
+// with PARAMS = {origin, certs, chromium, subject, other, case_reference, acted_by,
+// acted_by_count, screenshots?}; the
 // gateway holds one open break-glass access, which the officer reviews here, and its
 // checkpoints are cosigned by one witness. Every step
 // waits for something the page shows (Playwright's auto-waiting locators), never for a time.
@@ -46,7 +47,7 @@ const context = await browser.newContext({
   acceptDownloads: true,
   locale: "fi-FI",
   timezoneId: "Europe/Helsinki",
-  viewport: { width: 1280, height: 900 },
+  viewport: { width: 1200, height: 800 },
 });
 context.setDefaultTimeout(10000);
 const page = await context.newPage();
@@ -56,8 +57,18 @@ page.on("console", (m) => {
 });
 page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
 
+// An identity code (HETU) as it may appear on a screen: a typed one, or a hint's example.
+const identityCode = /\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]/;
+// A screenshot for the privacy officer's guide. Whatever holds an identity code, text or a
+// field's value, is painted over: no identity code is ever in a picture, synthetic or not.
 async function shot(name) {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  if (!screenshots) return;
+  const fields = page.locator("input");
+  const masked = [page.getByText(identityCode)];
+  for (let i = 0; i < (await fields.count()); ++i) {
+    if (identityCode.test(await fields.nth(i).inputValue())) masked.push(fields.nth(i));
+  }
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, mask: masked, maskColor: "#9aa0a6" });
 }
 const heading = (name) => page.getByRole("heading", { level: 1, name });
 const link = (name) => page.getByRole("link", { name, exact: true });
@@ -86,15 +97,46 @@ try {
   await page.getByText("Kirjautuneena: Soite tietosuojavastaava (privacy officer)").waitFor();
   ok("signed in as the privacy officer");
 
-  step = "search by identity code";
-  await link("Lokitietojen haku").click();
+  step = "search by identity code, with the keyboard only";
+  // Tab to the menu's link and open it with Enter; the screen's heading takes the focus, the
+  // next Tab reaches the first filter, and Tab after Tab, never leaving the form, its button.
+  const focused = () =>
+    page.evaluate(() => {
+      const e = document.activeElement;
+      return { id: e?.id ?? "", text: e?.textContent ?? "", tag: e?.tagName ?? "", inForm: Boolean(e?.closest("form.filters")) };
+    });
+  async function tabTo(wanted, limit) {
+    for (let i = 0; i < limit; ++i) {
+      await page.keyboard.press("Tab");
+      const f = await focused();
+      if (wanted(f)) return f;
+    }
+    throw new Error(`not reached with ${limit} presses of Tab`);
+  }
+  await tabTo((f) => f.tag === "A" && f.text === "Lokitietojen haku", 10);
+  await page.keyboard.press("Enter");
   await heading("Lokitietojen haku").waitFor();
-  await page.getByLabel("Henkilötunnus").fill(subject);
-  await search(3);
+  check((await focused()).id === "view-heading", "the search's heading has the focus");
+  await page.keyboard.press("Tab");
+  check((await focused()).id === "f-subject", "Tab goes to the identity code");
+  await page.keyboard.type(subject);
+  await tabTo((f) => {
+    if (!f.inForm) throw new Error(`Tab left the form (at ${f.tag} ${f.id})`);
+    return f.tag === "BUTTON" && f.text === "Hae";
+  }, 40);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Hakutulokset, sivu 1" }).waitFor();
+  check((await rows.count()) === 3, "Enter on the button searches: three records");
+  await page.waitForFunction(() => document.activeElement?.id === "results-heading");
+  ok("and the focus moves to the results' heading");
   check((await rowsOfType("decision").count()) === 2, "the child's two decisions (one granted, one denied)");
   check((await rowsOfType("disclosure").count()) === 1, "and the one disclosure, nothing about anybody else");
   check(!page.url().includes(subject), "the identity code is not in the page's address");
   await shot("console-search");
+  await page.getByLabel("Henkilötunnus").fill(subject);
+  await page.getByLabel("Henkilötunnus").press("Enter");
+  await page.waitForFunction(() => document.activeElement?.id === "results-heading");
+  ok("Enter in a field searches too, the focus again on the results");
 
   step = "the denied filter";
   await page.getByLabel("Lopputulos").selectOption("denied");
@@ -138,6 +180,21 @@ try {
   check(verified, "the inclusion proof of a genuine record verifies in the browser");
   await shot("console-record");
   await button("Takaisin hakutuloksiin").click();
+
+  step = "the acting official";
+  await page.getByLabel("Asiaviite").fill("");
+  await page.getByLabel("Henkilötunnus").fill("");
+  await page.getByLabel("Toiminut henkilö").fill(params.acted_by);
+  await search(params.acted_by_count);
+  const actors = await rows.locator("td:nth-child(4)").allTextContents();
+  check(actors.every((a) => a === params.acted_by), `every record found was made by ${params.acted_by}`);
+  ok(`all ${params.acted_by_count} of them`);
+  const [byActor] = await Promise.all([page.waitForEvent("download"), button("Tallenna JSON").click()]);
+  const saved = JSON.parse(readFileSync(await byActor.path(), "utf8"));
+  check(saved.query.acted_by === params.acted_by, "the JSON export names the acting official among its filters");
+  check(saved.records.length === params.acted_by_count && saved.records.every((r) => r.actor === params.acted_by),
+    "and holds just that official's records");
+  await page.getByLabel("Toiminut henkilö").fill("");
 
   step = "the person's report";
   await link("Henkilön raportti").click();
@@ -193,6 +250,36 @@ try {
   await card.getByText("Välitön väkivallan uhka; ATL 62 § soveltuu.").waitFor();
   ok("and in the history of reviews, with the note");
   await shot("console-break-glass");
+
+  step = "charts";
+  await link("Tilastot").click();
+  await heading("Tilastot kuvina").waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === "stats-heading");
+  ok("the charts of the last twelve weeks, the focus on their heading");
+  await page.locator("section.stats p.status", { hasText: /^Luettu 2 päätöstä ja 1 hätäkäyttöä\.$/ }).waitFor();
+  check((await page.locator("section.stats .notice").count()) === 0, "all of them: none left out");
+  const agencyChart = page.locator("figure.chart", {
+    has: page.locator("figcaption", { hasText: /^soite-lastensuojelu: myönnetyt ja evätyt pyynnöt viikoittain$/ }),
+  });
+  check((await page.locator("figure.chart").count()) === 2, "one chart for the one agency that asked, one for emergency accesses");
+  const picture = agencyChart.getByRole("img", { name: /^soite-lastensuojelu: myönnetyt ja evätyt pyynnöt viikoittain/ });
+  await picture.waitFor();
+  ok("the chart is an image named by its title");
+  await agencyChart.locator("p.chart-description", { hasText: /^12 viikkoa ajalta .*: yhteensä 2 myönnettyä ja 1 evättyä\.$/ }).waitFor();
+  ok("its description: 2 granted (the exchange, the emergency access) and 1 denied");
+  check((await agencyChart.locator("rect.bar.granted").count()) === 12, "a bar of granted requests for each week");
+  await agencyChart.locator("summary", { hasText: "Luvut taulukkona" }).click();
+  const weekRows = agencyChart.locator("table.figures tbody tr");
+  check((await weekRows.count()) === 12, "the table: a row for each week");
+  const cells = await weekRows.locator("td").allTextContents();
+  const column = (k) => cells.filter((_, i) => i % 2 === k).reduce((a, b) => a + Number(b), 0);
+  check(column(0) === 2 && column(1) === 1, "with the same figures as the description");
+  const bgChart = page.locator("#chart-break-glass");
+  await bgChart.locator("p.chart-description", { hasText: / yhteensä 1 hätäkäyttöä; eniten 1 kuukaudessa \(/ }).waitFor();
+  await bgChart.locator("summary", { hasText: "Luvut taulukkona" }).click();
+  const months = await bgChart.locator("table.figures tbody td").allTextContents();
+  check(months.map(Number).reduce((a, b) => a + b, 0) === 1, "one emergency access by month, in its table too");
+  await shot("console-stats");
 
   step = "checkpoint";
   await link("Lokin eheys").click();

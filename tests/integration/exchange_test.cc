@@ -424,6 +424,18 @@ TEST_CASE("a dead agency system is 502, a silent one 504, both audited, nothing 
   CHECK(found("outcome=denied").empty());
   CHECK(found("purpose=cw_assessment&event_type=decision").size() == 2);
   CHECK(found("purpose=no_such_purpose").empty());
+  // The acting official: the officer's own reads so far (each is written after it answers), and
+  // nobody else's records.
+  auto own = officer.get("/v1/audit/records?actor=po-1&acted_by=po-1&limit=1000").json();
+  CHECK(own["records"].size() >= 6);
+  for (const auto& rec : own["records"]) {
+    CHECK(rec["type"] == "audit-read");
+    CHECK(rec["actor"] == "po-1");
+  }
+  CHECK(found("acted_by=po-2").empty());
+  auto too_long = officer.get("/v1/audit/records?actor=po-1&acted_by=" + std::string(201, 'a'));
+  CHECK(too_long.status == 400);
+  CHECK(too_long.json()["errors"][0]["pointer"] == "?acted_by");
   // A page of one, with the rest after its cursor.
   auto first = officer.get("/v1/audit/records?actor=po-1&outcome=failed&limit=1").json();
   REQUIRE(first["records"].size() == 1);

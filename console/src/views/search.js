@@ -17,6 +17,7 @@ const emptyFilters = {
   purpose: "",
   outcome: "",
   case_reference: "",
+  acted_by: "",
   from: "",
   until: "",
   limit: "25",
@@ -38,6 +39,7 @@ const fields = {
   "?purpose": {id: "f-purpose", label: () => t("search.purpose")},
   "?outcome": {id: "f-outcome", label: () => t("search.outcome")},
   "?case_reference": {id: "f-case-reference", label: () => t("search.case_reference")},
+  "?acted_by": {id: "f-acted-by", label: () => t("search.acted_by")},
   "?from": {id: "f-from", label: () => t("search.from")},
   "?until": {id: "f-until", label: () => t("search.until")},
   "?limit": {id: "f-limit", label: () => t("search.limit")},
@@ -52,6 +54,7 @@ function query(f) {
     purpose: f.purpose || undefined,
     outcome: f.outcome || undefined,
     case_reference: f.case_reference.trim() || undefined,
+    acted_by: f.acted_by.trim() || undefined,
     from: f.from ? (startOfLocalDay(f.from) ?? f.from) : undefined,
     // `until` is exclusive: the day after the last day begins.
     until: f.until ? (startOfLocalDay(f.until, 1) ?? f.until) : undefined,
@@ -193,6 +196,8 @@ export class SearchView {
               "case_reference",
               {autocomplete: "off", spellcheck: "false"},
               t("search.case_reference_hint")),
+          this.input(
+              "acted_by", {autocomplete: "off", spellcheck: "false"}, t("search.acted_by_hint")),
           h("div",
             {class: "dates"},
             this.input("from", {type: "date"}),

@@ -18,12 +18,12 @@ namespace {
 const SysTime kT0 = sys_days{year{2026} / December / 1} + hours{9};
 
 // Record n: every third a denied decision, the others granted; every fifth an adapter failure;
-// every fourth under the case "LS-1".
+// every fourth under the case "LS-1"; the even ones by sw-maija, the odd ones by sw-liisa.
 audit::AuditEvent event(std::uint64_t n) {
   audit::AuditEvent e;
   e.type = audit::EventType::kDecision;
   e.agency = "soite-lastensuojelu";
-  e.actor = "sw-maija";
+  e.actor = n % 2 == 0 ? "sw-maija" : "sw-liisa";
   e.target = "kokkola-perusopetus";
   e.purpose = "cw_assessment";
   e.decision = n % 3 == 0 ? audit::DecisionSummary::kDenied : audit::DecisionSummary::kGranted;
@@ -88,23 +88,29 @@ std::vector<std::uint64_t> expected(std::uint64_t records, bool (*keep)(std::uin
 
 }  // namespace
 
-TEST_CASE("record filter: each outcome and the case reference match what they name",
+TEST_CASE("record filter: each outcome, the case reference and the actor match what they name",
           "[record_filter]") {
   StoreFixture f(30);
   int pages = 0;
   auto search = [&](gateway::RecordFilter filter) {
     return f.all_pages(filter, 1000, 20000, pages);
   };
-  CHECK(search({"denied", std::nullopt}) ==
-        expected(30, [](std::uint64_t n) { return n % 3 == 0; }));
-  CHECK(search({"granted", std::nullopt}) ==
-        expected(30, [](std::uint64_t n) { return n % 3 != 0; }));
-  CHECK(search({"break_glass", std::nullopt}) == std::vector<std::uint64_t>{7});
-  CHECK(search({"failed", std::nullopt}) ==
-        expected(30, [](std::uint64_t n) { return n % 5 == 0; }));
-  CHECK(search({std::nullopt, "LS-1"}) == expected(30, [](std::uint64_t n) { return n % 4 == 0; }));
-  CHECK(search({"denied", "LS-1"}) == expected(30, [](std::uint64_t n) { return n % 12 == 0; }));
-  CHECK(search({std::nullopt, "LS-3"}).empty());
+  CHECK(search({.outcome = "denied"}) == expected(30, [](std::uint64_t n) { return n % 3 == 0; }));
+  CHECK(search({.outcome = "granted"}) == expected(30, [](std::uint64_t n) { return n % 3 != 0; }));
+  CHECK(search({.outcome = "break_glass"}) == std::vector<std::uint64_t>{7});
+  CHECK(search({.outcome = "failed"}) == expected(30, [](std::uint64_t n) { return n % 5 == 0; }));
+  CHECK(search({.case_reference = "LS-1"}) ==
+        expected(30, [](std::uint64_t n) { return n % 4 == 0; }));
+  CHECK(search({.outcome = "denied", .case_reference = "LS-1"}) ==
+        expected(30, [](std::uint64_t n) { return n % 12 == 0; }));
+  CHECK(search({.case_reference = "LS-3"}).empty());
+  CHECK(search({.acted_by = "sw-liisa"}) ==
+        expected(30, [](std::uint64_t n) { return n % 2 == 1; }));
+  CHECK(search({.outcome = "denied", .acted_by = "sw-maija"}) ==
+        expected(30, [](std::uint64_t n) { return n % 6 == 0; }));
+  // Exactly: neither a prefix nor another case matches.
+  CHECK(search({.acted_by = "sw-"}).empty());
+  CHECK(search({.acted_by = "SW-MAIJA"}).empty());
   CHECK(pages == 1);
 }
 
@@ -114,16 +120,16 @@ TEST_CASE("record filter: pages within a scan budget find every match once, in o
   const auto denied = expected(30, [](std::uint64_t n) { return n % 3 == 0; });  // 10 of them
   int pages = 0;
   SECTION("full pages when the budget is large") {
-    CHECK(f.all_pages({"denied", std::nullopt}, 4, 20000, pages) == denied);
+    CHECK(f.all_pages({.outcome = "denied"}, 4, 20000, pages) == denied);
     CHECK(pages == 3);  // 4 + 4 + 2
   }
   SECTION("short pages when the budget runs out first") {
     // 7 entries a page: 0, 3, 6 | 9, 12 | 15, 18 | 21, 24, 27 | (28, 29: none)
-    CHECK(f.all_pages({"denied", std::nullopt}, 4, 7, pages) == denied);
+    CHECK(f.all_pages({.outcome = "denied"}, 4, 7, pages) == denied);
     CHECK(pages == 5);
   }
   SECTION("a budget of one entry a page") {
-    CHECK(f.all_pages({"denied", std::nullopt}, 4, 1, pages) == denied);
+    CHECK(f.all_pages({.outcome = "denied"}, 4, 1, pages) == denied);
     CHECK(pages == 30);
   }
   SECTION("no record filter: the index's own page") {
