@@ -90,6 +90,13 @@ export const api = {
     return {items: r.reviews, next_cursor: r.next_cursor};
   },
 
+  // Every agency's referrals with a deadline unmet and due within `within` days ("" = all).
+  async referralOversight(actor, within, cursor) {
+    const r = await call(
+        "GET", "/v1/audit/referrals", {actor, due_within_days: within, cursor, limit: 1000});
+    return {items: r.referrals, next_cursor: r.next_cursor};
+  },
+
   async review(id, body, idempotencyKey) {
     const path = `/v1/audit/break-glass/${encodeURIComponent(id)}/review`;
     const r = await call("POST", path, {}, body, idempotencyKey);

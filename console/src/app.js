@@ -7,6 +7,7 @@ import {announcer, errorBox} from "./ui.js";
 import {BreakGlassView} from "./views/break_glass.js";
 import {alarmBox, CheckpointView} from "./views/checkpoint.js";
 import {HomeView} from "./views/home.js";
+import {ReferralsView} from "./views/referrals.js";
 import {ReportView} from "./views/report.js";
 import {SearchView} from "./views/search.js";
 import {StatsView} from "./views/stats.js";
@@ -26,7 +27,7 @@ import {StatsView} from "./views/stats.js";
 // rebuilds its element from it, so that switching the language redraws it without asking the
 // gateway again.
 
-const routes = ["home", "search", "stats", "report", "break-glass", "checkpoint"];
+const routes = ["home", "search", "stats", "report", "break-glass", "referrals", "checkpoint"];
 
 function routeOf(hash) {
   const name = hash.replace(/^#\/?/, "") || "home";
@@ -70,6 +71,7 @@ export class App {
         stats: new StatsView(s),
         report: new ReportView(s),
         "break-glass": new BreakGlassView(s),
+        referrals: new ReferralsView(s),
         checkpoint: new CheckpointView(s),
       };
       // On every visit: a rolled-back or rewritten log raises the alarm whatever screen is open.

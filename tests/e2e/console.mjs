@@ -281,6 +281,16 @@ try {
   check(months.map(Number).reduce((a, b) => a + b, 0) === 1, "one emergency access by month, in its table too");
   await shot("console-stats");
 
+  step = "referral deadlines";
+  await link("Ilmoitusten määräajat").click();
+  await heading("Ilmoitukset ja niiden määräajat").waitFor();
+  await page.getByText("Ei ilmoituksia tässä luettelossa.").waitFor();
+  ok("the referral deadlines: due within 14 days, none in this story");
+  await page.locator("#rf-within").selectOption("");
+  await button("Päivitä luettelo").click();
+  await page.getByText("Ei ilmoituksia tässä luettelossa.").waitFor();
+  ok("every referral: none, the read answered (and audited) without a problem");
+
   step = "checkpoint";
   await link("Lokin eheys").click();
   await heading("Lokin eheys").waitFor();

@@ -107,4 +107,11 @@ TEST_CASE(
   REQUIRE(reviewed["reviews"].size() == 1);
   CHECK(reviewed["reviews"][0]["review"]["verdict"] == "justified");
   CHECK(reviewed["reviews"][0]["review"]["reviewer"] == "soite-tietosuoja");
+  // The referral deadlines screen read twice, each read audited.
+  auto reads = gw.client("soite-tietosuoja")
+                   .get("/v1/audit/records?actor=check&event_type=audit-read&limit=1000")
+                   .json();
+  CHECK(std::ranges::count_if(reads["records"], [](const nlohmann::json& r) {
+          return r.value("reference", "") == "referrals";
+        }) == 2);
 }
