@@ -75,6 +75,19 @@ async function call(method, path, query, body, idempotencyKey) {
   return (await response.json());
 }
 
+// Reads a list page after page: `fetchPage(cursor)` answers {items, next_cursor}. Stops at the
+// list's end or once `max` items are read (`cursor` then reads on); `onPage(items)` follows.
+export async function readPages(fetchPage, {cursor, max, onPage}) {
+  const items = [];
+  do {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+    onPage?.(items);
+  } while (cursor && items.length < max);
+  return {items, cursor};
+}
+
 export const api = {
   whoami: () => call("GET", "/v1/whoami", {}),
 

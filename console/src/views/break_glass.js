@@ -2,7 +2,7 @@
 // /v1/audit/break-glass/{id}/review). The gateway lists items in the order they were opened; the
 // console reads the whole list (up to queueMax items) and shows the open items by their due
 // date, overdue first, and the reviewed ones, the history of reviews, newest review first.
-import {api, ApiError} from "../api.js";
+import {api, ApiError, readPages} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
 import {isPast, time} from "../format.js";
 import {t, tOr} from "../texts.js";
@@ -52,16 +52,11 @@ export class BreakGlassView {
     this.loading = true;
     this.render();
     try {
-      const items = more ? [...this.items] : [];
-      let cursor = more ? this.nextCursor : undefined;
-      const until = items.length + queueMax;
-      do {
-        const page = await api.breakGlass(this.session.actor, this.state, cursor);
-        items.push(...page.items);
-        cursor = page.next_cursor;
-      } while (cursor && items.length < until);
-      this.items = items.sort(queueOrder);
-      this.nextCursor = cursor;
+      const read = await readPages(
+          (cursor) => api.breakGlass(this.session.actor, this.state, cursor),
+          {cursor: more ? this.nextCursor : undefined, max: queueMax});
+      this.items = [...(more ? this.items : []), ...read.items].sort(queueOrder);
+      this.nextCursor = read.cursor;
       this.loaded = true;
       this.error = null;
       if (!more) this.saved.clear();

@@ -2,7 +2,7 @@
 // deadline unmet and due within the chosen number of days (overdue ones included), or all. Each
 // card shows states, times and deadlines; the gateway gives no content and no case data. Overdue
 // referrals first, then by the next unmet deadline.
-import {api} from "../api.js";
+import {api, readPages} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
 import {time} from "../format.js";
 import {t, tOr} from "../texts.js";
@@ -54,16 +54,11 @@ export class ReferralsView {
     this.loading = true;
     this.render();
     try {
-      const items = more ? [...this.items] : [];
-      let cursor = more ? this.nextCursor : undefined;
-      const until = items.length + listMax;
-      do {
-        const page = await api.referralOversight(this.session.actor, this.within, cursor);
-        items.push(...page.items);
-        cursor = page.next_cursor;
-      } while (cursor && items.length < until);
-      this.items = items.sort(referralOrder);
-      this.nextCursor = cursor;
+      const read = await readPages(
+          (cursor) => api.referralOversight(this.session.actor, this.within, cursor),
+          {cursor: more ? this.nextCursor : undefined, max: listMax});
+      this.items = [...(more ? this.items : []), ...read.items].sort(referralOrder);
+      this.nextCursor = read.cursor;
       this.loaded = true;
       this.error = null;
     } catch (error) {

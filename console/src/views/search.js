@@ -2,7 +2,7 @@
 // open one record: its decision, the legal bases it rests on and what they mean, and check in
 // the browser that it is in the log as it is (integrity.js). The whole result set can be saved
 // as CSV or JSON (export.js).
-import {api, ApiError} from "../api.js";
+import {api, ApiError, readPages} from "../api.js";
 import {details, h, replaceChildren} from "../dom.js";
 import {download, fileName, toCsv, toJson} from "../export.js";
 import {startOfLocalDay, time} from "../format.js";
@@ -514,16 +514,15 @@ export class SearchView {
     this.exported = null;
     this.exportError = null;
     this.render();
-    const records = [];
-    let cursor;
     try {
-      do {
-        const page = await api.records(this.session.actor, {...asked, limit: 1000, cursor});
-        records.push(...page.items);
-        cursor = page.next_cursor;
-        this.exporting = {count: records.length};
-        this.render();
-      } while (cursor && records.length < exportMax);
+      const {items: records, cursor} = await readPages(
+          (cursor) => api.records(this.session.actor, {...asked, limit: 1000, cursor}), {
+            max: exportMax,
+            onPage: (items) => {
+              this.exporting = {count: items.length};
+              this.render();
+            },
+          });
       const kept = records.slice(0, exportMax);
       const file = fileName(kind);
       if (kind === "csv") {
