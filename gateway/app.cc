@@ -499,9 +499,10 @@ void App::handle_signals(boost::asio::signal_set& signals) {
   });
 }
 
-void App::run() {
+void App::run(const std::function<void()>& ready) {
   boost::asio::signal_set signals(server_->io_context(), SIGINT, SIGTERM, SIGHUP);
   handle_signals(signals);
+  if (ready) ready();
   logging::info("listening", {{"agency_port", server_->port()},
                               {"admin_port", server_->admin_port()},
                               {"agencies", config_.registry.agencies().size()},

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -43,8 +44,9 @@ class App {
 
   Server& server() { return *server_; }
   const Config& config() const { return config_; }
-  // Runs until SIGTERM/SIGINT (handled here) and the shutdown completes.
-  void run();
+  // Runs until SIGTERM/SIGINT (handled here) and the shutdown completes. `ready` is called once
+  // the signal handlers are in place, so whoever it tells may signal the process at once.
+  void run(const std::function<void()>& ready = {});
 
  private:
   // The constructor's steps.

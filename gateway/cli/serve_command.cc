@@ -25,15 +25,15 @@ int serve(const std::string& config_path, const std::string& ready_file) {
   for (const auto& w : config->warnings) logging::warn("config_warning", {{"warning", w}});
   return run_service("silta serve", [&] {
     gateway::App app(*config);
-    if (!ready_file.empty()) {
+    app.run([&] {
+      if (ready_file.empty()) return;
       nlohmann::json ready = {{"port", app.server().port()},
                               {"admin_port", app.server().admin_port()},
                               {"pid", static_cast<int>(::getpid())}};
       if (auto s = write_file_atomic(ready_file, ready.dump() + "\n"); !s) {
         throw std::runtime_error(s.error().message);
       }
-    }
-    app.run();
+    });
   });  // the App is gone: the audit log closed (final checkpoint), the store and the listeners
 }
 

@@ -32,20 +32,20 @@ int serve_witness(const std::string& config_path, const std::string& ready_file,
     }
     gateway::witness::WitnessServer server(*config, **witness);
     server.bind();
-    if (!ready_file.empty()) {
+    server.run([&] {
+      nlohmann::json logs = nlohmann::json::array();
+      for (const auto& [origin, head] : (*witness)->heads()) {
+        logs.push_back({{"origin", origin}, {"size", head.size}});
+      }
+      logging::info(
+          "witness_listening",
+          {{"port", server.port()}, {"key", (*witness)->verifier().to_string()}, {"logs", logs}});
+      if (ready_file.empty()) return;
       nlohmann::json ready = {{"port", server.port()}, {"pid", static_cast<int>(::getpid())}};
       if (auto s = write_file_atomic(ready_file, ready.dump() + "\n"); !s) {
         throw std::runtime_error(s.error().message);
       }
-    }
-    nlohmann::json logs = nlohmann::json::array();
-    for (const auto& [origin, head] : (*witness)->heads()) {
-      logs.push_back({{"origin", origin}, {"size", head.size}});
-    }
-    logging::info(
-        "witness_listening",
-        {{"port", server.port()}, {"key", (*witness)->verifier().to_string()}, {"logs", logs}});
-    server.run();
+    });
   });
 }
 

@@ -85,7 +85,7 @@ void WitnessServer::bind() {
   port_ = acceptor_.local_endpoint().port();
 }
 
-void WitnessServer::run() {
+void WitnessServer::run(const std::function<void()>& ready) {
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   asio::steady_timer grace(io_);
   signals.async_wait([this, &grace](const boost::system::error_code& ec, int sig) {
@@ -102,6 +102,7 @@ void WitnessServer::run() {
   asio::co_spawn(io_, accept_loop(), [](std::exception_ptr e) {
     if (e) logging::error("witness_accept_failed");
   });
+  if (ready) ready();
   io_.run();
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <boost/asio/awaitable.hpp>
@@ -32,8 +33,9 @@ class WitnessServer {
   // Throws std::runtime_error when the address cannot be bound.
   void bind();
   std::uint16_t port() const { return port_; }
-  // Serves until SIGTERM or SIGINT (handled here).
-  void run();
+  // Serves until SIGTERM or SIGINT (handled here). `ready` is called once the signal handlers
+  // are in place, so whoever it tells may signal the process at once.
+  void run(const std::function<void()>& ready = {});
 
  private:
   boost::asio::awaitable<void> accept_loop();
