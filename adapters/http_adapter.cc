@@ -21,7 +21,7 @@ std::string summary(const json_check::Issues& issues) {
       out += " (and " + std::to_string(issues.list().size() - 3) + " more)";
       break;
     }
-    out += (out.empty() ? "" : "; ") + (i.path.empty() ? "/" : i.path) + ": " + i.message;
+    out += (out.empty() ? "" : "; ") + (i.path.empty() ? "/" : i.path) + ": " + i.message.en;
   }
   return out;
 }

@@ -319,7 +319,7 @@ json problem(unsigned status, std::string_view type, std::string_view title,
   if (errors != nullptr && !errors->empty()) {
     auto& arr = j["errors"] = json::array();
     for (const auto& e : errors->list())
-      arr.push_back({{"pointer", e.path}, {"detail", e.message}});
+      arr.push_back({{"pointer", e.path}, {"detail", e.message.en}});
   }
   return j;
 }

@@ -86,38 +86,83 @@ std::string bounded(std::string text) {
 
 }  // namespace
 
-void Issues::add(std::string path, std::string message) {
-  if (list_.size() > kMaxListed) return;
-  if (list_.size() == kMaxListed) {
-    list_.push_back(Issue{"", "more problems than the " + std::to_string(kMaxListed) + " listed"});
-    return;
-  }
-  list_.push_back(Issue{bounded(std::move(path)), bounded(std::move(message))});
+const std::string& Issue::in(Lang lang) const {
+  const auto& text = message.in(lang);
+  return text.empty() ? message.en : text;
 }
 
-std::optional<std::string> text_problem(std::string_view text, const TextRule& rule) {
+void Issues::add(std::string path, Texts message) {
+  if (list_.size() > kMaxListed) return;
+  if (list_.size() == kMaxListed) {
+    auto n = std::to_string(kMaxListed);
+    list_.push_back(Issue{
+        "",
+        {"enemmän ongelmia kuin tässä luetellut " + n, "fler problem än de " + n + " som listas",
+         "more problems than the " + n + " listed"}});
+    return;
+  }
+  list_.push_back(Issue{bounded(std::move(path)),
+                        {bounded(std::move(message.fi)), bounded(std::move(message.sv)),
+                         bounded(std::move(message.en))}});
+}
+
+void Issues::add(std::string path, std::string message) {
+  add(std::move(path), Texts{"", "", std::move(message)});
+}
+
+Texts expected_one_of(std::string_view list) {
+  std::string l(list);
+  return {"odotettiin yhtä arvoista " + l, "förväntade ett av värdena " + l,
+          "expected one of " + l};
+}
+
+std::optional<Texts> text_problem(std::string_view text, const TextRule& rule) {
   if (text.size() < rule.min_bytes || text.size() > rule.max_bytes) {
-    return "expected " + std::to_string(rule.min_bytes) + "-" + std::to_string(rule.max_bytes) +
-           " bytes of UTF-8, not " + std::to_string(text.size());
+    auto lo = std::to_string(rule.min_bytes);
+    auto hi = std::to_string(rule.max_bytes);
+    auto size = std::to_string(text.size());
+    return Texts{"odotettiin " + lo + "–" + hi + " tavua UTF-8-tekstiä, ei " + size,
+                 "förväntade " + lo + "–" + hi + " byte UTF-8-text, inte " + size,
+                 "expected " + lo + "-" + hi + " bytes of UTF-8, not " + size};
   }
   for (std::size_t i = 0; i < text.size();) {
     auto [c, length] = decode_utf8(text, i);
-    if (length == 0) return std::string("not valid UTF-8");
+    if (length == 0) {
+      return Texts{"ei kelvollista UTF-8-tekstiä", "inte giltig UTF-8-text", "not valid UTF-8"};
+    }
     i += length;
     if (rule.line_breaks && is_line_break(c)) continue;
     if (is_control(c) || c == 0x2028 || c == 0x2029) {
-      return "contains the control character " + code_point_name(c) +
-             (rule.line_breaks ? " (only tab and line breaks are allowed)" : "");
+      auto name = code_point_name(c);
+      if (!rule.line_breaks) {
+        return Texts{"sisältää ohjausmerkin " + name, "innehåller styrtecknet " + name,
+                     "contains the control character " + name};
+      }
+      return Texts{
+          "sisältää ohjausmerkin " + name + " (vain sarkain ja rivinvaihdot ovat sallittuja)",
+          "innehåller styrtecknet " + name + " (endast tabbtecken och radbrytningar är tillåtna)",
+          "contains the control character " + name + " (only tab and line breaks are allowed)"};
     }
     if (is_bidi_control(c)) {
-      return "contains the bidirectional-text control " + code_point_name(c) +
-             ", which can make the text read differently than it is stored";
+      auto name = code_point_name(c);
+      return Texts{"sisältää tekstin suunnan ohjausmerkin " + name +
+                       ", jonka vuoksi teksti voi näkyä toisin kuin se on tallennettu",
+                   "innehåller styrtecknet för textriktning " + name +
+                       ", som kan få texten att visas annorlunda än den är lagrad",
+                   "contains the bidirectional-text control " + name +
+                       ", which can make the text read differently than it is stored"};
     }
   }
   if (contains_identity_code(text)) {
-    return std::string(
-        "contains what looks like a personal identity code, which must not be written here "
-        "(it would reach the audit log or a receipt); name people by pseudonym or your own ids");
+    return Texts{
+        "sisältää henkilötunnukselta näyttävän merkkijonon, jota ei saa kirjoittaa tähän (se "
+        "päätyisi lokirekisteriin tai kuittiin); yksilöi henkilöt pseudonyymillä tai "
+        "organisaatiosi omilla tunnisteilla",
+        "innehåller något som ser ut som en personbeteckning; sådant får inte skrivas här (det "
+        "skulle hamna i loggregistret eller på ett kvitto); identifiera personerna med en "
+        "pseudonym eller med din organisations egna identifierare",
+        "contains what looks like a personal identity code, which must not be written here (it "
+        "would reach the audit log or a receipt); name people by pseudonym or your own ids"};
   }
   return std::nullopt;
 }
@@ -128,7 +173,7 @@ std::string Issues::format(std::string_view prefix) const {
     out.append(prefix);
     out.append(i.path.empty() ? "/" : i.path);
     out.append(": ");
-    out.append(i.message);
+    out.append(i.message.en);
     out.push_back('\n');
   }
   return out;
@@ -156,7 +201,8 @@ std::string child_pointer(std::string_view parent, std::size_t index) {
 Object::Object(Issues& issues, const nlohmann::json& value, std::string path)
     : issues_(&issues), value_(&value), path_(std::move(path)) {
   if (!value.is_object()) {
-    issues_->add(path_, "expected an object");
+    issues_->add(path_, Texts{"odotettiin JSON-objektia", "förväntade ett JSON-objekt",
+                              "expected an object"});
     value_ = nullptr;
   }
 }
@@ -165,26 +211,30 @@ bool Object::has(std::string_view key) const {
   return value_ != nullptr && value_->find(key) != value_->end();
 }
 
-const nlohmann::json* Object::lookup(std::string_view key, Need need, const char* expected) {
+const nlohmann::json* Object::lookup(std::string_view key, Need need, const Texts& expected) {
   seen_.emplace(key);
   if (value_ == nullptr) return nullptr;
   auto it = value_->find(key);
   if (it == value_->end()) {
-    if (need == Need::kRequired) issues_->add(path_of(key), std::string("required: ") + expected);
+    if (need == Need::kRequired) {
+      issues_->add(path_of(key),
+                   Texts{"pakollinen: " + expected.fi, "obligatoriskt: " + expected.sv,
+                         "required: " + expected.en});
+    }
     return nullptr;
   }
   return &*it;
 }
 
 const nlohmann::json* Object::any(std::string_view key, Need need) {
-  return lookup(key, need, "a value");
+  return lookup(key, need, {"arvo", "ett värde", "a value"});
 }
 
 std::optional<std::string> Object::string(std::string_view key, Need need) {
-  const auto* v = lookup(key, need, "a string");
+  const auto* v = lookup(key, need, {"merkkijono", "en sträng", "a string"});
   if (v == nullptr) return std::nullopt;
   if (!v->is_string()) {
-    issues_->add(path_of(key), "expected a string");
+    issues_->add(path_of(key), kExpectedString);
     return std::nullopt;
   }
   return v->get<std::string>();
@@ -207,14 +257,17 @@ std::string Object::string_or(std::string_view key, std::string fallback) {
 
 std::optional<std::int64_t> Object::integer(std::string_view key, Need need, std::int64_t min,
                                             std::int64_t max) {
-  const auto* v = lookup(key, need, "an integer");
+  const auto* v = lookup(key, need, {"kokonaisluku", "ett heltal", "an integer"});
   if (v == nullptr) return std::nullopt;
   if (!v->is_number_integer() ||
       (v->is_number_unsigned() &&
        v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) ||
       v->get<std::int64_t>() < min || v->get<std::int64_t>() > max) {
-    issues_->add(path_of(key),
-                 "expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    auto lo = std::to_string(min);
+    auto hi = std::to_string(max);
+    issues_->add(path_of(key), Texts{"odotettiin kokonaislukua väliltä " + lo + "–" + hi,
+                                     "förväntade ett heltal från " + lo + " till " + hi,
+                                     "expected an integer from " + lo + " to " + hi});
     return std::nullopt;
   }
   return v->get<std::int64_t>();
@@ -227,10 +280,10 @@ std::int64_t Object::integer_or(std::string_view key, std::int64_t fallback, std
 }
 
 std::optional<bool> Object::boolean(std::string_view key, Need need) {
-  const auto* v = lookup(key, need, "true or false");
+  const auto* v = lookup(key, need, {"true tai false", "true eller false", "true or false"});
   if (v == nullptr) return std::nullopt;
   if (!v->is_boolean()) {
-    issues_->add(path_of(key), "expected true or false");
+    issues_->add(path_of(key), kExpectedBoolean);
     return std::nullopt;
   }
   return v->get<bool>();
@@ -245,7 +298,7 @@ std::optional<SysTime> Object::time(std::string_view key, Need need) {
   auto text = string(key, need);
   if (!text) return std::nullopt;
   auto t = parse_rfc3339(*text);
-  if (!t) issues_->add(path_of(key), "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z");
+  if (!t) issues_->add(path_of(key), kExpectedTime);
   return t;
 }
 
@@ -256,7 +309,7 @@ std::optional<std::vector<std::string>> Object::strings(std::string_view key, Ne
   bool all = true;
   for (std::size_t i = 0; i < v->size(); ++i) {
     if (!(*v)[i].is_string()) {
-      issues_->add(child_pointer(path_of(key), i), "expected a string");
+      issues_->add(child_pointer(path_of(key), i), kExpectedString);
       all = false;
     } else {
       out.push_back((*v)[i].get<std::string>());
@@ -267,17 +320,18 @@ std::optional<std::vector<std::string>> Object::strings(std::string_view key, Ne
 }
 
 const nlohmann::json* Object::array(std::string_view key, Need need) {
-  const auto* v = lookup(key, need, "an array");
+  const auto* v = lookup(key, need, {"JSON-taulukko", "en JSON-array", "an array"});
   if (v == nullptr) return nullptr;
   if (!v->is_array()) {
-    issues_->add(path_of(key), "expected an array");
+    issues_->add(path_of(key), Texts{"odotettiin JSON-taulukkoa", "förväntade en JSON-array",
+                                     "expected an array"});
     return nullptr;
   }
   return v;
 }
 
 std::optional<Object> Object::object(std::string_view key, Need need) {
-  const auto* v = lookup(key, need, "an object");
+  const auto* v = lookup(key, need, {"JSON-objekti", "ett JSON-objekt", "an object"});
   if (v == nullptr) return std::nullopt;
   Object o(*issues_, *v, path_of(key));
   if (!o.valid()) return std::nullopt;
@@ -287,7 +341,7 @@ std::optional<Object> Object::object(std::string_view key, Need need) {
 void Object::no_other_keys() {
   if (value_ == nullptr) return;
   for (auto it = value_->begin(); it != value_->end(); ++it) {
-    if (seen_.find(it.key()) == seen_.end()) issues_->add(path_of(it.key()), "unknown key");
+    if (seen_.find(it.key()) == seen_.end()) issues_->add(path_of(it.key()), kUnknownKey);
   }
 }
 

@@ -11,13 +11,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/lang.h"
 #include "common/time.h"
 
 namespace silta::json_check {
 
 struct Issue {
-  std::string path;     // JSON Pointer (RFC 6901) into the document, "" = the whole document
-  std::string message;  // what was expected, e.g. "expected an integer from 1 to 65535"
+  std::string path;  // JSON Pointer (RFC 6901) into the document, "" = the whole document
+  // What was expected, e.g. "expected an integer from 1 to 65535", in Finnish, Swedish and
+  // English; only English for what an operator wrote (configuration, catalog, registry files).
+  Texts message;
+
+  // The message in `lang`, or in English when it has none in `lang`.
+  const std::string& in(Lang lang) const;
 };
 
 // Every problem found, each at its path. What is added may repeat what a client sent (a key, an
@@ -30,15 +36,36 @@ class Issues {
   static constexpr std::size_t kMaxListed = 1000;
   static constexpr std::size_t kMaxText = 512;
 
+  // A problem with what a client sent: the message is read by people in fi, sv and en.
+  void add(std::string path, Texts message);
+  // A problem with a file an operator wrote, read in English in `silta ... check`.
   void add(std::string path, std::string message);
   bool empty() const { return list_.empty(); }
   const std::vector<Issue>& list() const { return list_; }
-  // One line per issue: "<prefix><path>: <message>"; prefix is e.g. a file name and ": ".
+  // One line per issue: "<prefix><path>: <message in English>"; prefix is e.g. a file name and
+  // ": ".
   std::string format(std::string_view prefix = "") const;
 
  private:
   std::vector<Issue> list_;
 };
+
+// Messages that more than one reader of client input gives.
+inline const Texts kExpectedString{"odotettiin merkkijonoa", "förväntade en sträng",
+                                   "expected a string"};
+inline const Texts kExpectedBoolean{"odotettiin arvoa true tai false",
+                                    "förväntade true eller false", "expected true or false"};
+inline const Texts kExpectedTime{"odotettiin RFC 3339 -aikaa, esim. 2026-11-23T10:00:00Z",
+                                 "förväntade en tid enligt RFC 3339, t.ex. 2026-11-23T10:00:00Z",
+                                 "expected an RFC 3339 time, e.g. 2026-11-23T10:00:00Z"};
+inline const Texts kExpectedDate{"odotettiin päivämäärää muodossa VVVV-KK-PP",
+                                 "förväntade ett datum på formen ÅÅÅÅ-MM-DD",
+                                 "expected a date YYYY-MM-DD"};
+inline const Texts kUnknownKey{"tuntematon avain", "okänd nyckel", "unknown key"};
+inline const Texts kListedTwice{"mainittu kahdesti", "angiven två gånger", "listed twice"};
+
+// "expected one of <list>", e.g. expected_one_of("json, html").
+Texts expected_one_of(std::string_view list);
 
 // JSON Pointer of `token` below `parent` (escapes '~' and '/').
 std::string child_pointer(std::string_view parent, std::string_view token);
@@ -58,7 +85,7 @@ struct TextRule {
   bool line_breaks = false;
 };
 // What is wrong with `text` under `rule`, in words that never repeat the text; or nothing.
-std::optional<std::string> text_problem(std::string_view text, const TextRule& rule);
+std::optional<Texts> text_problem(std::string_view text, const TextRule& rule);
 
 // A view of one JSON object that records which keys were read, so that unknown keys (usually
 // typos) can be reported by no_other_keys().
@@ -95,7 +122,7 @@ class Object {
   void no_other_keys();
 
  private:
-  const nlohmann::json* lookup(std::string_view key, Need need, const char* expected);
+  const nlohmann::json* lookup(std::string_view key, Need need, const Texts& expected);
 
   Issues* issues_;
   const nlohmann::json* value_;

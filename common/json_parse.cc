@@ -30,7 +30,9 @@ class BoundedBuilder {
 
   bool key(std::string& k) {
     if (open_.back()->contains(k)) {
-      issues_.add(child_pointer(pointer(), k), "this key is given more than once");
+      issues_.add(child_pointer(pointer(), k),
+                  Texts{"sama avain on annettu useammin kuin kerran",
+                        "samma nyckel anges mer än en gång", "this key is given more than once"});
       return false;
     }
     key_ = std::move(k);
@@ -39,7 +41,10 @@ class BoundedBuilder {
 
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& /*error*/) {
-    issues_.add("", "not valid JSON (at byte " + std::to_string(position) + ")");
+    auto at = std::to_string(position);
+    issues_.add(
+        "", Texts{"ei kelvollista JSONia (tavun " + at + " kohdalla)",
+                  "inte giltig JSON (vid byte " + at + ")", "not valid JSON (at byte " + at + ")"});
     return false;
   }
 
@@ -80,15 +85,19 @@ class BoundedBuilder {
 
   bool too_many() {
     if (values_ < limits_.max_values) return false;
-    issues_.add(top_member(),
-                "more than " + std::to_string(limits_.max_values) + " values in the document");
+    auto n = std::to_string(limits_.max_values);
+    issues_.add(top_member(), Texts{"JSON-dokumentissa on yli " + n + " arvoa",
+                                    "JSON-dokumentet har fler än " + n + " värden",
+                                    "more than " + n + " values in the document"});
     return true;
   }
 
   bool open(json empty) {
     if (open_.size() >= limits_.max_depth) {
-      issues_.add(top_member(), "nested deeper than " + std::to_string(limits_.max_depth) +
-                                    " levels of objects and arrays");
+      auto n = std::to_string(limits_.max_depth);
+      issues_.add(top_member(), Texts{"objekteja ja taulukoita on sisäkkäin yli " + n + " tasoa",
+                                      "objekt och arrayer är nästlade djupare än " + n + " nivåer",
+                                      "nested deeper than " + n + " levels of objects and arrays"});
       return false;
     }
     if (too_many()) return false;

@@ -317,8 +317,8 @@ Registry load_registry_file(const fs::path& file, json_check::Issues& issues) {
   json_check::Issues reg_issues;
   Registry registry = read_registry(file, reg_issues);
   for (const auto& i : reg_issues.list()) {
-    issues.add("/registry",
-               file.filename().string() + " " + (i.path.empty() ? "/" : i.path) + ": " + i.message);
+    issues.add("/registry", file.filename().string() + " " + (i.path.empty() ? "/" : i.path) +
+                                ": " + i.message.en);
   }
   return registry;
 }

@@ -44,12 +44,26 @@ bool valid_business_id(std::string_view id) {
 
 Registry::Registry() : Registry(std::vector<Agency>{}) {}
 
-Registry::Registry(std::vector<Agency> agencies) : shared_(std::make_shared<Shared>()) {
+Registry::Registry(std::vector<Agency> agencies, std::vector<Person> persons)
+    : shared_(std::make_shared<Shared>()) {
   auto v = std::make_shared<Version>();
   v->agencies = std::move(agencies);
+  v->persons = std::move(persons);
   for (std::size_t i = 0; i < v->agencies.size(); ++i) {
     v->by_id.emplace(v->agencies[i].id, i);
-    for (const auto& pin : v->agencies[i].spki_sha256) v->by_pin.emplace(pin, i);
+    for (const auto& pin : v->agencies[i].spki_sha256) v->by_pin.emplace(pin, &v->agencies[i]);
+  }
+  v->as_persons.reserve(v->persons.size());  // by_pin points into it
+  for (const auto& p : v->persons) {
+    auto it = v->by_id.find(p.agency);
+    if (it == v->by_id.end()) continue;  // parse_registry reports it
+    Agency a = v->agencies[it->second];
+    a.person = p.id;
+    a.person_name = p.name;
+    a.enabled = a.enabled && p.enabled;
+    a.spki_sha256 = p.spki_sha256;
+    v->as_persons.push_back(std::move(a));
+    for (const auto& pin : p.spki_sha256) v->by_pin.emplace(pin, &v->as_persons.back());
   }
   shared_->current.store(v.get(), std::memory_order_release);
   shared_->kept.push_back(std::move(v));
@@ -70,7 +84,7 @@ void Registry::replace(const Registry& other) {
 const Agency* Registry::find_by_pin(std::string_view pin) const {
   const Version& v = current();
   auto it = v.by_pin.find(std::string(pin));
-  return it == v.by_pin.end() ? nullptr : &v.agencies[it->second];
+  return it == v.by_pin.end() ? nullptr : it->second;
 }
 
 const Agency* Registry::find(std::string_view id) const {
@@ -130,10 +144,10 @@ void parse_kind(json_check::Object& o, Agency& a) {
   a.kind = *kind;
 }
 
-// `pins` holds the pins of the agencies before this one: a pin belongs to one agency only.
-void parse_pins(json_check::Object& o, Agency& a, std::set<std::string>& pins) {
+// `pins` holds the pins of the entries before this one: a pin belongs to one entry only.
+std::vector<std::string> parse_pins(json_check::Object& o, std::set<std::string>& pins) {
   auto list = o.strings("spki_sha256", Need::kRequired);
-  if (!list) return;
+  if (!list) return {};
   if (list->empty()) o.issues().add(o.path_of("spki_sha256"), "expected at least one pin");
   for (std::size_t p = 0; p < list->size(); ++p) {
     const auto& pin = (*list)[p];
@@ -142,10 +156,10 @@ void parse_pins(json_check::Object& o, Agency& a, std::set<std::string>& pins) {
     if (!raw || raw->size() != 32) {
       o.issues().add(path, "expected the base64 SHA-256 of a SubjectPublicKeyInfo (44 chars)");
     } else if (!pins.insert(pin).second) {
-      o.issues().add(path, "this pin is already used by another agency");
+      o.issues().add(path, "this pin is already used by another agency or person");
     }
   }
-  a.spki_sha256 = *list;
+  return *list;
 }
 
 // Catalog role ids; whether the catalog knows them is checked where both are loaded.
@@ -186,10 +200,37 @@ Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
   }
   parse_roles(o, a);
   parse_kind(o, a);
-  parse_pins(o, a, pins);
+  a.spki_sha256 = parse_pins(o, pins);
   parse_actor_roles(o, a);
   o.no_other_keys();
   return a;
+}
+
+Person parse_person(json_check::Object& o, const std::vector<Agency>& agencies,
+                    std::set<std::string>& ids, std::set<std::string>& pins) {
+  Person p;
+  p.id = o.string("id", Need::kRequired).value_or("");
+  if (o.has("id") && !valid_agency_id(p.id)) {
+    o.issues().add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
+  } else if (!p.id.empty() && !ids.insert(p.id).second) {
+    o.issues().add(o.path_of("id"), "duplicate person id \"" + p.id + "\"");
+  }
+  p.name = o.string("name", Need::kRequired).value_or("");
+  p.agency = o.string("agency", Need::kRequired).value_or("");
+  auto a = std::find_if(agencies.begin(), agencies.end(),
+                        [&](const Agency& x) { return x.id == p.agency; });
+  if (o.has("agency") && a == agencies.end()) {
+    o.issues().add(o.path_of("agency"), "expected the id of an entry under /agencies");
+  } else if (a != agencies.end() &&
+             (!a->has_role(Role::kPrivacyOfficer) || a->has_role(Role::kAgency))) {
+    // Systems exchange data; people only review what was exchanged.
+    o.issues().add(o.path_of("agency"),
+                   "expected an entry with the privacy_officer role and not the agency role");
+  }
+  p.enabled = o.boolean_or("enabled", true);
+  p.spki_sha256 = parse_pins(o, pins);
+  o.no_other_keys();
+  return p;
 }
 
 }  // namespace
@@ -214,7 +255,8 @@ std::vector<std::string> catalog_problems(const Registry& registry,
 Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
   json_check::Object root(issues, doc, "");
   std::vector<Agency> agencies;
-  std::set<std::string> ids, pins;
+  std::vector<Person> persons;
+  std::set<std::string> ids, person_ids, pins;
   if (const auto* list = root.array("agencies", Need::kRequired)) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       json_check::Object o(issues, (*list)[i], json_check::child_pointer("/agencies", i));
@@ -222,8 +264,15 @@ Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues) {
       agencies.push_back(parse_agency(o, ids, pins));
     }
   }
+  if (const auto* list = root.array("persons")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      json_check::Object o(issues, (*list)[i], json_check::child_pointer("/persons", i));
+      if (!o.valid()) continue;
+      persons.push_back(parse_person(o, agencies, person_ids, pins));
+    }
+  }
   root.no_other_keys();
-  return Registry(std::move(agencies));
+  return Registry(std::move(agencies), std::move(persons));
 }
 
 Registry read_registry(const std::filesystem::path& file, json_check::Issues& issues) {
@@ -257,7 +306,14 @@ nlohmann::json registry_to_json(const Registry& registry) {
     if (!a.actor_roles.empty()) j["actor_roles"] = a.actor_roles;
     agencies.push_back(std::move(j));
   }
-  return {{"agencies", agencies}};
+  nlohmann::json out = {{"agencies", agencies}};
+  for (const auto& p : registry.persons()) {
+    nlohmann::json j = {
+        {"id", p.id}, {"name", p.name}, {"agency", p.agency}, {"spki_sha256", p.spki_sha256}};
+    if (!p.enabled) j["enabled"] = false;
+    out["persons"].push_back(std::move(j));
+  }
+  return out;
 }
 
 }  // namespace silta::gateway

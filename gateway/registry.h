@@ -40,11 +40,27 @@ struct Agency {
   // The catalog roles (policy/catalogs/fi/roles.json) its users may assert as "actor": {"role"}:
   // a school's teachers and rector, not a police officer. Empty = none (deny by default).
   std::vector<std::string> actor_roles;
+  // Set only on the entry a person's own certificate resolves to (Registry::find_by_pin): the
+  // person's organisation as seen through that certificate, with `person` the acting person's
+  // registry id. The audit log records them as the actor; they cannot act as anyone else.
+  std::string person;
+  std::string person_name;
 
   bool has_role(Role r) const { return roles.count(r) != 0; }
   bool may_assert(std::string_view actor_role) const {
     return std::find(actor_roles.begin(), actor_roles.end(), actor_role) != actor_roles.end();
   }
+};
+
+// A person with a personal certificate (a privacy officer's certificate card;
+// docs/configuration.md, "The agency registry"): they act for the registry entry `agency` with its
+// roles, and every request they make is theirs.
+struct Person {
+  std::string id;      // e.g. "liisa.virtanen"; what the audit log records as the actor
+  std::string name;    // display name
+  std::string agency;  // the entry they act for; it has the privacy_officer role only
+  std::vector<std::string> spki_sha256;
+  bool enabled = true;
 };
 
 // The agency kinds of docs/law.md §2.1. The policy catalog is the authority on kinds; the registry
@@ -60,12 +76,14 @@ bool valid_business_id(std::string_view id);
 class Registry {
  public:
   Registry();
-  explicit Registry(std::vector<Agency> agencies);
+  explicit Registry(std::vector<Agency> agencies, std::vector<Person> persons = {});
 
-  // Returns nullptr when no agency carries this pin (callers answer 403).
+  // The entry this pin authenticates: an agency's own, or for a person's pin their agency with
+  // `person` set (disabled when either is). nullptr when no entry carries it (callers answer 403).
   const Agency* find_by_pin(std::string_view spki_sha256_base64) const;
   const Agency* find(std::string_view id) const;
   const std::vector<Agency>& agencies() const { return current().agencies; }
+  const std::vector<Person>& persons() const { return current().persons; }
 
   // Makes `other`'s agencies this registry's (and every copy's).
   void replace(const Registry& other);
@@ -73,7 +91,10 @@ class Registry {
  private:
   struct Version {
     std::vector<Agency> agencies;
-    std::unordered_map<std::string, std::size_t> by_pin;
+    std::vector<Person> persons;
+    // persons[i] as their agency's entry (Agency::person set), for find_by_pin.
+    std::vector<Agency> as_persons;
+    std::unordered_map<std::string, const Agency*> by_pin;
     std::unordered_map<std::string, std::size_t> by_id;
   };
   struct Shared {
@@ -90,8 +111,8 @@ class Registry {
 // line per problem ("agency x has kind y, which the catalog does not know").
 std::vector<std::string> catalog_problems(const Registry& registry, const policy::Catalog& catalog);
 
-// Parses {"agencies": [...]}; reports every problem into `issues` (paths relative to the
-// registry document).
+// Parses {"agencies": [...], "persons": [...]}; reports every problem into `issues` (paths relative
+// to the registry document).
 Registry parse_registry(const nlohmann::json& doc, json_check::Issues& issues);
 
 // Reads a registry file and parses it: a file that cannot be read or is not JSON is one issue at

@@ -340,10 +340,13 @@ void check_referral_fields(const ReferralKind& kind, const json& fields, json_ch
         if (!v) break;
         while (!v->empty() && (v->back() == ' ' || v->back() == '\n')) v->pop_back();
         if (f.required && v->empty()) {
-          issues.add(o.path_of(f.name), "must not be empty");
-        } else if (f.max_length != 0 && text_length(*v) > std::size_t(f.max_length)) {
           issues.add(o.path_of(f.name),
-                     "expected at most " + std::to_string(f.max_length) + " characters");
+                     Texts{"ei saa olla tyhjä", "får inte vara tomt", "must not be empty"});
+        } else if (f.max_length != 0 && text_length(*v) > std::size_t(f.max_length)) {
+          auto n = std::to_string(f.max_length);
+          issues.add(o.path_of(f.name), Texts{"odotettiin enintään " + n + " merkkiä",
+                                              "förväntade högst " + n + " tecken",
+                                              "expected at most " + n + " characters"});
         }
         break;
       }
@@ -352,7 +355,7 @@ void check_referral_fields(const ReferralKind& kind, const json& fields, json_ch
         break;
       case ReferralField::Type::kDate: {
         auto v = o.string(f.name, need);
-        if (v && !parse_date(*v)) issues.add(o.path_of(f.name), "expected a date YYYY-MM-DD");
+        if (v && !parse_date(*v)) issues.add(o.path_of(f.name), json_check::kExpectedDate);
         break;
       }
       case ReferralField::Type::kEnum: {
@@ -360,7 +363,7 @@ void check_referral_fields(const ReferralKind& kind, const json& fields, json_ch
         if (v && std::find(f.values.begin(), f.values.end(), *v) == f.values.end()) {
           std::string list;
           for (const auto& value : f.values) list += (list.empty() ? "" : ", ") + value;
-          issues.add(o.path_of(f.name), "expected one of " + list);
+          issues.add(o.path_of(f.name), json_check::expected_one_of(list));
         }
         break;
       }

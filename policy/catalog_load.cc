@@ -81,7 +81,7 @@ struct CatalogBuilder {
     problems.push_back({std::move(file), std::move(path), std::move(message)});
   }
   void take(const std::string& file, const json_check::Issues& issues) {
-    for (const auto& i : issues.list()) problem(file, i.path, i.message);
+    for (const auto& i : issues.list()) problem(file, i.path, i.message.en);
   }
 
   // --- small readers ----------------------------------------------------------------------

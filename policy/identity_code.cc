@@ -25,31 +25,53 @@ int number(std::string_view s) {
 
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
-const char* problem_message(IdentityCodeProblem p) {
+}  // namespace
+
+Texts identity_code_problem_text(IdentityCodeProblem p) {
   switch (p) {
     case IdentityCodeProblem::kLength:
-      return "an identity code has 11 characters (DDMMYYCZZZQ)";
+      return {"henkilötunnuksessa on 11 merkkiä (PPKKVV-NNNT)",
+              "en personbeteckning har 11 tecken (DDMMÅÅ-NNNK)",
+              "an identity code has 11 characters (DDMMYYCZZZQ)"};
     case IdentityCodeProblem::kDateDigits:
-      return "characters 1-6 of an identity code must be the birth date as digits DDMMYY";
+      return {"henkilötunnuksen merkkien 1–6 on oltava syntymäaika numeroina PPKKVV",
+              "tecknen 1–6 i en personbeteckning ska vara födelsedatumet i formen DDMMÅÅ",
+              "characters 1-6 of an identity code must be the birth date as digits DDMMYY"};
     case IdentityCodeProblem::kCenturySign:
-      return "character 7 of an identity code must be a century sign: + (1800s), - Y X W V U "
-             "(1900s) or A B C D E F (2000s)";
+      return {
+          "henkilötunnuksen 7. merkin on oltava välimerkki: + (1800-luku), - Y X W V U "
+          "(1900-luku) tai A B C D E F (2000-luku)",
+          "tecken 7 i en personbeteckning ska vara ett skiljetecken: + (1800-talet), "
+          "- Y X W V U (1900-talet) eller A B C D E F (2000-talet)",
+          "character 7 of an identity code must be a century sign: + (1800s), - Y X W V U "
+          "(1900s) or A B C D E F (2000s)"};
     case IdentityCodeProblem::kIndividualDigits:
-      return "characters 8-10 of an identity code must be the individual number as digits";
+      return {"henkilötunnuksen merkkien 8–10 (yksilönumero) on oltava numeroita",
+              "tecknen 8–10 (individnumret) i en personbeteckning ska vara siffror",
+              "characters 8-10 of an identity code must be the individual number as digits"};
     case IdentityCodeProblem::kCheckCharacterForm:
-      return "character 11 of an identity code must be a check character: 0-9 or A-Y without "
-             "G, I, O, Q and Z";
+      return {
+          "henkilötunnuksen 11. merkin on oltava tarkistusmerkki: 0–9 tai A–Y ilman "
+          "kirjaimia G, I, O, Q ja Z",
+          "tecken 11 i en personbeteckning ska vara ett kontrolltecken: 0–9 eller A–Y utom "
+          "G, I, O, Q och Z",
+          "character 11 of an identity code must be a check character: 0-9 or A-Y without "
+          "G, I, O, Q and Z"};
     case IdentityCodeProblem::kDate:
-      return "the birth date of the identity code does not exist";
+      return {"henkilötunnuksen syntymäaika ei ole todellinen päivämäärä",
+              "födelsedatumet i personbeteckningen är inte ett verkligt datum",
+              "the birth date of the identity code does not exist"};
     case IdentityCodeProblem::kIndividualNumber:
-      return "the individual number of an identity code is from 002 to 999";
+      return {"henkilötunnuksen yksilönumeron on oltava välillä 002–999",
+              "individnumret i en personbeteckning ska vara mellan 002 och 999",
+              "the individual number of an identity code is from 002 to 999"};
     case IdentityCodeProblem::kCheckCharacter:
-      return "the check character of the identity code does not match";
+      return {"henkilötunnuksen tarkistusmerkki ei täsmää",
+              "personbeteckningens kontrolltecken stämmer inte",
+              "the check character of the identity code does not match"};
   }
-  return "invalid identity code";
+  return {"virheellinen henkilötunnus", "ogiltig personbeteckning", "invalid identity code"};
 }
-
-}  // namespace
 
 const char* identity_code_problem_name(IdentityCodeProblem p) {
   switch (p) {
@@ -95,7 +117,7 @@ int IdentityCode::age_on(Date on) const { return policy::age_on(birth_date_, on)
 Result<IdentityCode> parse_identity_code(std::string_view text, IdentityCodeProblem* problem) {
   auto fail = [problem](IdentityCodeProblem p) -> Result<IdentityCode> {
     if (problem != nullptr) *problem = p;
-    return make_error(ErrorCode::kInvalidArgument, problem_message(p));
+    return make_error(ErrorCode::kInvalidArgument, identity_code_problem_text(p).en);
   };
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);

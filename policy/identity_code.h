@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/lang.h"
 #include "common/result.h"
 
 namespace silta::policy {
@@ -27,6 +28,8 @@ enum class IdentityCodeProblem {
   kCheckCharacter,      // the check character does not match
 };
 const char* identity_code_problem_name(IdentityCodeProblem problem);
+// What is wrong, for the person who typed the code (never the code itself).
+Texts identity_code_problem_text(IdentityCodeProblem problem);
 
 class IdentityCode {
  public:

@@ -15,8 +15,9 @@ import {StatsView} from "./views/stats.js";
 // What every screen is given (a Session):
 //  - who: GET /v1/whoami;
 //  - actor: the user id the audit log records for the console's calls. It comes from the
-//    certificate, never from a typed field: today the registry id of the certificate's holder;
-//    a personal certificate's person when the registry knows persons;
+//    certificate, never from a typed field: the person of a personal certificate (a registry
+//    "persons" entry; the gateway then records that person whatever the console sends), else
+//    the registry id of the certificate's holder;
 //  - catalog(): GET /v1/catalog, fetched once, for the names of categories, purposes and legal
 //    bases; null when it cannot be fetched (the screens then show ids);
 //  - checkLog(): checks the log's integrity in this browser (integrity.js), shows the alarm
@@ -86,7 +87,7 @@ export class App {
   makeSession(who) {
     let catalog = null;
     let log = null;
-    const actor = who.agency_id;
+    const actor = who.person?.id ?? who.agency_id;
     return {
       who,
       actor,
@@ -181,7 +182,7 @@ export class App {
         "header",
         {class: "banner"},
         h("p", {class: "app-title"}, t("app.title")),
-        who ? h("p", {class: "signed-in"}, t("app.signed_in_as", {name: who.name})) : null,
+        who ? h("p", {class: "signed-in"}, t("app.signed_in_as", {name: who.person ? `${who.person.name}, ${who.name}` : who.name})) : null,
         h("div",
           {class: "languages", role: "group", "aria-label": t("app.language")},
           languages.map(

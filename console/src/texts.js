@@ -32,6 +32,7 @@ const fi = {
   "home.title": "Kuka olen",
   "home.intro":
       "Yhdyskäytävä tunnistaa sinut varmenteesi perusteella. Sinulla on tietosuojavastaavan rooli: voit hakea lokitietoja, tarkastaa hätäkäytöt ja tarkistaa lokin eheyden.",
+  "home.person": "Henkilö",
   "home.name": "Nimi",
   "home.agency_id": "Tunnus rekisterissä",
   "home.kind": "Toimijan laji",
@@ -381,6 +382,7 @@ const sv = {
   "home.title": "Vem är jag",
   "home.intro":
       "Gatewayen identifierar dig med ditt certifikat. Du har rollen dataskyddsombud: du kan söka i loggdata, granska nödåtkomster och kontrollera loggens integritet.",
+  "home.person": "Person",
   "home.name": "Namn",
   "home.agency_id": "Beteckning i registret",
   "home.kind": "Typ av aktör",
@@ -733,6 +735,7 @@ const en = {
   "home.title": "Who am I",
   "home.intro":
       "The gateway knows you by your certificate. You hold the privacy officer's role: you can search the audit log, review break-glass accesses and check the log's integrity.",
+  "home.person": "Person",
   "home.name": "Name",
   "home.agency_id": "Id in the registry",
   "home.kind": "Kind of agency",

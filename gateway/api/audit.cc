@@ -72,27 +72,29 @@ nlohmann::json records_json(const Services& s, const std::vector<store::AuditInd
 asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   auto code = query.identity_code("subject", json_check::Need::kOptional);
   store::AuditIndexQuery q;
-  q.agency = query.text("agency", json_check::Need::kOptional, "", kReferenceRule);
+  q.agency = query.text("agency", json_check::Need::kOptional, {}, kReferenceRule);
   q.event_type = query.text("event_type");
   if (q.event_type && !audit::parse_event_type(*q.event_type)) {
-    issues.add("?event_type", "unknown event type \"" + *q.event_type + "\"");
+    auto q_type = " \"" + *q.event_type + "\"";
+    issues.add("?event_type", Texts{"tuntematon tapahtumatyyppi" + q_type,
+                                    "okänd händelsetyp" + q_type, "unknown event type" + q_type});
   }
-  q.purpose = query.text("purpose", json_check::Need::kOptional, "", kReferenceRule);
+  q.purpose = query.text("purpose", json_check::Need::kOptional, {}, kReferenceRule);
   RecordFilter filter;
   filter.outcome = query.text("outcome");
   if (filter.outcome &&
       std::ranges::find(kOutcomeFilters, *filter.outcome) == kOutcomeFilters.end()) {
-    issues.add("?outcome", "expected granted, denied, break_glass or failed");
+    issues.add("?outcome", json_check::expected_one_of("granted, denied, break_glass, failed"));
   }
   filter.case_reference =
-      query.text("case_reference", json_check::Need::kOptional, "", kReferenceRule);
-  filter.acted_by = query.text("acted_by", json_check::Need::kOptional, "", kActorRule);
+      query.text("case_reference", json_check::Need::kOptional, {}, kReferenceRule);
+  filter.acted_by = query.text("acted_by", json_check::Need::kOptional, {}, kActorRule);
   q.from = query.time("from");
   q.until = query.time("until");
-  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.cursor = query.text("cursor", json_check::Need::kOptional, {}, kReferenceRule).value_or("");
   q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
@@ -121,10 +123,11 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
 asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   auto code = query.identity_code("subject", json_check::Need::kRequired);
   std::string format = query.text("format").value_or("json");
-  if (format != "json" && format != "html") issues.add("?format", "expected json or html");
+  if (format != "json" && format != "html")
+    issues.add("?format", json_check::expected_one_of("json, html"));
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto subject = s.pseudonyms->pseudonymise(code->normalised());
@@ -163,7 +166,7 @@ asio::awaitable<Response> subject_report(const Services& s, RequestContext& ctx)
 asio::awaitable<Response> checkpoint(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
   auto read = co_await audit_read(s, ctx, actor, "checkpoint");
@@ -194,7 +197,11 @@ std::optional<audit::Hash> kept_root_param(QueryParams& query, json_check::Issue
   if (!text) return std::nullopt;
   auto bytes = from_base64(*text);
   if (!bytes || bytes->size() != audit::Hash{}.size()) {
-    issues.add("?from_root", "expected the base64 root hash (32 bytes) of the checkpoint you kept");
+    issues.add("?from_root",
+               Texts{"odotettiin säilyttämäsi tarkistuspisteen juuritiivistettä base64-muodossa "
+                     "(32 tavua)",
+                     "förväntade rothashen (32 byte, base64) för den kontrollpunkt du sparade",
+                     "expected the base64 root hash (32 bytes) of the checkpoint you kept"});
     return std::nullopt;
   }
   audit::Hash kept{};
@@ -213,7 +220,7 @@ asio::awaitable<Response> proof(const Services& s, RequestContext& ctx, std::str
                                 RootOf root_of = nullptr) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   auto a = query.number(first, json_check::Need::kRequired, UINT64_MAX / 2);
   auto b = query.number(second, json_check::Need::kRequired, UINT64_MAX / 2);
   constexpr bool kChecksRoot = !std::is_same_v<RootOf, std::nullptr_t>;
@@ -259,7 +266,7 @@ asio::awaitable<Response> consistency(const Services& s, RequestContext& ctx) {
 asio::awaitable<Response> receipt_proof(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   auto origin = query.text("origin");
   query.no_other_params();
   std::uint64_t seq = 0;
@@ -338,7 +345,7 @@ nlohmann::json review_json(const store::BreakGlassReview& r) {
 asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   store::BreakGlassQuery q;
   std::string state = query.text("state").value_or("open");
   if (state == "open") {
@@ -348,10 +355,10 @@ asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ct
   } else if (state == "all") {
     q.which = store::BreakGlassQuery::Which::kAll;
   } else {
-    issues.add("?state", "expected open, reviewed or all");
+    issues.add("?state", json_check::expected_one_of("open, reviewed, all"));
   }
-  q.agency = query.text("agency", json_check::Need::kOptional, "", kReferenceRule);
-  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.agency = query.text("agency", json_check::Need::kOptional, {}, kReferenceRule);
+  q.cursor = query.text("cursor", json_check::Need::kOptional, {}, kReferenceRule).value_or("");
   q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
@@ -372,13 +379,13 @@ asio::awaitable<Response> break_glass_list(const Services& s, RequestContext& ct
 asio::awaitable<Response> referral_oversight(const Services& s, RequestContext& ctx) {
   json_check::Issues issues;
   QueryParams query(ctx.query, issues);
-  auto actor = query.actor();
+  auto actor = query.actor(ctx.agency);
   const SysTime now = now_utc();
   store::ReferralQuery q;
   if (auto days = query.number("due_within_days", json_check::Need::kOptional, 366)) {
     q.overdue_at = now + std::chrono::days(*days);
   }
-  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.cursor = query.text("cursor", json_check::Need::kOptional, {}, kReferenceRule).value_or("");
   q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));
@@ -402,13 +409,13 @@ asio::awaitable<Response> break_glass_review(const Services& s, RequestContext& 
   json_check::Object o(issues, ctx.body, "");
   store::BreakGlassVerdict verdict;
   verdict.at = now_utc();
-  Actor reviewer = actor_field(o, s.catalog());
+  Actor reviewer = actor_of(o, s.catalog(), ctx.agency);
   verdict.reviewer = reviewer.id;
   if (auto v = o.string("verdict", json_check::Need::kRequired)) {
     if (auto parsed = store::parse_review_verdict(*v)) {
       verdict.verdict = *parsed;
     } else {
-      issues.add("/verdict", "expected justified or unjustified");
+      issues.add("/verdict", json_check::expected_one_of("justified, unjustified"));
     }
   }
   verdict.note = o.text("note", json_check::Need::kOptional, kNoteRule).value_or("");

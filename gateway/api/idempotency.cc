@@ -62,7 +62,9 @@ Handler idempotent(const Services& services, Handler inner) {
     std::string key(header->value());
     if (!valid_key(key)) {
       json_check::Issues issues;
-      issues.add("Idempotency-Key", "expected 1-255 visible ASCII characters");
+      issues.add("Idempotency-Key", Texts{"odotettiin 1–255 näkyvää ASCII-merkkiä",
+                                          "förväntade 1–255 synliga ASCII-tecken",
+                                          "expected 1-255 visible ASCII characters"});
       co_return Response::from_problem(validation_problem(issues));
     }
     // The same key is the same request only with the same method, path and body.

@@ -10,12 +10,14 @@ void add_identity_routes(Router& router) {
                const Agency& a = ctx.agency;
                nlohmann::json roles = nlohmann::json::array();
                for (Role r : a.roles) roles.push_back(role_name(r));
-               co_return Response::json(200, {{"agency_id", a.id},
-                                              {"name", a.name},
-                                              {"kind", a.kind},
-                                              {"authority", a.authority},
-                                              {"business_id", a.business_id},
-                                              {"roles", roles}});
+               nlohmann::json body = {{"agency_id", a.id},
+                                      {"name", a.name},
+                                      {"kind", a.kind},
+                                      {"authority", a.authority},
+                                      {"business_id", a.business_id},
+                                      {"roles", roles}};
+               if (!a.person.empty()) body["person"] = {{"id", a.person}, {"name", a.person_name}};
+               co_return Response::json(200, body);
              });
 }
 

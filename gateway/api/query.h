@@ -24,13 +24,13 @@ class QueryParams {
   QueryParams(const Query& query, json_check::Issues& issues) : query_(&query), issues_(&issues) {}
 
   // The value of `name`, or nothing when it is absent or empty (then a required one is
-  // reported with `what`, e.g. "the subject's identity code").
+  // reported with `what`, e.g. "the subject's identity code", or "a value" when it is empty).
   std::optional<std::string> text(std::string_view name,
                                   json_check::Need need = json_check::Need::kOptional,
-                                  std::string_view what = "a value");
+                                  const Texts& what = {});
   // A value that follows `rule` (json_check::TextRule).
-  std::optional<std::string> text(std::string_view name, json_check::Need need,
-                                  std::string_view what, const json_check::TextRule& rule);
+  std::optional<std::string> text(std::string_view name, json_check::Need need, const Texts& what,
+                                  const json_check::TextRule& rule);
   // An identity code; the problem never repeats it.
   std::optional<policy::IdentityCode> identity_code(std::string_view name, json_check::Need need);
   std::optional<SysTime> time(std::string_view name);
@@ -38,8 +38,10 @@ class QueryParams {
                                       std::uint64_t max);
   // "true" or "false".
   std::optional<bool> boolean(std::string_view name);
-  // ?actor=: the acting person's user id, by the same rule as a body's "actor".
-  std::string actor();
+  // ?actor=: the acting person's user id, by the same rule as a body's "actor". A caller with a
+  // personal certificate (Agency::person) is that person: ?actor= may be left out, and one
+  // naming anyone else is reported.
+  std::string actor(const Agency& caller);
 
   // Reports every parameter that none of the accessors above asked for.
   void no_other_params();

@@ -109,13 +109,25 @@ ReferralInput parse_deliverable(const Services& s, const RequestContext& ctx,
                                 json_check::Issues& issues) {
   auto in = parse_referral(ctx.body, ctx.agency, s.config->registry, s.catalog(), issues);
   if (in.recipient_agency != nullptr && !in.recipient_agency->receives_referrals) {
-    issues.add("/recipient", "\"" + in.recipient +
-                                 "\" receives no referrals (the registry says so); send it to "
-                                 "the agency that handles them");
+    auto q = "\"" + in.recipient + "\"";
+    issues.add("/recipient",
+               Texts{q + " ei vastaanota ilmoituksia (rekisterin mukaan); lähetä ilmoitus "
+                         "organisaatiolle, joka käsittelee ne",
+                     q + " tar inte emot anmälningar (enligt registret); skicka anmälan till den "
+                         "organisation som handlägger dem",
+                     q + " receives no referrals (the registry says so); send it to the agency "
+                         "that handles them"});
   } else if (in.recipient_agency != nullptr && s.adapters->find(in.recipient) == nullptr) {
-    issues.add("/recipient", "no agency system of \"" + in.recipient +
-                                 "\" is connected to this gateway; referrals to it cannot be "
-                                 "delivered");
+    auto q = "\"" + in.recipient + "\"";
+    issues.add("/recipient", Texts{"organisaation " + q +
+                                       " tietojärjestelmää ei ole liitetty tähän yhdyskäytävään, "
+                                       "joten organisaatiolle ei voi toimittaa ilmoituksia",
+                                   "inget informationssystem hos " + q +
+                                       " är anslutet till gatewayn, så anmälningar "
+                                       "till organisationen kan inte levereras",
+                                   "no agency system of " + q +
+                                       " is connected to this gateway; referrals to "
+                                       "it cannot be delivered"});
   }
   return in;
 }
@@ -296,17 +308,23 @@ asio::awaitable<Response> list(const Services& s, RequestContext& ctx) {
   } else if (role == "sender") {
     q.sender_agency = ctx.agency.id;
   } else {
-    issues.add("?role", "expected \"recipient\" (referrals to your agency) or \"sender\"");
+    issues.add(
+        "?role",
+        Texts{"odotettiin arvoa \"recipient\" (organisaatiollesi tulleet ilmoitukset) tai "
+              "\"sender\"",
+              "förväntade \"recipient\" (anmälningar till din organisation) eller \"sender\"",
+              "expected \"recipient\" (referrals to your agency) or \"sender\""});
   }
   if (auto state = query.text("state")) {
     q.state = store::parse_referral_state(*state);
     if (!q.state) {
-      issues.add("?state", "expected one of received, delivered, acknowledged, decided, dead");
+      issues.add("?state",
+                 json_check::expected_one_of("received, delivered, acknowledged, decided, dead"));
     }
   }
   const SysTime now = now_utc();
   if (query.boolean("overdue").value_or(false)) q.overdue_at = now;
-  q.cursor = query.text("cursor", json_check::Need::kOptional, "", kReferenceRule).value_or("");
+  q.cursor = query.text("cursor", json_check::Need::kOptional, {}, kReferenceRule).value_or("");
   q.limit = query.number("limit", json_check::Need::kOptional, kMaxPage).value_or(100);
   query.no_other_params();
   if (!issues.empty()) co_return Response::from_problem(validation_problem(issues));

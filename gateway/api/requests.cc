@@ -10,19 +10,42 @@
 namespace silta::gateway {
 
 using json_check::child_pointer;
+using json_check::expected_one_of;
 using json_check::Need;
 using json_check::Object;
 
 namespace {
 
+// "<what> "<id>"", e.g. unknown purpose "x".
+Texts quoting(const Texts& what, const std::string& id) {
+  auto q = " \"" + id + "\"";
+  return {what.fi + q, what.sv + q, what.en + q};
+}
+
+Texts unknown_agency(const std::string& id) {
+  return quoting({"tuntematon organisaatio", "okänd organisation", "unknown agency"}, id);
+}
+
+const Texts kUnknownAttestation{"tuntematon vakuutus", "okänd försäkran", "unknown attestation"};
+const Texts kUnknownCategory{"tuntematon tietoryhmä", "okänd uppgiftskategori",
+                             "unknown data category"};
+const Texts kUnknownPurpose{"tuntematon käyttötarkoitus", "okänt ändamål", "unknown purpose"};
+const Texts kExpectedData{"odotettiin JSON-objektia: tietoryhmän tunniste → tietuetaulukko",
+                          "förväntade ett JSON-objekt: uppgiftskategorins id → array av poster",
+                          "expected an object: category id → array of records"};
+const Texts kExpectedRecords{"odotettiin tietuetaulukkoa", "förväntade en array av poster",
+                             "expected an array of records"};
+constexpr const char* kCapacities = "self, guardian, legal_rep, edunvalvoja";
+
 std::optional<policy::IdentityCode> identity_code_field(Object& o, std::string_view key,
                                                         Need need) {
   auto text = o.string(key, need);
   if (!text) return std::nullopt;
-  auto code = policy::parse_identity_code(*text);
+  policy::IdentityCodeProblem problem{};
+  auto code = policy::parse_identity_code(*text, &problem);
   if (!code) {
     // The message says what is wrong with the code and never repeats it.
-    o.issues().add(o.path_of(key), code.error().message);
+    o.issues().add(o.path_of(key), policy::identity_code_problem_text(problem));
     return std::nullopt;
   }
   return std::move(*code);
@@ -81,7 +104,7 @@ std::vector<std::string> agency_ids(Object& o, std::string_view key, const Regis
   for (std::size_t i = 0; i < list->size(); ++i) {
     const Agency* a = registry.find((*list)[i]);
     if (a == nullptr || !a->has_role(Role::kAgency)) {
-      o.issues().add(child_pointer(o.path_of(key), i), "unknown agency \"" + (*list)[i] + "\"");
+      o.issues().add(child_pointer(o.path_of(key), i), unknown_agency((*list)[i]));
     }
   }
   return *list;
@@ -90,16 +113,15 @@ std::vector<std::string> agency_ids(Object& o, std::string_view key, const Regis
 // A list of catalog ids, each checked with `find`.
 template <typename Find>
 std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need, Find find,
-                                     const char* what) {
+                                     const Texts& unknown) {
   auto list = o.strings(key, need);
   if (!list) return {};
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto& id = (*list)[i];
     if (!find(id)) {
-      o.issues().add(child_pointer(o.path_of(key), i),
-                     "unknown " + std::string(what) + " \"" + id + "\"");
+      o.issues().add(child_pointer(o.path_of(key), i), quoting(unknown, id));
     } else if (std::find(list->begin(), list->begin() + i, id) != list->begin() + i) {
-      o.issues().add(child_pointer(o.path_of(key), i), "listed twice");
+      o.issues().add(child_pointer(o.path_of(key), i), json_check::kListedTwice);
     }
   }
   return *list;
@@ -112,7 +134,8 @@ std::optional<policy::Offence> offence_field(Object& o, const policy::Catalog& c
   offence.offence_class = off->string("class", Need::kRequired).value_or("");
   if (off->has("class") && !catalog.find_offence_class(offence.offence_class)) {
     o.issues().add(off->path_of("class"),
-                   "unknown offence class \"" + offence.offence_class + "\"");
+                   quoting({"tuntematon rikosluokka", "okänd brottsklass", "unknown offence class"},
+                           offence.offence_class));
   }
   offence.max_penalty_months =
       static_cast<int>(off->integer("max_penalty_months", Need::kRequired, 0, 12 * 20).value_or(0));
@@ -127,16 +150,23 @@ const Agency* other_agency(Object& o, std::string_view key, const std::string& i
   if (id.empty()) {
     // Present but empty (absent or not a string is reported already): without this, a
     // request with no agency to decide for would reach the engine.
-    if (o.any(key)->is_string()) o.issues().add(o.path_of(key), "expected an agency id");
+    if (o.any(key)->is_string()) {
+      o.issues().add(o.path_of(key),
+                     Texts{"odotettiin organisaation tunnistetta", "förväntade en organisations id",
+                           "expected an agency id"});
+    }
     return nullptr;
   }
   const Agency* a = registry.find(id);
   if (a == nullptr || !a->enabled || !a->has_role(Role::kAgency)) {
-    o.issues().add(o.path_of(key), "unknown agency \"" + id + "\"");
+    o.issues().add(o.path_of(key), unknown_agency(id));
     return nullptr;
   }
   if (id == caller.id) {
-    o.issues().add(o.path_of(key), "expected another agency than the caller");
+    o.issues().add(o.path_of(key),
+                   Texts{"odotettiin muuta organisaatiota kuin pyynnön lähettäjää",
+                         "förväntade en annan organisation än den som skickar begäran",
+                         "expected another agency than the caller"});
     return nullptr;
   }
   return a;
@@ -149,7 +179,7 @@ void grounds_fields(Object& o, const policy::Catalog& catalog, DisclosureInput& 
   in.attestations = catalog_ids(
       o, "attestations", Need::kOptional,
       [&](const std::string& id) { return catalog.find_attestation(id) != nullptr; },
-      "attestation");
+      kUnknownAttestation);
   in.consents = texts(o, "consents", kReferenceRule);
 }
 
@@ -179,7 +209,10 @@ Actor actor_field(Object& o, const policy::Catalog& catalog) {
   Actor actor;
   const auto* value = o.any("actor");
   if (value == nullptr) {
-    o.issues().add(o.path_of("actor"), "required: the acting person {\"id\", \"role\"}");
+    o.issues().add(o.path_of("actor"),
+                   Texts{"pakollinen: toimiva henkilö {\"id\", \"role\"}",
+                         "obligatoriskt: den handlande personen {\"id\", \"role\"}",
+                         "required: the acting person {\"id\", \"role\"}"});
     return actor;
   }
   if (value->is_string()) {  // the older form: the id alone, no role stated
@@ -187,20 +220,45 @@ Actor actor_field(Object& o, const policy::Catalog& catalog) {
     return actor;
   }
   if (!value->is_object()) {
-    o.issues().add(o.path_of("actor"), "expected an object {\"id\", \"role\"}");
+    o.issues().add(o.path_of("actor"), Texts{"odotettiin JSON-objektia {\"id\", \"role\"}",
+                                             "förväntade ett JSON-objekt {\"id\", \"role\"}",
+                                             "expected an object {\"id\", \"role\"}"});
     return actor;
   }
   auto a = o.object("actor", Need::kRequired);
   actor.id = a->text("id", Need::kRequired, kActorRule).value_or("");
   if (auto role = a->text("role", Need::kOptional, kActorRoleRule)) {
     if (catalog.find_role(*role) == nullptr) {
-      a->issues().add(a->path_of("role"), "unknown role: expected a role of the catalog");
+      a->issues().add(a->path_of("role"),
+                      Texts{"tuntematon tehtävä: odotettiin oikeusperusteluettelon tehtävää",
+                            "okänd roll: förväntade en roll i katalogen",
+                            "unknown role: expected a role of the catalog"});
     } else {
       actor.role = *role;
     }
   }
   a->no_other_keys();
   return actor;
+}
+
+Actor actor_of(Object& o, const policy::Catalog& catalog, const Agency& caller) {
+  if (caller.person.empty()) return actor_field(o, catalog);
+  Actor actor;
+  if (o.has("actor")) {
+    actor = actor_field(o, catalog);
+    if (actor.id != caller.person) o.issues().add(o.path_of("actor"), not_the_person(caller));
+  }
+  actor.id = caller.person;
+  return actor;
+}
+
+Texts not_the_person(const Agency& caller) {
+  const auto& p = caller.person;
+  return {"henkilökohtainen varmenteesi yksilöi sinut (" + p +
+              "): jätä actor pois tai anna tämä tunniste",
+          "ditt personliga certifikat identifierar dig (" + p +
+              "): utelämna actor eller ange denna identifierare",
+          "your personal certificate names you (" + p + "): leave actor out or give this id"};
 }
 
 ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
@@ -216,7 +274,12 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
     } else if (*d == "push") {
       in.direction = policy::Direction::kPush;
     } else {
-      issues.add("/direction", "expected \"pull\" (ask the target) or \"push\" (disclose to it)");
+      issues.add("/direction",
+                 Texts{"odotettiin arvoa \"pull\" (tietopyyntö toiselle osapuolelle) tai \"push\" "
+                       "(luovutus toiselle osapuolelle omasta aloitteesta)",
+                       "förväntade \"pull\" (begäran till motparten) eller \"push\" (utlämnande "
+                       "till motparten på eget initiativ)",
+                       "expected \"pull\" (ask the target) or \"push\" (disclose to it)"});
     }
   }
   in.target = o.string("target", Need::kRequired).value_or("");
@@ -225,13 +288,16 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
   in.subject = subject_field(o, "subject");
   in.purpose = o.string("purpose", Need::kRequired).value_or("");
   if (o.has("purpose") && !in.purpose.empty() && !catalog.find_purpose(in.purpose)) {
-    issues.add("/purpose", "unknown purpose \"" + in.purpose + "\"");
+    issues.add("/purpose", quoting(kUnknownPurpose, in.purpose));
   }
   in.categories = catalog_ids(
       o, "categories", Need::kRequired,
-      [&](const std::string& id) { return catalog.find_category(id) != nullptr; }, "data category");
+      [&](const std::string& id) { return catalog.find_category(id) != nullptr; },
+      kUnknownCategory);
   if (o.has("categories") && in.categories.empty()) {
-    issues.add("/categories", "expected at least one data category");
+    issues.add("/categories", Texts{"odotettiin vähintään yhtä tietoryhmää",
+                                    "förväntade minst en uppgiftskategori",
+                                    "expected at least one data category"});
   }
   in.justification = o.text("justification", Need::kOptional, kJustificationRule).value_or("");
   in.case_reference = o.text("case_reference", Need::kOptional, kReferenceRule).value_or("");
@@ -242,31 +308,44 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
     const Agency* recipient = in.direction == policy::Direction::kPull ? &caller : in.target_agency;
     bool to_police = recipient != nullptr && recipient->kind == "police";
     if (!to_police || in.purpose != "crime_investigation") {
-      issues.add("/embargo_until",
-                 "an embargo is only for a disclosure to the police for a crime investigation");
+      issues.add(
+          "/embargo_until",
+          Texts{"embargo_until (merkinnän salaaminen henkilön omasta raportista) on sallittu vain "
+                "luovutuksessa poliisille rikoksen selvittämiseksi",
+                "embargo_until (undanhållande från personens egen rapport) är tillåtet endast vid "
+                "utlämnande till polisen för brottsutredning",
+                "an embargo is only for a disclosure to the police for a crime "
+                "investigation"});
     } else if (*in.embargo_until <= now || *in.embargo_until > now + config.max_embargo) {
-      issues.add("/embargo_until", "expected a time in the future, at most " +
-                                       std::to_string(config.max_embargo.count()) + " days ahead");
+      auto days = std::to_string(config.max_embargo.count());
+      issues.add("/embargo_until",
+                 Texts{"odotettiin tulevaa aikaa, enintään " + days + " päivän päähän",
+                       "förväntade en tidpunkt i framtiden, högst " + days + " dagar framåt",
+                       "expected a time in the future, at most " + days + " days ahead"});
     }
   }
   if (with_data && in.direction == policy::Direction::kPush) {
     const auto* data = o.any("data", Need::kRequired);
     if (data != nullptr && !data->is_object()) {
-      issues.add("/data", "expected an object: category id → array of records");
+      issues.add("/data", kExpectedData);
     } else if (data != nullptr) {
       for (auto it = data->begin(); it != data->end(); ++it) {
         auto path = child_pointer("/data", it.key());
         if (std::find(in.categories.begin(), in.categories.end(), it.key()) ==
             in.categories.end()) {
-          issues.add(path, "not one of the requested categories");
+          issues.add(path, Texts{"ei mikään pyydetyistä tietoryhmistä",
+                                 "ingen av de begärda uppgiftskategorierna",
+                                 "not one of the requested categories"});
         } else if (!it->is_array()) {
-          issues.add(path, "expected an array of records");
+          issues.add(path, kExpectedRecords);
         }
       }
       in.data = *data;
     }
   } else if (o.any("data") != nullptr) {
-    issues.add("/data", "only a push exchange carries data");
+    issues.add("/data", Texts{"vain omasta aloitteesta tehty luovutus (push) sisältää tietoja",
+                              "endast ett utlämnande på eget initiativ (push) innehåller uppgifter",
+                              "only a push exchange carries data"});
   }
   o.no_other_keys();
   return in;
@@ -280,7 +359,11 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
   if (!o.valid()) return in;
   if (auto kind = o.string("kind", Need::kRequired)) {
     in.kind = catalog.find_referral_kind(*kind);
-    if (in.kind == nullptr) issues.add("/kind", "unknown referral kind \"" + *kind + "\"");
+    if (in.kind == nullptr) {
+      issues.add("/kind", quoting({"tuntematon ilmoituslaji", "okänd typ av anmälan",
+                                   "unknown referral kind"},
+                                  *kind));
+    }
   }
   in.recipient = o.string("recipient", Need::kRequired).value_or("");
   in.recipient_agency = other_agency(o, "recipient", in.recipient, caller, registry);
@@ -294,14 +377,14 @@ ReferralInput parse_referral(const nlohmann::json& body, const Agency& caller,
   in.categories = {"identity_contact", "cw_report_content"};
   if (const auto* data = o.any("data")) {
     if (!data->is_object()) {
-      issues.add("/data", "expected an object: category id → array of records");
+      issues.add("/data", kExpectedData);
     } else {
       for (auto it = data->begin(); it != data->end(); ++it) {
         auto path = child_pointer("/data", it.key());
         if (catalog.find_category(it.key()) == nullptr) {
-          issues.add(path, "unknown data category \"" + it.key() + "\"");
+          issues.add(path, quoting(kUnknownCategory, it.key()));
         } else if (!it->is_array()) {
-          issues.add(path, "expected an array of records");
+          issues.add(path, kExpectedRecords);
         } else if (std::find(in.categories.begin(), in.categories.end(), it.key()) ==
                    in.categories.end()) {
           in.categories.push_back(it.key());
@@ -358,11 +441,14 @@ ReferralDecisionInput parse_referral_decision(const nlohmann::json& body,
   in.actor = actor_field(o, catalog);
   if (auto id = o.string("outcome", Need::kRequired)) {
     in.outcome = find_decision_outcome(*id);
-    if (in.outcome == nullptr) issues.add("/outcome", "expected one of " + decision_outcome_ids());
+    if (in.outcome == nullptr) issues.add("/outcome", expected_one_of(decision_outcome_ids()));
   }
   if (const auto* d = o.any("detail")) {
     if (!d->is_object()) {
-      issues.add("/detail", "expected an object (your agency's own record of the decision)");
+      issues.add("/detail",
+                 Texts{"odotettiin JSON-objektia (organisaatiosi oma kirjaus päätöksestä)",
+                       "förväntade ett JSON-objekt (din organisations egen anteckning om beslutet)",
+                       "expected an object (your agency's own record of the decision)"});
     } else {
       in.detail = d->dump();
     }
@@ -384,11 +470,15 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
       c.kind = *k;
     } else {
       issues.add("/kind",
-                 "expected one of suostumus, luovutuslupa, kielto, minor_prohibition, refusal");
+                 expected_one_of("suostumus, luovutuslupa, kielto, minor_prohibition, refusal"));
     }
   }
   if (const auto* list = o.array("granted_by", Need::kRequired)) {
-    if (list->empty()) issues.add("/granted_by", "expected at least one person");
+    if (list->empty()) {
+      issues.add("/granted_by",
+                 Texts{"odotettiin vähintään yhtä henkilöä", "förväntade minst en person",
+                       "expected at least one person"});
+    }
     for (std::size_t i = 0; i < list->size(); ++i) {
       Object g(issues, (*list)[i], child_pointer("/granted_by", i));
       if (!g.valid()) continue;
@@ -397,8 +487,7 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
         if (auto v = policy::capacity_from(*cap)) {
           grantor.capacity = *v;
         } else {
-          issues.add(g.path_of("capacity"),
-                     "expected one of self, guardian, legal_rep, edunvalvoja");
+          issues.add(g.path_of("capacity"), expected_one_of(kCapacities));
         }
       }
       auto code = identity_code_field(g, "identity_code", Need::kRequired);
@@ -407,7 +496,11 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
       grantor.assessed_at = g.time("assessed_at");
       if (grantor.minor_capable && grantor.assessed_by.empty()) {
         issues.add(g.path_of("assessed_by"),
-                   "required when minor_capable: who assessed the minor capable (ATL 34 §)");
+                   Texts{"pakollinen, kun minor_capable: kuka arvioi alaikäisen kykeneväksi "
+                         "(ATL 34 §)",
+                         "obligatoriskt när minor_capable: vem som bedömde den minderåriga "
+                         "som kapabel (ATL 34 §)",
+                         "required when minor_capable: who assessed the minor capable (ATL 34 §)"});
       }
       g.no_other_keys();
       if (code) in.grantors.push_back(std::move(*code));
@@ -415,34 +508,42 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
     }
   }
   auto kind_ok = [&](const std::string& id) { return catalog.find_kind(id) != nullptr; };
-  c.from_kinds = catalog_ids(o, "from_kinds", Need::kOptional, kind_ok, "agency kind");
-  c.to_kinds = catalog_ids(o, "to_kinds", Need::kOptional, kind_ok, "agency kind");
+  const Texts unknown_kind{"tuntematon organisaatiotyyppi", "okänd organisationstyp",
+                           "unknown agency kind"};
+  c.from_kinds = catalog_ids(o, "from_kinds", Need::kOptional, kind_ok, unknown_kind);
+  c.to_kinds = catalog_ids(o, "to_kinds", Need::kOptional, kind_ok, unknown_kind);
   c.from_agencies = agency_ids(o, "from_agencies", registry);
   c.to_agencies = agency_ids(o, "to_agencies", registry);
   c.categories = catalog_ids(
       o, "categories", Need::kOptional,
-      [&](const std::string& id) { return catalog.find_category(id) != nullptr; }, "data category");
+      [&](const std::string& id) { return catalog.find_category(id) != nullptr; },
+      kUnknownCategory);
   c.purposes = catalog_ids(
       o, "purposes", Need::kOptional,
-      [&](const std::string& id) { return catalog.find_purpose(id) != nullptr; }, "purpose");
+      [&](const std::string& id) { return catalog.find_purpose(id) != nullptr; }, kUnknownPurpose);
   c.data_recorded_from = o.time("data_recorded_from");
   c.data_recorded_until = o.time("data_recorded_until");
   c.valid_from = o.time("valid_from").value_or(now);
   c.valid_until = o.time("valid_until");
   if (c.valid_until && *c.valid_until <= c.valid_from) {
-    issues.add("/valid_until", "expected a time after valid_from");
+    issues.add("/valid_until", Texts{"odotettiin valid_from-ajan jälkeistä aikaa",
+                                     "förväntade en tidpunkt efter valid_from",
+                                     "expected a time after valid_from"});
   }
   if (auto form = o.string("form", Need::kRequired)) {
     if (auto f = policy::consent_form_from(*form)) {
       c.form = *f;
     } else {
-      issues.add("/form", "expected one of written, electronic, oral_recorded");
+      issues.add("/form", expected_one_of("written, electronic, oral_recorded"));
     }
   }
   c.informed_text_hash = o.string_or("informed_text_hash", "");
   if (!c.informed_text_hash.empty() &&
       (c.informed_text_hash.size() != 64 || !from_hex(c.informed_text_hash))) {
-    issues.add("/informed_text_hash", "expected the SHA-256 (64 hex) of the information given");
+    issues.add("/informed_text_hash",
+               Texts{"odotettiin annetun tiedon SHA-256-tiivistettä (64 heksamerkkiä)",
+                     "förväntade SHA-256-summan (64 hex-tecken) av den information som gavs",
+                     "expected the SHA-256 (64 hex) of the information given"});
   }
   in.actor = actor_field(o, catalog);
   c.recorded_by_actor = in.actor.id;
@@ -465,7 +566,7 @@ RevocationInput parse_revocation(const nlohmann::json& body, const Agency& calle
     if (auto v = policy::capacity_from(*cap)) {
       r.capacity = *v;
     } else {
-      issues.add("/capacity", "expected one of self, guardian, legal_rep, edunvalvoja");
+      issues.add("/capacity", expected_one_of(kCapacities));
     }
   }
   r.channel = o.text("channel", Need::kRequired, kReferenceRule).value_or("");

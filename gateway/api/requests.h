@@ -150,6 +150,11 @@ RevocationInput parse_revocation(const nlohmann::json& body, const Agency& calle
 // (/actor, /actor/id, /actor/role). Whether the caller may assert the role is the registry's
 // (Agency::may_assert), answered with a 403 by the route.
 Actor actor_field(json_check::Object& o, const policy::Catalog& catalog);
+// actor_field for a caller that may hold a personal certificate (Agency::person): that person
+// is the actor; "actor" may be left out, and one naming anyone else is reported.
+Actor actor_of(json_check::Object& o, const policy::Catalog& catalog, const Agency& caller);
+// What a caller with a personal certificate is told when it names another actor than itself.
+Texts not_the_person(const Agency& caller);
 
 // A new random id with a prefix: "x-" exchange, "c-" consent, "r-" referral, "b-" review.
 std::string new_id(std::string_view prefix);

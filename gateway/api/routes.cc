@@ -43,14 +43,20 @@ std::optional<Response> refuse_actor_role(const Services& s, const RequestContex
   audit_in_background(s, std::move(e));
   auto p = problem(403, "forbidden", ProblemText::kActorRoleNotAllowed);
   p.errors.push_back(
-      {"/actor/role", "not a role your agency may assert (the registry's actor_roles)"});
+      {"/actor/role",
+       {"ei tehtävä, jossa organisaatiosi henkilöt saavat toimia (rekisterin actor_roles)",
+        "inte en roll som personer i din organisation får agera i (registrets actor_roles)",
+        "not a role your agency may assert (the registry's actor_roles)"}});
   return Response::from_problem(std::move(p));
 }
 
 Response list_failed(const Error& error) {
   if (error.code == ErrorCode::kInvalidArgument) {
     json_check::Issues issues;
-    issues.add("?cursor", "not a cursor of this list: pass next_cursor as it was given");
+    issues.add("?cursor",
+               Texts{"cursor-arvo ei kuulu tähän luetteloon: anna next_cursor-arvo sellaisenaan",
+                     "cursor-värdet hör inte till den här listan: ange next_cursor oförändrat",
+                     "not a cursor of this list: pass next_cursor as it was given"});
     return Response::from_problem(validation_problem(issues));
   }
   return Response::from_problem(problem_from_error(error));

@@ -29,9 +29,7 @@ namespace {
 }
 
 void print_issues(const json_check::Issues& issues, const std::string& file) {
-  for (const auto& i : issues.list()) {
-    std::cerr << file << " " << (i.path.empty() ? "/" : i.path) << ": " << i.message << "\n";
-  }
+  std::cerr << issues.format(file + " ");
 }
 
 gateway::Registry read(const std::string& file) {

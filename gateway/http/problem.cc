@@ -10,7 +10,7 @@ nlohmann::json Problem::to_json(Lang lang) const {
   if (!detail.in(lang).empty()) j["detail"] = detail.in(lang);
   if (!errors.empty()) {
     auto& arr = j["errors"] = nlohmann::json::array();
-    for (const auto& e : errors) arr.push_back({{"pointer", e.path}, {"detail", e.message}});
+    for (const auto& e : errors) arr.push_back({{"pointer", e.path}, {"detail", e.in(lang)}});
   }
   return j;
 }

@@ -532,8 +532,10 @@ std::string Server::identify(TlsStream& stream, const AuthFailure& peer) {
   const Agency* agency = config_.registry.find_by_pin(pin);
   if (agency != nullptr) {
     if (auto t = certificate_not_after(cert)) {
-      metrics_->set("silta_agency_certificate_expiry_timestamp_seconds", {{"agency", agency->id}},
-                    *t);
+      // A person's certificate (a privacy officer's card) is its own series beside the agency's.
+      Labels labels{{"agency", agency->id}};
+      if (!agency->person.empty()) labels.emplace_back("person", agency->person);
+      metrics_->set("silta_agency_certificate_expiry_timestamp_seconds", labels, *t);
     }
   }
   if (agency == nullptr || !agency->enabled) {
@@ -794,7 +796,7 @@ std::optional<Problem> take_lang_param(Query& query, Lang& lang) {
     return std::nullopt;
   }
   json_check::Issues issues;
-  issues.add("?lang", unknown_lang_message().in(lang));
+  issues.add("?lang", unknown_lang_message());
   return validation_problem(issues);
 }
 

@@ -33,15 +33,16 @@ const browser = await chromium.launch({
   executablePath: params.chromium,
   args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
 });
-// Playwright answers the gateway's certificate request with the officer's certificate (and its
-// issuing CA, in the same file) and checks the gateway's certificate against the federation root
+// Playwright answers the gateway's certificate request with the officer's personal certificate
+// (and its issuing CA, in the same file; registry "persons": Liisa Laine acts for
+// soite-tietosuoja) and checks the gateway's certificate against the federation root
 // (NODE_EXTRA_CA_CERTS): no certificate error is ignored.
 const context = await browser.newContext({
   clientCertificates: [
     {
       origin,
-      certPath: join(certs, "soite-tietosuoja.pem"),
-      keyPath: join(certs, "soite-tietosuoja.key"),
+      certPath: join(certs, "liisa.laine.pem"),
+      keyPath: join(certs, "liisa.laine.key"),
     },
   ],
   acceptDownloads: true,
@@ -94,8 +95,9 @@ try {
   check(response.status() === 200, "the console opens with the officer's certificate");
   await heading("Kuka olen").waitFor();
   check((await page.locator("html").getAttribute("lang")) === "fi", "in Finnish (the browser's fi-FI)");
-  await page.getByText("Kirjautuneena: Soite tietosuojavastaava (privacy officer)").waitFor();
-  ok("signed in as the privacy officer");
+  await page.getByText("Kirjautuneena: Liisa Laine, Soite tietosuojavastaava (privacy officer)").waitFor();
+  await page.getByText("Jokainen tällä konsolilla tehty haku kirjataan lokiin käyttäjätunnuksella liisa.laine.").waitFor();
+  ok("signed in as the privacy officer named by her own certificate");
 
   step = "search by identity code, with the keyboard only";
   // Tab to the menu's link and open it with Enter; the screen's heading takes the focus, the

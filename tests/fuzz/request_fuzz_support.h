@@ -42,8 +42,9 @@ struct FuzzBody {
 std::optional<FuzzBody> read_body(const std::uint8_t* data, std::size_t size);
 
 // Aborts unless every issue is at a JSON Pointer ("" or "/...") or a query parameter ("?...")
-// and neither it nor its message holds anything shaped like an identity code.
-void check_issues(const json_check::Issues& issues);
+// and neither it nor its message holds anything shaped like an identity code. What a client
+// sent is explained in fi, sv and en; a file an operator wrote (`for_client` false) in English.
+void check_issues(const json_check::Issues& issues, bool for_client = true);
 
 // Aborts unless the audit log would accept `event` (audit::validate_event).
 void check_auditable(const audit::AuditEvent& event);

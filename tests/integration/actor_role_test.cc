@@ -54,7 +54,7 @@ TEST_CASE("the actor's role: read strictly, allowed by the registry, weighed and
 
   auto bad = attendance_request();
   bad["actor"] = {{"id", ""}, {"role", "janitor"}, {"rank", "x"}};
-  auto e = error_pointers(child_welfare.post_json("/v1/decisions", bad));
+  auto e = error_pointers(child_welfare.post_json("/v1/decisions?lang=en", bad));
   CHECK(e.count("/actor/id") == 1);
   CHECK(e["/actor/role"] == "unknown role: expected a role of the catalog");
   CHECK(e["/actor/rank"] == "unknown key");

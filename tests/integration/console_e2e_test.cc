@@ -100,18 +100,19 @@ TEST_CASE(
   CHECK(run.status == 0);
   CHECK(run.output.find("console e2e: all steps passed") != std::string::npos);
 
-  // The review made in the browser, as the API sees it: under the certificate's holder. A new
-  // connection: the browser's run may outlast the gateway's idle timeout for `officer`'s.
+  // The review made in the browser, as the API sees it: under the person of the personal
+  // certificate the browser presented. A new connection: the browser's run may outlast the
+  // gateway's idle timeout for `officer`'s.
   auto reviewed =
       gw.client("soite-tietosuoja").get("/v1/audit/break-glass?actor=check&state=reviewed").json();
   REQUIRE(reviewed["reviews"].size() == 1);
   CHECK(reviewed["reviews"][0]["review"]["verdict"] == "justified");
-  CHECK(reviewed["reviews"][0]["review"]["reviewer"] == "soite-tietosuoja");
+  CHECK(reviewed["reviews"][0]["review"]["reviewer"] == "liisa.laine");
   // The referral deadlines screen read twice, each read audited.
   auto reads = gw.client("soite-tietosuoja")
                    .get("/v1/audit/records?actor=check&event_type=audit-read&limit=1000")
                    .json();
   CHECK(std::ranges::count_if(reads["records"], [](const nlohmann::json& r) {
-          return r.value("reference", "") == "referrals";
+          return r.value("reference", "") == "referrals" && r.value("actor", "") == "liisa.laine";
         }) == 2);
 }

@@ -182,7 +182,7 @@ TEST_CASE("bad requests are problem+json listing every error, never echoing an i
                 {"purpose", "curiosity"},
                 {"categories", {"school_attendance", "shoe_size"}},
                 {"colour", "red"}};
-    auto r = client.post_json("/v1/exchanges", req);
+    auto r = client.post_json("/v1/exchanges?lang=en", req);
     REQUIRE(r.status == 400);
     CHECK(r.json()["type"] == "urn:silta:problem:validation");
     auto e = error_pointers(r);

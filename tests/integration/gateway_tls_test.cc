@@ -77,6 +77,43 @@ TEST_CASE("a registered agency gets its identity over mutual TLS", "[gateway][tl
   CHECK(metrics_show(gw, "silta_http_requests_total{route=\"/v1/whoami\",status=\"200\"} 3"));
 }
 
+TEST_CASE("a privacy officer's personal certificate: she is the actor, and no one else",
+          "[gateway][tls][persons]") {
+  GatewayProcess gw;
+  auto liisa = gw.client("liisa.laine");
+  auto who = liisa.get("/v1/whoami").json();
+  CHECK(who["agency_id"] == "soite-tietosuoja");
+  CHECK(who["roles"] == json::array({"privacy_officer"}));
+  CHECK(who["person"] == json{{"id", "liisa.laine"}, {"name", "Liisa Laine"}});
+  CHECK_FALSE(gw.client("soite-tietosuoja").get("/v1/whoami").json().contains("person"));
+
+  // Her reads need no ?actor=, and are recorded as hers; naming anyone else is refused.
+  REQUIRE(liisa.get("/v1/audit/checkpoint").status == 200);
+  REQUIRE(liisa.get("/v1/audit/checkpoint?actor=liisa.laine").status == 200);
+  auto other = liisa.get("/v1/audit/checkpoint?actor=sw-maija&lang=en");
+  REQUIRE(other.status == 400);
+  CHECK(other.json()["errors"][0]["pointer"] == "?actor");
+  CHECK(other.json()["errors"][0]["detail"] ==
+        "your personal certificate names you (liisa.laine): leave actor out or give this id");
+  auto reads = gw.client("soite-tietosuoja")
+                   .get("/v1/audit/records?actor=check&event_type=audit-read&limit=1000")
+                   .json()["records"];
+  CHECK(std::ranges::count_if(reads, [](const json& r) {
+          return r.value("reference", "") == "checkpoint" && r.value("actor", "") == "liisa.laine";
+        }) == 2);
+
+  // A review's body likewise: no actor needed (the id is unknown: 404), another one is a 400.
+  auto review = liisa.post_json("/v1/audit/break-glass/b-none/review", {{"verdict", "justified"}});
+  CHECK(review.status == 404);
+  auto as_other = liisa.post_json("/v1/audit/break-glass/b-none/review",
+                                  {{"actor", "someone"}, {"verdict", "justified"}});
+  REQUIRE(as_other.status == 400);
+  CHECK(as_other.json()["errors"][0]["pointer"] == "/actor");
+
+  // A person reviews; only systems exchange.
+  CHECK(liisa.post_json("/v1/decisions", attendance_request()).status == 403);
+}
+
 TEST_CASE("certificates outside the federation are refused at the handshake", "[gateway][tls]") {
   GatewayProcess gw;
   SECTION("no client certificate") {

@@ -99,23 +99,34 @@ TEST_CASE("problem details in fi, sv and en: 400, 403, 404, 409", "[language]") 
     const char* forbidden;
     const char* not_found;
     const char* reused;
+    const char* unknown_purpose;
+    const char* unknown_key;
   };
   const Want wants[] = {
       {"fi", "Pyyntö ei ole kelvollinen", "Ei sallittu", "Ei löytynyt",
-       "Idempotency-Key on jo käytetty"},
+       "Idempotency-Key on jo käytetty", "tuntematon käyttötarkoitus \"gossip\"",
+       "tuntematon avain"},
       {"sv", "Begäran är inte giltig", "Inte tillåtet", "Hittades inte",
-       "Idempotency-Key har redan använts"},
-      {"en", "The request is not valid", "Forbidden", "Not found", "Idempotency-Key reused"},
+       "Idempotency-Key har redan använts", "okänt ändamål \"gossip\"", "okänd nyckel"},
+      {"en", "The request is not valid", "Forbidden", "Not found", "Idempotency-Key reused",
+       "unknown purpose \"gossip\"", "unknown key"},
   };
   for (const auto& w : wants) {
     INFO(w.lang);
     json bad = attendance_request();
     bad["purpose"] = "gossip";
+    bad["purpse"] = "typo";
     auto invalid = post(cw, "/v1/decisions", bad, w.lang);
     REQUIRE(invalid.status == 400);
     CHECK(invalid.header("content-language") == w.lang);
     CHECK(invalid.json()["title"] == w.validation);
-    CHECK(invalid.json()["errors"][0]["pointer"] == "/purpose");
+    std::map<std::string, std::string> fields;
+    const json problem = invalid.json();
+    for (const auto& e : problem["errors"]) {
+      fields[e["pointer"].get<std::string>()] = e["detail"].get<std::string>();
+    }
+    CHECK(fields["/purpose"] == w.unknown_purpose);
+    CHECK(fields["/purpse"] == w.unknown_key);
 
     auto forbidden = get(cw, "/v1/audit/records?actor=x", w.lang);
     REQUIRE(forbidden.status == 403);
@@ -140,6 +151,14 @@ TEST_CASE("problem details in fi, sv and en: 400, 403, 404, 409", "[language]") 
   CHECK(fi != sv);
   CHECK(sv != en);
   CHECK(fi == "Tällä tunnisteella ei ole suostumusta, jonka osapuolena organisaatiosi on.");
+
+  // A field's message too: an identity code that fails its check character, in Swedish.
+  json code = attendance_request();
+  code["subject"]["identity_code"] = "010106A9019";
+  auto sv_code = post(cw, "/v1/decisions", code, "sv");
+  REQUIRE(sv_code.status == 400);
+  CHECK(sv_code.json()["errors"][0]["pointer"] == "/subject/identity_code");
+  CHECK(sv_code.json()["errors"][0]["detail"] == "personbeteckningens kontrolltecken stämmer inte");
 }
 
 TEST_CASE("the person's copy names the controller and the right to complain, and hides embargoes",

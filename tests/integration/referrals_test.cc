@@ -251,7 +251,7 @@ TEST_CASE("a referral to an agency that receives none is refused at intake", "[r
   json config = referral_config(recipient.url());
   config["registry"] = (dir.path() / "registry.json").string();
   GatewayProcess gw(config);
-  auto r = gw.client("kokkola-perusopetus").post_json("/v1/referrals", school_report());
+  auto r = gw.client("kokkola-perusopetus").post_json("/v1/referrals?lang=en", school_report());
   REQUIRE(r.status == 400);
   CHECK(error_pointers(r)["/recipient"] ==
         "\"soite-lastensuojelu\" receives no referrals (the registry says so); send it to the "
@@ -438,7 +438,7 @@ TEST_CASE("referral requests are checked, decided and refused with clear problem
   bad["kind"] = "lsl99_report";
   bad["fields"].erase("reporter_name");
   bad["recipient"] = "kokkola-perusopetus";
-  auto r = school.post_json("/v1/referrals", bad);
+  auto r = school.post_json("/v1/referrals?lang=en", bad);
   REQUIRE(r.status == 400);
   auto errors = error_pointers(r);
   CHECK(errors["/kind"] == "unknown referral kind \"lsl99_report\"");
@@ -447,7 +447,7 @@ TEST_CASE("referral requests are checked, decided and refused with clear problem
   json missing = school_report();
   missing["fields"].erase("reporter_name");
   missing["fields"]["mood"] = "sad";
-  r = school.post_json("/v1/referrals", missing);
+  r = school.post_json("/v1/referrals?lang=en", missing);
   REQUIRE(r.status == 400);
   errors = error_pointers(r);
   CHECK(errors.count("/fields/reporter_name"));
@@ -508,7 +508,7 @@ TEST_CASE("referral requests are checked, decided and refused with clear problem
   json no_system = school_report();
   no_system["kind"] = "lsl25_3_police_report";
   no_system["recipient"] = "pohjanmaa-poliisi";
-  r = school.post_json("/v1/referrals", no_system);
+  r = school.post_json("/v1/referrals?lang=en", no_system);
   REQUIRE(r.status == 400);
   CHECK(error_pointers(r)["/recipient"].find("no agency system") != std::string::npos);
 }

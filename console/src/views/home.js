@@ -24,6 +24,7 @@ export class HomeView {
   render() {
     const who = this.session.who;
     replaceChildren(this.element, heading(t("home.title")), h("p", null, t("home.intro")), details([
+                      ...(who.person ? [[t("home.person"), who.person.name]] : []),
                       [t("home.name"), who.name],
                       [t("home.agency_id"), who.agency_id],
                       [t("home.kind"), named(this.kinds?.kinds, who.kind)],

@@ -29,7 +29,7 @@ struct Files {
 
 std::map<std::string, std::string> by_path(const json_check::Issues& issues) {
   std::map<std::string, std::string> out;
-  for (const auto& i : issues.list()) out[i.path] = i.message;
+  for (const auto& i : issues.list()) out[i.path] = i.message.en;
   return out;
 }
 

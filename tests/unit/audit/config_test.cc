@@ -19,7 +19,7 @@ std::map<std::string, std::string> parse(const json& doc, const fs::path& base, 
   AuditConfig c = parse_audit_config(o, base);
   if (out) *out = c;
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   return by_path;
 }
 

@@ -23,7 +23,7 @@ TEST_CASE("json_check reports every problem with its pointer", "[json_check]") {
   o.no_other_keys();
 
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   CHECK(by_path["/name"] == "expected a string");
   CHECK(by_path["/port"] == "expected an integer from 1 to 65535");
   CHECK(by_path["/tags/1"] == "expected a string");
@@ -43,7 +43,7 @@ TEST_CASE("json_check rejects a non-object document", "[json_check]") {
   Object o(issues, json::array(), "");
   CHECK_FALSE(o.valid());
   REQUIRE(issues.list().size() == 1);
-  CHECK(issues.list()[0].message == "expected an object");
+  CHECK(issues.list()[0].message.en == "expected an object");
 }
 
 TEST_CASE("free text follows the audit record's rules", "[json_check][text]") {
@@ -57,7 +57,7 @@ TEST_CASE("free text follows the audit record's rules", "[json_check][text]") {
 
   auto problem = [](std::string_view text, const TextRule& rule) {
     auto p = text_problem(text, rule);
-    return p ? *p : std::string();
+    return p ? p->en : std::string();
   };
   CHECK(problem("", actor) == "expected 1-200 bytes of UTF-8, not 0");
   CHECK(problem(std::string(201, 'a'), actor) == "expected 1-200 bytes of UTF-8, not 201");
@@ -99,14 +99,14 @@ TEST_CASE("issues never carry an identity code, and stay bounded", "[json_check]
   Issues issues;
   issues.add("/110213A913H", "unknown agency \"x110213A913H\"");
   CHECK(issues.list()[0].path == "/[identity code]");
-  CHECK(issues.list()[0].message == "unknown agency \"x[identity code]\"");
+  CHECK(issues.list()[0].message.en == "unknown agency \"x[identity code]\"");
   issues.add(std::string(2000, 'p'), std::string(2000, 'm'));
   CHECK(issues.list()[1].path.size() <= Issues::kMaxText + 3);
-  CHECK(issues.list()[1].message.size() <= Issues::kMaxText + 3);
+  CHECK(issues.list()[1].message.en.size() <= Issues::kMaxText + 3);
   Issues many;
   for (int i = 0; i < 5000; ++i) many.add("/k" + std::to_string(i), "unknown key");
   CHECK(many.list().size() == Issues::kMaxListed + 1);
-  CHECK(many.list().back().message.find("more problems") != std::string::npos);
+  CHECK(many.list().back().message.en.find("more problems") != std::string::npos);
 }
 
 TEST_CASE("issues are valid UTF-8 whatever the client sent", "[json_check]") {
@@ -114,11 +114,11 @@ TEST_CASE("issues are valid UTF-8 whatever the client sent", "[json_check]") {
   issues.add("?\xff", "unknown event type \"a\xc3\x28\xe2\x82\"");
   issues.add("?actor", "ok \xc3\xa4");
   CHECK(issues.list()[0].path == "?\xef\xbf\xbd");
-  CHECK(issues.list()[0].message ==
+  CHECK(issues.list()[0].message.en ==
         "unknown event type \"a\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\"");
-  CHECK(issues.list()[1].message == "ok \xc3\xa4");
+  CHECK(issues.list()[1].message.en == "ok \xc3\xa4");
   for (const auto& i : issues.list()) {
     CHECK_FALSE(text_problem(i.path, {.max_bytes = 600}));
-    CHECK_FALSE(text_problem(i.message, {.max_bytes = 600}));
+    CHECK_FALSE(text_problem(i.message.en, {.max_bytes = 600}));
   }
 }

@@ -14,7 +14,7 @@ std::pair<std::string, std::string> refusal(std::string_view text, const JsonLim
   auto doc = parse_json(text, issues, limits);
   CHECK_FALSE(doc.has_value());
   REQUIRE(issues.list().size() == 1);
-  return {issues.list()[0].path, issues.list()[0].message};
+  return {issues.list()[0].path, issues.list()[0].message.en};
 }
 
 std::string nested(std::size_t levels, const std::string& inner = "") {

@@ -17,7 +17,7 @@ std::map<std::string, std::string> issues_by_path(const json& doc) {
   json_check::Issues issues;
   parse_config(doc, "/", issues);
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   return by_path;
 }
 }  // namespace
@@ -195,7 +195,7 @@ TEST_CASE("registry problems are reported with the registry file's name", "[conf
   REQUIRE_FALSE(issues.empty());
   for (const auto& i : issues.list()) {
     CHECK(i.path == "/registry");
-    CHECK(i.message.rfind("registry.json /agencies/0/", 0) == 0);
+    CHECK(i.message.en.rfind("registry.json /agencies/0/", 0) == 0);
   }
 }
 

@@ -98,7 +98,7 @@ TEST_CASE("config: the console section", "[config][console]") {
   json_check::Issues bad;
   parse_config(doc, dir.path(), bad);
   std::map<std::string, std::string> by_path;
-  for (const auto& i : bad.list()) by_path[i.path] = i.message;
+  for (const auto& i : bad.list()) by_path[i.path] = i.message.en;
   CHECK(by_path["/console/assets_dir"].find("console-files is not one") != std::string::npos);
   CHECK(by_path["/console/colour"] == "unknown key");
 

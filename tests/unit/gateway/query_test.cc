@@ -18,16 +18,18 @@ std::map<std::string, std::string> checked(const std::string& text,
   read(q);
   q.no_other_params();
   std::map<std::string, std::string> out;
-  for (const auto& i : issues.list()) out[i.path] = i.message;
+  for (const auto& i : issues.list()) out[i.path] = i.message.en;
   return out;
 }
 
 }  // namespace
 
+const Agency kSystem;
+
 TEST_CASE("query parameters are read by name, and unknown and repeated ones are reported",
           "[query]") {
   auto issues = checked("actor=po-1&limit=5&decision=denied&agency=a&agency=b", [](auto& q) {
-    CHECK(q.actor() == "po-1");
+    CHECK(q.actor(kSystem) == "po-1");
     CHECK(q.number("limit", Need::kOptional, 1000) == 5u);
     CHECK_FALSE(q.text("agency"));
   });
@@ -41,7 +43,7 @@ TEST_CASE("query parameters are read by name, and unknown and repeated ones are 
     CHECK_FALSE(q.boolean("all"));
     CHECK_FALSE(q.identity_code("subject", Need::kRequired));
     CHECK_FALSE(q.text("cursor"));  // empty: absent
-    CHECK(q.actor().empty());
+    CHECK(q.actor(kSystem).empty());
   });
   CHECK(issues["?from"].find("RFC 3339") != std::string::npos);
   CHECK(issues["?limit"] == "expected a number from 0 to 1000");
@@ -51,10 +53,23 @@ TEST_CASE("query parameters are read by name, and unknown and repeated ones are 
   for (const auto& [pointer, message] : issues) CHECK(message.find("110213") == std::string::npos);
 
   issues = checked("actor=po%09x&n=18446744073709551616", [](auto& q) {
-    CHECK(q.actor().empty());
+    CHECK(q.actor(kSystem).empty());
     CHECK_FALSE(q.number("n", Need::kRequired, UINT64_MAX));
   });
   CHECK(issues["?actor"] == "contains the control character U+0009");
   CHECK(issues.count("?n"));
   CHECK(checked("", [](auto& q) { CHECK_FALSE(q.text("x")); }).empty());
+}
+
+TEST_CASE("a personal certificate is the actor: ?actor= may be left out, not name another",
+          "[query][persons]") {
+  Agency liisa;
+  liisa.person = "liisa.laine";
+  CHECK(checked("", [&](auto& q) { CHECK(q.actor(liisa) == "liisa.laine"); }).empty());
+  CHECK(checked("actor=liisa.laine", [&](auto& q) {
+          CHECK(q.actor(liisa) == "liisa.laine");
+        }).empty());
+  auto other = checked("actor=sw-maija", [&](auto& q) { CHECK(q.actor(liisa) == "liisa.laine"); });
+  CHECK(other["?actor"] ==
+        "your personal certificate names you (liisa.laine): leave actor out or give this id");
 }

@@ -57,14 +57,15 @@ TEST_CASE("registry reports every bad entry with its path", "[registry]") {
   silta::json_check::Issues issues;
   parse_registry(doc, issues);
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   CHECK(by_path.count("/agencies/0/id"));
   CHECK(by_path.count("/agencies/0/business_id"));
   CHECK(by_path.count("/agencies/0/kind"));
   CHECK(by_path.count("/agencies/0/roles/1"));
   CHECK(by_path.count("/agencies/0/spki_sha256/0"));
   CHECK(by_path["/agencies/0/colour"] == "unknown key");
-  CHECK(by_path["/agencies/1/spki_sha256/0"] == "this pin is already used by another agency");
+  CHECK(by_path["/agencies/1/spki_sha256/0"] ==
+        "this pin is already used by another agency or person");
   CHECK(by_path["/agencies/2/id"] == "duplicate agency id \"dup\"");
   CHECK(by_path["/agencies/2/authority"] == "required: true or false");
 }
@@ -90,7 +91,7 @@ TEST_CASE("actor roles: listed per agency, checked against the catalog, written 
   silta::json_check::Issues issues;
   parse_registry(json{{"agencies", {a, b}}}, issues);
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   CHECK(by_path.size() == 2);
   CHECK(by_path["/agencies/1/actor_roles/1"].find("catalog role id") != std::string::npos);
   CHECK(by_path["/agencies/1/actor_roles/2"] == "listed twice");
@@ -111,4 +112,73 @@ TEST_CASE("actor roles: listed per agency, checked against the catalog, written 
   CHECK(
       catalog_problems(r, *catalog.catalog) ==
       std::vector<std::string>{"agency c has actor role janitor, which the catalog does not know"});
+}
+
+TEST_CASE("persons: a personal certificate acts for its privacy-officer entry as that person",
+          "[registry][persons]") {
+  json officer = agency("soite-tietosuoja", {kPin1});
+  officer["roles"] = {"privacy_officer"};
+  officer.erase("kind");
+  json doc = {{"agencies", {officer, agency("school", {kPin2})}},
+              {"persons",
+               {{{"id", "liisa.laine"},
+                 {"name", "Liisa Laine"},
+                 {"agency", "soite-tietosuoja"},
+                 {"spki_sha256", {kPin3}}}}}};
+  silta::json_check::Issues issues;
+  Registry r = parse_registry(doc, issues);
+  INFO(issues.format());
+  REQUIRE(issues.empty());
+  const Agency* liisa = r.find_by_pin(kPin3);
+  REQUIRE(liisa != nullptr);
+  CHECK(liisa->id == "soite-tietosuoja");
+  CHECK(liisa->person == "liisa.laine");
+  CHECK(liisa->person_name == "Liisa Laine");
+  CHECK(liisa->has_role(Role::kPrivacyOfficer));
+  CHECK(liisa->enabled);
+  // The entry's own certificate is no person; find(id) is the entry itself.
+  CHECK(r.find_by_pin(kPin1)->person.empty());
+  CHECK(r.find("soite-tietosuoja")->person.empty());
+  CHECK(r.find("liisa.laine") == nullptr);
+  // Written back as read.
+  CHECK(registry_to_json(r) == doc);
+
+  // Disabled: the person, or the entry they act for.
+  doc["persons"][0]["enabled"] = false;
+  CHECK_FALSE(parse_registry(doc, issues).find_by_pin(kPin3)->enabled);
+  doc["persons"][0].erase("enabled");
+  doc["agencies"][0]["enabled"] = false;
+  CHECK_FALSE(parse_registry(doc, issues).find_by_pin(kPin3)->enabled);
+  CHECK(issues.empty());
+}
+
+TEST_CASE("persons: every mistake at its path", "[registry][persons]") {
+  json officer = agency("soite-tietosuoja", {kPin1});
+  officer["roles"] = {"privacy_officer"};
+  officer.erase("kind");
+  auto person = [](std::string id, std::string agency, std::string pin) {
+    return json{{"id", id}, {"name", "P"}, {"agency", agency}, {"spki_sha256", {pin}}};
+  };
+  json doc = {{"agencies", {officer, agency("school", {kPin2})}},
+              {"persons",
+               {person("Bad Id!", "soite-tietosuoja", kPin3), person("p1", "nobody", kPin3),
+                person("p2", "school", "AAAA"), person("p3", "soite-tietosuoja", kPin1),
+                person("p3", "soite-tietosuoja", "xSKJ3Qfj42Jab3G6FgjqflT3MTPcMzoyP6otbzmEWgU=")}}};
+  doc["persons"][4]["rank"] = 1;
+  silta::json_check::Issues issues;
+  parse_registry(doc, issues);
+  std::map<std::string, std::string> by_path;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
+  CHECK(by_path["/persons/0/id"] == "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
+  CHECK(by_path["/persons/1/agency"] == "expected the id of an entry under /agencies");
+  // People review what was exchanged; only systems exchange.
+  CHECK(by_path["/persons/2/agency"] ==
+        "expected an entry with the privacy_officer role and not the agency role");
+  CHECK(by_path.count("/persons/2/spki_sha256/0") == 1);
+  CHECK(by_path["/persons/3/spki_sha256/0"] ==
+        "this pin is already used by another agency or person");
+  CHECK(by_path["/persons/4/id"] == "duplicate person id \"p3\"");
+  CHECK(by_path["/persons/4/spki_sha256/0"] ==
+        "this pin is already used by another agency or person");
+  CHECK(by_path["/persons/4/rank"] == "unknown key");
 }

@@ -24,7 +24,7 @@ std::pair<Actor, std::map<std::string, std::string>> read_actor(const json& valu
   json_check::Object o(issues, body, "");
   Actor a = actor_field(o, catalog());
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   return {a, by_path};
 }
 
@@ -68,6 +68,42 @@ TEST_CASE("actor: every mistake at its pointer", "[requests][actor_role]") {
   actor_field(o, catalog());
   REQUIRE(missing.list().size() == 1);
   CHECK(missing.list()[0].path == "/actor");
+}
+
+TEST_CASE("a request's mistakes are explained in Finnish, Swedish and English",
+          "[requests][language]") {
+  json_check::Issues issues;
+  parse_referral_decision(json{{"actor", {{"id", "sw\u202e"}, {"role", "janitor"}, {"x", 1}}},
+                               {"outcome", "maybe"},
+                               {"detail", "not an object"},
+                               {"extra", true}},
+                          catalog(), issues);
+  parse_acknowledgement(json{{"urgency_assessed", "yes"}}, catalog(), issues);
+  parse_acknowledgement(json::array(), catalog(), issues);
+  json body = {{"n", "x"}, {"t", "2026-13-01"}, {"s", {1}}, {"id", "hetu010106A9012"}};
+  json_check::Object o(issues, body, "");
+  o.integer("n", json_check::Need::kRequired, 1, 9);
+  o.time("t");
+  o.strings("s");
+  o.text("id", json_check::Need::kRequired, {.max_bytes = 100});
+  o.object("missing", json_check::Need::kRequired);
+  for (auto p : {policy::IdentityCodeProblem::kLength, policy::IdentityCodeProblem::kCenturySign,
+                 policy::IdentityCodeProblem::kCheckCharacter}) {
+    issues.add("/identity_code", policy::identity_code_problem_text(p));
+  }
+  REQUIRE(issues.list().size() >= 14);
+  for (const auto& i : issues.list()) {
+    INFO(i.path << ": " << i.message.en);
+    CHECK_FALSE(i.message.incomplete());
+    CHECK(i.message.fi != i.message.en);
+    CHECK(i.message.sv != i.message.en);
+    CHECK(i.message.fi != i.message.sv);
+    CHECK(i.in(Lang::kSv) == i.message.sv);
+  }
+  // What an operator wrote is explained in English, whatever the reader's language.
+  json_check::Issues operator_file;
+  operator_file.add("/listen/port", "expected a port");
+  CHECK(operator_file.list()[0].in(Lang::kFi) == "expected a port");
 }
 
 TEST_CASE("actor: the role reaches the engine's request, the id the use log",

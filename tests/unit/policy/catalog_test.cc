@@ -436,7 +436,7 @@ TEST_CASE("referral fields are checked against the kind", "[catalog]") {
   silta::json_check::Issues issues;
   check_referral_fields(report, bad, issues, "/fields");
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   CHECK(by_path["/fields/concern"] == "must not be empty");
   CHECK(by_path["/fields/reporter_name"] == "expected a string");
   CHECK(by_path["/fields/reporter_role"] == "required: a string");
@@ -462,7 +462,7 @@ TEST_CASE("referral fields are checked against the kind", "[catalog]") {
   silta::json_check::Issues pbi;
   check_referral_fields(prebirth, pb, pbi, "");
   REQUIRE(pbi.list().size() == 1);
-  CHECK(pbi.list()[0].message == "expected a date YYYY-MM-DD");
+  CHECK(pbi.list()[0].message.en == "expected a date YYYY-MM-DD");
 }
 
 TEST_CASE("docs/catalog.md documents every stable id", "[catalog][docs]") {

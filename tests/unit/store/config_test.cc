@@ -64,7 +64,7 @@ TEST_CASE("store config: every problem with its path", "[store][config]") {
          {"pool", 3}},
         issues);
   std::map<std::string, std::string> by_path;
-  for (const auto& i : issues.list()) by_path[i.path] = i.message;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
   CHECK(by_path.size() == 6);
   CHECK(by_path["/store/url"].find("sqlite:PATH") != std::string::npos);
   CHECK(by_path["/store/key_file"] == "expected a file name");
