@@ -305,6 +305,26 @@ try {
   ok("and the witness's cosignature too");
   await shot("console-checkpoint");
 
+  step = "a rolled-back log";
+  // The browser remembers a bigger log than the gateway now serves, as it does after the
+  // gateway's log was replaced by an older copy of itself: the alarm is raised on the next visit,
+  // whatever screen is open, and the remembered state is kept (not overwritten by the smaller).
+  const remembered = await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith("silta.console.log."));
+    const known = JSON.parse(localStorage.getItem(key));
+    const bigger = { ...known, size: String(BigInt(known.size) + 1000n) };
+    localStorage.setItem(key, JSON.stringify(bigger));
+    return { key, size: bigger.size };
+  });
+  await page.goto(`${origin}/console/#/search`);  // only the hash changes: then load it anew
+  await page.reload();
+  const alarm = page.locator("#alarm [role=alert]");
+  await alarm.getByText("Hälytys: lokin eheys ei täsmää").waitFor();
+  await alarm.getByText("Lokissa on vähemmän tapahtumia kuin tarkistuspisteessä, jonka tämä selain tarkisti viimeksi: lokia on palautettu taaksepäin.").waitFor();
+  const kept = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)).size, remembered.key);
+  check(kept === remembered.size, "the remembered checkpoint is kept as it was");
+  ok("a rolled-back log raises the alarm");
+
   step = "no errors";
   check(problems.length === 0, `no script errors or CSP violations${problems.length ? `: ${problems.join("; ")}` : ""}`);
 } catch (error) {
