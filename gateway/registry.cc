@@ -179,15 +179,21 @@ void parse_actor_roles(json_check::Object& o, Agency& a) {
   a.actor_roles = *roles;
 }
 
+// An entry's "id", unique among `ids` (those before it); `what` names the entry in a problem.
+std::string parse_id(json_check::Object& o, std::set<std::string>& ids, const char* what) {
+  auto id = o.string("id", Need::kRequired).value_or("");
+  if (o.has("id") && !valid_agency_id(id)) {
+    o.issues().add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
+  } else if (!id.empty() && !ids.insert(id).second) {
+    o.issues().add(o.path_of("id"), std::string("duplicate ") + what + " id \"" + id + "\"");
+  }
+  return id;
+}
+
 Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
                     std::set<std::string>& pins) {
   Agency a;
-  a.id = o.string("id", Need::kRequired).value_or("");
-  if (o.has("id") && !valid_agency_id(a.id)) {
-    o.issues().add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
-  } else if (!a.id.empty() && !ids.insert(a.id).second) {
-    o.issues().add(o.path_of("id"), "duplicate agency id \"" + a.id + "\"");
-  }
+  a.id = parse_id(o, ids, "agency");
   a.name = o.string("name", Need::kRequired).value_or("");
   a.authority = o.boolean("authority", Need::kRequired).value_or(false);
   a.enabled = o.boolean_or("enabled", true);
@@ -209,12 +215,7 @@ Agency parse_agency(json_check::Object& o, std::set<std::string>& ids,
 Person parse_person(json_check::Object& o, const std::vector<Agency>& agencies,
                     std::set<std::string>& ids, std::set<std::string>& pins) {
   Person p;
-  p.id = o.string("id", Need::kRequired).value_or("");
-  if (o.has("id") && !valid_agency_id(p.id)) {
-    o.issues().add(o.path_of("id"), "expected 1-64 characters of a-z, 0-9, '-', '_', '.'");
-  } else if (!p.id.empty() && !ids.insert(p.id).second) {
-    o.issues().add(o.path_of("id"), "duplicate person id \"" + p.id + "\"");
-  }
+  p.id = parse_id(o, ids, "person");
   p.name = o.string("name", Need::kRequired).value_or("");
   p.agency = o.string("agency", Need::kRequired).value_or("");
   auto a = std::find_if(agencies.begin(), agencies.end(),
