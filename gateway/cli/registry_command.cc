@@ -177,6 +177,12 @@ void list(const std::string& file) {
               << a.spki_sha256.size() << (a.spki_sha256.size() == 1 ? " pin" : " pins") << "\t"
               << a.name << "\n";
   }
+  // A person's line: kind "person", the entry they act for in place of the roles.
+  for (const auto& p : registry.persons()) {
+    std::cout << p.id << "\tperson\t" << p.agency << "\t" << (p.enabled ? "enabled" : "disabled")
+              << "\t-\t" << p.spki_sha256.size() << (p.spki_sha256.size() == 1 ? " pin" : " pins")
+              << "\t" << p.name << "\n";
+  }
 }
 
 void show(const std::string& file, const std::string& id) {
@@ -200,7 +206,7 @@ void add_registry_commands(CLI::App& app) {
         ->check(CLI::ExistingFile);
   };
 
-  auto* ls = cmd->add_subcommand("list", "One line per agency: id, kind, roles, state, pins.");
+  auto* ls = cmd->add_subcommand("list", "One line per agency (id, kind, roles, state, referrals, pins, name), then per person.");
   registry_option(ls);
   ls->callback([file] { list(*file); });
 

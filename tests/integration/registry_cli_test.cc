@@ -114,6 +114,9 @@ TEST_CASE("registry add: from a certificate, the pin the demo PKI computed, mode
   CHECK(list.status == 0);
   CHECK(list.output.find("kokkola-perusopetus\tschool\tagency\tenabled\tno-referrals\t1 pin") !=
         std::string::npos);
+  CHECK(
+      list.output.find("liisa.laine\tperson\tsoite-tietosuoja\tenabled\t-\t1 pin\tLiisa Laine\n") !=
+      std::string::npos);
   auto show = registry(file, {"show", "kokkola-perusopetus"});
   CHECK(show.status == 0);
   CHECK(show.output.find(demo_pin("kokkola-perusopetus")) != std::string::npos);
