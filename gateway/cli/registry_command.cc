@@ -206,7 +206,9 @@ void add_registry_commands(CLI::App& app) {
         ->check(CLI::ExistingFile);
   };
 
-  auto* ls = cmd->add_subcommand("list", "One line per agency (id, kind, roles, state, referrals, pins, name), then per person.");
+  auto* ls = cmd->add_subcommand(
+      "list",
+      "One line per agency (id, kind, roles, state, referrals, pins, name), then per person.");
   registry_option(ls);
   ls->callback([file] { list(*file); });
 
