@@ -110,6 +110,16 @@ void Issues::add(std::string path, std::string message) {
   add(std::move(path), Texts{"", "", std::move(message)});
 }
 
+Texts required(const Texts& what) {
+  const Texts& w = what.incomplete() ? Texts{"arvo", "ett värde", "a value"} : what;
+  return {"pakollinen: " + w.fi, "obligatoriskt: " + w.sv, "required: " + w.en};
+}
+
+Texts quoting(const Texts& what, std::string_view id) {
+  auto q = " \"" + std::string(id) + "\"";
+  return {what.fi + q, what.sv + q, what.en + q};
+}
+
 Texts expected_one_of(std::string_view list) {
   std::string l(list);
   return {"odotettiin yhtä arvoista " + l, "förväntade ett av värdena " + l,
@@ -216,19 +226,13 @@ const nlohmann::json* Object::lookup(std::string_view key, Need need, const Text
   if (value_ == nullptr) return nullptr;
   auto it = value_->find(key);
   if (it == value_->end()) {
-    if (need == Need::kRequired) {
-      issues_->add(path_of(key),
-                   Texts{"pakollinen: " + expected.fi, "obligatoriskt: " + expected.sv,
-                         "required: " + expected.en});
-    }
+    if (need == Need::kRequired) issues_->add(path_of(key), required(expected));
     return nullptr;
   }
   return &*it;
 }
 
-const nlohmann::json* Object::any(std::string_view key, Need need) {
-  return lookup(key, need, {"arvo", "ett värde", "a value"});
-}
+const nlohmann::json* Object::any(std::string_view key, Need need) { return lookup(key, need, {}); }
 
 std::optional<std::string> Object::string(std::string_view key, Need need) {
   const auto* v = lookup(key, need, {"merkkijono", "en sträng", "a string"});

@@ -64,6 +64,13 @@ inline const Texts kExpectedDate{"odotettiin päivämäärää muodossa VVVV-KK-
 inline const Texts kUnknownKey{"tuntematon avain", "okänd nyckel", "unknown key"};
 inline const Texts kListedTwice{"mainittu kahdesti", "angiven två gånger", "listed twice"};
 
+// "required: <what>", e.g. required({"merkkijono", "en sträng", "a string"}); "required: a
+// value" when `what` is empty.
+Texts required(const Texts& what);
+
+// `what` followed by the quoted id, e.g. quoting({…, "unknown purpose"}, "x"): unknown purpose "x".
+Texts quoting(const Texts& what, std::string_view id);
+
 // "expected one of <list>", e.g. expected_one_of("json, html").
 Texts expected_one_of(std::string_view list);
 

@@ -78,9 +78,9 @@ asio::awaitable<Response> records(const Services& s, RequestContext& ctx) {
   q.agency = query.text("agency", json_check::Need::kOptional, {}, kReferenceRule);
   q.event_type = query.text("event_type");
   if (q.event_type && !audit::parse_event_type(*q.event_type)) {
-    auto q_type = " \"" + *q.event_type + "\"";
-    issues.add("?event_type", Texts{"tuntematon tapahtumatyyppi" + q_type,
-                                    "okänd händelsetyp" + q_type, "unknown event type" + q_type});
+    issues.add("?event_type", json_check::quoting({"tuntematon tapahtumatyyppi",
+                                                   "okänd händelsetyp", "unknown event type"},
+                                                  *q.event_type));
   }
   q.purpose = query.text("purpose", json_check::Need::kOptional, {}, kReferenceRule);
   RecordFilter filter;

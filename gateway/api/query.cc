@@ -25,9 +25,7 @@ std::optional<std::string> QueryParams::text(std::string_view name, Need need, c
   bool repeated = it == query_->end() && query_->count(std::string(name)) > 1;
   if (it == query_->end() || it->second.empty()) {
     if (need == Need::kRequired && !repeated) {
-      const Texts& w = what.incomplete() ? Texts{"arvo", "ett värde", "a value"} : what;
-      issues_->add(pointer(name),
-                   Texts{"pakollinen: " + w.fi, "obligatoriskt: " + w.sv, "required: " + w.en});
+      issues_->add(pointer(name), json_check::required(what));
     }
     return std::nullopt;
   }

@@ -13,14 +13,9 @@ using json_check::child_pointer;
 using json_check::expected_one_of;
 using json_check::Need;
 using json_check::Object;
+using json_check::quoting;
 
 namespace {
-
-// "<what> "<id>"", e.g. unknown purpose "x".
-Texts quoting(const Texts& what, const std::string& id) {
-  auto q = " \"" + id + "\"";
-  return {what.fi + q, what.sv + q, what.en + q};
-}
 
 Texts unknown_agency(const std::string& id) {
   return quoting({"tuntematon organisaatio", "okänd organisation", "unknown agency"}, id);
