@@ -28,7 +28,7 @@ struct Issue {
 
 // Every problem found, each at its path. What is added may repeat what a client sent (a key, an
 // unknown id): add() replaces anything shaped like an identity code (common/identity_scan.h)
-// and shortens a path or message over kMaxText bytes, and the list keeps at most kMaxListed
+// and shortens a path or message to about kMaxText bytes, and the list keeps at most kMaxListed
 // issues (then one more saying so), so that a problem report stays small and never carries a
 // henkilötunnus.
 class Issues {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "common/identity_scan.h"
 #include "common/json_check.h"
 
 using namespace silta::json_check;
@@ -107,6 +108,21 @@ TEST_CASE("issues never carry an identity code, and stay bounded", "[json_check]
   for (int i = 0; i < 5000; ++i) many.add("/k" + std::to_string(i), "unknown key");
   CHECK(many.list().size() == Issues::kMaxListed + 1);
   CHECK(many.list().back().message.en.find("more problems") != std::string::npos);
+}
+
+TEST_CASE("shortening an issue frees no identity code at the cut", "[json_check]") {
+  // A lower-case code glued to the digit after it is not read as one (identity_scan.h); cut just
+  // after it, it would stand on its own.
+  const std::string glued =
+      std::string(Issues::kMaxText - 11, '/') + "150317a901j0" + std::string(100, '/');
+  REQUIRE_FALSE(silta::contains_identity_code(glued));
+  REQUIRE(silta::contains_identity_code(glued.substr(0, Issues::kMaxText) + " "));
+  Issues issues;
+  issues.add(glued, glued);
+  const auto& issue = issues.list().front();
+  CHECK_FALSE(silta::contains_identity_code(issue.path));
+  CHECK_FALSE(silta::contains_identity_code(issue.message.en));
+  CHECK(issue.path.find("[identity code]") != std::string::npos);
 }
 
 TEST_CASE("issues are valid UTF-8 whatever the client sent", "[json_check]") {
