@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
@@ -77,11 +78,15 @@ struct Harness {
 
   Harness() {
     logging::setup(false, "error");
-    // In memory where the machine has it: every request makes a durable audit record, and an
-    // fdatasync on a disk would bound the target at a few hundred inputs a second.
+    // In memory where the machine has room for it (a container's /dev/shm may have 64 MiB):
+    // every request makes a durable audit record, and an fdatasync on a disk holds the target
+    // to a few hundred inputs a second.
     char shm[] = "/dev/shm/silta-http-fuzz-XXXXXX";
     char tmp[] = "/tmp/silta-http-fuzz-XXXXXX";
-    const char* made = ::mkdtemp(shm);
+    struct statvfs shm_room {};
+    const bool roomy = ::statvfs("/dev/shm", &shm_room) == 0 &&
+                       shm_room.f_bavail * shm_room.f_frsize >= (4ull << 30);
+    const char* made = roomy ? ::mkdtemp(shm) : nullptr;
     if (made == nullptr) made = ::mkdtemp(tmp);
     if (made == nullptr) std::abort();
     dir = made;
