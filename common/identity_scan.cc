@@ -79,18 +79,30 @@ bool is_identity_code_check_character(char c) {
   return c != '\0' && kCheckCharacters.find(c) != std::string_view::npos;
 }
 
-std::optional<std::size_t> find_identity_code(std::string_view text) {
-  for (std::size_t i = 0; i + kLength <= text.size(); ++i) {
+namespace {
+
+std::optional<std::size_t> find_from(std::string_view text, std::size_t from) {
+  for (std::size_t i = from; i + kLength <= text.size(); ++i) {
     if (is_digit(text[i]) && shaped_like_code(text, i) && stands_as_code(text, i)) return i;
   }
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::size_t> find_identity_code(std::string_view text) { return find_from(text, 0); }
+
 std::string redact_identity_codes(std::string text) {
   static constexpr std::string_view kRedacted = "[identity code]";
-  // From the start each time: a code next to one just replaced may only now stand on its own.
-  // Each round removes nine digits, so this ends.
-  while (auto at = find_identity_code(text)) text.replace(*at, kLength, kRedacted);
+  // A code glued to the one just replaced may only now stand on its own: the one right after it
+  // (the search goes on from there) or the one ending right before it, so each search starts a
+  // code's length before the last replacement, not from the start (which made this quadratic:
+  // 256 KB of codes took 2.2 s). Each round removes nine digits, so this ends.
+  std::size_t from = 0;
+  while (auto at = find_from(text, from)) {
+    text.replace(*at, kLength, kRedacted);
+    from = *at >= kLength ? *at - kLength : 0;
+  }
   return text;
 }
 

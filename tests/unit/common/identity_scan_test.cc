@@ -69,6 +69,11 @@ TEST_CASE("redacting replaces every code and nothing else", "[identity_scan]") {
   CHECK(redact_identity_codes("/110213A913H/x140311A9265") == "/[identity code]/x[identity code]");
   CHECK(redact_identity_codes("nothing here") == "nothing here");
   CHECK(redact_identity_codes("110213A913H110213A913H") == "[identity code][identity code]");
+  // A lower-case code glued to an upper-case one stands on its own once that one is replaced,
+  // whether it came after or before it.
+  CHECK(redact_identity_codes("110213A913H150317a901j") == "[identity code][identity code]");
+  CHECK(redact_identity_codes("150317a901j110213A913H") == "[identity code][identity code]");
+  CHECK(redact_identity_codes("x150317a901j110213A913H") == "x150317a901j[identity code]");
 }
 
 TEST_CASE("century signs and check characters", "[identity_scan]") {
