@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/codec.h"
 #include "policy/consent_json.h"
@@ -111,11 +112,12 @@ std::vector<std::string> catalog_ids(Object& o, std::string_view key, Need need,
                                      const Texts& unknown) {
   auto list = o.strings(key, need);
   if (!list) return {};
+  std::set<std::string_view> seen;  // known ids only, so at most the catalog's table
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto& id = (*list)[i];
     if (!find(id)) {
       o.issues().add(child_pointer(o.path_of(key), i), quoting(unknown, id));
-    } else if (std::find(list->begin(), list->begin() + i, id) != list->begin() + i) {
+    } else if (!seen.insert(id).second) {
       o.issues().add(child_pointer(o.path_of(key), i), json_check::kListedTwice);
     }
   }
@@ -324,10 +326,10 @@ ExchangeInput parse_exchange(const nlohmann::json& body, const Agency& caller,
     if (data != nullptr && !data->is_object()) {
       issues.add("/data", kExpectedData);
     } else if (data != nullptr) {
+      const std::set<std::string_view> requested(in.categories.begin(), in.categories.end());
       for (auto it = data->begin(); it != data->end(); ++it) {
         auto path = child_pointer("/data", it.key());
-        if (std::find(in.categories.begin(), in.categories.end(), it.key()) ==
-            in.categories.end()) {
+        if (requested.count(it.key()) == 0) {
           issues.add(path, Texts{"ei mikään pyydetyistä tietoryhmistä",
                                  "ingen av de begärda uppgiftskategorierna",
                                  "not one of the requested categories"});
@@ -469,12 +471,13 @@ ConsentInput parse_consent_input(const nlohmann::json& body, const policy::Catal
     }
   }
   if (const auto* list = o.array("granted_by", Need::kRequired)) {
-    if (list->empty()) {
+    if (list->empty() || list->size() > kMaxGrantors) {
+      const auto n = std::to_string(kMaxGrantors);
       issues.add("/granted_by",
-                 Texts{"odotettiin vähintään yhtä henkilöä", "förväntade minst en person",
-                       "expected at least one person"});
+                 Texts{"odotettiin 1–" + n + " henkilöä", "förväntade 1–" + n + " personer",
+                       "expected 1 to " + n + " persons"});
     }
-    for (std::size_t i = 0; i < list->size(); ++i) {
+    for (std::size_t i = 0; i < list->size() && i < kMaxGrantors; ++i) {
       Object g(issues, (*list)[i], child_pointer("/granted_by", i));
       if (!g.valid()) continue;
       policy::ConsentGrantor grantor;

@@ -34,6 +34,9 @@ inline constexpr json_check::TextRule kJustificationRule{.max_bytes = 4000, .lin
 inline constexpr json_check::TextRule kReferenceRule{.max_bytes = 200};
 // Longer notes: a revocation's reason, a review note.
 inline constexpr json_check::TextRule kNoteRule{.max_bytes = 4000, .line_breaks = true};
+// The persons who gave one consent (the person, guardians, a legal representative): the engine
+// compares them pairwise.
+inline constexpr std::size_t kMaxGrantors = 8;
 
 // The person the request is about.
 struct SubjectInput {

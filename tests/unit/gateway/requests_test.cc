@@ -127,3 +127,45 @@ TEST_CASE("actor: the role reaches the engine's request, the id the use log",
   CHECK(r.revocation.by_actor == "teacher-anna");
   CHECK(r.actor.role == "teacher");
 }
+
+namespace {
+
+std::map<std::string, std::string> issues_by_path(const json_check::Issues& issues) {
+  std::map<std::string, std::string> by_path;
+  for (const auto& i : issues.list()) by_path[i.path] = i.message.en;
+  return by_path;
+}
+
+}  // namespace
+
+TEST_CASE("consent: at most eight persons give one consent", "[requests][limits]") {
+  json grantor = {{"capacity", "guardian"}, {"identity_code", "110213A913H"}};
+  for (std::size_t n : {std::size_t{0}, kMaxGrantors, kMaxGrantors + 1, std::size_t{20000}}) {
+    INFO(n << " grantors");
+    json body = {{"granted_by", json(n, grantor)}};
+    json_check::Issues read;
+    auto in = parse_consent_input(body, catalog(), Registry(), SysTime{}, read);
+    auto by_path = issues_by_path(read);
+    bool within = n >= 1 && n <= kMaxGrantors;
+    CHECK(by_path.count("/granted_by") == (within ? 0u : 1u));
+    if (!within) CHECK(by_path["/granted_by"] == "expected 1 to 8 persons");
+    // Past the limit nothing more is read.
+    CHECK(in.record.granted_by.size() == std::min(n, kMaxGrantors));
+    CHECK(by_path.count("/granted_by/" + std::to_string(kMaxGrantors)) == 0);
+  }
+}
+
+TEST_CASE("catalog id lists: unknown and repeated ids at their own index", "[requests][limits]") {
+  // Each id is checked once against the known ids seen before it, not against the whole list
+  // before it: 50 000 unknown ids cost 50 000 lookups, not 10^9 comparisons.
+  json categories = json::array({"grades", "nonexistent", "grades"});
+  for (int i = 0; i < 50000; ++i) categories.push_back("gradez");
+  json body = {{"categories", categories}};
+  json_check::Issues issues;
+  parse_consent_input(body, catalog(), Registry(), SysTime{}, issues);
+  auto by_path = issues_by_path(issues);
+  CHECK(by_path.count("/categories/0") == 0);
+  CHECK(by_path["/categories/1"] == "unknown data category \"nonexistent\"");
+  CHECK(by_path["/categories/2"] == "listed twice");
+  CHECK(by_path.count("/categories/3") == 1);
+}
