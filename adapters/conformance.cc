@@ -196,7 +196,7 @@ class ConformanceKit {
       return "expected Content-Type application/problem+json, got \"" + quote(r->content_type) +
              "\"";
     }
-    auto doc = json::parse(r->body, nullptr, false);
+    auto doc = protocol::parse_answer(r->body);
     if (!doc.is_object() || !doc.contains("type") || !doc["type"].is_string() ||
         !doc.contains("title") || doc.value("status", 0u) != status) {
       return std::string("expected an RFC 9457 problem with type, title and status");
@@ -234,7 +234,7 @@ class ConformanceKit {
       reason = "expected Content-Type application/json, got \"" + quote(r->content_type) + "\"";
       return std::nullopt;
     }
-    auto doc = json::parse(r->body, nullptr, false);
+    auto doc = protocol::parse_answer(r->body);
     if (doc.is_discarded()) {
       reason = "the body is not valid JSON";
       return std::nullopt;
@@ -418,7 +418,7 @@ asio::awaitable<void> ConformanceKit::check_other_client_refused() {
 
 void ConformanceKit::check_version_discovery(const HttpReply& versions) {
   const char* id = "version.discovery";
-  auto doc = json::parse(versions.body, nullptr, false);
+  auto doc = protocol::parse_answer(versions.body);
   if (versions.status != 200) {
     fail(id, "expected HTTP 200, got " + std::to_string(versions.status));
   } else if (!media_type_is(versions.content_type, "application/json")) {
@@ -443,7 +443,7 @@ asio::awaitable<void> ConformanceKit::check_health_shape() {
   json_check::Issues issues;
   std::optional<HealthReport> h;
   if (r && r->status == 200) {
-    auto doc = json::parse(r->body, nullptr, false);
+    auto doc = protocol::parse_answer(r->body);
     h = protocol::health_from_json(doc, issues);
   }
   if (!r) {
@@ -577,7 +577,7 @@ asio::awaitable<void> ConformanceKit::check_invalid_request() {
     fail(id, *why);
     co_return;
   }
-  auto doc = json::parse(r->body);
+  auto doc = protocol::parse_answer(r->body);
   bool named = false;
   if (doc.contains("errors") && doc["errors"].is_array()) {
     for (const auto& e : doc["errors"]) {
@@ -607,7 +607,7 @@ asio::awaitable<void> ConformanceKit::referral_checks() {
       return std::nullopt;
     }
     json_check::Issues issues;
-    auto doc = json::parse(r->body, nullptr, false);
+    auto doc = protocol::parse_answer(r->body);
     auto receipt = protocol::receipt_from_json(doc, issues);
     if (!receipt) reason = "not a delivery receipt: " + quote(issues.format());
     return receipt;

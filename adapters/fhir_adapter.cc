@@ -69,7 +69,7 @@ asio::awaitable<Result<json>> FhirAdapter::interact(std::string_view what, const
                                                     Deadline deadline) {
   auto reply = co_await endpoint_->call(what, call, deadline);
   if (!reply) co_return reply.error();
-  auto doc = json::parse(reply->body, nullptr, false);
+  auto doc = protocol::parse_answer(reply->body);
   const bool outcome = doc.is_object() && doc.value("resourceType", "") == "OperationOutcome";
   const std::string who = "the FHIR server of " + endpoint_->agency();
   if (reply->status < 200 || reply->status >= 300) {
@@ -288,7 +288,7 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
   auto reply = co_await endpoint_->call("fhir create Communication", call, deadline);
   if (!reply) co_return reply.error();
   if (reply->status != 200 && reply->status != 201) {
-    auto doc = json::parse(reply->body, nullptr, false);
+    auto doc = protocol::parse_answer(reply->body);
     std::string detail = "HTTP " + std::to_string(reply->status);
     if (doc.is_object() && doc.value("resourceType", "") == "OperationOutcome") {
       detail += ": " + describe_operation_outcome(doc);
@@ -297,7 +297,7 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
         reply->status < 500 ? ErrorCode::kFailedPrecondition : ErrorCode::kUnavailable,
         "the FHIR server of " + endpoint_->agency() + " refused the referral: " + detail);
   }
-  auto doc = json::parse(reply->body, nullptr, false);
+  auto doc = protocol::parse_answer(reply->body);
   if (!doc.is_object() || doc.value("resourceType", "") != "Communication" || !doc.contains("id") ||
       !doc["id"].is_string()) {
     co_return make_error(ErrorCode::kUnavailable,

@@ -62,7 +62,7 @@ Error HttpAdapter::out_of_contract(std::string_view operation, const std::string
 
 Error HttpAdapter::rejected(std::string_view operation, const HttpReply& reply) const {
   std::string what = "HTTP " + std::to_string(reply.status);
-  auto doc = json::parse(reply.body, nullptr, false);
+  auto doc = protocol::parse_answer(reply.body);
   if (doc.is_object()) {
     if (doc.contains("type") && doc["type"].is_string()) {
       std::string type = doc["type"].get<std::string>();
@@ -103,8 +103,9 @@ asio::awaitable<Result<FetchResult>> HttpAdapter::fetch(const FetchRequest& requ
   auto reply = co_await endpoint_->call("fetch", call, deadline);
   if (!reply) co_return reply.error();
   if (reply->status != 200) co_return rejected("fetch", *reply);
-  auto doc = json::parse(reply->body, nullptr, false);
-  if (doc.is_discarded()) co_return out_of_contract("fetch", "the body is not valid JSON");
+  std::string why;
+  auto doc = protocol::parse_answer(reply->body, &why);
+  if (doc.is_discarded()) co_return out_of_contract("fetch", why);
   json_check::Issues issues;
   auto result = protocol::fetch_result_from_json(doc, issues);
   if (!result) co_return out_of_contract("fetch", summary(issues));
@@ -130,8 +131,9 @@ asio::awaitable<Result<DeliveryReceipt>> HttpAdapter::deliver(const Referral& re
   auto reply = co_await endpoint_->call("deliver", call, deadline);
   if (!reply) co_return reply.error();
   if (reply->status != 200 && reply->status != 201) co_return rejected("deliver", *reply);
-  auto doc = json::parse(reply->body, nullptr, false);
-  if (doc.is_discarded()) co_return out_of_contract("deliver", "the body is not valid JSON");
+  std::string why;
+  auto doc = protocol::parse_answer(reply->body, &why);
+  if (doc.is_discarded()) co_return out_of_contract("deliver", why);
   json_check::Issues issues;
   auto receipt = protocol::receipt_from_json(doc, issues);
   if (!receipt) co_return out_of_contract("deliver", summary(issues));
@@ -148,8 +150,9 @@ asio::awaitable<Result<HealthReport>> HttpAdapter::health(Deadline deadline) {
   auto reply = co_await endpoint_->call("health", call, deadline);
   if (!reply) co_return reply.error();
   if (reply->status != 200) co_return rejected("health", *reply);
-  auto doc = json::parse(reply->body, nullptr, false);
-  if (doc.is_discarded()) co_return out_of_contract("health", "the body is not valid JSON");
+  std::string why;
+  auto doc = protocol::parse_answer(reply->body, &why);
+  if (doc.is_discarded()) co_return out_of_contract("health", why);
   json_check::Issues issues;
   auto report = protocol::health_from_json(doc, issues);
   if (!report) co_return out_of_contract("health", summary(issues));

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/codec.h"
+#include "common/json_parse.h"
 
 namespace silta::adapters::protocol {
 
@@ -34,6 +35,17 @@ std::string redact_identity_codes(std::string_view text, std::size_t max_chars) 
   }
   if (i < text.size()) out += "...";
   return out;
+}
+
+nlohmann::json parse_answer(std::string_view body, std::string* why) {
+  json_check::Issues issues;
+  auto doc = json_check::parse_json(body, issues, {.max_values = kMaxAnswerValues});
+  if (doc) return std::move(*doc);
+  if (why != nullptr && !issues.empty()) {
+    const auto& issue = issues.list().front();
+    *why = (issue.path.empty() ? "" : issue.path + ": ") + issue.message.en;
+  }
+  return nlohmann::json(nlohmann::json::value_t::discarded);
 }
 
 bool valid_id(std::string_view id) {

@@ -58,6 +58,13 @@ std::string redact_identity_codes(std::string_view text, std::size_t max_chars =
 // A referral id or other path segment: 1-128 of A-Z a-z 0-9 - _ . :
 bool valid_id(std::string_view id);
 
+// An agency system's answer read as JSON with the bounds of a request body (nesting at most 64
+// levels, no key twice) and at most kMaxAnswerValues values, so that no answer builds a
+// document that copying or printing would recurse through until the stack overflows. A
+// discarded value when it is not such a document; `why` (when given) says what is wrong.
+inline constexpr std::size_t kMaxAnswerValues = 1'000'000;
+nlohmann::json parse_answer(std::string_view body, std::string* why = nullptr);
+
 nlohmann::json to_json(const FetchRequest& r);
 nlohmann::json to_json(const FetchResult& r);
 nlohmann::json to_json(const Referral& r);

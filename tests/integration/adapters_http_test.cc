@@ -368,8 +368,15 @@ TEST_CASE("answers out of contract are clear errors", "[adapters][http]") {
                  R"("status":400,"detail":"no such category for 110213A913H"})";
         return r;
       }
-      default:
+      case 4:
         return TestResponse::json(200, req.body);  // an echo: not a fetch answer at all
+      default: {
+        // A record nested a million levels deep (2 MB, within the response limit): copying or
+        // printing such a document recurses once per level and overflows the stack.
+        std::string deep = R"({"subject_known": true, "categories": {"school_attendance": [{"x": )";
+        deep += std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}]}}";
+        return TestResponse::json(200, std::move(deep));
+      }
     }
   });
   AdapterHarness h;
@@ -383,14 +390,16 @@ TEST_CASE("answers out of contract are clear errors", "[adapters][http]") {
     CHECK_FALSE(std::regex_search(r.error().message, identity_code_pattern()));
     return r.error().message;
   };
-  CHECK(fetch(0).find("out of contract (fetch): the body is not valid JSON") != std::string::npos);
+  CHECK(fetch(0).find("out of contract (fetch): not valid JSON (at byte ") != std::string::npos);
   CHECK(fetch(1).find("the requested category school_attendance is missing") != std::string::npos);
   CHECK(fetch(2).find("/categories/school_attendance: expected an array") != std::string::npos);
   auto refused = fetch(3);
   CHECK(refused.find("refused the fetch request: HTTP 400 unknown-category") != std::string::npos);
   CHECK(refused.find("[identity code]") != std::string::npos);
   CHECK(fetch(4).find("/subject_known: required") != std::string::npos);
-  CHECK(h.count("adapter_protocol_violation") == 4);
+  CHECK(fetch(5).find("out of contract (fetch): /categories: nested deeper than 64 levels") !=
+        std::string::npos);
+  CHECK(h.count("adapter_protocol_violation") == 5);
   CHECK_FALSE(std::regex_search(h.events_text(), identity_code_pattern()));
   // Answers out of contract do not trip the circuit: the system is up.
   CHECK(adapter.endpoint().breaker().state() == CircuitState::kClosed);
