@@ -581,7 +581,7 @@ asio::awaitable<void> ConformanceKit::check_invalid_request() {
   bool named = false;
   if (doc.contains("errors") && doc["errors"].is_array()) {
     for (const auto& e : doc["errors"]) {
-      if (e.is_object() && e.value("pointer", "") == "/subject") named = true;
+      if (protocol::string_or(e, "pointer", "") == "/subject") named = true;
     }
   }
   if (named) {

@@ -17,7 +17,7 @@ constexpr std::string_view kDigestExtension = "urn:silta:referral-digest";
 const json* link_next(const json& bundle) {
   if (!bundle.contains("link") || !bundle["link"].is_array()) return nullptr;
   for (const auto& l : bundle["link"]) {
-    if (l.is_object() && l.value("relation", "") == "next" && l.contains("url") &&
+    if (l.is_object() && protocol::string_or(l, "relation", "") == "next" && l.contains("url") &&
         l["url"].is_string()) {
       return &l["url"];
     }
@@ -28,7 +28,7 @@ const json* link_next(const json& bundle) {
 bool has_errors(const json& outcome) {
   if (!outcome.contains("issue") || !outcome["issue"].is_array()) return false;
   for (const auto& i : outcome["issue"]) {
-    auto sev = i.is_object() ? i.value("severity", "") : "";
+    auto sev = i.is_object() ? protocol::string_or(i, "severity", "") : "";
     if (sev == "error" || sev == "fatal") return true;
   }
   return false;
@@ -37,7 +37,8 @@ bool has_errors(const json& outcome) {
 std::string digest_of(const json& resource) {
   if (!resource.contains("extension") || !resource["extension"].is_array()) return {};
   for (const auto& e : resource["extension"]) {
-    if (e.is_object() && e.value("url", "") == kDigestExtension) return e.value("valueString", "");
+    if (e.is_object() && protocol::string_or(e, "url", "") == kDigestExtension)
+      return protocol::string_or(e, "valueString", "");
   }
   return {};
 }
@@ -49,10 +50,11 @@ std::string describe_operation_outcome(const json& outcome) {
   if (outcome.contains("issue") && outcome["issue"].is_array()) {
     for (const auto& i : outcome["issue"]) {
       if (!i.is_object()) continue;
-      std::string one = i.value("severity", "?") + "/" + i.value("code", "?");
-      std::string text = i.value("diagnostics", "");
+      std::string one =
+          protocol::string_or(i, "severity", "?") + "/" + protocol::string_or(i, "code", "?");
+      std::string text = protocol::string_or(i, "diagnostics", "");
       if (text.empty() && i.contains("details") && i["details"].is_object()) {
-        text = i["details"].value("text", "");
+        text = protocol::string_or(i["details"], "text", "");
       }
       if (!text.empty()) one += ": " + text;
       out += (out.empty() ? "" : "; ") + one;
@@ -70,7 +72,8 @@ asio::awaitable<Result<json>> FhirAdapter::interact(std::string_view what, const
   auto reply = co_await endpoint_->call(what, call, deadline);
   if (!reply) co_return reply.error();
   auto doc = protocol::parse_answer(reply->body);
-  const bool outcome = doc.is_object() && doc.value("resourceType", "") == "OperationOutcome";
+  const bool outcome =
+      doc.is_object() && protocol::string_or(doc, "resourceType", "") == "OperationOutcome";
   const std::string who = "the FHIR server of " + endpoint_->agency();
   if (reply->status < 200 || reply->status >= 300) {
     std::string detail = "HTTP " + std::to_string(reply->status);
@@ -102,8 +105,9 @@ Result<std::vector<json>> matches(const json& bundle, std::string_view resource_
   auto bad = [](std::string what) {
     return make_error(ErrorCode::kUnavailable, "a search answer is out of contract: " + what);
   };
-  if (bundle.value("resourceType", "") != "Bundle") return bad("expected a Bundle");
-  if (bundle.value("type", "") != "searchset") return bad("expected a searchset Bundle");
+  if (protocol::string_or(bundle, "resourceType", "") != "Bundle") return bad("expected a Bundle");
+  if (protocol::string_or(bundle, "type", "") != "searchset")
+    return bad("expected a searchset Bundle");
   std::vector<json> out;
   if (!bundle.contains("entry")) return out;
   if (!bundle["entry"].is_array()) return bad("expected entry to be an array");
@@ -112,20 +116,21 @@ Result<std::vector<json>> matches(const json& bundle, std::string_view resource_
       return bad("expected every entry to hold a resource");
     }
     std::string mode = "match";
-    if (e.contains("search") && e["search"].is_object()) mode = e["search"].value("mode", "match");
+    if (e.contains("search") && e["search"].is_object())
+      mode = protocol::string_or(e["search"], "mode", "match");
     const json& r = e["resource"];
     if (mode == "outcome") {
-      if (r.value("resourceType", "") == "OperationOutcome" && has_errors(r)) {
+      if (protocol::string_or(r, "resourceType", "") == "OperationOutcome" && has_errors(r)) {
         return make_error(ErrorCode::kUnavailable,
                           "the search reported: " + describe_operation_outcome(r));
       }
       continue;
     }
     if (mode != "match") continue;  // _include'd resources are not asked for
-    if (r.value("resourceType", "") != resource_type) {
+    if (protocol::string_or(r, "resourceType", "") != resource_type) {
       return bad("a match is a " +
-                 protocol::redact_identity_codes(r.value("resourceType", "?"), 40) + ", not a " +
-                 std::string(resource_type));
+                 protocol::redact_identity_codes(protocol::string_or(r, "resourceType", "?"), 40) +
+                 ", not a " + std::string(resource_type));
     }
     out.push_back(r);
   }
@@ -135,7 +140,8 @@ Result<std::vector<json>> matches(const json& bundle, std::string_view resource_
 bool has_identifier(const json& patient, std::string_view system, std::string_view value) {
   if (!patient.contains("identifier") || !patient["identifier"].is_array()) return false;
   for (const auto& i : patient["identifier"]) {
-    if (i.is_object() && i.value("system", "") == system && i.value("value", "") == value) {
+    if (i.is_object() && protocol::string_or(i, "system", "") == system &&
+        protocol::string_or(i, "value", "") == value) {
       return true;
     }
   }
@@ -290,7 +296,7 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
   if (reply->status != 200 && reply->status != 201) {
     auto doc = protocol::parse_answer(reply->body);
     std::string detail = "HTTP " + std::to_string(reply->status);
-    if (doc.is_object() && doc.value("resourceType", "") == "OperationOutcome") {
+    if (doc.is_object() && protocol::string_or(doc, "resourceType", "") == "OperationOutcome") {
       detail += ": " + describe_operation_outcome(doc);
     }
     co_return make_error(
@@ -298,8 +304,8 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
         "the FHIR server of " + endpoint_->agency() + " refused the referral: " + detail);
   }
   auto doc = protocol::parse_answer(reply->body);
-  if (!doc.is_object() || doc.value("resourceType", "") != "Communication" || !doc.contains("id") ||
-      !doc["id"].is_string()) {
+  if (!doc.is_object() || protocol::string_or(doc, "resourceType", "") != "Communication" ||
+      !doc.contains("id") || !doc["id"].is_string()) {
     co_return make_error(ErrorCode::kUnavailable,
                          "the FHIR server of " + endpoint_->agency() +
                              " did not return the Communication it stored");
@@ -310,7 +316,8 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
   receipt.duplicate = reply->status == 200;
   receipt.received_at = now_utc();
   if (doc.contains("meta") && doc["meta"].is_object()) {
-    if (auto t = parse_rfc3339(doc["meta"].value("lastUpdated", ""))) receipt.received_at = *t;
+    if (auto t = parse_rfc3339(protocol::string_or(doc["meta"], "lastUpdated", "")))
+      receipt.received_at = *t;
   }
   if (receipt.duplicate && digest_of(doc) != digest) {
     co_return make_error(ErrorCode::kConflict,
@@ -325,8 +332,9 @@ asio::awaitable<Result<HealthReport>> FhirAdapter::health(Deadline deadline) {
   call.accept = kFhirJson;
   auto doc = co_await interact("capability statement", call, deadline);
   if (!doc) co_return doc.error();
-  const std::string version = doc->value("fhirVersion", "");
-  if (doc->value("resourceType", "") != "CapabilityStatement" || version.rfind("4.0", 0) != 0) {
+  const std::string version = protocol::string_or(*doc, "fhirVersion", "");
+  if (protocol::string_or(*doc, "resourceType", "") != "CapabilityStatement" ||
+      version.rfind("4.0", 0) != 0) {
     co_return make_error(ErrorCode::kUnavailable,
                          "the FHIR server of " + endpoint_->agency() + " is not a FHIR R4 server");
   }
@@ -334,8 +342,8 @@ asio::awaitable<Result<HealthReport>> FhirAdapter::health(Deadline deadline) {
   report.ok = true;
   std::string system = "FHIR " + version + " server";
   if (doc->contains("software") && (*doc)["software"].is_object()) {
-    system +=
-        ": " + (*doc)["software"].value("name", "") + " " + (*doc)["software"].value("version", "");
+    system += ": " + protocol::string_or((*doc)["software"], "name", "") + " " +
+              protocol::string_or((*doc)["software"], "version", "");
   }
   report.system = protocol::redact_identity_codes(system, 200);
   HolderInfo holder{endpoint_->agency(), {}};

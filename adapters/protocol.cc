@@ -22,11 +22,24 @@ bool identity_code_shape_ok(std::string_view code) {
          kCheck.find(code[10]) != std::string_view::npos;
 }
 
+namespace {
+
+std::string upper_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+}  // namespace
+
+// In either case: the gateway's own scanner (common/identity_scan.h) reads lower case too.
 std::string redact_identity_codes(std::string_view text, std::size_t max_chars) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size() && out.size() < max_chars) {
-    if (i + 11 <= text.size() && identity_code_shape_ok(text.substr(i, 11))) {
+    if (i + 11 <= text.size() && identity_code_shape_ok(upper_case(text.substr(i, 11)))) {
       out += "[identity code]";
       i += 11;
     } else {
@@ -46,6 +59,13 @@ nlohmann::json parse_answer(std::string_view body, std::string* why) {
     *why = (issue.path.empty() ? "" : issue.path + ": ") + issue.message.en;
   }
   return nlohmann::json(nlohmann::json::value_t::discarded);
+}
+
+std::string string_or(const json& object, std::string_view key, std::string_view fallback) {
+  if (!object.is_object()) return std::string(fallback);
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::string(fallback);
+  return it->get<std::string>();
 }
 
 bool valid_id(std::string_view id) {

@@ -64,6 +64,10 @@ bool valid_id(std::string_view id);
 // discarded value when it is not such a document; `why` (when given) says what is wrong.
 inline constexpr std::size_t kMaxAnswerValues = 1'000'000;
 nlohmann::json parse_answer(std::string_view body, std::string* why = nullptr);
+// The string member `key` of `object`, or `fallback` when `object` is not an object or the member
+// is missing or not a string (nlohmann's value() would throw on a member of another type).
+std::string string_or(const nlohmann::json& object, std::string_view key,
+                      std::string_view fallback);
 
 nlohmann::json to_json(const FetchRequest& r);
 nlohmann::json to_json(const FetchResult& r);
