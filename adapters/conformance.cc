@@ -198,7 +198,7 @@ class ConformanceKit {
     }
     auto doc = protocol::parse_answer(r->body);
     if (!doc.is_object() || !doc.contains("type") || !doc["type"].is_string() ||
-        !doc.contains("title") || doc.value("status", 0u) != status) {
+        !doc.contains("title") || !doc.contains("status") || doc["status"] != status) {
       return std::string("expected an RFC 9457 problem with type, title and status");
     }
     if (!type_suffix.empty()) {
