@@ -11,7 +11,7 @@ namespace silta::audit {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 1 << 20;
+constexpr std::size_t kMaxReadChunk = 1 << 20;
 
 void put_u16(Bytes& out, std::uint16_t v) {
   for (int i = 0; i < 2; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -78,7 +78,8 @@ Result<bool> SegmentReader::fill(std::size_t n) {
   }
   buffer_offset_ = offset_;
   buffer_size_ = have;
-  std::size_t want = std::max(n, kReadChunk);
+  std::size_t want = std::max(n, chunk_);
+  chunk_ = std::min(chunk_ * 2, kMaxReadChunk);
   want = static_cast<std::size_t>(std::min<std::uint64_t>(want, file_size_ - offset_));
   if (buffer_.size() < want) buffer_.resize(want);
   auto got = file_.read_at(offset_ + have, std::span(buffer_.data() + have, want - have));

@@ -76,6 +76,9 @@ class SegmentReader {
   Bytes buffer_;  // the first buffer_size_ bytes hold file data
   std::size_t buffer_size_ = 0;
   std::uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
+  // How much the next read asks for: 64 KiB first (a few records are what a single read needs),
+  // doubling to 1 MiB as a scan goes on.
+  std::size_t chunk_ = std::size_t{64} << 10;
   std::uint64_t offset_ = 0;
   std::uint64_t file_size_ = 0;
   std::string problem_;
