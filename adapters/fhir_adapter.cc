@@ -17,7 +17,7 @@ constexpr std::string_view kDigestExtension = "urn:silta:referral-digest";
 const json* link_next(const json& bundle) {
   if (!bundle.contains("link") || !bundle["link"].is_array()) return nullptr;
   for (const auto& l : bundle["link"]) {
-    if (l.is_object() && protocol::string_or(l, "relation", "") == "next" && l.contains("url") &&
+    if (protocol::string_or(l, "relation", "") == "next" && l.contains("url") &&
         l["url"].is_string()) {
       return &l["url"];
     }
@@ -28,7 +28,7 @@ const json* link_next(const json& bundle) {
 bool has_errors(const json& outcome) {
   if (!outcome.contains("issue") || !outcome["issue"].is_array()) return false;
   for (const auto& i : outcome["issue"]) {
-    auto sev = i.is_object() ? protocol::string_or(i, "severity", "") : "";
+    auto sev = protocol::string_or(i, "severity", "");
     if (sev == "error" || sev == "fatal") return true;
   }
   return false;
@@ -37,7 +37,7 @@ bool has_errors(const json& outcome) {
 std::string digest_of(const json& resource) {
   if (!resource.contains("extension") || !resource["extension"].is_array()) return {};
   for (const auto& e : resource["extension"]) {
-    if (e.is_object() && protocol::string_or(e, "url", "") == kDigestExtension)
+    if (protocol::string_or(e, "url", "") == kDigestExtension)
       return protocol::string_or(e, "valueString", "");
   }
   return {};
@@ -72,8 +72,7 @@ asio::awaitable<Result<json>> FhirAdapter::interact(std::string_view what, const
   auto reply = co_await endpoint_->call(what, call, deadline);
   if (!reply) co_return reply.error();
   auto doc = protocol::parse_answer(reply->body);
-  const bool outcome =
-      doc.is_object() && protocol::string_or(doc, "resourceType", "") == "OperationOutcome";
+  const bool outcome = protocol::string_or(doc, "resourceType", "") == "OperationOutcome";
   const std::string who = "the FHIR server of " + endpoint_->agency();
   if (reply->status < 200 || reply->status >= 300) {
     std::string detail = "HTTP " + std::to_string(reply->status);
@@ -140,7 +139,7 @@ Result<std::vector<json>> matches(const json& bundle, std::string_view resource_
 bool has_identifier(const json& patient, std::string_view system, std::string_view value) {
   if (!patient.contains("identifier") || !patient["identifier"].is_array()) return false;
   for (const auto& i : patient["identifier"]) {
-    if (i.is_object() && protocol::string_or(i, "system", "") == system &&
+    if (protocol::string_or(i, "system", "") == system &&
         protocol::string_or(i, "value", "") == value) {
       return true;
     }
@@ -296,7 +295,7 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
   if (reply->status != 200 && reply->status != 201) {
     auto doc = protocol::parse_answer(reply->body);
     std::string detail = "HTTP " + std::to_string(reply->status);
-    if (doc.is_object() && protocol::string_or(doc, "resourceType", "") == "OperationOutcome") {
+    if (protocol::string_or(doc, "resourceType", "") == "OperationOutcome") {
       detail += ": " + describe_operation_outcome(doc);
     }
     co_return make_error(
@@ -304,8 +303,8 @@ asio::awaitable<Result<DeliveryReceipt>> FhirAdapter::deliver(const Referral& re
         "the FHIR server of " + endpoint_->agency() + " refused the referral: " + detail);
   }
   auto doc = protocol::parse_answer(reply->body);
-  if (!doc.is_object() || protocol::string_or(doc, "resourceType", "") != "Communication" ||
-      !doc.contains("id") || !doc["id"].is_string()) {
+  if (protocol::string_or(doc, "resourceType", "") != "Communication" || !doc.contains("id") ||
+      !doc["id"].is_string()) {
     co_return make_error(ErrorCode::kUnavailable,
                          "the FHIR server of " + endpoint_->agency() +
                              " did not return the Communication it stored");
